@@ -1,0 +1,82 @@
+using ImapProxy.Protocol.Commands;
+using ImapProxy.Protocol.Syntax;
+
+namespace ImapProxy.Protocol.Responses;
+
+/// <summary>msg-att of an untagged FETCH (RFC 3501 §7.4.2, RFC 3516 BINARY, RFC 7162 MODSEQ).</summary>
+internal static class FetchParser
+{
+    public static FetchData Parse(ulong sequenceNumber, ImapList items, ArgumentReader outer)
+    {
+        var a = new ArgumentReader(items.Items, outer.Frame);
+        var data = new FetchData(sequenceNumber);
+        List<BodySection>? sections = null;
+        Dictionary<string, ulong>? binarySizes = null;
+        Dictionary<string, ImapValue>? other = null;
+
+        for (var i = 0; i + 1 < a.Count; i += 2)
+        {
+            var item = ArgumentReader.Text(a[i]);
+            var attribute = CommandParser.FetchAttributeOf(item);
+            var value = a[i + 1];
+            switch (attribute.Name)
+            {
+                case "UID" when value.TryGetNumber(out var uid):
+                    data = data with { Uid = uid };
+                    break;
+                case "RFC822.SIZE" when value.TryGetNumber(out var size):
+                    data = data with { Rfc822Size = size };
+                    break;
+                case "FLAGS" when value is ImapList flags:
+                    data = data with { Flags = UntaggedData.Texts(flags) };
+                    break;
+                case "INTERNALDATE":
+                    data = data with { InternalDate = value.AsText() };
+                    break;
+                case "MODSEQ" when value is ImapList { Items: [var m] } && m.TryGetNumber(out var modSeq):
+                    data = data with { ModSeq = modSeq };
+                    break;
+                case "ENVELOPE" when value is ImapList envelope:
+                    data = data with { Envelope = EnvelopeParser.Parse(envelope, a) };
+                    break;
+                case "BODYSTRUCTURE" when value is ImapList structure:
+                    data = data with { BodyStructure = BodyStructureParser.Parse(structure, a) };
+                    break;
+                case "BODY" when attribute.Section is null && value is ImapList body:
+                    data = data with { Body = BodyStructureParser.Parse(body, a) };
+                    break;
+                case "BODY" or "BINARY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT":
+                    (sections ??= []).Add(SectionOf(item, attribute, value));
+                    break;
+                case "BINARY.SIZE" when value.TryGetNumber(out var binarySize):
+                    (binarySizes ??= new())[attribute.Section ?? ""] = binarySize;
+                    break;
+                default:
+                    if (IsTyped(attribute.Name)) a.Bad<ResponseData>();
+                    (other ??= new(StringComparer.OrdinalIgnoreCase))[item] = value;
+                    break;
+            }
+        }
+        if (a.Count % 2 != 0) a.Bad<ResponseData>();
+        if (a.Malformed) outer.Bad<ResponseData>();
+        return data with { Sections = sections, BinarySizes = binarySizes, Other = other };
+    }
+
+    /// <summary>Items whose value had the wrong shape when they fall through to the default branch.</summary>
+    private static bool IsTyped(string name) =>
+        name is "UID" or "RFC822.SIZE" or "FLAGS" or "MODSEQ" or "ENVELOPE" or "BODYSTRUCTURE" or "BINARY.SIZE";
+
+    private static BodySection SectionOf(string item, FetchAttribute attribute, ImapValue value)
+    {
+        // "BODY[]<origin>": the origin is the partial's start octet (RFC 3501 §7.4.2).
+        ulong? origin = attribute.Partial is { } p && ImapValue.TryParseNumber(p, out var o) ? o : null;
+        var section = new BodySection(item, attribute.Section ?? "", origin);
+        return value switch
+        {
+            ImapString { Literal: { } literal } => section with { Literal = literal, Size = literal.Length },
+            ImapString quoted => section with { Text = quoted.Text, Size = quoted.Bytes.Length },
+            ImapNil => section with { Nil = true },
+            _ => section with { Text = ArgumentReader.Text(value) },
+        };
+    }
+}

@@ -1,0 +1,85 @@
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Decoding;
+using ImapProxy.Protocol.Framing;
+using ImapProxy.Protocol.Rawlog;
+
+namespace ImapProxy.Cli;
+
+/// <summary>
+/// <c>imapproxy parse --from client|server FILE</c> and <c>imapproxy parse --rawlog BASE</c>: parse recorded bytes
+/// offline and print one JSON object per frame. Malformed frames are data (exit 0); unreadable input exits 1.
+/// </summary>
+internal static class ParseVerb
+{
+    public const string Usage = """
+        Usage: imapproxy parse --from client|server FILE
+               imapproxy parse --rawlog BASE
+
+        Parses recorded IMAP bytes and prints one JSON object per frame (direction, offset, length, kind,
+        tag, command or status, parsed fields, diagnostics).
+          --from client|server FILE  one direction's raw bytes; the other side's answers are assumed
+          --rawlog BASE              a Dovecot rawlog pair BASE.in (client) and BASE.out (server),
+                                     with or without rawlog timestamps
+        """;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        if (args is ["--from", var side, var file] && side is "client" or "server")
+            return ParseOneDirection(side == "client" ? Direction.Client : Direction.Server, file, output, error);
+        if (args is ["--rawlog", var baseName])
+            return ParseRawlog(baseName, output, error);
+        if (args is ["--help"] or ["-h"])
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
+        error.WriteLine("imapproxy parse: expected --from client|server FILE or --rawlog BASE (see imapproxy parse --help)");
+        return ExitCodes.Usage;
+    }
+
+    private static int ParseOneDirection(Direction direction, string file, TextWriter output, TextWriter error)
+    {
+        if (!TryRead(file, error, out var bytes)) return ExitCodes.Unreadable;
+        var options = ImapParserOptions.Default with
+        {
+            Directions = direction == Direction.Client ? FedDirections.ClientOnly : FedDirections.ServerOnly,
+        };
+        using var decoder = new SessionDecoder(new JsonLinesSink(output), options);
+        var taken = decoder.Feed(direction, bytes);
+        if (taken < bytes.Length)
+            decoder.Parser.ReportUnparsed(direction, bytes.AsSpan(taken), Protocol.Diagnostics.Rules.NotPlaintext);
+        decoder.Parser.Complete(direction);
+        return 0;
+    }
+
+    private static int ParseRawlog(string baseName, TextWriter output, TextWriter error)
+    {
+        if (!TryRead(baseName + ".in", error, out var input) || !TryRead(baseName + ".out", error, out var outgoing))
+            return ExitCodes.Unreadable;
+        using var decoder = new SessionDecoder(new JsonLinesSink(output));
+        RawlogReplay.Replay(decoder, RawlogFile.Read(input), RawlogFile.Read(outgoing));
+        return 0;
+    }
+
+    private static bool TryRead(string path, TextWriter error, out byte[] bytes)
+    {
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error.WriteLine($"imapproxy parse: cannot read {path}: {e.Message}");
+            bytes = [];
+            return false;
+        }
+    }
+
+    private sealed class JsonLinesSink(TextWriter output) : IImapSink
+    {
+        public void OnFrame(ImapFrame frame) => output.WriteLine(FrameJson.Serialize(frame));
+
+        public void OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal) { }
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite uses when they are missing.
+# Dovecot is installed without starting the system service (policy-rc.d), see ../shared notes.
+set -euo pipefail
+need=()
+command -v dovecot >/dev/null || need+=(dovecot-imapd)
+command -v socat   >/dev/null || need+=(socat)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "error: missing ${need[*]}; run as root or: apt-get install ${need[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "Installing test prerequisites: ${need[*]}"
+created_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod 755 /usr/sbin/policy-rc.d; created_policy=1
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+[ "$created_policy" -eq 1 ] && $sudo rm -f /usr/sbin/policy-rc.d
+exit 0
