@@ -89,7 +89,11 @@ public sealed class ImapSessionParser
     /// of a frame, a literal, a SASL exchange or IDLE. Used to interleave recordings that lack timing.
     /// </summary>
     public bool ExpectsClient =>
-        wait == Wait.None && (tags.Count == 0 || clientMode != ClientMode.Command || client.Frame is not null);
+        wait == Wait.None && (model.GreetingSeen || server.Position > 0)
+        && (tags.Count == 0 || clientMode != ClientMode.Command || client.Frame is not null);
+
+    /// <summary>True between the server's continuation for IDLE and the client's DONE (RFC 2177).</summary>
+    public bool Idling => model.Idle;
 
     /// <summary>Offset of the next byte the direction will consume.</summary>
     public long PositionOf(Direction direction) => Stream(direction).Position;
@@ -498,11 +502,12 @@ public sealed class ImapSessionParser
             text, waitTag ?? "") with { User = authUser });
     }
 
-    private void DispatchCommand(FrameContent frame)
+    /// <param name="rejected">The server refused the command before its literal: its arguments end early.</param>
+    private void DispatchCommand(FrameContent frame, bool rejected = false)
     {
         var command = currentCommand;
         currentCommand = null;
-        var parsed = CommandParser.Parse(frame, options.MaxNestingDepth, authUser);
+        var parsed = CommandParser.Parse(frame, options.MaxNestingDepth, authUser, rejected);
         if (parsed is null)
         {
             Emit(Malformed(frame, frame.Offset + frame.Length, "not a command (expected: tag SP command)", frame.Content));
@@ -639,7 +644,7 @@ public sealed class ImapSessionParser
         client.LiteralContent = null;
         client.EndFrame();
         wait = Wait.None;
-        DispatchCommand(frame);
+        DispatchCommand(frame, rejected: true);
     }
 
     private void SwitchTransport(Transport transport)

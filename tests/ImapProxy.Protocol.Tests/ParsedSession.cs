@@ -30,6 +30,42 @@ internal sealed class ParsedSession : IImapSink
         stream.Write(bytes);
     }
 
+    /// <summary>Feeds a conversation, each step cut into chunks of the given sizes (whole steps when null).</summary>
+    public static ParsedSession Run(IReadOnlyList<Step> steps, Func<int, IEnumerable<int>>? chunking = null, ImapParserOptions? options = null)
+    {
+        var session = new ParsedSession();
+        using var decoder = new SessionDecoder(session, options);
+        byte[] heldClient = [];
+        foreach (var step in steps)
+        {
+            var bytes = step.Direction == Direction.Client ? [.. heldClient, .. step.Bytes] : step.Bytes;
+            if (step.Direction == Direction.Client) heldClient = [];
+            var position = 0;
+            foreach (var size in chunking?.Invoke(bytes.Length) ?? [bytes.Length])
+            {
+                var chunk = bytes.AsSpan(position, Math.Min(size, bytes.Length - position));
+                position += chunk.Length;
+                var taken = 0;
+                while (taken < chunk.Length)
+                {
+                    var n = decoder.Feed(step.Direction, chunk[taken..]);
+                    taken += n;
+                    if (n == 0 && taken < chunk.Length)
+                    {
+                        // The client waits for the server's answer to STARTTLS: offer the rest after it.
+                        heldClient = [.. chunk[taken..], .. bytes.AsSpan(position)];
+                        position = bytes.Length;
+                        break;
+                    }
+                }
+                if (position >= bytes.Length) break;
+            }
+        }
+        decoder.Parser.Complete(Direction.Client);
+        decoder.Parser.Complete(Direction.Server);
+        return session;
+    }
+
     public static ParsedSession FromClient(string text, ImapParserOptions? options = null)
     {
         var session = new ParsedSession();

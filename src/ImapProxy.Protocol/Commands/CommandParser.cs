@@ -31,7 +31,7 @@ internal static class CommandParser
     }
 
     /// <summary>Null when the frame is not even <c>tag SP name</c>.</summary>
-    public static CommandFrame? Parse(FrameContent frame, int maxDepth, string? saslUser)
+    public static CommandFrame? Parse(FrameContent frame, int maxDepth, string? saslUser, bool rejected = false)
     {
         var reader = new FrameReader(frame, maxDepth);
         var tag = reader.ReadWord();
@@ -44,7 +44,7 @@ internal static class CommandParser
 
         var typed = new ArgumentReader(args, frame, reader.Failed);
         var commandArgs = TypedArguments(name, typed, saslUser);
-        if (typed.Malformed && !reader.Failed) frame.Report(Rules.Syntax, 0, $"unexpected arguments for {name}");
+        if (typed.Malformed && !reader.Failed && !rejected) frame.Report(Rules.Syntax, 0, $"unexpected arguments for {name}");
         return new CommandFrame
         {
             Direction = Direction.Client,

@@ -5,7 +5,8 @@ namespace ImapProxy.Protocol.Rawlog;
 /// <summary>
 /// Feeds the two files of a rawlog pair into a parser in conversation order. Timestamps order the lines
 /// when present; otherwise, and for ties, the parser says whose turn it is (<see cref="ImapSessionParser.ExpectsClient"/>):
-/// a client line when nothing is in progress or the client is mid-exchange, server lines until then.
+/// a client line when nothing is in progress or the client is mid-exchange, server lines until then. Without
+/// timestamps a pipelining client's lines come out later than they were sent; every frame is still right.
 /// </summary>
 public static class RawlogReplay
 {
@@ -40,6 +41,8 @@ public static class RawlogReplay
     private static bool ClientFirst(RawlogLine client, RawlogLine server, ImapSessionParser parser)
     {
         if (client.Timestamp is { } ct && server.Timestamp is { } st && ct != st) return ct < st;
+        // During IDLE the server's untagged updates come before the client's DONE.
+        if (parser.Idling && server.Bytes.AsSpan().StartsWith("* "u8)) return false;
         return parser.ExpectsClient;
     }
 }

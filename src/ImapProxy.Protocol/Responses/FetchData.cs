@@ -34,7 +34,7 @@ public sealed record BodySection(string Item, string Section, ulong? Origin)
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Literal? Literal { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Text { get; init; }
-    public bool Nil { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Nil { get; init; }
     public long Size { get; init; }
 }
 

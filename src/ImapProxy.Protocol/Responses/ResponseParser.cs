@@ -36,7 +36,7 @@ internal static class ResponseParser
         var keywordAt = reader.Position;
         var word = reader.ReadWord();
         var upper = word.ToUpperInvariant();
-        if (word != upper) frame.Report(Rules.LowercaseKeyword, keywordAt, word);
+        if (word != upper && (first == "*" || IsStatus(word))) frame.Report(Rules.LowercaseKeyword, keywordAt, word);
 
         if (StatusOf(word) is { } status)
         {

@@ -147,12 +147,34 @@ internal sealed class FrameReader
     private ImapString? ReadQuoted()
     {
         var start = Position;
+        var value = ReadQuoted(tolerateInnerQuotes: true);
+        if (value is not null || Error is not null) return value;
+        // The tolerant reading ran off the end of the line: read strictly instead.
+        Position = start;
+        return ReadQuoted(tolerateInnerQuotes: false) ?? FailQuoted(start);
+    }
+
+    private ImapString? FailQuoted(int start)
+    {
+        Fail("quoted string not closed before the end of the line", start);
+        return null;
+    }
+
+    /// <summary>
+    /// Reads a quoted string. iCloud sends unescaped quotes inside quoted strings ("Re: the "big" plan"): a
+    /// quote followed by something that cannot follow a string opens an inner pair, and the next quote closes
+    /// that pair whatever follows it. Returns null, without failing, when the line ends inside the string.
+    /// </summary>
+    private ImapString? ReadQuoted(bool tolerateInnerQuotes)
+    {
+        var start = Position;
         Position++;
         var bytes = new List<byte>();
         var has8Bit = false;
+        var innerOpen = false;
         while (true)
         {
-            if (AtEnd) { Fail("quoted string not closed before the end of the line", start); return null; }
+            if (AtEnd) return null;
             var b = Content[Position];
             if (b == (byte)'\\' && Position + 1 < frame.ContentLength)
             {
@@ -162,15 +184,18 @@ internal sealed class FrameReader
             }
             if (b == (byte)'"')
             {
-                // iCloud sends unescaped quotes inside quoted strings; a quote that is not followed by
-                // something that may follow a string is taken as part of the string.
                 var next = Position + 1 < frame.ContentLength ? Content[Position + 1] : (byte)' ';
-                if (next is (byte)' ' or (byte)')' or (byte)']' or (byte)'\r' or (byte)'\n')
+                var mayEnd = next is (byte)' ' or (byte)')' or (byte)']' or (byte)'\r' or (byte)'\n';
+                if (innerOpen || (tolerateInnerQuotes && !mayEnd))
+                {
+                    innerOpen = !innerOpen;
+                    frame.Report(Rules.UnescapedQuote, Position);
+                }
+                else if (mayEnd || !tolerateInnerQuotes)
                 {
                     Position++;
                     break;
                 }
-                frame.Report(Rules.UnescapedQuote, Position);
             }
             if (b == (byte)'\r' || b == (byte)'\n') { Fail("line break inside a quoted string"); return null; }
             if (b >= 0x80) has8Bit = true;
