@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace ImapProxy.Capture.Tls;
+
+/// <summary>
+/// The CA's three files. The PEM certificate and the key are the CA; the DER file is a copy for
+/// phones, rewritten when missing. Existing files are never overwritten: a CA that clients already
+/// trust must not be replaced behind the user's back.
+/// </summary>
+internal sealed class CaFiles(string directory)
+{
+    public const string CertificatePemName = "imapproxy-ca.pem";
+    public const string CertificateDerName = "imapproxy-ca.cer";
+    public const string PrivateKeyName = "imapproxy-ca.key";
+
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PublicFile = OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    public string Directory { get; } = Path.GetFullPath(directory);
+    public string CertificatePemPath => Path.Combine(Directory, CertificatePemName);
+    public string CertificateDerPath => Path.Combine(Directory, CertificateDerName);
+    public string PrivateKeyPath => Path.Combine(Directory, PrivateKeyName);
+
+    /// <summary>True when none of the files exists yet, i.e. this is the first run.</summary>
+    public bool AreAbsent() =>
+        !File.Exists(CertificatePemPath) && !File.Exists(CertificateDerPath) && !File.Exists(PrivateKeyPath);
+
+    public void Write(BcCertificate certificate, AsymmetricKeyParameter privateKey)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            if (OperatingSystem.IsWindows())
+                System.IO.Directory.CreateDirectory(Directory);
+            else
+                System.IO.Directory.CreateDirectory(Directory, OwnerOnlyDirectory);
+        }
+
+        // The key first: if we stop half-way, the next run reports the missing certificate
+        // instead of finding a certificate whose key is gone.
+        var pkcs8 = PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetEncoded();
+        WriteNew(PrivateKeyPath, Pem("PRIVATE KEY", pkcs8), OwnerOnlyFile);
+        var der = certificate.GetEncoded();
+        WriteNew(CertificatePemPath, Pem("CERTIFICATE", der), PublicFile);
+        WriteNew(CertificateDerPath, der, PublicFile);
+    }
+
+    public (BcCertificate Certificate, AsymmetricKeyParameter PrivateKey) Read()
+    {
+        var certificate = ReadCertificate();
+        var privateKey = ReadPrivateKey();
+        if (!CertificateMinter.KeyMatches(certificate, privateKey))
+            throw new CertificateAuthorityException(
+                $"The CA private key {PrivateKeyPath} does not match the CA certificate {CertificatePemPath}.", PrivateKeyPath);
+
+        var der = certificate.GetEncoded();
+        if (!File.Exists(CertificateDerPath))
+            WriteNew(CertificateDerPath, der, PublicFile);
+        else if (!File.ReadAllBytes(CertificateDerPath).AsSpan().SequenceEqual(der))
+            throw new CertificateAuthorityException(
+                $"The CA certificate {CertificateDerPath} differs from {CertificatePemPath}; delete {CertificateDerName} to have it rewritten.",
+                CertificateDerPath);
+        return (certificate, privateKey);
+    }
+
+    private BcCertificate ReadCertificate()
+    {
+        var der = ReadPem(CertificatePemPath, "CERTIFICATE", "CA certificate");
+        BcCertificate certificate;
+        try
+        {
+            certificate = new BcCertificate(der);
+        }
+        catch (Exception e)
+        {
+            throw new CertificateAuthorityException(
+                $"The CA certificate {CertificatePemPath} cannot be parsed: {e.Message}", CertificatePemPath, e);
+        }
+        // GetBasicConstraints() is -1 unless the certificate says CA:true.
+        if (certificate.GetBasicConstraints() < 0)
+            throw new CertificateAuthorityException(
+                $"The certificate {CertificatePemPath} is not a CA certificate (BasicConstraints CA:true is missing).",
+                CertificatePemPath);
+        return certificate;
+    }
+
+    private AsymmetricKeyParameter ReadPrivateKey()
+    {
+        var pkcs8 = ReadPem(PrivateKeyPath, "PRIVATE KEY", "CA private key (PKCS#8)");
+        try
+        {
+            return PrivateKeyFactory.CreateKey(pkcs8);
+        }
+        catch (Exception e)
+        {
+            throw new CertificateAuthorityException(
+                $"The CA private key {PrivateKeyPath} cannot be parsed as PKCS#8: {e.Message}", PrivateKeyPath, e);
+        }
+    }
+
+    private static byte[] ReadPem(string path, string label, string what)
+    {
+        if (!File.Exists(path))
+            throw new CertificateAuthorityException(
+                $"The {what} {path} is missing, but other CA files exist in {Path.GetDirectoryName(path)}. " +
+                "Restore it, or delete the directory to create a new CA (clients must then trust the new one).", path);
+
+        var text = File.ReadAllText(path, Encoding.ASCII);
+        if (!PemEncoding.TryFind(text, out var fields) || text[fields.Label] != label)
+            throw new CertificateAuthorityException(
+                $"The {what} {path} is not a PEM file with a '-----BEGIN {label}-----' block.", path);
+        return Convert.FromBase64String(text[fields.Base64Data]);
+    }
+
+    private static string Pem(string label, byte[] der) => PemEncoding.WriteString(label, der) + "\n";
+
+    private static void WriteNew(string path, string text, UnixFileMode mode) => WriteNew(path, Encoding.ASCII.GetBytes(text), mode);
+
+    private static void WriteNew(string path, byte[] content, UnixFileMode mode)
+    {
+        // CreateNew: never replace a file; the mode is applied at creation so the key is
+        // never readable by others, not even for a moment.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = mode;
+        try
+        {
+            using var stream = File.Open(path, options);
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            throw new CertificateAuthorityException($"Cannot create {path}: {e.Message}", path, e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace ImapProxy.Capture.Tests;
+
+/// <summary>A clock that only moves when a test says so.</summary>
+internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public static ManualTimeProvider StartingNow() =>
+        new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
