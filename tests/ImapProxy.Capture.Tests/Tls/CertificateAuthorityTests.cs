@@ -236,13 +236,14 @@ public sealed class CertificateAuthorityTests : IDisposable
     public async Task GetServerCertificate_ConcurrentRequests_ShareOneCertificate()
     {
         using var ca = CertificateAuthority.LoadOrCreate(CaDirectory, _time);
+        // Dedicated threads (LongRunning): eight pool threads blocked on the barrier would starve a 2-core pool.
         using var start = new Barrier(8);
 
-        var leaves = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        var leaves = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(() =>
         {
             start.SignalAndWait(TimeSpan.FromSeconds(10));
             return ca.GetServerCertificate("imap.example.com");
-        }))).WaitAsync(TimeSpan.FromSeconds(30));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.All(leaves, leaf => Assert.Same(leaves[0], leaf));
     }

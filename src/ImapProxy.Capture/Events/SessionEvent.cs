@@ -1,0 +1,172 @@
+using System.Text.Json.Serialization;
+using ImapProxy.Protocol;
+
+namespace ImapProxy.Capture.Events;
+
+/// <summary>Who produced the bytes or the fact an event describes.</summary>
+public enum EventSource
+{
+    Client,
+    Server,
+
+    /// <summary>The proxy itself: bytes it generated or altered, its own decisions (TLS, limits).</summary>
+    Proxy,
+}
+
+/// <summary>
+/// Something that happened in one session. Events of a session form one stream, numbered by <see cref="Sequence"/>
+/// from 1 without gaps (until capture is incomplete). Lifecycle guarantee: every session starts with exactly one
+/// <see cref="SessionOpened"/> and ends with exactly one <see cref="SessionClosed"/>.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(SessionOpened), "session-opened")]
+[JsonDerivedType(typeof(SessionClosed), "session-closed")]
+[JsonDerivedType(typeof(TlsHandshake), "tls-handshake")]
+[JsonDerivedType(typeof(FrameParsed), "frame")]
+[JsonDerivedType(typeof(CommandCompleted), "command-completed")]
+[JsonDerivedType(typeof(ProxyAction), "proxy-action")]
+[JsonDerivedType(typeof(CaptureIncomplete), "capture-incomplete")]
+[JsonDerivedType(typeof(RawBytes), "raw")]
+[JsonDerivedType(typeof(LiteralTruncated), "literal-truncated")]
+public abstract record SessionEvent
+{
+    // Session id, sequence and times are stamped by the session's capture when it publishes the event.
+    [JsonPropertyOrder(-5)] public long SessionId { get; init; }
+
+    /// <summary>1, 2, 3... per session in publication order; 0 for <see cref="RawBytes"/>, which are stored apart.</summary>
+    [JsonPropertyOrder(-4)] public long Sequence { get; init; }
+
+    /// <summary>Wall-clock time the event was observed.</summary>
+    [JsonPropertyOrder(-3)] public DateTimeOffset Time { get; init; }
+
+    /// <summary>Monotonic time since the session opened, for latencies that wall-clock jumps must not distort.</summary>
+    [JsonPropertyOrder(-2)] public TimeSpan Elapsed { get; init; }
+
+    [JsonPropertyOrder(-1)] public required EventSource Source { get; init; }
+
+    /// <summary>Byte offset in the source direction's plaintext stream, when the event is tied to one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Offset { get; init; }
+}
+
+public enum ListenerKind
+{
+    /// <summary>Plaintext listener; the client may upgrade with STARTTLS.</summary>
+    Plain,
+
+    /// <summary>Implicit TLS from the first byte (RFC 8314).</summary>
+    Tls,
+}
+
+public sealed record SessionOpened : SessionEvent
+{
+    public required string ClientAddress { get; init; }
+    public required string ListenerAddress { get; init; }
+    public required ListenerKind Listener { get; init; }
+    public required string Upstream { get; init; }
+    public required string UpstreamTls { get; init; }
+    public required string ClientTls { get; init; }
+
+    /// <summary>The user opted out of upstream certificate validation (--upstream-insecure).</summary>
+    public bool UpstreamInsecure { get; init; }
+}
+
+public enum CloseReason
+{
+    ClientClosed,
+    ServerClosed,
+    ClientReset,
+    ServerReset,
+    ClientTlsFailed,
+    UpstreamTlsFailed,
+    UpstreamUnreachable,
+    IdleTimeout,
+    ProxyShutdown,
+    ProxyError,
+}
+
+public sealed record SessionClosed : SessionEvent
+{
+    public required CloseReason Reason { get; init; }
+    public required string Detail { get; init; }
+    public required long ClientBytes { get; init; }
+    public required long ServerBytes { get; init; }
+}
+
+public enum TlsLeg
+{
+    /// <summary>Between the client and the proxy (the proxy presents a certificate minted by its CA).</summary>
+    Client,
+
+    /// <summary>Between the proxy and the upstream server.</summary>
+    Upstream,
+}
+
+/// <summary>A TLS handshake on one leg, successful or not, with what was negotiated and why it failed.</summary>
+public sealed record TlsHandshake : SessionEvent
+{
+    public required TlsLeg Leg { get; init; }
+    public required bool Succeeded { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Protocol { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Cipher { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ServerName { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? CertificateSubject { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? CertificateIssuer { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public DateTimeOffset? CertificateNotAfter { get; init; }
+
+    /// <summary>Certificate validation problems (upstream leg), e.g. "RemoteCertificateChainErrors: UntrustedRoot".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ValidationErrors { get; init; }
+
+    /// <summary>True when the problems were ignored because of --upstream-insecure.</summary>
+    public bool ValidationIgnored { get; init; }
+
+    /// <summary>What went wrong, in words a user can act on.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
+}
+
+/// <summary>A frame the protocol parser found (command, response, state or transport change, malformed bytes).</summary>
+public sealed record FrameParsed(ImapFrame Frame) : SessionEvent;
+
+/// <summary>A command's tagged completion: its status and how long the server took (RFC 3501 §2.2.2).</summary>
+public sealed record CommandCompleted : SessionEvent
+{
+    public required string Tag { get; init; }
+    public required string Command { get; init; }
+    public required ResponseStatus Status { get; init; }
+
+    /// <summary>Offset of the command in the client stream.</summary>
+    public required long CommandOffset { get; init; }
+
+    public required TimeSpan Latency { get; init; }
+}
+
+/// <summary>Bytes the proxy generated, withheld or altered, and why (bridging, STARTTLS injection, ...).</summary>
+public sealed record ProxyAction : SessionEvent
+{
+    public required string Action { get; init; }
+    public required string Description { get; init; }
+
+    /// <summary>The bytes concerned, as text (escaped where not printable).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Bytes { get; init; }
+}
+
+/// <summary>The store fell behind and events of this session were dropped; the relay was not slowed.</summary>
+public sealed record CaptureIncomplete : SessionEvent
+{
+    public required long DroppedEvents { get; init; }
+}
+
+/// <summary>A chunk of one direction's plaintext (secrets overwritten), for byte-exact views and replay.</summary>
+public sealed record RawBytes : SessionEvent
+{
+    public required byte[] Data { get; init; }
+}
+
+/// <summary>A literal longer than the capture cap: only its first bytes were kept; its size and hash are recorded.</summary>
+public sealed record LiteralTruncated : SessionEvent
+{
+    public required long LiteralOffset { get; init; }
+    public required long Length { get; init; }
+    public required long Kept { get; init; }
+    public required string Sha256 { get; init; }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace ImapProxy.Capture;
+
+/// <summary>How the proxy talks TLS to the upstream server.</summary>
+public enum UpstreamTlsMode
+{
+    /// <summary>Implicit for port 993, STARTTLS otherwise.</summary>
+    Auto,
+
+    /// <summary>TLS from the first byte (RFC 8314).</summary>
+    Implicit,
+
+    /// <summary>Plaintext first; upgraded when the client's STARTTLS succeeds, or by the proxy itself right after the
+    /// greeting when the client leg cannot mirror it (TLS listener, or --client-tls none).</summary>
+    StartTls,
+
+    /// <summary>Plaintext, never upgraded by the proxy (a loopback test server). The client may still STARTTLS through.</summary>
+    None,
+}
+
+/// <summary>How the proxy talks TLS to the client.</summary>
+public enum ClientTlsMode
+{
+    /// <summary>Mirror the client: TLS on the TLS listener, STARTTLS when the client asks for it.</summary>
+    Mirror,
+
+    /// <summary>Bridging: the client speaks plaintext to the proxy whatever the upstream does.</summary>
+    None,
+}
+
+public sealed record UpstreamEndpoint(string Host, int Port)
+{
+    public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
+
+/// <summary>The proxy's settings, bound from configuration and validated at start-up (see <see cref="ProxyOptionsParser"/>).</summary>
+public sealed record ProxyOptions
+{
+    public required UpstreamEndpoint Upstream { get; init; }
+    public UpstreamTlsMode UpstreamTls { get; init; } = UpstreamTlsMode.Auto;
+    public ClientTlsMode ClientTls { get; init; } = ClientTlsMode.Mirror;
+
+    /// <summary>Plaintext listeners (clients may STARTTLS).</summary>
+    public IReadOnlyList<IPEndPoint> Listen { get; init; } = [new(IPAddress.Loopback, 1143)];
+
+    /// <summary>Implicit-TLS listeners.</summary>
+    public IReadOnlyList<IPEndPoint> ListenTls { get; init; } = [new(IPAddress.Loopback, 1993)];
+
+    /// <summary>An extra trust anchor for the upstream certificate (PEM or DER file).</summary>
+    public string? UpstreamCaFile { get; init; }
+
+    /// <summary>Accept any upstream certificate. Loud: logged and flagged on every session.</summary>
+    public bool UpstreamInsecure { get; init; }
+
+    /// <summary>Bytes of each literal body kept in the store; the rest is counted and hashed.</summary>
+    public long LiteralCaptureLimit { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Close a session after this long without a byte in either direction. Null: never (IDLE lasts hours).</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The mode in effect once Auto is resolved (RFC 8314: 993 is implicit TLS).</summary>
+    public UpstreamTlsMode EffectiveUpstreamTls =>
+        UpstreamTls != UpstreamTlsMode.Auto ? UpstreamTls : Upstream.Port == 993 ? UpstreamTlsMode.Implicit : UpstreamTlsMode.StartTls;
+}

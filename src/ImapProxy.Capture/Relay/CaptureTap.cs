@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Decoding;
+using ImapProxy.Protocol.Framing;
+
+namespace ImapProxy.Capture.Relay;
+
+/// <summary>What the relay needs to know after a chunk went through the parser.</summary>
+/// <param name="Consumed">Bytes the parser took; the rest of the chunk lies beyond a TLS boundary.</param>
+/// <param name="StartTlsPending">The client sent STARTTLS and the server has not answered yet.</param>
+/// <param name="TlsStarted">The server accepted STARTTLS within this chunk, at <paramref name="Consumed"/>.</param>
+internal readonly record struct TapResult(int Consumed, bool StartTlsPending, bool TlsStarted);
+
+/// <summary>
+/// The observer side of one session: feeds each direction's plaintext to the parser and publishes what it finds
+/// on the bus, stamped with session id, sequence and time. Both pumps call it; a lock keeps the sequence in
+/// publication order. Publishing never blocks; a failure here disables capture, never the relay.
+/// </summary>
+internal sealed class CaptureTap : IImapSink, IDisposable
+{
+    private const int RawChunkSize = 64 * 1024;
+    private const int MaxTrackedCommands = 10_000;
+
+    private readonly object gate = new();
+    private readonly EventBus bus;
+    private readonly TimeProvider time;
+    private readonly long startTimestamp;
+    private readonly long literalLimit;
+    private readonly SessionDecoder decoder;
+    private readonly Dictionary<long, long> commandTimestamps = [];
+    private readonly PendingRaw[] raw = [new(), new()];
+    private readonly IncrementalHash?[] literalHashes = new IncrementalHash?[2];
+    private long sequence;
+    private long dropped;
+    private long droppedReported;
+    private bool tlsStarted;
+    private bool broken;
+
+    public CaptureTap(long sessionId, EventBus bus, TimeProvider time, long literalLimit)
+    {
+        SessionId = sessionId;
+        this.bus = bus;
+        this.time = time;
+        this.literalLimit = literalLimit;
+        startTimestamp = time.GetTimestamp();
+        decoder = new SessionDecoder(this);
+    }
+
+    public long SessionId { get; }
+
+    public long DroppedEvents => Interlocked.Read(ref dropped);
+
+    /// <summary>Latest protocol state seen (user, mailbox), for logs and the session list.</summary>
+    public StateChangeFrame? State { get; private set; }
+
+    public TapResult Feed(Direction direction, ReadOnlySpan<byte> bytes)
+    {
+        lock (gate)
+        {
+            if (broken) return new TapResult(bytes.Length, false, false);
+            try
+            {
+                tlsStarted = false;
+                var consumed = decoder.Feed(direction, bytes);
+                FlushRaw();
+                return new TapResult(consumed, decoder.Parser.PendingTransport == Transport.Tls, tlsStarted);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Break(e);
+                return new TapResult(bytes.Length, false, false);
+            }
+        }
+    }
+
+    /// <summary>Records bytes that must not be parsed as IMAP (STARTTLS injection) in their place in the stream.</summary>
+    public void ReportUnparsed(Direction direction, ReadOnlySpan<byte> bytes)
+    {
+        lock (gate)
+        {
+            if (broken) return;
+            decoder.Parser.ReportUnparsed(direction, bytes);
+            FlushRaw();
+        }
+    }
+
+    /// <summary>Publishes a session-level event (opened, TLS, proxy action, closed).</summary>
+    public void Publish(SessionEvent e)
+    {
+        lock (gate)
+        {
+            if (e is SessionClosed) FlushRaw();
+            Stamp(e, e is RawBytes ? 0 : ++sequence);
+        }
+    }
+
+    void IImapSink.OnFrame(ImapFrame frame)
+    {
+        var source = frame.Direction == Direction.Client ? EventSource.Client : EventSource.Server;
+        // Frames come out when their last byte is parsed; the raw bytes before them go out first.
+        FlushRaw();
+        Stamp(new FrameParsed(frame) { Source = source, Offset = frame.Offset }, ++sequence);
+        switch (frame)
+        {
+            case CommandFrame command:
+                if (commandTimestamps.Count >= MaxTrackedCommands) commandTimestamps.Clear();
+                commandTimestamps[command.Offset] = time.GetTimestamp();
+                break;
+            case ResponseFrame { Completes: { } completes, Status: { } status } response:
+                var latency = commandTimestamps.Remove(completes.Offset, out var sent) ? time.GetElapsedTime(sent) : TimeSpan.Zero;
+                Stamp(new CommandCompleted
+                {
+                    Source = EventSource.Server, Offset = response.Offset, Tag = completes.Tag, Command = completes.Name,
+                    Status = status, CommandOffset = completes.Offset, Latency = latency,
+                }, ++sequence);
+                break;
+            case TransportChangeFrame { Transport: Transport.Tls, Direction: Direction.Server }:
+                tlsStarted = true;
+                break;
+            case StateChangeFrame state:
+                State = state;
+                break;
+        }
+    }
+
+    void IImapSink.OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal)
+    {
+        if (literal is null || literal.Length <= literalLimit)
+        {
+            Append(direction, offset, bytes);
+            return;
+        }
+        // A literal above the cap: keep its first bytes, hash all of it, record what was cut.
+        var position = offset - literal.Offset;
+        var keep = (int)Math.Clamp(literalLimit - position, 0, bytes.Length);
+        if (keep > 0) Append(direction, offset, bytes[..keep]);
+        var hash = literalHashes[(int)direction] ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(bytes);
+        if (position + bytes.Length < literal.Length) return;
+        literalHashes[(int)direction] = null;
+        FlushRaw();
+        Stamp(new LiteralTruncated
+        {
+            Source = direction == Direction.Client ? EventSource.Client : EventSource.Server, Offset = literal.Offset,
+            LiteralOffset = literal.Offset, Length = literal.Length, Kept = literalLimit,
+            Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()),
+        }, ++sequence);
+        hash.Dispose();
+    }
+
+    private void Append(Direction direction, long offset, ReadOnlySpan<byte> bytes)
+    {
+        var pending = raw[(int)direction];
+        if (pending.Length > 0 && pending.Offset + pending.Length != offset) Flush(direction);
+        if (pending.Length == 0) pending.Offset = offset;
+        pending.Write(bytes);
+        if (pending.Length >= RawChunkSize) Flush(direction);
+    }
+
+    private void FlushRaw()
+    {
+        Flush(Direction.Client);
+        Flush(Direction.Server);
+    }
+
+    private void Flush(Direction direction)
+    {
+        var pending = raw[(int)direction];
+        if (pending.Length == 0) return;
+        var source = direction == Direction.Client ? EventSource.Client : EventSource.Server;
+        Stamp(new RawBytes { Source = source, Offset = pending.Offset, Data = pending.ToArray() }, 0);
+        pending.SetLength(0);
+    }
+
+    private void Stamp(SessionEvent e, long number)
+    {
+        var stamped = e with { SessionId = SessionId, Sequence = number, Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp) };
+        if (bus.Publish(stamped))
+        {
+            ReportDrops();
+            return;
+        }
+        Interlocked.Increment(ref dropped);
+    }
+
+    /// <summary>After drops, tell the store as soon as it has room again (DESIGN.md: capture degrades visibly).</summary>
+    private void ReportDrops()
+    {
+        var total = Interlocked.Read(ref dropped);
+        if (total == droppedReported) return;
+        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total };
+        var stamped = notice with { SessionId = SessionId, Sequence = ++sequence, Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp) };
+        if (bus.Publish(stamped)) droppedReported = total;
+        else Interlocked.Increment(ref dropped);
+    }
+
+    private void Break(Exception e)
+    {
+        broken = true;
+        Stamp(new ProxyAction
+        {
+            Source = EventSource.Proxy, Action = "capture-failed",
+            Description = $"capture stopped for this session after an internal error ({e.GetType().Name}: {e.Message}); the relay goes on",
+        }, ++sequence);
+    }
+
+    public void Dispose()
+    {
+        decoder.Dispose();
+        foreach (var hash in literalHashes) hash?.Dispose();
+    }
+
+    /// <summary>Raw bytes of one direction waiting to be published as one chunk.</summary>
+    private sealed class PendingRaw : MemoryStream
+    {
+        public long Offset { get; set; }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using ImapProxy.Capture.Events;
+
+namespace ImapProxy.Capture.Tls;
+
+/// <summary>Describes a finished (or failed) handshake as a <see cref="TlsHandshake"/> event's fields.</summary>
+internal static class HandshakeReport
+{
+    public static TlsHandshake Succeeded(TlsHandshake template, SslStream stream, string? serverName) => template with
+    {
+        Succeeded = true,
+        Protocol = stream.SslProtocol.ToString(),
+        Cipher = stream.NegotiatedCipherSuite.ToString(),
+        ServerName = serverName,
+        CertificateSubject = Certificate(stream, template.Leg)?.Subject,
+        CertificateIssuer = Certificate(stream, template.Leg)?.Issuer,
+        CertificateNotAfter = Certificate(stream, template.Leg) is { } c ? new DateTimeOffset(c.NotAfter.ToUniversalTime()) : null,
+    };
+
+    /// <summary>The certificate of the side we authenticated: the upstream's, or the one we presented to the client.</summary>
+    private static X509Certificate2? Certificate(SslStream stream, TlsLeg leg) =>
+        (leg == TlsLeg.Upstream ? stream.RemoteCertificate : stream.LocalCertificate) as X509Certificate2;
+
+    /// <summary>Words for a client that gave up during our handshake: usually it does not trust the ImapProxy CA.</summary>
+    public static string ClientFailureHint(Exception e, string caPath) =>
+        $"the client ended the TLS handshake ({Innermost(e).Message}); the client probably does not trust the ImapProxy CA: " +
+        $"install {caPath} on the client (see the README), or use --client-tls none";
+
+    public static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+}
