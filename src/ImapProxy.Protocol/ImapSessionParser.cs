@@ -92,6 +92,9 @@ public sealed class ImapSessionParser
         wait == Wait.None && (model.GreetingSeen || server.Position > 0)
         && (tags.Count == 0 || clientMode != ClientMode.Command || client.Frame is not null);
 
+    /// <summary>Tag of the STARTTLS or COMPRESS command waiting for the server's answer.</summary>
+    public string? PendingTransportTag => PendingTransport is null ? null : waitTag;
+
     /// <summary>True between the server's continuation for IDLE and the client's DONE (RFC 2177).</summary>
     public bool Idling => model.Idle;
 
@@ -811,22 +814,5 @@ public sealed class ImapSessionParser
         };
     }
 
-    internal static string Preview(ReadOnlySpan<byte> bytes)
-    {
-        const int max = 120;
-        var sb = new System.Text.StringBuilder();
-        foreach (var b in bytes[..Math.Min(bytes.Length, max)])
-        {
-            sb.Append(b switch
-            {
-                (byte)'\r' => "\\r",
-                (byte)'\n' => "\\n",
-                (byte)'\\' => "\\\\",
-                >= 0x20 and < 0x7F => ((char)b).ToString(),
-                _ => $"\\x{b:X2}",
-            });
-        }
-        if (bytes.Length > max) sb.Append('…');
-        return sb.ToString();
-    }
+    private static string Preview(ReadOnlySpan<byte> bytes) => ByteText.Escape(bytes);
 }

@@ -1,25 +1,17 @@
 using ImapProxy.Cli;
+using ImapProxy.Hosting;
 
 return args switch
 {
     ["parse", .. var rest] => ParseVerb.Run(rest, Console.Out, Console.Error),
+    ["ca", .. var rest] => CaVerb.Run(rest, Console.Out, Console.Error),
     ["--help" or "-h" or "help"] => Help(),
-    _ => Unknown(),
+    ["run", .. var rest] => await ProxyHost.RunAsync(rest),
+    _ => await ProxyHost.RunAsync(args),
 };
 
 static int Help()
 {
-    Console.WriteLine("""
-        imapproxy - an IMAP debugging proxy
-
-        Verbs:
-          parse    parse recorded IMAP bytes offline (imapproxy parse --help)
-        """);
+    Console.WriteLine(Usage.Text);
     return ExitCodes.Ok;
-}
-
-static int Unknown()
-{
-    Console.Error.WriteLine("imapproxy: unknown arguments (see imapproxy --help)");
-    return ExitCodes.Usage;
 }

@@ -11,7 +11,8 @@ namespace ImapProxy.Capture.Relay;
 /// <param name="Consumed">Bytes the parser took; the rest of the chunk lies beyond a TLS boundary.</param>
 /// <param name="StartTlsPending">The client sent STARTTLS and the server has not answered yet.</param>
 /// <param name="TlsStarted">The server accepted STARTTLS within this chunk, at <paramref name="Consumed"/>.</param>
-internal readonly record struct TapResult(int Consumed, bool StartTlsPending, bool TlsStarted);
+/// <param name="StartTlsTag">The tag of the pending STARTTLS.</param>
+internal readonly record struct TapResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null);
 
 /// <summary>
 /// The observer side of one session: feeds each direction's plaintext to the parser and publishes what it finds
@@ -37,6 +38,7 @@ internal sealed class CaptureTap : IImapSink, IDisposable
     private long droppedReported;
     private bool tlsStarted;
     private bool broken;
+    private TaskCompletionSource<bool>? startTlsDecision;
 
     public CaptureTap(long sessionId, EventBus bus, TimeProvider time, long literalLimit)
     {
@@ -65,13 +67,42 @@ internal sealed class CaptureTap : IImapSink, IDisposable
                 tlsStarted = false;
                 var consumed = decoder.Feed(direction, bytes);
                 FlushRaw();
-                return new TapResult(consumed, decoder.Parser.PendingTransport == Transport.Tls, tlsStarted);
+                var pending = decoder.Parser.PendingTransport == Transport.Tls;
+                // The server refused STARTTLS: the client pump may read plaintext again.
+                if (!pending && !tlsStarted && startTlsDecision is { } decision)
+                {
+                    startTlsDecision = null;
+                    decision.TrySetResult(false);
+                }
+                return new TapResult(consumed, pending, tlsStarted, decoder.Parser.PendingTransportTag);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Break(e);
                 return new TapResult(bytes.Length, false, false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The client pump waits on this after forwarding STARTTLS. It completes with false when the server refuses
+    /// (seen by <see cref="Feed"/>), with true once the server pump upgraded both legs (<see cref="CompleteStartTlsDecision"/>).
+    /// </summary>
+    public Task<bool> AwaitStartTlsDecision()
+    {
+        lock (gate)
+        {
+            startTlsDecision = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return startTlsDecision.Task;
+        }
+    }
+
+    public void CompleteStartTlsDecision(bool upgraded)
+    {
+        lock (gate)
+        {
+            startTlsDecision?.TrySetResult(upgraded);
+            startTlsDecision = null;
         }
     }
 

@@ -79,6 +79,10 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>The server certificate and its chain for a host name (the client's SNI) or an IP address.</summary>
     public SslStreamCertificateContext GetServerContext(string hostOrIp) => GetLeaf(hostOrIp).Context;
 
+    /// <summary>A leaf valid for several names at once, e.g. the upstream host and the address a client dialled
+    /// without SNI: clients that send no SNI connected by IP address and check that address.</summary>
+    public SslStreamCertificateContext GetServerContext(IReadOnlyList<string> hostsOrIps) => GetLeaf(hostsOrIps).Context;
+
     /// <summary>The server certificate, with its private key, for a host name or an IP address.</summary>
     public X509Certificate2 GetServerCertificate(string hostOrIp) => GetLeaf(hostOrIp).Certificate;
 
@@ -99,21 +103,24 @@ public sealed class CertificateAuthority : IDisposable
         Certificate.Dispose();
     }
 
-    private LeafCertificate GetLeaf(string hostOrIp)
+    private LeafCertificate GetLeaf(string hostOrIp) => GetLeaf([hostOrIp]);
+
+    private LeafCertificate GetLeaf(IReadOnlyList<string> hostsOrIps)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var name = ServerName.Parse(hostOrIp);
-        return _leaves.GetOrAdd(name.Value, _ => Mint(name));
+        var names = hostsOrIps.Select(ServerName.Parse).DistinctBy(n => n.Value).ToArray();
+        if (names.Length == 0) throw new ArgumentException("at least one name is needed", nameof(hostsOrIps));
+        return _leaves.GetOrAdd(string.Join(' ', names.Select(n => n.Value)), _ => Mint(names));
     }
 
-    private LeafCertificate Mint(ServerName name)
+    private LeafCertificate Mint(IReadOnlyList<ServerName> names)
     {
         var now = WholeSeconds(_time.GetUtcNow());
         // A leaf must not outlive the CA that signs it.
         var caNotAfter = new DateTimeOffset(_caCertificate.NotAfter.ToUniversalTime());
         var notAfter = now + LeafLifetime < caNotAfter ? now + LeafLifetime : caNotAfter;
 
-        var (leaf, leafKey) = CertificateMinter.CreateLeaf(name, _caCertificate, _caKey, (now - ClockSkew).UtcDateTime, notAfter.UtcDateTime);
+        var (leaf, leafKey) = CertificateMinter.CreateLeaf(names, _caCertificate, _caKey, (now - ClockSkew).UtcDateTime, notAfter.UtcDateTime);
         var certificate = CertificateMinter.ToX509Certificate2(leaf, leafKey);
         // The CA goes along in the handshake so clients that were given only the CA can build the chain;
         // offline: never fetch intermediates or OCSP responses for a certificate we made ourselves.

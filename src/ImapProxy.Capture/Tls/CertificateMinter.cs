@@ -50,21 +50,21 @@ internal static class CertificateMinter
     }
 
     public static (BcCertificate Certificate, AsymmetricKeyParameter PrivateKey) CreateLeaf(
-        ServerName serverName, BcCertificate ca, AsymmetricKeyParameter caKey, DateTime notBefore, DateTime notAfter)
+        IReadOnlyList<ServerName> names, BcCertificate ca, AsymmetricKeyParameter caKey, DateTime notBefore, DateTime notAfter)
     {
         var key = NewKeyPair();
         var subject = new X509Name(
             new List<DerObjectIdentifier> { X509Name.O, X509Name.CN },
-            new List<string> { "ImapProxy", serverName.Value });
+            new List<string> { "ImapProxy", names[0].Value });
 
         var generator = NewGenerator(ca.SubjectDN, subject, key.Public, notBefore, notAfter);
         generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
         generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature));
         generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth));
         // Clients match the name against the SAN only (RFC 6125 §6.4.4); the CN is for people.
-        var san = serverName.Address is { } address
+        var san = names.Select(name => name.Address is { } address
             ? new GeneralName(GeneralName.IPAddress, new DerOctetString(address.GetAddressBytes()))
-            : new GeneralName(GeneralName.DnsName, serverName.Value);
+            : new GeneralName(GeneralName.DnsName, name.Value)).ToArray();
         generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(san));
         generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false,
             X509ExtensionUtilities.CreateSubjectKeyIdentifier(key.Public));

@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using ImapProxy.Capture.Events;
+using ImapProxy.Capture.Tls;
+
+namespace ImapProxy.Capture.Relay;
+
+/// <summary>Connecting upstream and every TLS step of a session: handshakes on both legs, STARTTLS answered or started by the proxy.</summary>
+internal sealed partial class ProxySession
+{
+    /// <summary>The tag of the proxy's own commands to the upstream (bridging). Never reaches the client.</summary>
+    private const string ProxyTag = "IMAPPROXY1";
+
+    private async Task ConnectUpstreamAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.ConnectTimeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(options.Upstream.Host, options.Upstream.Port, timeout.Token);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            var why = e is OperationCanceledException ? $"no answer within {options.ConnectTimeout.TotalSeconds:0} s" : e.Message;
+            var detail = $"cannot reach the upstream server {options.Upstream}: {why}";
+            // Tell the user in their mail client, not only in our logs (RFC 9051 §7.1: UNAVAILABLE).
+            await SendToClientAsync($"* BYE [UNAVAILABLE] ImapProxy {detail}\r\n", "upstream-unreachable", detail, ct);
+            throw new SessionEndException(CloseReason.UpstreamUnreachable, detail);
+        }
+        serverSocket = socket;
+        serverStream = new NetworkStream(socket, ownsSocket: false);
+    }
+
+    private async Task HandshakeClientAsync(CancellationToken ct)
+    {
+        var ssl = new SslStream(clientStream, leaveInnerStreamOpen: false);
+        string? serverName = null;
+        var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync((_, hello, _, _) =>
+            {
+                serverName = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+                return ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = CertificateFor(serverName) });
+            }, null, timeout.Token);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            var hint = e is OperationCanceledException
+                ? $"the client did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
+                : HandshakeReport.ClientFailureHint(e, ca.CertificatePemPath);
+            tap.Publish(report with { ServerName = serverName, Error = hint });
+            throw new SessionEndException(CloseReason.ClientTlsFailed, hint);
+        }
+        clientStream = ssl;
+        clientLegTls = true;
+        tap.Publish(HandshakeReport.Succeeded(report, ssl, serverName));
+    }
+
+    /// <summary>
+    /// The client's SNI names the certificate. Without SNI the client dialled an IP address, which it will
+    /// check, so the leaf carries both the upstream host and the address the client connected to.
+    /// </summary>
+    private SslStreamCertificateContext CertificateFor(string? serverName)
+    {
+        var dialled = (clientSocket.LocalEndPoint as IPEndPoint)?.Address;
+        if (dialled?.IsIPv4MappedToIPv6 == true) dialled = dialled.MapToIPv4();
+        try
+        {
+            if (serverName is not null) return ca.GetServerContext(serverName);
+        }
+        catch (ArgumentException)
+        {
+            // Not a usable host name (the SNI comes from the network): fall back as if none was sent.
+        }
+        return ca.GetServerContext(dialled is null ? [options.Upstream.Host] : [options.Upstream.Host, dialled.ToString()]);
+    }
+
+    private async Task HandshakeUpstreamAsync(CancellationToken ct)
+    {
+        var ssl = new SslStream(serverStream!, leaveInnerStreamOpen: false);
+        string? problems = null;
+        var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Upstream, Succeeded = false };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(trust.ClientOptions(options.Upstream.Host, p => problems = p), timeout.Token);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            var error = problems is not null
+                ? $"the upstream certificate was refused ({problems}); trust its CA with --upstream-ca FILE, or accept any certificate with --upstream-insecure"
+                : e is OperationCanceledException
+                    ? $"the upstream did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
+                    : $"the TLS handshake with the upstream failed: {Innermost(e).Message}";
+            tap.Publish(report with { ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error });
+            await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
+            throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
+        }
+        serverStream = ssl;
+        upstreamLegTls = true;
+        tap.Publish(HandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
+        {
+            ValidationErrors = problems,
+            ValidationIgnored = problems is not null && trust.Insecure,
+        });
+    }
+
+    /// <summary>A goodbye to the client when the client leg can still carry one (it may be mid-upgrade).</summary>
+    private async Task TellClientAsync(string line, string action, string description, CancellationToken ct)
+    {
+        if (clientWrite.CurrentCount == 0) return; // the server pump holds it while upgrading: the client is mid-handshake
+        try
+        {
+            await SendToClientAsync(line, action, description, ct);
+        }
+        catch (Exception e) when (e is SessionEndException or IOException or ObjectDisposedException) { }
+    }
+
+    /// <summary>
+    /// The client sent STARTTLS but the proxy cannot mirror it (a leg is TLS already, or bridging): answer it here.
+    /// Returns true when the client leg was upgraded.
+    /// </summary>
+    private async Task<bool> AnswerStartTlsItselfAsync(string tag, CancellationToken ct)
+    {
+        if (clientLegTls)
+        {
+            await SendToClientAsync($"{tag} BAD TLS is already active\r\n", "starttls-answered",
+                "the client asked for STARTTLS on a TLS connection; the proxy answered", ct);
+            return false;
+        }
+        if (options.ClientTls == ClientTlsMode.None)
+        {
+            await SendToClientAsync($"{tag} NO STARTTLS is not available: ImapProxy bridges this session in plaintext (--client-tls none)\r\n",
+                "starttls-answered", "bridging: the client leg stays plaintext, the proxy refused STARTTLS itself", ct);
+            return false;
+        }
+        // Mirror with an upstream that is already TLS: upgrade only the client leg.
+        await clientWrite.WaitAsync(ct);
+        try
+        {
+            var answer = Encoding.ASCII.GetBytes($"{tag} OK Begin TLS negotiation now\r\n");
+            ReportProxyAction("starttls-answered", "the upstream leg is already TLS; the proxy accepted STARTTLS and upgrades the client leg only", answer);
+            tap.Feed(Protocol.Direction.Server, answer);
+            await WriteClientLockedAsync(answer, ct);
+            await HandshakeClientAsync(ct);
+            tap.CompleteStartTlsDecision(upgraded: true);
+        }
+        finally
+        {
+            clientWrite.Release();
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The upstream starts in plaintext but the client leg cannot mirror STARTTLS: the proxy sends STARTTLS itself
+    /// right after the greeting (RFC 3501 §6.2.1), then gives the client the greeting without its pre-TLS
+    /// capabilities, which RFC 3501 says a client must discard after TLS anyway.
+    /// </summary>
+    private async Task UpgradeUpstreamItselfAsync(CancellationToken ct)
+    {
+        var reader = new LineReader(serverStream!);
+        var greeting = await reader.ReadLineAsync(ct)
+            ?? throw new SessionEndException(CloseReason.ServerClosed, "the server closed the connection before its greeting");
+        if (!greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))
+        {
+            // PREAUTH or BYE: there is no STARTTLS to send. Relay the greeting as it is.
+            ReportProxyAction("upstream-starttls-skipped", "the greeting was not OK, so the proxy did not start TLS upstream", Encoding.UTF8.GetBytes(greeting));
+            await RelayGreetingAsync(greeting, reader, ct);
+            return;
+        }
+        var command = Encoding.ASCII.GetBytes($"{ProxyTag} STARTTLS\r\n");
+        await serverStream!.WriteAsync(command, ct);
+        await serverStream.FlushAsync(ct);
+        var answer = new StringBuilder();
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync(ct)
+                ?? throw new SessionEndException(CloseReason.ServerClosed, "the server closed the connection after the proxy's STARTTLS");
+            answer.Append(line);
+        }
+        while (!line.StartsWith(ProxyTag + " ", StringComparison.Ordinal) && answer.Length < 64 * 1024);
+        ReportProxyAction("upstream-starttls", "the proxy started TLS on the upstream leg itself", [.. command, .. Encoding.UTF8.GetBytes(answer.ToString())]);
+        if (!line.StartsWith(ProxyTag + " OK", StringComparison.OrdinalIgnoreCase))
+        {
+            var error = $"the upstream refused STARTTLS: {line.TrimEnd()}; use --upstream-tls none to relay in plaintext";
+            await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
+            throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
+        }
+        if (reader.Buffered.Length > 0)
+            ReportProxyAction("starttls-injection", "the server sent bytes after its STARTTLS OK before the TLS handshake; they were not relayed", reader.Buffered.Span);
+        await HandshakeUpstreamAsync(ct);
+
+        var clientGreeting = GreetingWithoutCapabilities(greeting);
+        if (clientGreeting != greeting)
+            ReportProxyAction("greeting-altered", "the pre-TLS CAPABILITY code was removed from the greeting (RFC 3501 §6.2.1); the client will ask again", Encoding.UTF8.GetBytes(clientGreeting));
+        await RelayGreetingAsync(clientGreeting, null, ct);
+    }
+
+    private async Task RelayGreetingAsync(string greeting, LineReader? reader, CancellationToken ct)
+    {
+        var bytes = Encoding.UTF8.GetBytes(greeting);
+        await clientWrite.WaitAsync(ct);
+        try
+        {
+            tap.Feed(Protocol.Direction.Server, bytes);
+            await WriteClientLockedAsync(bytes, ct);
+            if (reader is { Buffered.Length: > 0 } leftover)
+            {
+                tap.Feed(Protocol.Direction.Server, leftover.Buffered.Span);
+                await WriteClientLockedAsync(leftover.Buffered, ct);
+            }
+        }
+        finally
+        {
+            clientWrite.Release();
+        }
+    }
+
+    /// <summary>"* OK [CAPABILITY ...] text" becomes "* OK text"; other greetings are unchanged.</summary>
+    internal static string GreetingWithoutCapabilities(string greeting)
+    {
+        const string prefix = "* OK [CAPABILITY ";
+        if (!greeting.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return greeting;
+        var close = greeting.IndexOf(']', prefix.Length);
+        if (close < 0) return greeting;
+        return "* OK " + greeting[(close + 1)..].TrimStart(' ');
+    }
+}

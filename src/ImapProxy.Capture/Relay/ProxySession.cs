@@ -1,0 +1,347 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using ImapProxy.Capture.Tls;
+using ImapProxy.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace ImapProxy.Capture.Relay;
+
+/// <summary>
+/// One client connection relayed to the upstream server. Two pumps copy bytes unchanged; each chunk is first
+/// shown to the capture tap, whose parser also tells the relay where STARTTLS changes the transport.
+/// The first pump to end decides the close reason; the other is then cancelled (YARP's StreamCopier pattern).
+/// </summary>
+internal sealed partial class ProxySession : IAsyncDisposable
+{
+    private const int BufferSize = 16 * 1024;
+
+    private readonly Socket clientSocket;
+    private readonly ListenerKind listener;
+    private readonly ProxyOptions options;
+    private readonly CertificateAuthority ca;
+    private readonly UpstreamTrust trust;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly ProxyCounters counters;
+    private readonly CaptureTap tap;
+
+    // Writes to the client come from the server pump and from the proxy's own answers; this keeps them whole
+    // and lets a client-leg TLS upgrade swap the stream while no one writes.
+    private readonly SemaphoreSlim clientWrite = new(1, 1);
+
+    private Stream clientStream;
+    private Stream? serverStream;
+    private Socket? serverSocket;
+    private bool clientLegTls;
+    private bool upstreamLegTls;
+    private long clientBytes;
+    private long serverBytes;
+    private long lastActivity;
+
+    public ProxySession(long id, Socket clientSocket, ListenerKind listener, ProxyOptions options, CertificateAuthority ca,
+        UpstreamTrust trust, EventBus bus, TimeProvider time, ILogger logger, ProxyCounters counters)
+    {
+        Id = id;
+        this.clientSocket = clientSocket;
+        this.listener = listener;
+        this.options = options;
+        this.ca = ca;
+        this.trust = trust;
+        this.time = time;
+        this.logger = logger;
+        this.counters = counters;
+        clientSocket.NoDelay = true;
+        clientStream = new NetworkStream(clientSocket, ownsSocket: true);
+        tap = new CaptureTap(id, bus, time, options.LiteralCaptureLimit);
+        lastActivity = time.GetTimestamp();
+    }
+
+    public long Id { get; }
+
+    public string ClientAddress => clientSocket.RemoteEndPoint?.ToString() ?? "?";
+
+    public async Task RunAsync(CancellationToken shutdown)
+    {
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var ct = session.Token;
+        CloseReason reason;
+        string detail;
+        tap.Publish(new SessionOpened
+        {
+            Source = EventSource.Proxy,
+            ClientAddress = ClientAddress,
+            ListenerAddress = clientSocket.LocalEndPoint?.ToString() ?? "?",
+            Listener = listener,
+            Upstream = options.Upstream.ToString(),
+            UpstreamTls = options.EffectiveUpstreamTls.ToString().ToLowerInvariant(),
+            ClientTls = options.ClientTls.ToString().ToLowerInvariant(),
+            UpstreamInsecure = options.UpstreamInsecure,
+        });
+        LogOpened(Id, ClientAddress, listener, options.Upstream.ToString());
+        try
+        {
+            // 1. TLS listener: handshake with the client first, so its SNI can name our certificate.
+            if (listener == ListenerKind.Tls) await HandshakeClientAsync(ct);
+            // 2. The upstream connection, and its TLS when it starts with TLS.
+            await ConnectUpstreamAsync(ct);
+            var mode = options.EffectiveUpstreamTls;
+            if (mode == UpstreamTlsMode.Implicit) await HandshakeUpstreamAsync(ct);
+            // 3. A client leg that cannot mirror STARTTLS: the proxy upgrades the upstream leg itself.
+            else if (mode == UpstreamTlsMode.StartTls && (clientLegTls || options.ClientTls == ClientTlsMode.None))
+                await UpgradeUpstreamItselfAsync(ct);
+            // 4. Relay until one side ends.
+            (reason, detail) = await RelayAsync(session);
+        }
+        catch (SessionEndException e)
+        {
+            (reason, detail) = (e.Reason, e.Message);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            (reason, detail) = (CloseReason.ProxyShutdown, "the proxy is shutting down");
+        }
+        catch (Exception e)
+        {
+            (reason, detail) = (CloseReason.ProxyError, $"{e.GetType().Name}: {e.Message}");
+            logger.LogError(e, "Session {SessionId} failed in the proxy", Id);
+        }
+        await CloseStreamsAsync();
+        tap.Publish(new SessionClosed
+        {
+            Source = EventSource.Proxy, Reason = reason, Detail = detail,
+            ClientBytes = Interlocked.Read(ref clientBytes), ServerBytes = Interlocked.Read(ref serverBytes),
+        });
+        LogClosed(Id, reason, detail, tap.State?.User, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
+    }
+
+    private async Task<(CloseReason, string)> RelayAsync(CancellationTokenSource session)
+    {
+        var ct = session.Token;
+        var pumps = new List<Task<(CloseReason, string)>> { PumpClientAsync(ct), PumpServerAsync(ct) };
+        if (options.IdleTimeout is { } idle) pumps.Add(WatchIdleAsync(idle, ct));
+        var first = await Task.WhenAny(pumps);
+        var result = await first;
+        await session.CancelAsync();
+        // Closing the streams unblocks reads that do not watch the token.
+        await CloseStreamsAsync();
+        foreach (var pump in pumps.Where(p => p != first))
+        {
+            try { await pump; }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
+        }
+        return result;
+    }
+
+    // ---- client → server ----
+
+    private async Task<(CloseReason, string)> PumpClientAsync(CancellationToken ct)
+    {
+        var buffer = new byte[BufferSize];
+        while (true)
+        {
+            var n = await ReadAsync(clientStream, buffer, Side.Client, ct);
+            if (n == 0) return (CloseReason.ClientClosed, "the client closed the connection");
+            await ForwardFromClientAsync(buffer.AsMemory(0, n), ct);
+        }
+    }
+
+    private async Task ForwardFromClientAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    {
+        var result = tap.Feed(Direction.Client, chunk.Span);
+        if (!result.StartTlsPending)
+        {
+            await WriteServerAsync(chunk, ct);
+            return;
+        }
+
+        // STARTTLS (RFC 3501 §6.2.1): forward the command alone; bytes after it wait for the server's answer.
+        var command = chunk[..result.Consumed];
+        var rest = chunk[result.Consumed..].ToArray();
+        bool upgraded;
+        if (!clientLegTls && !upstreamLegTls && options.ClientTls == ClientTlsMode.Mirror)
+        {
+            var decision = tap.AwaitStartTlsDecision();
+            await WriteServerAsync(command, ct);
+            // The server pump upgrades both legs on OK before it answers here.
+            upgraded = await decision.WaitAsync(ct);
+        }
+        else
+        {
+            // A leg is already TLS, or the client leg stays plaintext: the proxy answers, the server never sees it.
+            upgraded = await AnswerStartTlsItselfAsync(result.StartTlsTag ?? "*", ct);
+        }
+        if (rest.Length == 0) return;
+        if (upgraded)
+        {
+            // Sent in plaintext before the handshake: never carried into the TLS session.
+            tap.ReportUnparsed(Direction.Client, rest);
+            ReportProxyAction("starttls-injection", $"the client sent {rest.Length} bytes after STARTTLS before the TLS handshake; they were not relayed", rest);
+            return;
+        }
+        await ForwardFromClientAsync(rest, ct);
+    }
+
+    private async Task WriteServerAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (bytes.IsEmpty) return;
+        try
+        {
+            await serverStream!.WriteAsync(bytes, ct);
+            await serverStream.FlushAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new SessionEndException(CloseReason.ServerReset, $"writing to the server failed: {Innermost(e).Message}");
+        }
+        Interlocked.Add(ref clientBytes, bytes.Length);
+        counters.AddClientBytes(bytes.Length);
+        Touch();
+    }
+
+    // ---- server → client ----
+
+    private async Task<(CloseReason, string)> PumpServerAsync(CancellationToken ct)
+    {
+        var buffer = new byte[BufferSize];
+        while (true)
+        {
+            var n = await ReadAsync(serverStream!, buffer, Side.Server, ct);
+            if (n == 0) return (CloseReason.ServerClosed, "the server closed the connection");
+            await clientWrite.WaitAsync(ct);
+            try
+            {
+                var result = tap.Feed(Direction.Server, buffer.AsSpan(0, n));
+                var forward = result.TlsStarted ? result.Consumed : n;
+                await WriteClientLockedAsync(buffer.AsMemory(0, forward), ct);
+                if (result.TlsStarted) await UpgradeBothLegsLockedAsync(buffer.AsMemory(forward, n - forward), ct);
+            }
+            finally
+            {
+                clientWrite.Release();
+            }
+        }
+    }
+
+    /// <summary>The server said OK to the client's STARTTLS: upgrade upstream, then client, then let the client pump go on.</summary>
+    private async Task UpgradeBothLegsLockedAsync(ReadOnlyMemory<byte> afterOk, CancellationToken ct)
+    {
+        if (!afterOk.IsEmpty)
+        {
+            tap.ReportUnparsed(Direction.Server, afterOk.Span);
+            ReportProxyAction("starttls-injection", $"the server sent {afterOk.Length} bytes after its STARTTLS OK before the TLS handshake; they were not relayed", afterOk.Span);
+        }
+        await HandshakeUpstreamAsync(ct);
+        await HandshakeClientAsync(ct);
+        tap.CompleteStartTlsDecision(upgraded: true);
+    }
+
+    private async Task WriteClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (bytes.IsEmpty) return;
+        try
+        {
+            await clientStream.WriteAsync(bytes, ct);
+            await clientStream.FlushAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new SessionEndException(CloseReason.ClientReset, $"writing to the client failed: {Innermost(e).Message}");
+        }
+        Interlocked.Add(ref serverBytes, bytes.Length);
+        counters.AddServerBytes(bytes.Length);
+        Touch();
+    }
+
+    /// <summary>Bytes the proxy itself sends to the client: recorded as a proxy action and parsed as what the client received.</summary>
+    private async Task SendToClientAsync(string text, string action, string description, CancellationToken ct)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text);
+        await clientWrite.WaitAsync(ct);
+        try
+        {
+            ReportProxyAction(action, description, bytes);
+            tap.Feed(Direction.Server, bytes);
+            await WriteClientLockedAsync(bytes, ct);
+        }
+        finally
+        {
+            clientWrite.Release();
+        }
+    }
+
+    // ---- reading, idleness, closing ----
+
+    private enum Side
+    {
+        Client,
+        Server,
+    }
+
+    private async Task<int> ReadAsync(Stream stream, byte[] buffer, Side side, CancellationToken ct)
+    {
+        try
+        {
+            var n = await stream.ReadAsync(buffer, ct);
+            if (n > 0) Touch();
+            return n;
+        }
+        catch (Exception e) when (e is IOException or SocketException && !ct.IsCancellationRequested)
+        {
+            var who = side == Side.Client ? "client" : "server";
+            throw new SessionEndException(side == Side.Client ? CloseReason.ClientReset : CloseReason.ServerReset,
+                $"the {who} connection failed: {Innermost(e).Message}");
+        }
+    }
+
+    private void Touch() => Interlocked.Exchange(ref lastActivity, time.GetTimestamp());
+
+    private async Task<(CloseReason, string)> WatchIdleAsync(TimeSpan idle, CancellationToken ct)
+    {
+        while (true)
+        {
+            var quiet = time.GetElapsedTime(Interlocked.Read(ref lastActivity));
+            if (quiet >= idle) return (CloseReason.IdleTimeout, $"no traffic for {idle} (--idle-timeout)");
+            await Task.Delay(idle - quiet, time, ct);
+        }
+    }
+
+    private async Task CloseStreamsAsync()
+    {
+        foreach (var stream in new[] { clientStream, serverStream })
+        {
+            try
+            {
+                if (stream is not null) await stream.DisposeAsync();
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
+        }
+        serverSocket?.Dispose();
+    }
+
+    private void ReportProxyAction(string action, string description, ReadOnlySpan<byte> bytes = default)
+    {
+        tap.Publish(new ProxyAction
+        {
+            Source = EventSource.Proxy, Action = action, Description = description,
+            Bytes = bytes.IsEmpty ? null : ByteText.Escape(bytes, 4096),
+        });
+    }
+
+    private static Exception Innermost(Exception e) => HandshakeReport.Innermost(e);
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseStreamsAsync();
+        tap.Dispose();
+        clientWrite.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened from {Client} on the {Listener} listener to {Upstream}")]
+    private partial void LogOpened(long sessionId, string client, ListenerKind listener, string upstream);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed: {Reason} ({Detail}); user {User}, {ClientBytes} bytes up, {ServerBytes} bytes down")]
+    private partial void LogClosed(long sessionId, CloseReason reason, string detail, string? user, long clientBytes, long serverBytes);
+}

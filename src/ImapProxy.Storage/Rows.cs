@@ -1,0 +1,66 @@
+namespace ImapProxy.Storage;
+
+// Storage rows, as the tables hold them: text values are the events' JSON spellings (kebab-case), counts are
+// totals over the session. Views build their own models from these.
+
+/// <summary>A session's summary row, kept up to date by the writer as its events arrive.</summary>
+/// <param name="ClientAddress">Null (like the other SessionOpened columns) when the bus dropped the SessionOpened.</param>
+/// <param name="ClientLegTls">Negotiated protocol of the client leg's TLS, "failed", or null when it had none.</param>
+/// <param name="State">Last protocol state: not-authenticated, authenticated, selected, logout.</param>
+/// <param name="User">Who the session authenticated as; <paramref name="Mailbox"/>: the last mailbox selected.</param>
+/// <param name="Commands">Completed commands; <paramref name="Failures"/> those completed with NO or BAD.</param>
+/// <param name="Anomalies">Diagnostics the parser attached to the session's frames.</param>
+/// <param name="Events">Events stored for the session (raw bytes not counted).</param>
+public sealed record SessionRow(
+    long Id,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    string? ClientAddress,
+    string? ListenerAddress,
+    string? Listener,
+    string? Upstream,
+    string? UpstreamTls,
+    string? ClientTls,
+    bool UpstreamInsecure,
+    string? ClientLegTls,
+    string? UpstreamLegTls,
+    string? User,
+    string? State,
+    string? Mailbox,
+    string? CloseReason,
+    string? CloseDetail,
+    long? ClientBytes,
+    long? ServerBytes,
+    long Events,
+    long Commands,
+    long Failures,
+    long Anomalies,
+    long DroppedEvents,
+    bool CaptureIncomplete);
+
+/// <summary>One stored event: the columns lists and filters use, and the whole event as JSON (FrameJson's shape).</summary>
+/// <param name="Elapsed">To the microsecond, like <paramref name="Latency"/>; the JSON has the exact values.</param>
+/// <param name="Type">The event's JSON type: session-opened, frame, command-completed, ...</param>
+/// <param name="Kind">For frames, the frame's JSON kind: command, response, state, ...</param>
+/// <param name="Name">Command name, response keyword or status (OK, FETCH), or the event's subject (TLS leg, close reason).</param>
+/// <param name="Status">Response or completion status (ok, no, bad, preauth, bye); ok/failed for TLS handshakes.</param>
+public sealed record EventRow(
+    long SessionId,
+    long Sequence,
+    DateTimeOffset Time,
+    TimeSpan Elapsed,
+    string Source,
+    long? Offset,
+    string Type,
+    string? Kind,
+    string? Tag,
+    string? Name,
+    string? Status,
+    TimeSpan? Latency,
+    string Json);
+
+/// <summary>Consecutive stored bytes of one direction, starting at <see cref="Offset"/> in that direction's stream.</summary>
+public sealed record RawSegment(long Offset, byte[] Data)
+{
+    public long End => Offset + Data.Length;
+}

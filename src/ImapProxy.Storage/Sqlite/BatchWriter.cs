@@ -1,0 +1,229 @@
+using System.Text.Json;
+using ImapProxy.Capture.Events;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace ImapProxy.Storage.Sqlite;
+
+/// <summary>What one batch stored.</summary>
+internal readonly record struct BatchResult(int Events, long RawBytes, int Skipped);
+
+/// <summary>
+/// Writes batches of events on the writer's own connection, each batch in one transaction. Not thread-safe:
+/// only <see cref="EventStoreWriter"/>'s loop uses it. A problem with one event (a duplicate sequence, an event
+/// that cannot be serialized) skips that event; a problem with the database (disk full, I/O) fails the batch.
+/// </summary>
+internal sealed class BatchWriter : IDisposable
+{
+    private const int SqliteConstraint = 19;
+
+    // Sessions whose row is known to exist, so most events cost no extra statement. Bounded by dropping it
+    // whole: the INSERT .. ON CONFLICT DO NOTHING that refills it is cheap.
+    private const int MaxKnownSessions = 10_000;
+
+    private readonly SqliteConnection connection;
+    private readonly ILogger logger;
+    private readonly Statement insertEvent;
+    private readonly Statement insertRaw;
+    private readonly Statement ensureSession;
+    private readonly Statement openSession;
+    private readonly Statement updateSummary;
+    private readonly RawRows raw;
+    private readonly HashSet<long> knownSessions = [];
+    private readonly Dictionary<long, SessionSummary> summaries = [];
+    private long rawBytes;
+    private int skipped;
+
+    public BatchWriter(SqliteConnection connection, int rawRowBytes, ILogger logger)
+    {
+        this.connection = connection;
+        this.logger = logger;
+        raw = new RawRows(rawRowBytes, InsertRaw);
+        insertEvent = new Statement(connection, """
+            INSERT INTO events (session_id, seq, time, elapsed_us, source, offset, type, kind, tag, name, status, latency_us, json)
+            VALUES ($session_id, $seq, $time, $elapsed_us, $source, $offset, $type, $kind, $tag, $name, $status, $latency_us, $json)
+            """, "$session_id", "$seq", "$time", "$elapsed_us", "$source", "$offset", "$type", "$kind", "$tag", "$name", "$status",
+            "$latency_us", "$json");
+        insertRaw = new Statement(connection,
+            "INSERT INTO raw (session_id, direction, offset, data) VALUES ($session_id, $direction, $offset, $data)",
+            "$session_id", "$direction", "$offset", "$data");
+        // A session whose SessionOpened was dropped by the bus still gets a row, so its other events can be stored.
+        ensureSession = new Statement(connection,
+            "INSERT INTO sessions (id, started_at) VALUES ($id, $started_at) ON CONFLICT (id) DO NOTHING",
+            "$id", "$started_at");
+        openSession = new Statement(connection, """
+            INSERT INTO sessions (id, started_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls, upstream_insecure)
+            VALUES ($id, $started_at, $client_address, $listener_address, $listener, $upstream, $upstream_tls, $client_tls, $upstream_insecure)
+            ON CONFLICT (id) DO UPDATE SET
+                started_at = excluded.started_at, client_address = excluded.client_address,
+                listener_address = excluded.listener_address, listener = excluded.listener, upstream = excluded.upstream,
+                upstream_tls = excluded.upstream_tls, client_tls = excluded.client_tls, upstream_insecure = excluded.upstream_insecure
+            """, "$id", "$started_at", "$client_address", "$listener_address", "$listener", "$upstream", "$upstream_tls", "$client_tls",
+            "$upstream_insecure");
+        updateSummary = new Statement(connection, """
+            UPDATE sessions SET
+                events = events + $events, commands = commands + $commands, failures = failures + $failures,
+                anomalies = anomalies + $anomalies, dropped_events = dropped_events + $dropped_events,
+                capture_incomplete = max(capture_incomplete, $capture_incomplete),
+                state = coalesce($state, state), user = coalesce($user, user), mailbox = coalesce($mailbox, mailbox),
+                client_leg_tls = coalesce($client_leg_tls, client_leg_tls),
+                upstream_leg_tls = coalesce($upstream_leg_tls, upstream_leg_tls),
+                ended_at = coalesce($ended_at, ended_at), close_reason = coalesce($close_reason, close_reason),
+                close_detail = coalesce($close_detail, close_detail),
+                client_bytes = coalesce($client_bytes, client_bytes), server_bytes = coalesce($server_bytes, server_bytes)
+            WHERE id = $id
+            """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$state", "$user",
+            "$mailbox", "$client_leg_tls", "$upstream_leg_tls", "$ended_at", "$close_reason", "$close_detail", "$client_bytes",
+            "$server_bytes");
+    }
+
+    private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
+
+    public BatchResult Write(IReadOnlyList<SessionEvent> batch)
+    {
+        var events = 0;
+        rawBytes = 0;
+        skipped = 0;
+        var transaction = connection.BeginTransaction();
+        try
+        {
+            foreach (var statement in Statements) statement.Enlist(transaction);
+            foreach (var e in batch)
+            {
+                try
+                {
+                    if (Store(e)) events++;
+                }
+                catch (Exception error) when (IsProblemOfTheEvent(error))
+                {
+                    Skip(error, e);
+                }
+            }
+            // The batch's transaction holds all of its bytes and summaries: a reader sees all of a batch or none.
+            raw.FlushAll();
+            foreach (var summary in summaries.Values) Update(summary);
+            transaction.Commit();
+            return new BatchResult(events, rawBytes, skipped);
+        }
+        catch
+        {
+            // Whatever this batch taught us about the database may have been rolled back with it.
+            knownSessions.Clear();
+            raw.Clear();
+            Rollback(transaction);
+            throw;
+        }
+        finally
+        {
+            summaries.Clear();
+            foreach (var statement in Statements) statement.Enlist(null);
+            transaction.Dispose();
+        }
+    }
+
+    /// <summary>Stores one event; false for raw bytes, which go to the raw table instead of the events table.</summary>
+    private bool Store(SessionEvent e)
+    {
+        if (e is RawBytes chunk)
+        {
+            EnsureSession(e);
+            raw.Add(chunk);
+            return false;
+        }
+
+        // Everything that can fail because of the event itself happens before the first write.
+        var columns = EventColumns.Of(e);
+        var json = JsonSerializer.Serialize(e, StoredText.EventJson);
+        EnsureSession(e);
+        insertEvent.Execute(e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
+            StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status,
+            columns.LatencyUs, json);
+        Summary(e.SessionId).Add(e);
+        if (e is SessionClosed)
+        {
+            // Nothing follows a session's close (SessionEvent's lifecycle guarantee): its pending bytes can go now.
+            raw.Flush(e.SessionId);
+            knownSessions.Remove(e.SessionId);
+        }
+        return true;
+    }
+
+    private void EnsureSession(SessionEvent e)
+    {
+        // SessionOpened always writes its columns: the row may be a stand-in made for events that overtook it.
+        if (e is SessionOpened opened) Open(opened);
+        else if (knownSessions.Contains(e.SessionId)) return;
+        else ensureSession.Execute(e.SessionId, StoredText.Time(e.Time));
+        if (knownSessions.Count >= MaxKnownSessions) knownSessions.Clear();
+        knownSessions.Add(e.SessionId);
+    }
+
+    private void Open(SessionOpened o) =>
+        openSession.Execute(o.SessionId, StoredText.Time(o.Time), o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener),
+            o.Upstream, o.UpstreamTls, o.ClientTls, o.UpstreamInsecure ? 1 : 0);
+
+    private SessionSummary Summary(long sessionId)
+    {
+        if (!summaries.TryGetValue(sessionId, out var summary)) summaries.Add(sessionId, summary = new SessionSummary(sessionId));
+        return summary;
+    }
+
+    private void Update(SessionSummary s)
+    {
+        var closed = s.Closed;
+        updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0,
+            s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
+            closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
+            closed?.Detail, closed?.ClientBytes, closed?.ServerBytes);
+    }
+
+    private void InsertRaw(RawRow row)
+    {
+        try
+        {
+            insertRaw.Execute(row.SessionId, row.Direction, row.Offset, row.Data);
+            rawBytes += row.Data.Length;
+        }
+        catch (SqliteException error) when (error.SqliteErrorCode == SqliteConstraint)
+        {
+            skipped++;
+            logger.LogWarning(error, "Event store skipped {Length} raw {Direction} bytes at {Offset} of session {SessionId}",
+                row.Data.Length, row.Direction, row.Offset, row.SessionId);
+        }
+    }
+
+    // A constraint (duplicate sequence or offset) or an event the serializer or the raw table refuses concerns this
+    // event only. Anything else (disk full, I/O error, corruption) concerns the database and fails the batch.
+    private static bool IsProblemOfTheEvent(Exception error) => error switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode == SqliteConstraint,
+        JsonException or NotSupportedException or InvalidDataException or ArgumentException => true,
+        _ => false,
+    };
+
+    private void Skip(Exception error, SessionEvent e)
+    {
+        skipped++;
+        logger.LogWarning(error, "Event store skipped {EventType} {Sequence} of session {SessionId}",
+            e.GetType().Name, e.Sequence, e.SessionId);
+    }
+
+    private void Rollback(SqliteTransaction transaction)
+    {
+        try
+        {
+            transaction.Rollback();
+        }
+        catch (Exception error) when (error is SqliteException or InvalidOperationException)
+        {
+            // SQLite rolls back by itself after some errors (SQLITE_FULL, I/O); nothing is left to undo then.
+            logger.LogDebug(error, "Event store rollback after a failed batch");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var statement in Statements) statement.Dispose();
+        connection.Dispose();
+    }
+}

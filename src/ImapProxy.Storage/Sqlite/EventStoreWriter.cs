@@ -1,0 +1,185 @@
+using System.Threading.Channels;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ImapProxy.Storage.Sqlite;
+
+/// <summary>
+/// The one writer in front of the database. It takes what its bus subscription has queued (up to a batch's
+/// limits), writes it in one transaction, and repeats; when the host stops or the subscription ends it writes
+/// what is left before returning. It owns the subscription and disposes of it.
+/// </summary>
+public sealed class EventStoreWriter : BackgroundService
+{
+    private readonly SqliteEventStore store;
+    private readonly EventBus.Subscription subscription;
+    private readonly ChannelReader<SessionEvent> queue;
+    private readonly ILogger logger;
+    private readonly List<SessionEvent> batch = [];
+
+    private TaskCompletionSource batchDone = NewSignal();
+    private int busy;
+    private int running;
+    private volatile bool stopped;
+    private long eventsWritten;
+    private long rawBytesWritten;
+    private long eventsSkipped;
+    private long eventsLost;
+    private long batches;
+    private long failedBatches;
+    private int lastBatchSize;
+
+    /// <param name="subscription">An essential subscription (its drops mark capture incomplete); the writer owns it.</param>
+    public EventStoreWriter(SqliteEventStore store, EventBus.Subscription subscription, ILogger<EventStoreWriter> logger)
+    {
+        this.store = store;
+        this.subscription = subscription;
+        this.logger = logger;
+        queue = subscription.Reader;
+    }
+
+    /// <summary>Rows written to the events table.</summary>
+    public long EventsWritten => Interlocked.Read(ref eventsWritten);
+
+    /// <summary>Bytes written to the raw table.</summary>
+    public long RawBytesWritten => Interlocked.Read(ref rawBytesWritten);
+
+    /// <summary>Events refused one by one (duplicate sequence, unserializable); logged.</summary>
+    public long EventsSkipped => Interlocked.Read(ref eventsSkipped);
+
+    /// <summary>Events of batches the database refused as a whole (disk full, I/O error); logged.</summary>
+    public long EventsLost => Interlocked.Read(ref eventsLost);
+
+    /// <summary>Events the bus could not queue for the store because the queue was full.</summary>
+    public long EventsDropped => subscription.Dropped;
+
+    /// <summary>Transactions committed: one per batch.</summary>
+    public long Batches => Interlocked.Read(ref batches);
+
+    public long FailedBatches => Interlocked.Read(ref failedBatches);
+
+    /// <summary>Events (raw chunks included) in the last batch.</summary>
+    public int LastBatchSize => Volatile.Read(ref lastBatchSize);
+
+    /// <summary>
+    /// Completes when everything queued before the call has been written (or failed), or once the writer has
+    /// stopped. For tests and tools that must read what was just published, instead of sleeping.
+    /// </summary>
+    public async Task WaitForIdleAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Take the signal before looking, so a batch that ends between the look and the wait still wakes us.
+            var next = Volatile.Read(ref batchDone).Task;
+            // Queue first, then busy: the loop raises busy before it takes an event, so an event that left the
+            // queue before this look is seen as busy by the next one.
+            var idle = queue.Count == 0 && Volatile.Read(ref busy) == 0;
+            if (idle || stopped) return;
+            await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Interlocked.Exchange(ref running, 1) == 1) return;
+        // Leave the host's StartAsync at once; everything below runs on the thread pool.
+        await Task.Yield();
+        await RunAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // A host that stops right after starting may cancel ExecuteAsync before it ever ran: drain the queue here then.
+        if (Interlocked.Exchange(ref running, 1) == 0) await RunAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var writer = new BatchWriter(store.OpenWriterConnection(), store.Options.RawRowBytes, logger);
+            try
+            {
+                while (await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false)) WriteQueued(writer);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            // The host is stopping or the subscription ended: what is already queued still goes to disk.
+            WriteQueued(writer);
+        }
+        catch (Exception e)
+        {
+            logger.LogCritical(e, "Event store writer stopped: {Path}", store.FilePath);
+            throw;
+        }
+        finally
+        {
+            stopped = true;
+            Signal();
+        }
+    }
+
+    private void WriteQueued(BatchWriter writer)
+    {
+        while (true)
+        {
+            Volatile.Write(ref busy, 1);
+            var taken = TakeBatch();
+            if (taken > 0) Write(writer);
+            Volatile.Write(ref busy, 0);
+            Signal();
+            if (taken == 0) return;
+        }
+    }
+
+    private int TakeBatch()
+    {
+        batch.Clear();
+        long bytes = 0;
+        var options = store.Options;
+        while (batch.Count < options.MaxBatchEvents && bytes < options.MaxBatchBytes && queue.TryRead(out var e))
+        {
+            batch.Add(e);
+            if (e is RawBytes chunk) bytes += chunk.Data.Length;
+        }
+        return batch.Count;
+    }
+
+    private void Write(BatchWriter writer)
+    {
+        try
+        {
+            var result = writer.Write(batch);
+            Interlocked.Add(ref eventsWritten, result.Events);
+            Interlocked.Add(ref rawBytesWritten, result.RawBytes);
+            Interlocked.Add(ref eventsSkipped, result.Skipped);
+            Interlocked.Increment(ref batches);
+            Volatile.Write(ref lastBatchSize, batch.Count);
+        }
+        catch (Exception e)
+        {
+            // The batch is lost, the writer is not: the next batch may well succeed (space freed, disk back).
+            Interlocked.Add(ref eventsLost, batch.Count);
+            Interlocked.Increment(ref failedBatches);
+            logger.LogError(e, "Event store lost a batch of {Count} events: {Path}", batch.Count, store.FilePath);
+        }
+        finally
+        {
+            batch.Clear();
+        }
+    }
+
+    private void Signal() => Interlocked.Exchange(ref batchDone, NewSignal()).TrySetResult();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        subscription.Dispose();
+    }
+}

@@ -1,0 +1,60 @@
+using ImapProxy.Capture.Events;
+using ImapProxy.Protocol;
+
+namespace ImapProxy.Storage.Sqlite;
+
+/// <summary>
+/// What one batch changes in a session's summary row. Accumulated in memory and applied with one UPDATE per
+/// session per batch, instead of one per event. Null means "unchanged"; counters are increments.
+/// </summary>
+internal sealed class SessionSummary(long sessionId)
+{
+    public long SessionId { get; } = sessionId;
+    public long Events { get; private set; }
+    public long Commands { get; private set; }
+    public long Failures { get; private set; }
+    public long Anomalies { get; private set; }
+    public long DroppedEvents { get; private set; }
+    public bool CaptureIncomplete { get; private set; }
+    public string? State { get; private set; }
+    public string? User { get; private set; }
+    public string? Mailbox { get; private set; }
+    public string? ClientLegTls { get; private set; }
+    public string? UpstreamLegTls { get; private set; }
+    public SessionClosed? Closed { get; private set; }
+
+    /// <summary>Counts an event that was stored in the events table.</summary>
+    public void Add(SessionEvent e)
+    {
+        Events++;
+        switch (e)
+        {
+            case FrameParsed { Frame: var frame }:
+                Anomalies += frame.Diagnostics?.Count ?? 0;
+                if (frame is StateChangeFrame s)
+                {
+                    State = StoredText.Of(s.State);
+                    // The summary keeps who logged in and the last mailbox selected, not that LOGOUT cleared them.
+                    User = s.User ?? User;
+                    Mailbox = s.Mailbox ?? Mailbox;
+                }
+                break;
+            case CommandCompleted c:
+                Commands++;
+                if (c.Status is ResponseStatus.No or ResponseStatus.Bad) Failures++;
+                break;
+            case TlsHandshake t:
+                var outcome = t.Succeeded ? t.Protocol ?? "unknown" : "failed";
+                if (t.Leg == TlsLeg.Client) ClientLegTls = outcome;
+                else UpstreamLegTls = outcome;
+                break;
+            case CaptureIncomplete i:
+                CaptureIncomplete = true;
+                DroppedEvents += i.DroppedEvents;
+                break;
+            case SessionClosed c:
+                Closed = c;
+                break;
+        }
+    }
+}

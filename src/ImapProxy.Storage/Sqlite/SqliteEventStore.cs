@@ -1,0 +1,247 @@
+using ImapProxy.Protocol;
+using Microsoft.Data.Sqlite;
+
+namespace ImapProxy.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite event store: one file, <c>imapproxy.db</c>, in WAL mode so readers never wait for the writer.
+/// Writing is <see cref="EventStoreWriter"/>'s job (one writer, batched transactions); this class opens and
+/// migrates the file, hands out session ids and answers reads, each on a connection of its own.
+/// </summary>
+public sealed class SqliteEventStore : IDisposable
+{
+    public const string FileName = "imapproxy.db";
+
+    // SQLite result codes (sqlite3.h) that say something about the file rather than about a statement.
+    private const int SqliteCorrupt = 11;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteNotADatabase = 26;
+
+    private readonly string connectionString;
+    private long lastSessionId;
+
+    public SqliteEventStore(StorageOptions options)
+    {
+        options.Validate();
+        Options = options;
+        var directory = Path.GetFullPath(options.DataDirectory);
+        FilePath = Path.Combine(directory, FileName);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EventStoreException($"cannot create the data directory {directory}: {e.Message}", e);
+        }
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            ForeignKeys = true,
+            Pooling = true,
+        }.ToString();
+        try
+        {
+            using var connection = OpenConnection();
+            // SQLite opens a file it may not write read-only without a word; writes would fail much later.
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+                throw new EventStoreException($"{FilePath} is read-only: the proxy needs to write its events there; fix its permissions or use another data directory");
+            // WAL is a property of the file: set once here, every later connection gets it.
+            Execute(connection, "PRAGMA journal_mode = WAL");
+            Schema.Migrate(connection, FilePath);
+            lastSessionId = Scalar(connection, "SELECT coalesce(max(id), 0) FROM sessions");
+        }
+        catch (SqliteException e)
+        {
+            ClearPool();
+            throw new EventStoreException(Describe(e), e);
+        }
+        catch
+        {
+            ClearPool();
+            throw;
+        }
+    }
+
+    public StorageOptions Options { get; }
+
+    /// <summary>Full path of the database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>A fresh session id, larger than every id in the file. The relay takes one before a session's first event.</summary>
+    public long NextSessionId() => Interlocked.Increment(ref lastSessionId);
+
+    public SessionRow? GetSession(long id)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SessionColumns} FROM sessions WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadSession(reader) : null;
+    }
+
+    /// <summary>Newest first. Pass the last id of a page as <paramref name="beforeId"/> for the next page.</summary>
+    public IReadOnlyList<SessionRow> GetSessions(int limit, long? beforeId = null)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SessionColumns} FROM sessions WHERE $before IS NULL OR id < $before ORDER BY id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$before", (object?)beforeId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        return ReadAll(command, ReadSession);
+    }
+
+    /// <summary>A session's events in sequence order, after <paramref name="afterSeq"/> (0 for the first page).</summary>
+    public IReadOnlyList<EventRow> GetEvents(long sessionId, long afterSeq, int limit)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT session_id, seq, time, elapsed_us, source, offset, type, kind, tag, name, status, latency_us, json
+            FROM events WHERE session_id = $session AND seq > $after ORDER BY seq LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$session", sessionId);
+        command.Parameters.AddWithValue("$after", afterSeq);
+        command.Parameters.AddWithValue("$limit", limit);
+        return ReadAll(command, r => new EventRow(
+            r.GetInt64(0), r.GetInt64(1), StoredText.ParseTime(r.GetString(2)), Microseconds(r.GetInt64(3)), r.GetString(4),
+            Long(r, 5), r.GetString(6), Text(r, 7), Text(r, 8), Text(r, 9), Text(r, 10),
+            Long(r, 11) is { } latency ? Microseconds(latency) : null, r.GetString(12)));
+    }
+
+    /// <summary>
+    /// The stored bytes of one direction between two offsets, as runs of consecutive bytes. Runs are separated
+    /// where the capture kept nothing (the cut part of a truncated literal, events the bus dropped).
+    /// </summary>
+    public IReadOnlyList<RawSegment> GetRawSegments(long sessionId, Direction direction, long from = 0, long to = long.MaxValue)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        // Rows do not overlap, so the first row that matters is the last one starting at or before 'from'.
+        command.CommandText = """
+            SELECT offset, data FROM raw
+            WHERE session_id = $session AND direction = $direction AND offset < $to
+              AND offset >= coalesce((SELECT max(offset) FROM raw
+                                      WHERE session_id = $session AND direction = $direction AND offset <= $from), 0)
+            ORDER BY offset
+            """;
+        command.Parameters.AddWithValue("$session", sessionId);
+        command.Parameters.AddWithValue("$direction", StoredText.Of(direction));
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        var segments = new List<RawSegment>();
+        using var stream = new MemoryStream();
+        long start = 0;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var offset = reader.GetInt64(0);
+            var data = (byte[])reader.GetValue(1);
+            // Clip the row to [from, to).
+            var skip = (int)Math.Clamp(from - offset, 0, data.Length);
+            var take = (int)Math.Clamp(to - (offset + skip), 0, data.Length - skip);
+            if (take == 0) continue;
+            offset += skip;
+            if (stream.Length > 0 && start + stream.Length != offset)
+            {
+                segments.Add(new RawSegment(start, stream.ToArray()));
+                stream.SetLength(0);
+            }
+            if (stream.Length == 0) start = offset;
+            stream.Write(data, skip, take);
+        }
+        if (stream.Length > 0) segments.Add(new RawSegment(start, stream.ToArray()));
+        return segments;
+    }
+
+    /// <summary>The stored bytes of one direction, gaps closed up. See <see cref="GetRawSegments"/> for where the gaps are.</summary>
+    public byte[] GetRaw(long sessionId, Direction direction) =>
+        GetRawSegments(sessionId, direction).SelectMany(s => s.Data).ToArray();
+
+    /// <summary>The writer's connection: the only one that writes.</summary>
+    internal SqliteConnection OpenWriterConnection()
+    {
+        var connection = OpenConnection();
+        // In WAL mode NORMAL loses no integrity on power loss, only the last commits; it saves an fsync per commit.
+        Execute(connection, "PRAGMA synchronous = NORMAL");
+        return connection;
+    }
+
+    internal SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            // Readers never wait in WAL mode, but the writer may meet a checkpoint or another process (the CLI).
+            Execute(connection, "PRAGMA busy_timeout = 5000");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => ClearPool();
+
+    // Pooled connections keep the file open; release them so the file can be moved or deleted after Dispose.
+    private void ClearPool()
+    {
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    private string Describe(SqliteException e) => e.SqliteErrorCode switch
+    {
+        SqliteNotADatabase => $"{FilePath} is not a SQLite database ({e.Message}); move it away or use another data directory",
+        SqliteCorrupt => $"{FilePath} is corrupt ({e.Message}); move it away or use another data directory",
+        SqliteReadOnly => $"{FilePath} is read-only ({e.Message}); fix its permissions or use another data directory",
+        SqliteCantOpen => $"cannot open {FilePath} ({e.Message}); check the data directory and its permissions",
+        _ => $"cannot use {FilePath}: {e.Message}",
+    };
+
+    private const string SessionColumns = """
+        id, started_at, ended_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls,
+        upstream_insecure, client_leg_tls, upstream_leg_tls, user, state, mailbox, close_reason, close_detail,
+        client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete
+        """;
+
+    private static SessionRow ReadSession(SqliteDataReader r) => new(
+        r.GetInt64(0), StoredText.ParseTime(r.GetString(1)), Text(r, 2) is { } ended ? StoredText.ParseTime(ended) : null,
+        Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), r.GetInt64(9) != 0, Text(r, 10), Text(r, 11),
+        Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), Text(r, 16), Long(r, 17), Long(r, 18),
+        r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetInt64(22), r.GetInt64(23), r.GetInt64(24) != 0);
+
+    private static List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
+    {
+        var rows = new List<T>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
+    }
+
+    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long? Long(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private static TimeSpan Microseconds(long us) => TimeSpan.FromTicks(us * TimeSpan.TicksPerMicrosecond);
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+}

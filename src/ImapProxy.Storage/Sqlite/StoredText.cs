@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ImapProxy.Capture.Events;
+using ImapProxy.Protocol;
+
+namespace ImapProxy.Storage.Sqlite;
+
+/// <summary>
+/// How values are spelled in the database. Enums and type names are the same strings as in the events' JSON
+/// (FrameJson: kebab-case), so a filter written against the JSON works against the columns too.
+/// </summary>
+internal static class StoredText
+{
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    public static JsonTypeInfo<SessionEvent> EventJson { get; } =
+        (JsonTypeInfo<SessionEvent>)FrameJson.Options.GetTypeInfo(typeof(SessionEvent));
+
+    // Read from the serializer's own contract, so the columns can never disagree with the "type"/"kind" in the JSON.
+    private static readonly Dictionary<Type, string> EventTypes = Discriminators(typeof(SessionEvent));
+    private static readonly Dictionary<Type, string> FrameKinds = Discriminators(typeof(ImapFrame));
+
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    public static long Microseconds(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+
+    public static string TypeOf(SessionEvent e) => EventTypes.GetValueOrDefault(e.GetType()) ?? e.GetType().Name;
+
+    public static string KindOf(ImapFrame frame) => FrameKinds.GetValueOrDefault(frame.GetType()) ?? frame.GetType().Name;
+
+    public static string Of<T>(T value) where T : struct, Enum => EnumText<T>.Names.GetValueOrDefault(value) ?? value.ToString();
+
+    private static Dictionary<Type, string> Discriminators(Type baseType) =>
+        FrameJson.Options.GetTypeInfo(baseType).PolymorphismOptions?.DerivedTypes
+            .ToDictionary(d => d.DerivedType, d => d.TypeDiscriminator?.ToString() ?? d.DerivedType.Name)
+        ?? throw new InvalidOperationException($"{baseType.Name} is not polymorphic in FrameJson.Options");
+
+    private static class EnumText<T> where T : struct, Enum
+    {
+        public static readonly Dictionary<T, string> Names =
+            Enum.GetValues<T>().ToDictionary(v => v, v => JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString()));
+    }
+}

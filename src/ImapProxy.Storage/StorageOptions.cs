@@ -1,0 +1,30 @@
+namespace ImapProxy.Storage;
+
+/// <summary>Where and how the event store keeps its data. Bound from configuration by the host.</summary>
+public sealed record StorageOptions
+{
+    /// <summary>Folder of the database file (<c>imapproxy.db</c>); created when missing.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Queue between the event bus and the writer. When it is full the bus drops events and marks
+    /// the session's capture incomplete; the relay never waits.</summary>
+    public int QueueCapacity { get; init; } = 100_000;
+
+    /// <summary>Most events written in one transaction.</summary>
+    public int MaxBatchEvents { get; init; } = 2_000;
+
+    /// <summary>Raw bytes after which a batch is closed even if it has fewer events.</summary>
+    public int MaxBatchBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Consecutive raw chunks of one direction are merged into rows of up to this size.</summary>
+    public int RawRowBytes { get; init; } = 64 * 1024;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("Storage:DataDirectory is required");
+        if (QueueCapacity < 1) throw new ArgumentException("Storage:QueueCapacity must be at least 1");
+        if (MaxBatchEvents < 1) throw new ArgumentException("Storage:MaxBatchEvents must be at least 1");
+        if (MaxBatchBytes < 1) throw new ArgumentException("Storage:MaxBatchBytes must be at least 1");
+        if (RawRowBytes < 1) throw new ArgumentException("Storage:RawRowBytes must be at least 1");
+    }
+}

@@ -1,0 +1,112 @@
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Relay;
+using ImapProxy.Capture.Tls;
+using ImapProxy.Cli;
+using ImapProxy.Configuration;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Sqlite;
+using Serilog;
+using Serilog.Events;
+
+namespace ImapProxy.Hosting;
+
+/// <summary>
+/// <c>imapproxy [run] --upstream HOST:PORT ...</c>: the composition root. Every start-up problem the user can fix
+/// (a bad option, a port in use, an unreadable CA or database) is one line on stderr and exit code 2.
+/// </summary>
+internal static class ProxyHost
+{
+    public static async Task<int> RunAsync(string[] args, Action<WebApplication>? onStarted = null, CancellationToken stop = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        ProxySettings settings;
+        try
+        {
+            builder.Configuration.AddInMemoryCollection(CommandLine.ToSettings(args));
+            settings = ProxySettings.From(builder.Configuration);
+        }
+        catch (SettingsException e)
+        {
+            return Fail(e.Message);
+        }
+
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(Path.Combine(settings.DataDirectory, "logs", "imapproxy-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+            .CreateLogger();
+        builder.Services.AddSerilog();
+
+        CertificateAuthority ca;
+        UpstreamTrust trust;
+        BoundListeners listeners;
+        try
+        {
+            ca = CertificateAuthority.LoadOrCreate(settings.CaDirectory);
+            trust = new UpstreamTrust(settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure);
+            listeners = BoundListeners.Bind(settings.Proxy);
+        }
+        catch (Exception e) when (e is CertificateAuthorityException or InvalidOperationException or ListenerException or IOException or UnauthorizedAccessException)
+        {
+            return Fail(e.Message);
+        }
+
+        builder.WebHost.UseUrls(settings.Dashboard.ToString());
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(settings.Proxy);
+        builder.Services.AddSingleton(ca);
+        builder.Services.AddSingleton(trust);
+        builder.Services.AddSingleton(listeners);
+        builder.Services.AddSingleton<ProxyCounters>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EventBus>();
+        // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
+        builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory });
+        builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<SqliteEventStore>()));
+        builder.Services.AddHostedService<ProxyServer>();
+
+        await using var app = builder.Build();
+        try
+        {
+            app.Services.GetRequiredService<SqliteEventStore>();
+        }
+        catch (EventStoreException e)
+        {
+            listeners.Dispose();
+            return Fail(e.Message);
+        }
+        StatusPage.Map(app);
+
+        try
+        {
+            await app.StartAsync(stop);
+        }
+        catch (IOException e)
+        {
+            listeners.Dispose();
+            return Fail($"cannot serve the dashboard on {settings.Dashboard}: {e.Message}");
+        }
+        if (ca.Created)
+            Log.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
+        Log.Information("Dashboard on {Dashboard}; data in {Data}", settings.Dashboard, settings.DataDirectory);
+        onStarted?.Invoke(app);
+        await app.WaitForShutdownAsync(stop);
+        listeners.Dispose();
+        await Log.CloseAndFlushAsync();
+        return ExitCodes.Ok;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"imapproxy: {message}");
+        return ExitCodes.Usage;
+    }
+
+    private sealed class StoreSessionIds(SqliteEventStore store) : ISessionIdSource
+    {
+        public long Next() => store.NextSessionId();
+    }
+}

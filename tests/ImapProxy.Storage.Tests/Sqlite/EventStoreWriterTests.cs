@@ -1,0 +1,300 @@
+using System.Text.Json;
+using ImapProxy.Capture.Events;
+using ImapProxy.Protocol;
+using ImapProxy.Storage.Tests.Support;
+using Microsoft.Extensions.Logging;
+
+namespace ImapProxy.Storage.Tests.Sqlite;
+
+public class EventStoreWriterTests
+{
+    private const string Body40 = "Subject: hi\r\n\r\nforty bytes of body!!\r\n\r\n";
+
+    [Fact]
+    public async Task WholeSession_ReadsBackSummaryEventsAndRawBytes()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var s = new SessionRecorder(h.Bus, h.Store.NextSessionId());
+        Assert.Equal(40, Body40.Length);
+
+        s.Open();
+        s.Tls(TlsLeg.Client, "Tls13");
+        s.Tls(TlsLeg.Upstream, "Tls12");
+        s.Server("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
+        s.Client("a1 LOGIN alice secret\r\n");
+        s.Server("a1 OK LOGIN completed\r\n");
+        s.Client("a2 SELECT INBOX\r\n");
+        s.Server("* 3 exists\r\n* FLAGS (\\Seen)\r\na2 OK [READ-WRITE] SELECT completed\r\n");
+        s.Client("a3 FETCH 1 (BODY[])\r\n");
+        s.Server("* 1 FETCH (BODY[] {40}\r\n" + Body40 + ")\r\na3 OK FETCH completed\r\n");
+        s.Client("a4 FETCH 2 (BODY[])\r\n");
+        s.Server("* 2 FETCH (BODY[] {5}\r\nhello)\r\na4 OK done\r\n");
+        s.Client("a5 BOGUS\r\n");
+        s.Server("a5 BAD unknown command\r\n");
+        s.Client("a6 SELECT Missing\r\n");
+        s.Server("a6 NO no such mailbox\r\n");
+        s.Client("a7 LOGOUT\r\n");
+        s.Server("* BYE logging out\r\na7 OK LOGOUT completed\r\n");
+        s.Close();
+        await h.IdleAsync();
+
+        var numbered = s.Published.Where(e => e is not RawBytes).ToList();
+        var raw = s.Published.OfType<RawBytes>().ToList();
+        Assert.True(raw.Count > 50, "the bytes should arrive in many small chunks");
+        Assert.Single(numbered.OfType<LiteralTruncated>());
+
+        // 1. The summary row.
+        var session = h.Store.GetSession(s.SessionId)!;
+        Assert.Equal(SessionRecorder.Start + TimeSpan.FromMilliseconds(1), session.StartedAt);
+        Assert.Equal(numbered[^1].Time, session.EndedAt);
+        Assert.Equal("127.0.0.1:50000", session.ClientAddress);
+        Assert.Equal("127.0.0.1:1993", session.ListenerAddress);
+        Assert.Equal("tls", session.Listener);
+        Assert.Equal("imap.example.test:993", session.Upstream);
+        Assert.True(session.UpstreamInsecure);
+        Assert.Equal("Tls13", session.ClientLegTls);
+        Assert.Equal("Tls12", session.UpstreamLegTls);
+        Assert.Equal("alice", session.User);
+        Assert.Equal("logout", session.State);
+        Assert.Equal("INBOX", session.Mailbox);
+        Assert.Equal("client-closed", session.CloseReason);
+        Assert.Equal("client said LOGOUT", session.CloseDetail);
+        var closed = Assert.IsType<SessionClosed>(numbered[^1]);
+        Assert.Equal(closed.ClientBytes, session.ClientBytes);
+        Assert.Equal(closed.ServerBytes, session.ServerBytes);
+        Assert.Equal(7, session.Commands);
+        Assert.Equal(2, session.Failures);
+        var diagnostics = numbered.OfType<FrameParsed>().Sum(f => f.Frame.Diagnostics?.Count ?? 0);
+        Assert.True(diagnostics > 0, "'* 3 exists' in lower case should be reported");
+        Assert.Equal(diagnostics, session.Anomalies);
+        Assert.Equal(numbered.Count, session.Events);
+        Assert.False(session.CaptureIncomplete);
+
+        // 2. One row per event, in order, each with its whole JSON.
+        var rows = h.Store.GetEvents(s.SessionId, afterSeq: 0, limit: 10_000);
+        Assert.Equal(numbered.Select(e => e.Sequence), rows.Select(r => r.Sequence));
+        Assert.Equal(Enumerable.Range(1, numbered.Count).Select(i => (long)i), rows.Select(r => r.Sequence));
+        foreach (var (e, row) in numbered.Zip(rows))
+        {
+            Assert.Equal(JsonSerializer.Serialize(e, FrameJson.Options), row.Json);
+            Assert.Equal(e.Time, row.Time);
+            Assert.Equal(e.Elapsed, row.Elapsed);
+            Assert.Equal(e.Offset, row.Offset);
+            using var json = JsonDocument.Parse(row.Json);
+            Assert.Equal(json.RootElement.GetProperty("type").GetString(), row.Type);
+            Assert.Equal(json.RootElement.GetProperty("source").GetString(), row.Source);
+            if (e is FrameParsed) Assert.Equal(json.RootElement.GetProperty("frame").GetProperty("kind").GetString(), row.Kind);
+        }
+
+        var login = Assert.Single(rows, r => r is { Kind: "command", Name: "LOGIN" });
+        Assert.Equal("a1", login.Tag);
+        Assert.Contains("[redacted]", login.Json);
+        Assert.DoesNotContain("secret", login.Json);
+
+        var completions = rows.Where(r => r.Type == "command-completed").ToList();
+        Assert.Equal(["LOGIN", "SELECT", "FETCH", "FETCH", "BOGUS", "SELECT", "LOGOUT"], completions.Select(r => r.Name));
+        Assert.Equal(["ok", "ok", "ok", "ok", "bad", "no", "ok"], completions.Select(r => r.Status));
+        Assert.Equal(numbered.OfType<CommandCompleted>().Select(c => (TimeSpan?)c.Latency), completions.Select(r => r.Latency));
+        Assert.All(completions, c => Assert.True(c.Latency > TimeSpan.Zero));
+
+        var exists = Assert.Single(rows, r => r is { Kind: "response", Name: "EXISTS" });
+        Assert.Equal("server", exists.Source);
+        Assert.Single(rows, r => r is { Kind: "state", Name: "selected" });
+        Assert.Single(rows, r => r is { Type: "tls-handshake", Name: "client", Status: "ok" });
+        Assert.Single(rows, r => r is { Type: "session-closed", Name: "client-closed" });
+        var truncated = Assert.Single(rows, r => r.Type == "literal-truncated");
+        Assert.Contains("\"length\":40,\"kept\":16", truncated.Json);
+
+        // Paging: the second page starts after the last sequence of the first.
+        var page = h.Store.GetEvents(s.SessionId, afterSeq: 10, limit: 5);
+        Assert.Equal([11L, 12, 13, 14, 15], page.Select(r => r.Sequence));
+
+        // 3. Raw bytes, byte-exact per direction; the cut part of the big literal is a gap.
+        foreach (var direction in new[] { Direction.Client, Direction.Server })
+            Assert.Equal(s.Raw(direction).SelectMany(r => r.Data), h.Store.GetRaw(s.SessionId, direction));
+        Assert.Contains("a1 LOGIN alice ******\r\n", System.Text.Encoding.ASCII.GetString(h.Store.GetRaw(s.SessionId, Direction.Client)));
+
+        var literal = numbered.OfType<LiteralTruncated>().Single();
+        var segments = h.Store.GetRawSegments(s.SessionId, Direction.Server);
+        Assert.Equal(2, segments.Count);
+        Assert.Equal(0, segments[0].Offset);
+        Assert.Equal(literal.LiteralOffset + 16, segments[0].End);
+        Assert.Equal(literal.LiteralOffset + 40, segments[1].Offset);
+        Assert.Equal(closed.ServerBytes, segments[1].End);
+        Assert.Single(h.Store.GetRawSegments(s.SessionId, Direction.Client));
+
+        // 4. The writer's counters agree.
+        Assert.Equal(numbered.Count, h.Writer.EventsWritten);
+        Assert.Equal(raw.Sum(r => r.Data.Length), h.Writer.RawBytesWritten);
+        Assert.Equal(0, h.Writer.EventsSkipped);
+        Assert.Equal(0, h.Writer.EventsLost);
+    }
+
+    [Fact]
+    public async Task QueuedThousands_AreWrittenInOneTransaction()
+    {
+        await using var h = new StoreHarness(o => o with { MaxBatchEvents = 5_000 });
+        var events = Synthetic.Session(h.Store.NextSessionId(), 5_000);
+        foreach (var e in events) Assert.True(h.Bus.Publish(e));
+
+        await h.StartAsync();
+        await h.IdleAsync();
+
+        Assert.Equal(1, h.Writer.Batches);
+        Assert.Equal(5_000, h.Writer.LastBatchSize);
+        Assert.Equal(5_000, h.Writer.EventsWritten);
+        Assert.Equal(5_000, h.Store.GetSession(events[0].SessionId)!.Events);
+    }
+
+    [Fact]
+    public async Task Batches_AreCutAtTheEventAndByteLimits()
+    {
+        await using var h = new StoreHarness(o => o with { MaxBatchEvents = 2_000, MaxBatchBytes = 10_000 });
+        var id = h.Store.NextSessionId();
+        foreach (var e in Synthetic.Session(id, 5_000)) h.Bus.Publish(e);
+        await h.StartAsync();
+        await h.IdleAsync();
+        Assert.Equal(3, h.Writer.Batches);
+        Assert.Equal(1_000, h.Writer.LastBatchSize);
+
+        // 100 chunks of 1,000 bytes: a batch closes once it holds 10,000 bytes.
+        for (var i = 0; i < 100; i++) h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, i * 1_000, new byte[1_000]));
+        await h.IdleAsync();
+        Assert.Equal(3 + 10, h.Writer.Batches);
+        Assert.Equal(100_000, h.Writer.RawBytesWritten);
+    }
+
+    [Fact]
+    public async Task RawChunks_AreMergedIntoRowsOfBoundedSize()
+    {
+        await using var h = new StoreHarness(o => o with { RawRowBytes = 1_000, MaxBatchEvents = 20_000 });
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        var expected = new byte[100_000];
+        Random.Shared.NextBytes(expected);
+        for (var i = 0; i < 10_000; i++) h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, i * 10, expected.AsSpan(i * 10, 10).ToArray()));
+        await h.StartAsync();
+        await h.IdleAsync();
+
+        Assert.Equal(expected, h.Store.GetRaw(id, Direction.Server));
+        using var connection = h.Store.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), max(length(data)) FROM raw WHERE session_id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        Assert.Equal(100, reader.GetInt64(0));
+        Assert.Equal(1_000, reader.GetInt64(1));
+    }
+
+    [Fact]
+    public async Task RawChunks_SpanningBatchesAndGaps_ReadBackExactly()
+    {
+        await using var h = new StoreHarness(o => o with { MaxBatchEvents = 37, RawRowBytes = 256 });
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        var data = Enumerable.Range(0, 5_000).Select(i => (byte)i).ToArray();
+        // Bytes 2,000..2,999 were never captured (a literal cut by the capture cap).
+        for (var offset = 0; offset < data.Length; offset += 13)
+        {
+            if (offset is >= 2_000 and < 3_000) continue;
+            var length = Math.Min(13, data.Length - offset);
+            h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, offset, data.AsSpan(offset, length).ToArray()));
+        }
+        await h.IdleAsync();
+
+        var segments = h.Store.GetRawSegments(id, Direction.Client);
+        Assert.Equal(2, segments.Count);
+        Assert.Equal((0L, 2_002L), (segments[0].Offset, segments[0].End)); // 2,002: first multiple of 13 at or past 2,000
+        Assert.Equal(data[..2_002], segments[0].Data);
+        Assert.Equal(3_003, segments[1].Offset);
+        Assert.Equal(data[3_003..], segments[1].Data);
+
+        // A window in the middle of the stream, across row and gap boundaries.
+        var window = h.Store.GetRawSegments(id, Direction.Client, from: 1_990, to: 3_010);
+        Assert.Equal([(1_990L, 12), (3_003L, 7)], window.Select(w => (w.Offset, w.Data.Length)));
+        Assert.Equal(data[1_990..2_002], window[0].Data);
+    }
+
+    [Fact]
+    public async Task BadEvents_AreSkippedAndLogged_TheWriterGoesOn()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Action(id, 2));
+        h.Bus.Publish(Synthetic.Action(id, 2)); // duplicate sequence
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Proxy, 0, [1, 2, 3])); // raw bytes belong to a direction
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [1, 2, 3]) with { Offset = null });
+        h.Bus.Publish(Synthetic.Action(id, 3));
+        await h.IdleAsync();
+
+        Assert.Equal(3, h.Writer.EventsSkipped);
+        Assert.Equal([1L, 2, 3], h.Store.GetEvents(id, 0, 100).Select(r => r.Sequence));
+        Assert.Equal(3, h.Logger.Entries.Count(e => e.Level == LogLevel.Warning));
+
+        // The same raw offset twice: the second row is refused, the first kept.
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [1, 2, 3]));
+        await h.IdleAsync();
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [9, 9, 9]));
+        h.Bus.Publish(Synthetic.Action(id, 4));
+        await h.IdleAsync();
+        Assert.Equal(4, h.Writer.EventsSkipped);
+        Assert.Equal([1, 2, 3], h.Store.GetRaw(id, Direction.Client));
+        Assert.Equal(4, h.Store.GetSession(id)!.Events);
+    }
+
+    [Fact]
+    public async Task EventsOfASessionWhoseOpeningWasDropped_AreStillStored()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [65]));
+        h.Bus.Publish(Synthetic.Action(id, 2));
+        h.Bus.Publish(new CaptureIncomplete
+        {
+            SessionId = id, Sequence = 3, Time = Synthetic.Time, Elapsed = TimeSpan.Zero, Source = EventSource.Proxy, DroppedEvents = 1,
+        });
+        await h.IdleAsync();
+
+        var stand_in = h.Store.GetSession(id)!;
+        Assert.Null(stand_in.ClientAddress);
+        Assert.True(stand_in.CaptureIncomplete);
+        Assert.Equal(1, stand_in.DroppedEvents);
+        Assert.Equal(2, stand_in.Events);
+
+        // An opening that arrives late still fills in its columns.
+        h.Bus.Publish(Synthetic.Opened(id));
+        await h.IdleAsync();
+        Assert.Equal("127.0.0.1:50000", h.Store.GetSession(id)!.ClientAddress);
+        Assert.Equal(3, h.Store.GetSession(id)!.Events);
+    }
+
+    [Fact]
+    public async Task Stopping_WritesWhatIsStillQueued()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var events = Synthetic.Session(h.Store.NextSessionId(), 20_000);
+        foreach (var e in events) h.Bus.Publish(e);
+        await h.StopAsync();
+
+        Assert.Equal(20_000, h.Writer.EventsWritten);
+        Assert.Equal(20_000, h.Store.GetSession(events[0].SessionId)!.Events);
+    }
+
+    [Fact]
+    public async Task WaitForIdle_ReturnsOnceTheWriterHasStopped()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        await h.StopAsync();
+        h.Bus.Publish(Synthetic.Opened(h.Store.NextSessionId()));
+        await h.IdleAsync();
+        Assert.Equal(0, h.Writer.EventsWritten);
+    }
+}

@@ -1,0 +1,59 @@
+using ImapProxy.Capture.Events;
+using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Tests.Support;
+
+namespace ImapProxy.Storage.Tests.Sqlite;
+
+public class RawRowsTests
+{
+    private readonly List<RawRow> written = [];
+
+    [Fact]
+    public void ConsecutiveChunks_BecomeFullRows_TheRestWaitsForFlush()
+    {
+        var rows = new RawRows(10, written.Add);
+        for (var i = 0; i < 25; i++) rows.Add(Synthetic.Raw(1, EventSource.Client, i, [(byte)i]));
+
+        Assert.Equal([0L, 10], written.Select(r => r.Offset));
+        rows.FlushAll();
+        Assert.Equal([10, 10, 5], written.Select(r => r.Data.Length));
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => (byte)i), written.SelectMany(r => r.Data));
+    }
+
+    [Fact]
+    public void ChunkLargerThanARow_IsSplit()
+    {
+        var rows = new RawRows(10, written.Add);
+        rows.Add(Synthetic.Raw(1, EventSource.Server, 100, new byte[25]));
+        rows.FlushAll();
+        Assert.Equal([(100L, 10), (110L, 10), (120L, 5)], written.Select(r => (r.Offset, r.Data.Length)));
+        Assert.All(written, r => Assert.Equal("server", r.Direction));
+    }
+
+    [Fact]
+    public void Gap_StartsANewRow_DirectionsAndSessionsAreKeptApart()
+    {
+        var rows = new RawRows(100, written.Add);
+        rows.Add(Synthetic.Raw(1, EventSource.Client, 0, [1, 2]));
+        rows.Add(Synthetic.Raw(1, EventSource.Server, 0, [3]));
+        rows.Add(Synthetic.Raw(2, EventSource.Client, 2, [4]));
+        rows.Add(Synthetic.Raw(1, EventSource.Client, 5, [5])); // bytes 2..4 were not kept
+        rows.Flush(1);
+
+        Assert.Equal([(1L, "client", 0L, 2), (1L, "client", 5L, 1), (1L, "server", 0L, 1)],
+            written.Select(r => (r.SessionId, r.Direction, r.Offset, r.Data.Length)).OrderBy(r => r.Direction).ThenBy(r => r.Offset));
+        written.Clear();
+        rows.FlushAll();
+        Assert.Equal([(2L, 2L)], written.Select(r => (r.SessionId, r.Offset)));
+    }
+
+    [Fact]
+    public void Clear_DropsPendingBytes()
+    {
+        var rows = new RawRows(100, written.Add);
+        rows.Add(Synthetic.Raw(1, EventSource.Client, 0, [1, 2]));
+        rows.Clear();
+        rows.FlushAll();
+        Assert.Empty(written);
+    }
+}

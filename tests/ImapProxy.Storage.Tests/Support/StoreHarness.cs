@@ -1,0 +1,59 @@
+using ImapProxy.Capture.Bus;
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Storage.Tests.Support;
+
+/// <summary>A real store in a temp directory, a real bus and the writer between them.</summary>
+internal sealed class StoreHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly TempDirectory directory;
+    private readonly bool ownsDirectory;
+    private bool started;
+
+    public StoreHarness(Func<StorageOptions, StorageOptions>? configure = null, TempDirectory? directory = null)
+    {
+        ownsDirectory = directory is null;
+        this.directory = directory ?? new TempDirectory();
+        var options = new StorageOptions { DataDirectory = this.directory.Combine("data") };
+        Options = configure?.Invoke(options) ?? options;
+        Store = new SqliteEventStore(Options);
+        Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true), Logger);
+    }
+
+    public StorageOptions Options { get; }
+    public EventBus Bus { get; } = new();
+    public SqliteEventStore Store { get; }
+    public EventStoreWriter Writer { get; }
+    public ListLogger<EventStoreWriter> Logger { get; } = new();
+
+    public async Task StartAsync()
+    {
+        started = true;
+        await Writer.StartAsync(CancellationToken.None);
+    }
+
+    /// <summary>Waits until everything published so far is in the database.</summary>
+    public async Task IdleAsync()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        await Writer.WaitForIdleAsync(timeout.Token);
+    }
+
+    public async Task StopAsync()
+    {
+        if (!started) return;
+        started = false;
+        using var timeout = new CancellationTokenSource(Timeout);
+        await Writer.StopAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Writer.Dispose();
+        Store.Dispose();
+        if (ownsDirectory) directory.Dispose();
+    }
+}
