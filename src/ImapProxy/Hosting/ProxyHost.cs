@@ -30,7 +30,12 @@ internal static class ProxyHost
             return Fail(e.Message);
         }
 
-        Log.Logger = new LoggerConfiguration()
+        // Captured mail is private: the data directory is the owner's only, like the CA key.
+        if (!Directory.Exists(settings.DataDirectory) && !OperatingSystem.IsWindows())
+            Directory.CreateDirectory(settings.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        // A logger of this host's own (not the static Log.Logger), so several hosts can run in one process (tests).
+        var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
@@ -38,7 +43,7 @@ internal static class ProxyHost
             .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")
             .WriteTo.File(Path.Combine(settings.DataDirectory, "logs", "imapproxy-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
             .CreateLogger();
-        builder.Services.AddSerilog();
+        builder.Services.AddSerilog(logger, dispose: true);
 
         CertificateAuthority ca;
         UpstreamTrust trust;
@@ -90,12 +95,11 @@ internal static class ProxyHost
             return Fail($"cannot serve the dashboard on {settings.Dashboard}: {e.Message}");
         }
         if (ca.Created)
-            Log.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
-        Log.Information("Dashboard on {Dashboard}; data in {Data}", settings.Dashboard, settings.DataDirectory);
+            logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
+        logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
         onStarted?.Invoke(app);
         await app.WaitForShutdownAsync(stop);
         listeners.Dispose();
-        await Log.CloseAndFlushAsync();
         return ExitCodes.Ok;
     }
 
