@@ -117,6 +117,18 @@ internal sealed class CaptureTap : IImapSink, IDisposable
         }
     }
 
+    /// <summary>The connection ended: frames still in progress are reported as truncated.</summary>
+    public void Complete()
+    {
+        lock (gate)
+        {
+            if (broken) return;
+            decoder.Parser.Complete(Direction.Client);
+            decoder.Parser.Complete(Direction.Server);
+            FlushRaw();
+        }
+    }
+
     /// <summary>Publishes a session-level event (opened, TLS, proxy action, closed).</summary>
     public void Publish(SessionEvent e)
     {

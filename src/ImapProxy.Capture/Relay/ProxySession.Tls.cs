@@ -61,6 +61,7 @@ internal sealed partial class ProxySession
         }
         clientStream = ssl;
         clientLegTls = true;
+        clientSilentSinceHandshake = true;
         tap.Publish(HandshakeReport.Succeeded(report, ssl, serverName));
     }
 

@@ -41,6 +41,10 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private long serverBytes;
     private long lastActivity;
 
+    // Set by each client-leg handshake, cleared by the first byte read after it: a client that leaves before
+    // sending anything over TLS most likely rejected our certificate (TLS 1.3 lets the server finish first).
+    private bool clientSilentSinceHandshake;
+
     public ProxySession(long id, Socket clientSocket, ListenerKind listener, ProxyOptions options, CertificateAuthority ca,
         UpstreamTrust trust, EventBus bus, TimeProvider time, ILogger logger, ProxyCounters counters)
     {
@@ -109,6 +113,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             logger.LogError(e, "Session {SessionId} failed in the proxy", Id);
         }
         await CloseStreamsAsync();
+        tap.Complete();
         tap.Publish(new SessionClosed
         {
             Source = EventSource.Proxy, Reason = reason, Detail = detail,
@@ -123,14 +128,24 @@ internal sealed partial class ProxySession : IAsyncDisposable
         var pumps = new List<Task<(CloseReason, string)>> { PumpClientAsync(ct), PumpServerAsync(ct) };
         if (options.IdleTimeout is { } idle) pumps.Add(WatchIdleAsync(idle, ct));
         var first = await Task.WhenAny(pumps);
-        var result = await first;
+        (CloseReason Reason, string Detail) result;
+        try
+        {
+            result = await first;
+        }
+        catch (SessionEndException e)
+        {
+            result = (e.Reason, e.Message);
+        }
+        if (result.Reason is CloseReason.ClientClosed or CloseReason.ClientReset && clientSilentSinceHandshake)
+            result = ClientRejectedCertificate();
         await session.CancelAsync();
         // Closing the streams unblocks reads that do not watch the token.
         await CloseStreamsAsync();
         foreach (var pump in pumps.Where(p => p != first))
         {
             try { await pump; }
-            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SessionEndException) { }
         }
         return result;
     }
@@ -144,6 +159,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             var n = await ReadAsync(clientStream, buffer, Side.Client, ct);
             if (n == 0) return (CloseReason.ClientClosed, "the client closed the connection");
+            clientSilentSinceHandshake = false;
             await ForwardFromClientAsync(buffer.AsMemory(0, n), ct);
         }
     }
@@ -199,6 +215,13 @@ internal sealed partial class ProxySession : IAsyncDisposable
         Interlocked.Add(ref clientBytes, bytes.Length);
         counters.AddClientBytes(bytes.Length);
         Touch();
+    }
+
+    private (CloseReason, string) ClientRejectedCertificate()
+    {
+        var hint = HandshakeReport.ClientFailureHint(new IOException("it closed the connection right after the handshake, before sending anything"), ca.CertificatePemPath);
+        tap.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, Error = hint });
+        return (CloseReason.ClientTlsFailed, hint);
     }
 
     // ---- server → client ----
@@ -288,7 +311,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             if (n > 0) Touch();
             return n;
         }
-        catch (Exception e) when (e is IOException or SocketException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException && !ct.IsCancellationRequested)
         {
             var who = side == Side.Client ? "client" : "server";
             throw new SessionEndException(side == Side.Client ? CloseReason.ClientReset : CloseReason.ServerReset,
