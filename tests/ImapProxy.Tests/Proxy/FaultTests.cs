@@ -186,7 +186,7 @@ public sealed class FaultTests(DovecotFixture fixture)
         var message = Messages.WithAttachment("big", 400_000);
         using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
         {
-            var folder = await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync($"cap-{Guid.NewGuid():N}", true, cts.Token);
+            var folder = (await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync($"cap-{Guid.NewGuid():N}", true, cts.Token))!;
             await folder.AppendAsync(MimeMessage.Load(new MemoryStream(message)), cancellationToken: cts.Token);
             await client.DisconnectAsync(true, cts.Token);
         }

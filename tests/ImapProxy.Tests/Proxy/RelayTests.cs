@@ -40,7 +40,7 @@ public sealed class RelayTests(DovecotFixture fixture)
         IList<string> folderNames;
         using (var client = await proxy.ConnectAsync(DovecotUser.Alice, security, cts.Token))
         {
-            var folder = await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token);
+            var folder = (await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token))!;
             await folder.AppendAsync(MimeMessage.Load(new MemoryStream(message)), MessageFlags.Seen, cts.Token);
             folderNames = (await client.GetFoldersAsync(client.PersonalNamespaces[0], cancellationToken: cts.Token)).Select(f => f.FullName).ToList();
             await folder.OpenAsync(FolderAccess.ReadOnly, cts.Token);
@@ -86,7 +86,7 @@ public sealed class RelayTests(DovecotFixture fixture)
         var marker = $"bytes-{Guid.NewGuid():N}";
         using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
         {
-            var folder = await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(marker, true, cts.Token);
+            var folder = (await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(marker, true, cts.Token))!;
             await folder.AppendAsync(MimeMessage.Load(new MemoryStream(Messages.WithAttachment("bytes", 50_000))), cancellationToken: cts.Token);
             await folder.OpenAsync(FolderAccess.ReadWrite, cts.Token);
             await folder.FetchAsync(0, -1, MessageSummaryItems.Full | MessageSummaryItems.UniqueId, cts.Token);
@@ -111,7 +111,7 @@ public sealed class RelayTests(DovecotFixture fixture)
         await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
         var folderName = $"idle-{Guid.NewGuid():N}";
         using var watcher = await proxy.ConnectAsync(DovecotUser.Bob, SecureSocketOptions.SslOnConnect, cts.Token);
-        var folder = await watcher.GetFolder(watcher.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token);
+        var folder = (await watcher.GetFolder(watcher.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token))!;
         await folder.OpenAsync(FolderAccess.ReadOnly, cts.Token);
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         folder.CountChanged += (_, _) => arrived.TrySetResult();
@@ -148,7 +148,7 @@ public sealed class RelayTests(DovecotFixture fixture)
         using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
         {
             await client.CompressAsync(cts.Token);
-            var folder = await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token);
+            var folder = (await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token))!;
             await folder.AppendAsync(MimeMessage.Load(new MemoryStream(message)), cancellationToken: cts.Token);
             await folder.OpenAsync(FolderAccess.ReadOnly, cts.Token);
             using var stream = await folder.GetStreamAsync((await folder.SearchAsync(SearchQuery.All, cts.Token))[0], "", cts.Token);

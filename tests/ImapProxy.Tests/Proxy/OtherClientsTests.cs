@@ -1,0 +1,79 @@
+using ImapProxy.Tests.Support;
+using ImapProxy.TestSupport;
+using MailKit;
+using MailKit.Security;
+using MimeKit;
+
+namespace ImapProxy.Tests.Proxy;
+
+/// <summary>Clients other than MailKit, run as real processes: python3's imaplib and curl.</summary>
+[Collection(DovecotCollection.Name)]
+public sealed class OtherClientsTests(DovecotFixture fixture)
+{
+    private DovecotServer Dovecot => fixture.Server;
+
+    [Fact]
+    public async Task PythonImaplib_OverStartTls_FetchesTheMessage()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "starttls");
+        var folder = await SeedFolderAsync(proxy, "python", cts.Token);
+
+        var script = $$"""
+            import imaplib, ssl
+            context = ssl.create_default_context(cafile={{Py(proxy.Ca.CertificatePemPath)}})
+            context.check_hostname = False
+            imap = imaplib.IMAP4("127.0.0.1", {{proxy.PlainPort}})
+            imap.starttls(ssl_context=context)
+            imap.login("alice", {{Py(DovecotUser.Alice.Password)}})
+            typ, data = imap.select({{Py(folder)}}, readonly=True)
+            typ, data = imap.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+            print(data[0][1].decode().strip())
+            imap.logout()
+            """;
+        var result = await ProcessRunner.RunAsync("python3", ["-c", script], ProxyHarness.Timeout, cts.Token);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("Subject: seeded for python", result.Output);
+        await proxy.WaitForSessionsToCloseAsync();
+        var session = proxy.Store.GetSessions(10).First(s => s.User == "alice" && s.ClientLegTls is not null);
+        var names = proxy.Store.GetEvents(session.Id, 0, 1000).Where(e => e.Type == "command-completed").Select(e => e.Name).ToList();
+        string[] expected = ["STARTTLS", "LOGIN", "EXAMINE", "FETCH", "LOGOUT"];
+        Assert.Equal(expected, names.Where(expected.Contains));
+        await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
+    }
+
+    [Fact]
+    public async Task Curl_OverImplicitTls_ListsAndFetches()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
+        var folder = await SeedFolderAsync(proxy, "curl", cts.Token);
+        string[] common = ["--silent", "--show-error", "--cacert", proxy.Ca.CertificatePemPath, "--user", $"alice:{DovecotUser.Alice.Password}"];
+
+        var list = await ProcessRunner.RunAsync("curl", [.. common, $"imaps://127.0.0.1:{proxy.TlsPort}/"], ProxyHarness.Timeout, cts.Token);
+        var fetch = await ProcessRunner.RunAsync("curl", [.. common, $"imaps://127.0.0.1:{proxy.TlsPort}/{folder};UID=1"], ProxyHarness.Timeout, cts.Token);
+
+        Assert.True(list.ExitCode == 0, list.Output);
+        Assert.Contains(folder, list.Output);
+        Assert.True(fetch.ExitCode == 0, fetch.Output);
+        Assert.Contains("Subject: seeded for curl", fetch.Output);
+        await proxy.WaitForSessionsToCloseAsync();
+        // The MailKit session that seeded the folder, then the two curl runs.
+        Assert.Equal(3, proxy.Store.GetSessions(10).Count(s => s.User == "alice"));
+        await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
+    }
+
+    /// <summary>A new folder holding one message, made through the proxy (that session is stored too).</summary>
+    private static async Task<string> SeedFolderAsync(ProxyHarness proxy, string client, CancellationToken ct)
+    {
+        var name = $"{client}-{Guid.NewGuid():N}";
+        using var mailkit = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, ct);
+        var folder = (await mailkit.GetFolder(mailkit.PersonalNamespaces[0]).CreateAsync(name, true, ct))!;
+        await folder.AppendAsync(MimeMessage.Load(new MemoryStream(SampleMessages.Text($"seeded for {client}", "hello"))), cancellationToken: ct);
+        await mailkit.DisconnectAsync(true, ct);
+        return name;
+    }
+
+    private static string Py(string text) => "'" + text.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+}
