@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need when it is missing (needs root or sudo),
-# then prints one line "N passed, N failed" from the test results.
+# builds once, runs each test project, and prints one line "N passed, N failed" from the results.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,16 +10,24 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_GENERATE_ASPNET_CERT
 ./tools/install-prerequisites.sh
 
 rm -rf TestResults
-status=0
-dotnet test ImapProxy.sln --logger "trx" --results-directory TestResults "$@" || status=$?
+dotnet build ImapProxy.sln
 
-passed=0; failed=0
-for trx in TestResults/*.trx; do
-  [ -f "$trx" ] || continue
+status=0
+passed=0
+failed=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" --no-build --logger "trx;LogFileName=$name.trx" --results-directory TestResults "$@" || status=1
+  trx="TestResults/$name.trx"
+  if [ ! -f "$trx" ]; then
+    echo "error: $name produced no test results (crashed or did not start)" >&2
+    failed=$((failed + 1)); status=1
+    continue
+  fi
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
-if [ "$passed" -eq 0 ] && [ "$status" -ne 0 ]; then failed=$((failed > 0 ? failed : 1)); fi
 echo "$passed passed, $failed failed"
 exit "$status"
