@@ -25,6 +25,10 @@ public sealed record ImapParserOptions
     /// (every continuation accepted) instead of waiting for them.</summary>
     public FedDirections Directions { get; init; } = FedDirections.Both;
 
+    /// <summary>The recording starts after authentication (Dovecot's rawlog_dir begins after login): no greeting
+    /// is expected, and the first tagged response may complete a LOGIN the recording never saw.</summary>
+    public bool StartsAuthenticated { get; init; }
+
     public static ImapParserOptions Default { get; } = new();
 }
 

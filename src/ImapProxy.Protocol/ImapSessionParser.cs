@@ -68,7 +68,16 @@ public sealed class ImapSessionParser
         client = new DirectionStream(Direction.Client, this.options);
         server = new DirectionStream(Direction.Server, this.options);
         tags = new TagTable(this.options.MaxPendingCommands);
+        if (this.options.StartsAuthenticated)
+        {
+            model.State = ProtocolState.Authenticated;
+            model.GreetingSeen = true;
+            loginBeforeRecording = true;
+        }
     }
+
+    // The first tagged response of a recording that starts after login completes the unseen LOGIN.
+    private bool loginBeforeRecording;
 
     public ProtocolState State => model.State;
     public IReadOnlyCollection<string> Capabilities => model.Capabilities;
@@ -94,6 +103,9 @@ public sealed class ImapSessionParser
 
     /// <summary>Tag of the STARTTLS or COMPRESS command waiting for the server's answer.</summary>
     public string? PendingTransportTag => PendingTransport is null ? null : waitTag;
+
+    /// <summary>True once COMPRESS=DEFLATE was accepted (RFC 4978).</summary>
+    public bool Compressed => model.Compressed;
 
     /// <summary>True between the server's continuation for IDLE and the client's DONE (RFC 2177).</summary>
     public bool Idling => model.Idle;
@@ -607,7 +619,8 @@ public sealed class ImapSessionParser
         var tag = response.Tag!;
         var command = tags.Complete(tag);
         if (command is not null) response = response with { Completes = command.Reference };
-        else if (!ServerOnly) frame.Report(Rules.UnknownTag, 0, tag);
+        else if (!ServerOnly && !loginBeforeRecording) frame.Report(Rules.UnknownTag, 0, tag);
+        loginBeforeRecording = false;
 
         var decided = wait != Wait.None && waitTag == tag;
         var decision = decided ? wait : Wait.None;

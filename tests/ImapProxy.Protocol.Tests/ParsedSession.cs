@@ -31,10 +31,11 @@ internal sealed class ParsedSession : IImapSink
     }
 
     /// <summary>Feeds a conversation, each step cut into chunks of the given sizes (whole steps when null).</summary>
-    public static ParsedSession Run(IReadOnlyList<Step> steps, Func<int, IEnumerable<int>>? chunking = null, ImapParserOptions? options = null)
+    public static ParsedSession Run(IReadOnlyList<Step> steps, Func<int, IEnumerable<int>>? chunking = null, ImapParserOptions? options = null,
+        CompressedInput compressedInput = CompressedInput.Inflate)
     {
         var session = new ParsedSession();
-        using var decoder = new SessionDecoder(session, options);
+        using var decoder = new SessionDecoder(session, options, compressedInput);
         byte[] heldClient = [];
         foreach (var step in steps)
         {
@@ -61,8 +62,8 @@ internal sealed class ParsedSession : IImapSink
                 if (position >= bytes.Length) break;
             }
         }
-        decoder.Parser.Complete(Direction.Client);
-        decoder.Parser.Complete(Direction.Server);
+        decoder.Complete(Direction.Client);
+        decoder.Complete(Direction.Server);
         return session;
     }
 
@@ -71,7 +72,7 @@ internal sealed class ParsedSession : IImapSink
         var session = new ParsedSession();
         using var decoder = new SessionDecoder(session, (options ?? ImapParserOptions.Default) with { Directions = FedDirections.ClientOnly });
         decoder.Feed(Direction.Client, Encoding.UTF8.GetBytes(text));
-        decoder.Parser.Complete(Direction.Client);
+        decoder.Complete(Direction.Client);
         return session;
     }
 }

@@ -123,8 +123,8 @@ internal sealed class CaptureTap : IImapSink, IDisposable
         lock (gate)
         {
             if (broken) return;
-            decoder.Parser.Complete(Direction.Client);
-            decoder.Parser.Complete(Direction.Server);
+            decoder.Complete(Direction.Client);
+            decoder.Complete(Direction.Server);
             FlushRaw();
         }
     }

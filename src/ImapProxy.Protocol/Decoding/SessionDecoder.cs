@@ -3,6 +3,19 @@ using ImapProxy.Protocol.Framing;
 
 namespace ImapProxy.Protocol.Decoding;
 
+/// <summary>What the bytes after an accepted COMPRESS DEFLATE are.</summary>
+public enum CompressedInput
+{
+    /// <summary>Compressed, as on the wire (live capture, Dovecot's rawlog).</summary>
+    Inflate,
+
+    /// <summary>Already inflated (ImapProxy's own store and its exports).</summary>
+    AlreadyInflated,
+
+    /// <summary>Look at the first line after the switch: printable text ending in CRLF is plaintext.</summary>
+    Detect,
+}
+
 /// <summary>
 /// Feeds a session's plaintext (TLS already removed) into an <see cref="ImapSessionParser"/> and follows
 /// COMPRESS=DEFLATE itself: once the server accepts it, each direction's bytes are inflated before parsing
@@ -11,14 +24,17 @@ namespace ImapProxy.Protocol.Decoding;
 public sealed class SessionDecoder : IImapSink, IDisposable
 {
     private const int MaxPendingCompressed = 1024 * 1024;
+    private const int DetectionWindow = 256;
 
     private readonly IImapSink sink;
-    private readonly DeflateDecoder?[] inflaters = new DeflateDecoder?[2];
+    private readonly CompressedInput compressedInput;
+    private readonly AfterCompress?[] afterCompress = new AfterCompress?[2];
     private byte[]? clientCompressedEarly;
 
-    public SessionDecoder(IImapSink sink, ImapParserOptions? options = null)
+    public SessionDecoder(IImapSink sink, ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate)
     {
         this.sink = sink;
+        this.compressedInput = compressedInput;
         Parser = new ImapSessionParser(this, options);
     }
 
@@ -32,9 +48,9 @@ public sealed class SessionDecoder : IImapSink, IDisposable
     /// </summary>
     public int Feed(Direction direction, ReadOnlySpan<byte> bytes)
     {
-        if (inflaters[(int)direction] is { } inflater)
+        if (afterCompress[(int)direction] is { } compressed)
         {
-            Inflate(direction, inflater, bytes);
+            compressed.Feed(bytes);
             return bytes.Length;
         }
         if (direction == Direction.Client && Parser.PendingTransport == Transport.Deflate)
@@ -47,9 +63,9 @@ public sealed class SessionDecoder : IImapSink, IDisposable
         if (consumed < bytes.Length)
         {
             var rest = bytes[consumed..];
-            if (inflaters[(int)direction] is { } started)
+            if (afterCompress[(int)direction] is { } started)
             {
-                Inflate(direction, started, rest);
+                started.Feed(rest);
                 consumed = bytes.Length;
             }
             else if (direction == Direction.Client && Parser.PendingTransport == Transport.Deflate)
@@ -58,12 +74,19 @@ public sealed class SessionDecoder : IImapSink, IDisposable
                 consumed = bytes.Length;
             }
         }
-        if (direction == Direction.Server && clientCompressedEarly is { } early && inflaters[(int)Direction.Client] is { } client)
+        if (direction == Direction.Server && clientCompressedEarly is { } early && afterCompress[(int)Direction.Client] is { } client)
         {
             clientCompressedEarly = null;
-            Inflate(Direction.Client, client, early);
+            client.Feed(early);
         }
         return consumed;
+    }
+
+    /// <summary>The direction's stream ended: undecided bytes are settled and frames in progress reported as truncated.</summary>
+    public void Complete(Direction direction)
+    {
+        afterCompress[(int)direction]?.Complete();
+        Parser.Complete(direction);
     }
 
     /// <summary>Client bytes sent after COMPRESS but before the server's answer: kept until it comes.</summary>
@@ -79,22 +102,10 @@ public sealed class SessionDecoder : IImapSink, IDisposable
         clientCompressedEarly = [.. kept, .. bytes];
     }
 
-    private void Inflate(Direction direction, DeflateDecoder inflater, ReadOnlySpan<byte> compressed)
-    {
-        var failedBefore = inflater.Error is not null;
-        inflater.Decode(compressed, plaintext =>
-        {
-            var taken = Parser.Feed(direction, plaintext);
-            if (taken < plaintext.Length) Parser.ReportUnparsed(direction, plaintext[taken..], Rules.NotPlaintext);
-        });
-        if (!failedBefore && inflater.Error is { } error)
-            Parser.ReportProblem(direction, Rules.DeflateCorrupt, error);
-    }
-
     void IImapSink.OnFrame(ImapFrame frame)
     {
         if (frame is TransportChangeFrame { Transport: Transport.Deflate } change)
-            inflaters[(int)change.Direction] ??= new DeflateDecoder();
+            afterCompress[(int)change.Direction] ??= new AfterCompress(Parser, change.Direction, compressedInput);
         sink.OnFrame(frame);
     }
 
@@ -103,6 +114,71 @@ public sealed class SessionDecoder : IImapSink, IDisposable
 
     public void Dispose()
     {
-        foreach (var inflater in inflaters) inflater?.Dispose();
+        foreach (var state in afterCompress) state?.Dispose();
+    }
+
+    /// <summary>One direction after COMPRESS was accepted: inflating, passing plaintext through, or still deciding which.</summary>
+    private sealed class AfterCompress(ImapSessionParser parser, Direction direction, CompressedInput input) : IDisposable
+    {
+        private DeflateDecoder? inflater = input == CompressedInput.Inflate ? new DeflateDecoder() : null;
+        private bool plain = input == CompressedInput.AlreadyInflated;
+        private List<byte>? undecided = input == CompressedInput.Detect ? [] : null;
+
+        public void Feed(ReadOnlySpan<byte> bytes)
+        {
+            if (undecided is not null)
+            {
+                undecided.AddRange(bytes);
+                if (Decide(final: false)) Flush();
+                return;
+            }
+            if (plain)
+            {
+                var taken = parser.Feed(direction, bytes);
+                if (taken < bytes.Length) parser.ReportUnparsed(direction, bytes[taken..], Rules.NotPlaintext);
+                return;
+            }
+            var failedBefore = inflater!.Error is not null;
+            inflater.Decode(bytes, plaintext =>
+            {
+                var taken = parser.Feed(direction, plaintext);
+                if (taken < plaintext.Length) parser.ReportUnparsed(direction, plaintext[taken..], Rules.NotPlaintext);
+            });
+            if (!failedBefore && inflater.Error is { } error) parser.ReportProblem(direction, Rules.DeflateCorrupt, error);
+        }
+
+        public void Complete()
+        {
+            if (undecided is null) return;
+            Decide(final: true);
+            Flush();
+        }
+
+        /// <summary>Plaintext when the first line is printable ASCII ending in CRLF; compressed data is not
+        /// (every DEFLATE flush ends in 00 00 FF FF, RFC 1951 §3.2.4 stored block).</summary>
+        private bool Decide(bool final)
+        {
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(undecided);
+            var lf = span.IndexOf((byte)'\n');
+            var line = lf >= 0 ? span[..lf] : span;
+            var printable = true;
+            foreach (var b in line) printable &= b is >= 0x20 and < 0x7F or (byte)'\r' or (byte)'\t';
+            if (!printable || lf >= 0 || final || span.Length >= DetectionWindow)
+            {
+                plain = printable && span.Length > 0;
+                if (!plain) inflater = new DeflateDecoder();
+                return true;
+            }
+            return false;
+        }
+
+        private void Flush()
+        {
+            var bytes = undecided!.ToArray();
+            undecided = null;
+            if (bytes.Length > 0) Feed(bytes);
+        }
+
+        public void Dispose() => inflater?.Dispose();
     }
 }

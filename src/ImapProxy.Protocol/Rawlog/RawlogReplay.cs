@@ -34,13 +34,24 @@ public static class RawlogReplay
             // Bytes after STARTTLS: Dovecot starts its rawlog after login, so they are not plaintext IMAP.
             if (consumed < line.Length) parser.ReportUnparsed(Direction.Client, line.AsSpan(consumed), Diagnostics.Rules.NotPlaintext);
         }
-        parser.Complete(Direction.Client);
-        parser.Complete(Direction.Server);
+        decoder.Complete(Direction.Client);
+        decoder.Complete(Direction.Server);
+    }
+
+    /// <summary>Parser options for a pair: Dovecot's rawlog_dir starts after login, with the LOGIN's tagged OK.</summary>
+    public static ImapParserOptions OptionsFor(IReadOnlyList<RawlogLine> serverLines, ImapParserOptions? options = null)
+    {
+        options ??= ImapParserOptions.Default;
+        var first = serverLines.Count > 0 ? serverLines[0].Bytes.AsSpan() : default;
+        var afterLogin = !first.IsEmpty && first[0] is not ((byte)'*' or (byte)'+');
+        return options with { StartsAuthenticated = afterLogin };
     }
 
     private static bool ClientFirst(RawlogLine client, RawlogLine server, ImapSessionParser parser)
     {
-        if (client.Timestamp is { } ct && server.Timestamp is { } st && ct != st) return ct < st;
+        // After COMPRESS, Dovecot stamps only the writes that start after a 0x0A in the compressed bytes, so a
+        // timestamp may be far older than the data behind it: the parser's sense of whose turn it is decides.
+        if (!parser.Compressed && client.Timestamp is { } ct && server.Timestamp is { } st && ct != st) return ct < st;
         // During IDLE the server's untagged updates come before the client's DONE.
         if (parser.Idling && server.Bytes.AsSpan().StartsWith("* "u8)) return false;
         return parser.ExpectsClient;

@@ -44,11 +44,11 @@ internal static class ParseVerb
         {
             Directions = direction == Direction.Client ? FedDirections.ClientOnly : FedDirections.ServerOnly,
         };
-        using var decoder = new SessionDecoder(new JsonLinesSink(output), options);
+        using var decoder = new SessionDecoder(new JsonLinesSink(output), options, CompressedInput.Detect);
         var taken = decoder.Feed(direction, bytes);
         if (taken < bytes.Length)
             decoder.Parser.ReportUnparsed(direction, bytes.AsSpan(taken), Protocol.Diagnostics.Rules.NotPlaintext);
-        decoder.Parser.Complete(direction);
+        decoder.Complete(direction);
         return 0;
     }
 
@@ -56,8 +56,11 @@ internal static class ParseVerb
     {
         if (!TryRead(baseName + ".in", error, out var input) || !TryRead(baseName + ".out", error, out var outgoing))
             return ExitCodes.Unreadable;
-        using var decoder = new SessionDecoder(new JsonLinesSink(output));
-        RawlogReplay.Replay(decoder, RawlogFile.Read(input), RawlogFile.Read(outgoing));
+        var clientLines = RawlogFile.Read(input);
+        var serverLines = RawlogFile.Read(outgoing);
+        // Dovecot's rawlog holds the compressed bytes after COMPRESS; ImapProxy's exports hold them inflated.
+        using var decoder = new SessionDecoder(new JsonLinesSink(output), RawlogReplay.OptionsFor(serverLines), CompressedInput.Detect);
+        RawlogReplay.Replay(decoder, clientLines, serverLines);
         return 0;
     }
 
