@@ -50,7 +50,10 @@ internal static class CommandLine
             var isRepeated = Repeated.TryGetValue(name, out var list);
             if (!isRepeated && !Valued.TryGetValue(name, out list))
                 throw new SettingsException($"unknown option {args[i]} (see imapproxy --help)");
-            var value = inline ?? (i + 1 < args.Count ? args[++i] : throw new SettingsException($"{name} needs a value"));
+            // The next switch is not a value: "--upstream --data x" lacks the upstream.
+            var value = inline ?? (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                ? args[++i]
+                : throw new SettingsException($"{name} needs a value"));
             if (isRepeated)
             {
                 counts.TryGetValue(list!, out var n);
