@@ -200,6 +200,21 @@ public sealed class FaultTests(DovecotFixture fixture)
         Assert.True(proxy.Store.GetRaw(session.Id, Protocol.Direction.Client).Length < message.Length);
     }
 
+    [Fact]
+    public async Task IdleTimeout_WhenAskedFor_ClosesQuietSessions()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit", "--idle-timeout", "1s");
+
+        using var raw = await RawClient.ConnectAsync(proxy.PlainPort, cts.Token);
+        await raw.ReadLineAsync(cts.Token);
+        var rest = await raw.ReadToEndAsync(cts.Token);
+
+        Assert.Equal("", rest);
+        await proxy.WaitForSessionsToCloseAsync();
+        Assert.Equal("idle-timeout", Assert.Single(proxy.Store.GetSessions(1)).CloseReason);
+    }
+
     private async Task AssertStillServesAsync(ProxyHarness proxy, CancellationToken ct)
     {
         using var client = await proxy.ConnectAsync(DovecotUser.Bob, SecureSocketOptions.SslOnConnect, ct);

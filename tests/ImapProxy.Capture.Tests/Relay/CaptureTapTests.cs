@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using ImapProxy.Capture.Relay;
+using ImapProxy.Protocol;
+
+namespace ImapProxy.Capture.Tests.Relay;
+
+public class CaptureTapTests
+{
+    private static readonly byte[] Greeting = "* OK ready\r\n"u8.ToArray();
+
+    [Fact]
+    public void Session_IsNumberedInOrder_WithLatencyAndRawBytes()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 1000, essential: true);
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+        using var tap = new CaptureTap(7, bus, time, literalLimit: 1024);
+
+        tap.Publish(new SessionOpened { Source = EventSource.Proxy, ClientAddress = "c", ListenerAddress = "l", Listener = ListenerKind.Plain, Upstream = "u", UpstreamTls = "none", ClientTls = "mirror" });
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        tap.Feed(Direction.Server, "a1 OK done\r\n"u8);
+        var events = Drain(store);
+
+        Assert.All(events, e => Assert.Equal(7, e.SessionId));
+        var numbered = events.Where(e => e is not RawBytes).Select(e => e.Sequence).ToList();
+        Assert.Equal(Enumerable.Range(1, numbered.Count).Select(i => (long)i), numbered);
+        var completed = Assert.Single(events.OfType<CommandCompleted>());
+        Assert.Equal(("NOOP", ResponseStatus.Ok, TimeSpan.FromMilliseconds(250)), (completed.Command, completed.Status, completed.Latency));
+        var serverRaw = events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).SelectMany(r => r.Data).ToArray();
+        Assert.Equal("* OK ready\r\na1 OK done\r\n", Encoding.ASCII.GetString(serverRaw));
+    }
+
+    [Fact]
+    public void LiteralAboveTheLimit_KeepsItsStart_AndRecordsSizeAndHash()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 10_000, essential: true);
+        using var tap = new CaptureTap(1, bus, TimeProvider.System, literalLimit: 100);
+        var body = new byte[5000];
+        new Random(3).NextBytes(body);
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n"));
+        for (var i = 0; i < body.Length; i += 333) tap.Feed(Direction.Server, body.AsSpan(i, Math.Min(333, body.Length - i)));
+        tap.Feed(Direction.Server, ")\r\na1 OK done\r\n"u8);
+        var events = Drain(store);
+
+        var cut = Assert.Single(events.OfType<LiteralTruncated>());
+        Assert.Equal((5000L, 100L), (cut.Length, cut.Kept));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), cut.Sha256);
+        var stored = events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).Sum(r => r.Data.Length);
+        Assert.Equal(Greeting.Length + $"* 1 FETCH (BODY[] {{{body.Length}}}\r\n".Length + 100 + ")\r\na1 OK done\r\n".Length, stored);
+    }
+
+    [Fact]
+    public void StoreFallingBehind_DropsAndCounts_ThenSaysCaptureIncomplete()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 4, essential: true);
+        using var tap = new CaptureTap(1, bus, TimeProvider.System, literalLimit: 1024);
+
+        // Nobody reads: the queue of 4 fills and the rest is dropped, without the tap ever waiting.
+        tap.Feed(Direction.Server, Greeting);
+        for (var i = 0; i < 50; i++) tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a{i} NOOP\r\n"));
+        Assert.True(tap.DroppedEvents > 0);
+
+        Drain(store);
+        tap.Feed(Direction.Client, "b1 NOOP\r\n"u8);
+        var after = Drain(store);
+
+        var notice = Assert.Single(after.OfType<CaptureIncomplete>());
+        Assert.True(notice.DroppedEvents >= tap.DroppedEvents - 1);
+        Assert.Equal(store.Dropped, tap.DroppedEvents);
+    }
+
+    [Fact]
+    public void NonEssentialSubscriber_FallingBehind_DoesNotMarkTheCaptureIncomplete()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 10_000, essential: true);
+        using var browser = bus.Subscribe("browser", 1);
+        using var tap = new CaptureTap(1, bus, TimeProvider.System, literalLimit: 1024);
+
+        tap.Feed(Direction.Server, Greeting);
+        for (var i = 0; i < 20; i++) tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a{i} NOOP\r\n"));
+
+        Assert.Equal(0, tap.DroppedEvents);
+        Assert.True(browser.Dropped > 0);
+        Assert.DoesNotContain(Drain(store), e => e is CaptureIncomplete);
+    }
+
+    private static List<SessionEvent> Drain(EventBus.Subscription subscription)
+    {
+        var events = new List<SessionEvent>();
+        while (subscription.Reader.TryRead(out var e)) events.Add(e);
+        return events;
+    }
+}
