@@ -57,4 +57,25 @@ internal sealed class SessionSummary(long sessionId)
                 break;
         }
     }
+
+    /// <summary>The summary row after this summary's events, as the writer's UPDATE leaves it.</summary>
+    public SessionRow ApplyTo(SessionRow row) => row with
+    {
+        Events = row.Events + Events,
+        Commands = row.Commands + Commands,
+        Failures = row.Failures + Failures,
+        Anomalies = row.Anomalies + Anomalies,
+        DroppedEvents = row.DroppedEvents + DroppedEvents,
+        CaptureIncomplete = row.CaptureIncomplete || CaptureIncomplete,
+        State = State ?? row.State,
+        User = User ?? row.User,
+        Mailbox = Mailbox ?? row.Mailbox,
+        ClientLegTls = ClientLegTls ?? row.ClientLegTls,
+        UpstreamLegTls = UpstreamLegTls ?? row.UpstreamLegTls,
+        EndedAt = Closed?.Time ?? row.EndedAt,
+        CloseReason = Closed is { } c ? StoredText.Of(c.Reason) : row.CloseReason,
+        CloseDetail = Closed?.Detail ?? row.CloseDetail,
+        ClientBytes = Closed?.ClientBytes ?? row.ClientBytes,
+        ServerBytes = Closed?.ServerBytes ?? row.ServerBytes,
+    };
 }

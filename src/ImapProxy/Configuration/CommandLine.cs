@@ -20,6 +20,9 @@ internal static class CommandLine
         ["--dashboard"] = "Dashboard",
         ["--idle-timeout"] = "IdleTimeout",
         ["--literal-cap"] = "LiteralCaptureLimit",
+        ["--retention-age"] = "RetentionAge",
+        ["--retention-size"] = "RetentionSize",
+        ["--dashboard-token"] = "DashboardToken",
     };
 
     /// <summary>Switches that may be repeated; each occurrence adds a list entry.</summary>

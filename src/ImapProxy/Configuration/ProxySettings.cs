@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Net;
 using ImapProxy.Capture;
+using ImapProxy.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 
 namespace ImapProxy.Configuration;
 
 /// <summary>Everything the proxy needs to start, read from configuration and validated at start-up.</summary>
-internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard)
+internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
+    RetentionOptions Retention, string? DashboardToken)
 {
     public const string DefaultDashboard = "http://127.0.0.1:5143";
 
@@ -42,11 +44,23 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
         if (!Uri.TryCreate(dashboard, UriKind.Absolute, out var dashboardUri) || dashboardUri.Scheme != Uri.UriSchemeHttp)
             throw new SettingsException($"--dashboard: '{dashboard}' is not an http:// URL such as {DefaultDashboard}");
 
+        // "0" or "none" turns a retention limit off.
+        var retention = new RetentionOptions(
+            section["RetentionAge"] is { Length: > 0 } age && !IsOff(age) ? Duration(age, "--retention-age") : null,
+            section["RetentionSize"] is { Length: > 0 } size ? IsOff(size) ? null : Size(size, "--retention-size") : RetentionOptions.DefaultMaxSize);
+
         return new ProxySettings(options,
             Path.GetFullPath(section["Data"] is { Length: > 0 } data ? data : "data"),
             Path.GetFullPath(section["CaDir"] is { Length: > 0 } caDir ? caDir : "certs"),
-            dashboardUri);
+            dashboardUri, retention,
+            section["DashboardToken"] is { Length: > 0 } token ? token : null);
     }
+
+    private static bool IsOff(string text) => text is "0" || text.Equals("none", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when the dashboard listens on loopback only, where no access token is needed.</summary>
+    public bool DashboardOnLoopback =>
+        Dashboard.IsLoopback || (System.Net.IPAddress.TryParse(Dashboard.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     public static UpstreamEndpoint ParseUpstream(string text)
     {

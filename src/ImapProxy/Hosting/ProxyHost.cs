@@ -3,6 +3,10 @@ using ImapProxy.Capture.Relay;
 using ImapProxy.Capture.Tls;
 using ImapProxy.Cli;
 using ImapProxy.Configuration;
+using ImapProxy.Dashboard;
+using ImapProxy.Dashboard.Components;
+using ImapProxy.Dashboard.Live;
+using ImapProxy.Storage.Retention;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
 using Serilog;
@@ -18,7 +22,13 @@ internal static class ProxyHost
 {
     public static async Task<int> RunAsync(string[] args, Action<WebApplication>? onStarted = null, CancellationToken stop = default)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = Directory.GetCurrentDirectory(),
+            // The dashboard's static files are found by the application's name, also when a test hosts it.
+            ApplicationName = typeof(ProxyHost).Assembly.GetName().Name,
+        });
         ProxySettings settings;
         try
         {
@@ -60,6 +70,9 @@ internal static class ProxyHost
         }
 
         builder.WebHost.UseUrls(settings.Dashboard.ToString());
+        // Serve the dashboard's assets from the build output in every environment, not only Development.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.Proxy);
         builder.Services.AddSingleton(ca);
@@ -72,6 +85,15 @@ internal static class ProxyHost
         builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory });
         builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<SqliteEventStore>()));
         builder.Services.AddHostedService<ProxyServer>();
+        builder.Services.AddSingleton(settings.Retention);
+        builder.Services.AddSingleton<RetentionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
+        builder.Services.AddSingleton<LiveFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
+        builder.Services.AddSingleton<IDashboardQueries, DashboardQueries>();
+        builder.Services.AddSingleton<SessionRaw>();
+        builder.Services.AddScoped<SessionListModel>();
+        builder.Services.AddScoped<SessionEventsModel>();
 
         await using var app = builder.Build();
         try
@@ -83,7 +105,12 @@ internal static class ProxyHost
             listeners.Dispose();
             return Fail(e.Message);
         }
-        StatusPage.Map(app);
+        var token = settings.DashboardOnLoopback ? null : settings.DashboardToken ?? DashboardAccess.NewToken();
+        if (token is not null) DashboardAccess.Require(app, token);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        PlainEndpoints.Map(app);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         try
         {
@@ -97,6 +124,8 @@ internal static class ProxyHost
         if (ca.Created)
             logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
         logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
+        if (token is not null && settings.DashboardToken is null)
+            logger.Warning("The dashboard listens beyond loopback and needs this access token (shown once): {Url}?token={Token}", app.Urls.First(), token);
         onStarted?.Invoke(app);
         await app.WaitForShutdownAsync(stop);
         listeners.Dispose();

@@ -1,0 +1,97 @@
+using ImapProxy.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ImapProxy.Storage.Retention;
+
+/// <summary>
+/// Prunes the oldest finished sessions (their events and raw bytes go with them, ON DELETE CASCADE) when the
+/// store is over its size or age limit. Small transactions, so the event writer is never held up for long;
+/// SQLite serialises them with the writer's (busy timeout).
+/// </summary>
+public sealed class RetentionService(SqliteEventStore store, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
+    : BackgroundService
+{
+    private const int SessionsPerTransaction = 50;
+    private long pruned;
+
+    public long SessionsPruned => Interlocked.Read(ref pruned);
+
+    public DateTimeOffset? LastRun { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.MaxAge is null && options.MaxSize is null) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                PruneOnce();
+            }
+            catch (SqliteException error)
+            {
+                logger.LogWarning(error, "Retention could not prune the store this time");
+            }
+            try
+            {
+                await Task.Delay(options.Interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Deletes what the limits allow; returns how many sessions went.</summary>
+    public int PruneOnce()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.FilePath, DefaultTimeout = 30 }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+        var count = 0;
+        if (options.MaxAge is { } age)
+        {
+            var cutoff = StoredText.Time(time.GetUtcNow() - age);
+            while (DeleteOldest(connection, "ended_at < $cutoff", ("$cutoff", cutoff)) is var n and > 0) count += n;
+        }
+        if (options.MaxSize is { } max)
+        {
+            while (UsedBytes(connection) > max && DeleteOldest(connection, "1 = 1") is var n and > 0) count += n;
+        }
+        LastRun = time.GetUtcNow();
+        if (count > 0)
+        {
+            Interlocked.Add(ref pruned, count);
+            logger.LogInformation("Retention pruned {Count} finished sessions ({Limits})", count, options.Describe());
+        }
+        return count;
+    }
+
+    private static int DeleteOldest(SqliteConnection connection, string condition, params (string Name, object Value)[] parameters)
+    {
+        using var delete = connection.CreateCommand();
+        delete.CommandText = $"""
+            DELETE FROM sessions WHERE id IN (
+                SELECT id FROM sessions WHERE ended_at IS NOT NULL AND {condition} ORDER BY id LIMIT {SessionsPerTransaction})
+            """;
+        foreach (var (name, value) in parameters) delete.Parameters.AddWithValue(name, value);
+        return delete.ExecuteNonQuery();
+    }
+
+    /// <summary>Bytes in use: pages minus the free list. The file keeps its size and reuses the freed pages.</summary>
+    private static long UsedBytes(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+
+namespace ImapProxy.Dashboard.Live;
+
+/// <summary>
+/// The one place live events reach the dashboard from: a non-essential bus subscription (a slow browser drops
+/// events, it never slows the relay or the store), drained in batches and handed to every open view.
+/// Views subscribe when they initialise and dispose the subscription with themselves (STYLE.md habit 9).
+/// </summary>
+public sealed class LiveFeed : BackgroundService
+{
+    public const int Capacity = 20_000;
+    private const int MaxBatch = 2_000;
+
+    private readonly EventBus.Subscription subscription;
+    private readonly ILogger<LiveFeed> logger;
+    private ImmutableArray<Func<IReadOnlyList<SessionEvent>, Task>> listeners = [];
+
+    public LiveFeed(EventBus bus, ILogger<LiveFeed> logger)
+    {
+        subscription = bus.Subscribe("dashboard", Capacity);
+        this.logger = logger;
+    }
+
+    /// <summary>Events the dashboard missed because it fell behind.</summary>
+    public long Dropped => subscription.Dropped;
+
+    public IDisposable Subscribe(Func<IReadOnlyList<SessionEvent>, Task> onEvents)
+    {
+        ImmutableInterlocked.Update(ref listeners, l => l.Add(onEvents));
+        return new Unsubscriber(() => ImmutableInterlocked.Update(ref listeners, l => l.Remove(onEvents)));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = subscription.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                var batch = new List<SessionEvent>();
+                while (batch.Count < MaxBatch && reader.TryRead(out var e)) batch.Add(e);
+                foreach (var listener in listeners)
+                {
+                    try
+                    {
+                        await listener(batch);
+                    }
+                    catch (Exception error)
+                    {
+                        // One broken view must not starve the others.
+                        logger.LogWarning(error, "A dashboard view failed on live events");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        subscription.Dispose();
+        base.Dispose();
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}

@@ -1,0 +1,26 @@
+using System.Net;
+using System.Text;
+using ImapProxy.Capture.Relay;
+using ImapProxy.Capture.Tls;
+using ImapProxy.Configuration;
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Hosting;
+
+/// <summary>Plain HTTP endpoints beside the dashboard: the CA downloads and a health probe.</summary>
+internal static class PlainEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/ca.pem", (CertificateAuthority ca) => Results.File(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()), "application/x-pem-file", "imapproxy-ca.pem"));
+        app.MapGet("/ca.cer", (CertificateAuthority ca) => Results.File(ca.ExportCertificateDer(), "application/pkix-cert", "imapproxy-ca.cer"));
+        app.MapGet("/api/health", (ProxyCounters counters) => Results.Json(new
+        {
+            status = "ok",
+            activeSessions = counters.ActiveSessions,
+            totalSessions = counters.TotalSessions,
+            bytesFromClients = counters.ClientBytes,
+            bytesFromServers = counters.ServerBytes,
+        }));
+    }
+}
