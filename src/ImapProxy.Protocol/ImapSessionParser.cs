@@ -270,8 +270,8 @@ public sealed class ImapSessionParser
         else sink.OnBytes(ds.Direction, ds.Position, chunk, literal);
         if (ds.LiteralContent is { } content)
         {
-            if (literal.Redacted) content.AsSpan(ds.LiteralFilled, n).Fill(Redaction.RawFill);
-            else chunk.CopyTo(content.AsSpan(ds.LiteralFilled));
+            // A secret's real bytes stay here only until the literal ends (see FinishLiteral).
+            chunk.CopyTo(content.AsSpan(ds.LiteralFilled));
             ds.LiteralFilled += n;
         }
         ds.Position += n;
@@ -283,6 +283,16 @@ public sealed class ImapSessionParser
     private void FinishLiteral(DirectionStream ds)
     {
         var frame = ds.Frame!;
+        if (ds.Literal!.Redacted && ds.LiteralContent is { } secret)
+        {
+            // An AUTHENTICATE initial response sent as a literal: read the user name, then forget the rest.
+            if (currentCommand is { Name: "AUTHENTICATE" } && authMechanism is not null && SaslUser.DecodeBase64(secret) is { } decoded)
+            {
+                authUser = SaslUser.Extract(authMechanism, decoded, 0);
+                authStep = 1;
+            }
+            secret.AsSpan().Fill(Redaction.RawFill);
+        }
         frame.Literals[^1] = ds.Literal! with { Content = ds.LiteralContent };
         ds.Literal = null;
         ds.LiteralContent = null;
@@ -353,14 +363,15 @@ public sealed class ImapSessionParser
         var name = CommandParser.ReadName(reader);
         if (name.Length == 0) return;
         currentCommand = new PendingCommand(tag, name, frame.Offset);
-        if (!tags.Add(currentCommand, out var evicted)) frame.Report(Rules.DuplicateTag, 0, tag);
-        if (evicted) frame.Report(Rules.TooManyPendingCommands, 0);
+        // Without the server's side nothing ever completes: a reused tag or a long queue is normal there.
+        if (!tags.Add(currentCommand, out var evicted) && !ClientOnly) frame.Report(Rules.DuplicateTag, 0, tag);
+        if (evicted && !ClientOnly) frame.Report(Rules.TooManyPendingCommands, 0);
     }
 
     private void StartLiteral(DirectionStream ds, long length, bool binary, bool nonSync)
     {
         var frame = ds.Frame!;
-        var secret = ds == client && options.RedactSecrets && IsLoginPassword(frame);
+        var secret = ds == client && options.RedactSecrets && IsSecretLiteral(frame);
         var literal = new Literal(ds.Position, length, binary, nonSync) { Redacted = secret };
 
         // The header of a password literal is not the password: only the literal's body is secret.
@@ -419,12 +430,20 @@ public sealed class ImapSessionParser
 
     // ---- secrets (MailKit's ProtocolLogger redacts the same things) ----
 
-    /// <summary>LOGIN's second argument is the password (RFC 3501 §6.2.3).</summary>
-    private bool IsLoginPassword(FrameContent frame)
+    /// <summary>A literal that is a secret: LOGIN's password (RFC 3501 §6.2.3), or AUTHENTICATE's initial
+    /// response (RFC 4959) sent as a literal. Both are the command's second argument.</summary>
+    private bool IsSecretLiteral(FrameContent frame)
     {
-        if (currentCommand is not { Name: "LOGIN" }) return false;
+        if (currentCommand is not { Name: "LOGIN" or "AUTHENTICATE" }) return false;
         var arguments = CommandParser.ReadArguments(frame, options.MaxNestingDepth);
-        return arguments.Count == 2;
+        if (arguments.Count != 2) return false;
+        if (currentCommand.Name == "AUTHENTICATE")
+        {
+            authMechanism = arguments[0].AsText() ?? "";
+            authStep = 0;
+            authUser = null;
+        }
+        return true;
     }
 
     /// <summary>Overwrites the secrets of a client segment in place and returns their stream ranges.</summary>
@@ -453,6 +472,8 @@ public sealed class ImapSessionParser
                 return ranges;
             case ClientMode.Command when currentCommand?.Name == "AUTHENTICATE":
                 var args = CommandParser.ReadArguments(frame, options.MaxNestingDepth);
+                // An initial response sent as a literal was handled when the literal ended (FinishLiteral).
+                if (args.Count >= 2 && args[1] is ImapString { Literal: not null }) return null;
                 authMechanism = args.Count > 0 ? args[0].AsText() ?? "" : "";
                 authStep = 0;
                 authUser = null;
@@ -563,14 +584,15 @@ public sealed class ImapSessionParser
 
     private void DispatchServer(FrameContent frame)
     {
+        // Only the first thing the server says can be its greeting (RFC 3501 §7.1).
         var greeting = !model.GreetingSeen;
+        model.GreetingSeen = true;
         var response = ResponseParser.Parse(frame, options.MaxNestingDepth, greeting);
         if (response is null)
         {
             Emit(Malformed(frame, frame.Offset + frame.Length, "not a response", frame.Content));
             return;
         }
-        if (greeting && response.ResponseKind == ResponseKind.Greeting) model.GreetingSeen = true;
 
         switch (response.ResponseKind)
         {

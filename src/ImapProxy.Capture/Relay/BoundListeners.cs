@@ -7,7 +7,8 @@ namespace ImapProxy.Capture.Relay;
 /// <summary>A listening socket and the kind of client leg it serves.</summary>
 public sealed record BoundListener(Socket Socket, ListenerKind Kind)
 {
-    public IPEndPoint EndPoint => (IPEndPoint)Socket.LocalEndPoint!;
+    /// <summary>Read once at bind time: the socket may be closed later while pages still show it.</summary>
+    public IPEndPoint EndPoint { get; } = (IPEndPoint)Socket.LocalEndPoint!;
 }
 
 /// <summary>

@@ -35,7 +35,12 @@ public sealed record ListData(IReadOnlyList<string> Flags, string? Delimiter, st
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RawMailbox,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ImapValue>? Extended) : ResponseData;
 
-public sealed record StatusData(string Mailbox, IReadOnlyDictionary<string, ulong> Items) : ResponseData;
+public sealed record StatusData(string Mailbox, IReadOnlyDictionary<string, ulong> Items) : ResponseData
+{
+    /// <summary>Items whose value is not a number (MAILBOXID).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, ImapValue>? Other { get; init; }
+}
 
 /// <summary>SEARCH (RFC 3501 §7.2.5) with the CONDSTORE MODSEQ (RFC 7162 §3.1.5).</summary>
 public sealed record SearchData(IReadOnlyList<ulong> Numbers,

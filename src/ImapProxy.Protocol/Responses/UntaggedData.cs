@@ -59,14 +59,17 @@ internal static class UntaggedData
     private static ResponseData? Status(ArgumentReader a)
     {
         if (a.Count != 2 || a[1] is not ImapList items) return a.Bad<ResponseData>();
-        var values = new Dictionary<string, ulong>(StringComparer.OrdinalIgnoreCase);
-        var list = new ArgumentReader(items.Items, a.Frame);
-        for (var i = 0; i + 1 < list.Count; i += 2)
+        var numbers = new Dictionary<string, ulong>(StringComparer.OrdinalIgnoreCase);
+        Dictionary<string, ImapValue>? other = null;
+        for (var i = 0; i + 1 < items.Items.Count; i += 2)
         {
-            if (list.TryNumber(i + 1, out var value)) values[list.AString(i).ToUpperInvariant()] = value;
+            var name = ArgumentReader.Text(items.Items[i]).ToUpperInvariant();
+            // Most items are numbers (RFC 3501 §6.3.10); some are not, e.g. MAILBOXID (RFC 8474 §4.2).
+            if (items.Items[i + 1].TryGetNumber(out var value)) numbers[name] = value;
+            else (other ??= new(StringComparer.OrdinalIgnoreCase))[name] = items.Items[i + 1];
         }
-        if (list.Malformed || items.Items.Count % 2 != 0) a.Bad<ResponseData>();
-        return new StatusData(ArgumentReader.MailboxText(a[0]), values);
+        if (items.Items.Count % 2 != 0) a.Bad<ResponseData>();
+        return new StatusData(ArgumentReader.MailboxText(a[0]), numbers) { Other = other };
     }
 
     private static ResponseData Search(ArgumentReader a)

@@ -46,7 +46,7 @@ internal sealed class ArgumentReader(IReadOnlyList<ImapValue> values, FrameConte
         number = 0;
         if (index < values.Count && values[index].TryGetNumber(out number)) return true;
         Malformed = true;
-        if (index < values.Count) frame.Report(Rules.InvalidNumber, values[index].Start, Text(values[index]));
+        if (index < values.Count) frame.Report(Rules.InvalidNumber, values[index].Start, values[index] is ImapList ? "a list" : Text(values[index]));
         return false;
     }
 

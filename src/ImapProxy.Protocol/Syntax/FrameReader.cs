@@ -147,9 +147,11 @@ internal sealed class FrameReader
     private ImapString? ReadQuoted()
     {
         var start = Position;
+        var diagnostics = frame.Diagnostics.Count;
         var value = ReadQuoted(tolerateInnerQuotes: true);
         if (value is not null || Error is not null) return value;
-        // The tolerant reading ran off the end of the line: read strictly instead.
+        // The tolerant reading ran off the end of the line: read strictly instead, forgetting what it reported.
+        frame.Diagnostics.RemoveRange(diagnostics, frame.Diagnostics.Count - diagnostics);
         Position = start;
         return ReadQuoted(tolerateInnerQuotes: false) ?? FailQuoted(start);
     }
@@ -238,7 +240,8 @@ internal sealed class FrameReader
             var b = Content[Position];
             if (b == (byte)'[')
             {
-                if (!SkipSection()) return null;
+                // A section such as BODY[HEADER.FIELDS (FROM)]; without its ']' the '[' is an ordinary ATOM-CHAR (RFC 3501 §9).
+                if (!SkipSection()) Position++;
                 continue;
             }
             if (!IsAtomChar(b)) break;
@@ -258,6 +261,7 @@ internal sealed class FrameReader
     private bool SkipSection()
     {
         var start = Position;
+        var literalsBefore = literalIndex;
         var depth = 0;
         var quoted = false;
         for (; !AtEnd; Position++)
@@ -283,7 +287,9 @@ internal sealed class FrameReader
                     break;
             }
         }
-        return Fail("section '[' not closed", start);
+        Position = start;
+        literalIndex = literalsBefore;
+        return false;
     }
 
     /// <summary>ATOM-CHAR of RFC 3501 §9, widened to what servers send: list wildcards, '\' of flags, 8-bit bytes.</summary>

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using ImapProxy.Tests.Support;
+using ImapProxy.TestSupport;
+using MailKit;
+using MailKit.Search;
+using MailKit.Security;
+using Microsoft.Playwright;
+using MimeKit;
+using Xunit.Abstractions;
+
+namespace ImapProxy.Tests.Dashboard;
+
+/// <summary>The dashboard in a real browser, following a real session through the real proxy to a real Dovecot.</summary>
+[Collection(DovecotCollection.Name)]
+public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task ASessionAppearsLive_CanBeFilteredOpened_AndItsMessageRead()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
+        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        Assertions.SetDefaultExpectTimeout(15_000);
+
+        await page.GotoAsync(proxy.Dashboard.ToString());
+        await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
+
+        // A real client session through the proxy, while the page is open.
+        var folderName = $"browser-{Guid.NewGuid():N}"[..20];
+        var message = Messages.WithAttachment("Seen in the browser <script>alert(1)</script>", 20_000);
+        var fetchedAt = new Stopwatch();
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+        {
+            var folder = (await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync(folderName, true, cts.Token))!;
+            await folder.AppendAsync(MimeMessage.Load(new MemoryStream(message)), cancellationToken: cts.Token);
+            await folder.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+            var uid = (await folder.SearchAsync(SearchQuery.All, cts.Token))[0];
+            fetchedAt.Start();
+            (await folder.GetMessageAsync(uid, cts.Token)).Dispose();
+            await client.DisconnectAsync(true, cts.Token);
+        }
+
+        // It appears without a reload, and its counters settle.
+        var row = page.Locator("tr.session", new() { HasText = "alice" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        output.WriteLine($"row visible {fetchedAt.ElapsedMilliseconds} ms after the FETCH was sent");
+        await Screenshot(page, "sessions");
+
+        // Filter for it: the filter goes into the URL, the row stays.
+        await page.Locator("input.filter").FillAsync("user:alice and cmd:FETCH");
+        await page.Locator("input.filter").PressAsync("Enter");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=user%3Aalice"));
+        await Assertions.Expect(row).ToBeVisibleAsync();
+
+        // A bad filter says where it is wrong.
+        await page.Locator("input.filter").FillAsync("user:alice and (cmd:FETCH");
+        await page.Locator("input.filter").PressAsync("Enter");
+        await Assertions.Expect(page.Locator(".filter-error")).ToContainTextAsync("position");
+
+        // Open the session: the FETCH of the message with its latency, then the message itself.
+        await page.GotoAsync(proxy.Dashboard + "?filter=user%3Aalice");
+        await page.Locator("tr.session", new() { HasText = "alice" }).First.ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Session");
+        var fetch = page.Locator(".item.command[data-command='UID FETCH']").Last;
+        await Assertions.Expect(fetch.Locator(".latency")).ToHaveTextAsync(new Regex(@"\d+(\.\d+)? (µs|ms|s)"));
+        await fetch.Locator(".line").ClickAsync();
+        await fetch.Locator("details.message > summary").ClickAsync();
+        await Assertions.Expect(fetch.Locator(".message .headers")).ToContainTextAsync("Seen in the browser <script>alert(1)</script>");
+        await Assertions.Expect(fetch.Locator(".message table.parts")).ToContainTextAsync("report.bin");
+        // Hostile text is shown as text, never run: no script element came from the message.
+        Assert.Equal(0, await page.Locator("main script").CountAsync());
+        await Screenshot(page, "session");
+
+        await page.GotoAsync(proxy.Dashboard + "status");
+        await Assertions.Expect(page.Locator(".ca")).ToContainTextAsync("Download DER");
+        await Screenshot(page, "status");
+    }
+
+    /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>
+    private static async Task Screenshot(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("IMAPPROXY_SCREENSHOTS") is not { Length: > 0 } folder) return;
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = false });
+    }
+}
