@@ -57,6 +57,7 @@ public sealed class ImapSessionParser
 
     private bool serverTransportSwitched;
     private StateChangeFrame? lastState;
+    private long lastStateVersion = -1;
 
     private bool ClientOnly => options.Directions == FedDirections.ClientOnly;
     private bool ServerOnly => options.Directions == FedDirections.ServerOnly;
@@ -818,8 +819,13 @@ public sealed class ImapSessionParser
 
     private void EmitStateIfChanged(Direction direction, long offset)
     {
-        if (!model.DiffersFrom(lastState)) return;
-        lastState = model.Snapshot(direction, offset);
+        if (model.Version == lastStateVersion) return;
+        lastStateVersion = model.Version;
+        var snapshot = model.Snapshot(direction, offset);
+        // A change undone before anyone saw it (e.g. capabilities replaced by the same list) is no change.
+        if (lastState is not null && snapshot with { Direction = lastState.Direction, Offset = lastState.Offset, Capabilities = lastState.Capabilities } == lastState
+            && snapshot.Capabilities.SequenceEqual(lastState.Capabilities)) return;
+        lastState = snapshot;
         Emit(lastState);
     }
 

@@ -149,11 +149,14 @@ internal static class CommandParser
     {
         var open = text.IndexOf('[');
         var close = text.LastIndexOf(']');
-        if (open < 0 || close < open) return new FetchAttribute(text.ToUpperInvariant(), null, null);
+        if (open < 0 || close < open) return new FetchAttribute(Upper(text), null, null);
         var rest = text[(close + 1)..];
         string? partial = rest.StartsWith('<') && rest.EndsWith('>') ? rest[1..^1] : null;
-        return new FetchAttribute(text[..open].ToUpperInvariant(), text[(open + 1)..close], partial);
+        return new FetchAttribute(Upper(text[..open]), text[(open + 1)..close], partial);
     }
+
+    /// <summary>Upper case without a copy when the text already is (servers send upper-case item names).</summary>
+    internal static string Upper(string text) => text.AsSpan().ContainsAnyInRange('a', 'z') ? text.ToUpperInvariant() : text;
 
     private static CommandArgs? StoreArguments(ArgumentReader a, bool uid)
     {

@@ -1,3 +1,4 @@
+using ImapProxy.Protocol.Commands;
 using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Protocol.Syntax;
 
@@ -32,10 +33,14 @@ internal static class BodyStructureParser
             if (Parse(child, context) is { } part) parts.Add(part);
         }
         var subtype = i < items.Count ? items[i++].AsText() ?? "" : "";
-        var body = new BodyPart("MULTIPART", subtype.ToUpperInvariant()) { Parts = parts };
         // body-ext-mpart = body-fld-param [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
-        if (i < items.Count) body = body with { Parameters = Parameters(items[i++], context) };
-        return Extensions(body, items, i, context);
+        var parameters = i < items.Count ? Parameters(items[i++], context) : null;
+        var extensions = Extensions(items, i, context);
+        return new BodyPart("MULTIPART", CommandParser.Upper(subtype))
+        {
+            Parts = parts, Parameters = parameters, Disposition = extensions.Disposition, Language = extensions.Language,
+            Location = extensions.Location, Extensions = extensions.Rest,
+        };
     }
 
     private static BodyPart? Single(ImapList list, ArgumentReader context)
@@ -45,7 +50,7 @@ internal static class BodyStructureParser
         {
             // Gmail: ("ALTERNATIVE") for a multipart without parts.
             context.Frame.Report(Rules.EmptyMultipart, list.Start);
-            return new BodyPart("MULTIPART", (subtypeOnly.Text ?? "").ToUpperInvariant()) { Parts = [] };
+            return new BodyPart("MULTIPART", CommandParser.Upper(subtypeOnly.Text ?? "")) { Parts = [] };
         }
         if (items.Count < 7)
         {
@@ -53,59 +58,61 @@ internal static class BodyStructureParser
             return null;
         }
         // body-type-1part: type subtype params id description encoding size
-        var type = (items[0].AsText() ?? "").ToUpperInvariant();
-        var subtype = (items[1].AsText() ?? "").ToUpperInvariant();
+        var type = CommandParser.Upper(items[0].AsText() ?? "");
+        var subtype = CommandParser.Upper(items[1].AsText() ?? "");
         if (items[5] is ImapNil) context.Frame.Report(Rules.NilBodyEncoding, items[5].Start);
-        var body = new BodyPart(type, subtype)
-        {
-            Parameters = Parameters(items[2], context),
-            Id = items[3].AsText(),
-            Description = items[4].AsText(),
-            Encoding = items[5].AsText()?.ToUpperInvariant(),
-            Size = Number(items[6], context),
-        };
+        Envelope? envelope = null;
+        BodyPart? message = null;
+        ulong? lines = null;
         var i = 7;
-        if (type == "MESSAGE" && subtype is "RFC822" or "GLOBAL" && items.Count >= 10 && items[7] is ImapList envelope)
+        if (type == "MESSAGE" && subtype is "RFC822" or "GLOBAL" && items.Count >= 10 && items[7] is ImapList envelopeList)
         {
             // body-type-msg: ... envelope body body-fld-lines
-            body = body with
-            {
-                Envelope = EnvelopeParser.Parse(envelope, context),
-                Message = items[8] is ImapList inner ? Parse(inner, context) : null,
-                Lines = Number(items[9], context),
-            };
+            envelope = EnvelopeParser.Parse(envelopeList, context);
+            message = items[8] is ImapList inner ? Parse(inner, context) : null;
+            lines = Number(items[9], context);
             i = 10;
         }
         else if (type == "TEXT" && items.Count > 7)
         {
-            body = body with { Lines = Number(items[7], context) };
+            lines = Number(items[7], context);
             i = 8;
         }
         // body-ext-1part = body-fld-md5 [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
-        if (i < items.Count) body = body with { Md5 = items[i++].AsText() };
-        return Extensions(body, items, i, context);
+        var md5 = i < items.Count ? items[i++].AsText() : null;
+        var extensions = Extensions(items, i, context);
+        return new BodyPart(type, subtype)
+        {
+            Parameters = Parameters(items[2], context),
+            Id = items[3].AsText(),
+            Description = items[4].AsText(),
+            Encoding = items[5].AsText() is { } encoding ? CommandParser.Upper(encoding) : null,
+            Size = Number(items[6], context),
+            Envelope = envelope, Message = message, Lines = lines, Md5 = md5,
+            Disposition = extensions.Disposition, Language = extensions.Language, Location = extensions.Location, Extensions = extensions.Rest,
+        };
     }
 
+    private readonly record struct ExtensionData(Disposition? Disposition, IReadOnlyList<string>? Language, string? Location,
+        IReadOnlyList<ImapValue>? Rest);
+
     /// <summary>The disposition, language, location and further extensions shared by both kinds of part.</summary>
-    private static BodyPart Extensions(BodyPart body, IReadOnlyList<ImapValue> items, int i, ArgumentReader context)
+    private static ExtensionData Extensions(IReadOnlyList<ImapValue> items, int i, ArgumentReader context)
     {
-        if (i < items.Count) body = body with { Disposition = DispositionOf(items[i++], context) };
+        var disposition = i < items.Count ? DispositionOf(items[i++], context) : null;
+        IReadOnlyList<string>? language = null;
         if (i < items.Count)
         {
-            var language = items[i++];
-            body = body with
+            language = items[i++] switch
             {
-                Language = language switch
-                {
-                    ImapList languages => languages.Items.Select(ArgumentReader.Text).ToArray(),
-                    ImapNil => null,
-                    _ => [ArgumentReader.Text(language)],
-                },
+                ImapList languages => languages.Items.Select(ArgumentReader.Text).ToArray(),
+                ImapNil => null,
+                var single => [ArgumentReader.Text(single)],
             };
         }
-        if (i < items.Count) body = body with { Location = items[i++].AsText() };
-        if (i < items.Count) body = body with { Extensions = items.Skip(i).ToArray() };
-        return body;
+        var location = i < items.Count ? items[i++].AsText() : null;
+        var rest = i < items.Count ? items.Skip(i).ToArray() : null;
+        return new ExtensionData(disposition, language, location, rest);
     }
 
     private static Disposition? DispositionOf(ImapValue value, ArgumentReader context)
@@ -113,7 +120,7 @@ internal static class BodyStructureParser
         switch (value)
         {
             case ImapList { Items: [var type, var parameters] }:
-                return new Disposition((type.AsText() ?? "").ToUpperInvariant(), Parameters(parameters, context));
+                return new Disposition(CommandParser.Upper(type.AsText() ?? ""), Parameters(parameters, context));
             case ImapString text:
                 // Exchange puts a bare string ("inline") where "(" string SP body-fld-param ")" belongs.
                 context.Frame.Report(Rules.StringDisposition, value.Start, text.Text);

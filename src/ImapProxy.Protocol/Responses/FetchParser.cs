@@ -9,7 +9,12 @@ internal static class FetchParser
     public static FetchData Parse(ulong sequenceNumber, ImapList items, ArgumentReader outer)
     {
         var a = new ArgumentReader(items.Items, outer.Frame);
-        var data = new FetchData(sequenceNumber);
+        // Locals first, one record at the end: FETCH lines come by the ten thousand.
+        ulong? uid = null, size = null, modSeq = null;
+        IReadOnlyList<string>? flags = null;
+        string? internalDate = null;
+        Envelope? envelope = null;
+        BodyPart? bodyStructure = null, body = null;
         List<BodySection>? sections = null;
         Dictionary<string, ulong>? binarySizes = null;
         Dictionary<string, ImapValue>? other = null;
@@ -21,35 +26,35 @@ internal static class FetchParser
             var value = a[i + 1];
             switch (attribute.Name)
             {
-                case "UID" when value.TryGetNumber(out var uid):
-                    data = data with { Uid = uid };
+                case "UID" when value.TryGetNumber(out var number):
+                    uid = number;
                     break;
-                case "RFC822.SIZE" when value.TryGetNumber(out var size):
-                    data = data with { Rfc822Size = size };
+                case "RFC822.SIZE" when value.TryGetNumber(out var number):
+                    size = number;
                     break;
-                case "FLAGS" when value is ImapList flags:
-                    data = data with { Flags = UntaggedData.Texts(flags) };
+                case "FLAGS" when value is ImapList list:
+                    flags = UntaggedData.Texts(list);
                     break;
                 case "INTERNALDATE":
-                    data = data with { InternalDate = value.AsText() };
+                    internalDate = value.AsText();
                     break;
-                case "MODSEQ" when value is ImapList { Items: [var m] } && m.TryGetNumber(out var modSeq):
-                    data = data with { ModSeq = modSeq };
+                case "MODSEQ" when value is ImapList { Items: [var m] } && m.TryGetNumber(out var number):
+                    modSeq = number;
                     break;
-                case "ENVELOPE" when value is ImapList envelope:
-                    data = data with { Envelope = EnvelopeParser.Parse(envelope, a) };
+                case "ENVELOPE" when value is ImapList list:
+                    envelope = EnvelopeParser.Parse(list, a);
                     break;
-                case "BODYSTRUCTURE" when value is ImapList structure:
-                    data = data with { BodyStructure = BodyStructureParser.Parse(structure, a) };
+                case "BODYSTRUCTURE" when value is ImapList list:
+                    bodyStructure = BodyStructureParser.Parse(list, a);
                     break;
-                case "BODY" when attribute.Section is null && value is ImapList body:
-                    data = data with { Body = BodyStructureParser.Parse(body, a) };
+                case "BODY" when attribute.Section is null && value is ImapList list:
+                    body = BodyStructureParser.Parse(list, a);
                     break;
                 case "BODY" or "BINARY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT":
                     (sections ??= []).Add(SectionOf(item, attribute, value));
                     break;
-                case "BINARY.SIZE" when value.TryGetNumber(out var binarySize):
-                    (binarySizes ??= new())[attribute.Section ?? ""] = binarySize;
+                case "BINARY.SIZE" when value.TryGetNumber(out var number):
+                    (binarySizes ??= new())[attribute.Section ?? ""] = number;
                     break;
                 default:
                     if (IsTyped(attribute.Name)) a.Bad<ResponseData>();
@@ -59,7 +64,11 @@ internal static class FetchParser
         }
         if (a.Count % 2 != 0) a.Bad<ResponseData>();
         if (a.Malformed) outer.Bad<ResponseData>();
-        return data with { Sections = sections, BinarySizes = binarySizes, Other = other };
+        return new FetchData(sequenceNumber)
+        {
+            Uid = uid, Rfc822Size = size, ModSeq = modSeq, Flags = flags, InternalDate = internalDate, Envelope = envelope,
+            BodyStructure = bodyStructure, Body = body, Sections = sections, BinarySizes = binarySizes, Other = other,
+        };
     }
 
     /// <summary>Items whose value had the wrong shape when they fall through to the default branch.</summary>

@@ -4,14 +4,31 @@ namespace ImapProxy.Protocol.Session;
 internal sealed class SessionModel
 {
     private readonly SortedSet<string> capabilities = new(StringComparer.OrdinalIgnoreCase);
+    private ProtocolState state = ProtocolState.NotAuthenticated;
+    private string? user;
+    private string? mailbox;
+    private bool readOnly;
+    private bool idle;
+    private bool tls;
+    private bool compressed;
 
-    public ProtocolState State { get; set; } = ProtocolState.NotAuthenticated;
-    public string? User { get; set; }
-    public string? Mailbox { get; set; }
-    public bool ReadOnly { get; set; }
-    public bool Idle { get; set; }
-    public bool Tls { get; set; }
-    public bool Compressed { get; set; }
+    /// <summary>Bumped by every change, so "did anything change?" is one comparison after each response.</summary>
+    public long Version { get; private set; }
+
+    private void Set<T>(ref T field, T value)
+    {
+        if (EqualityComparer<T>.Default.Equals(field, value)) return;
+        field = value;
+        Version++;
+    }
+
+    public ProtocolState State { get => state; set => Set(ref state, value); }
+    public string? User { get => user; set => Set(ref user, value); }
+    public string? Mailbox { get => mailbox; set => Set(ref mailbox, value); }
+    public bool ReadOnly { get => readOnly; set => Set(ref readOnly, value); }
+    public bool Idle { get => idle; set => Set(ref idle, value); }
+    public bool Tls { get => tls; set => Set(ref tls, value); }
+    public bool Compressed { get => compressed; set => Set(ref compressed, value); }
     public bool GreetingSeen { get; set; }
 
     public IReadOnlyCollection<string> Capabilities => capabilities;
@@ -22,10 +39,15 @@ internal sealed class SessionModel
     {
         capabilities.Clear();
         foreach (var c in announced) capabilities.Add(c);
+        Version++;
     }
 
     /// <summary>RFC 3501 §6.2.1: after STARTTLS the client must discard what it knew of the capabilities.</summary>
-    public void ForgetCapabilities() => capabilities.Clear();
+    public void ForgetCapabilities()
+    {
+        capabilities.Clear();
+        Version++;
+    }
 
     public StateChangeFrame Snapshot(Direction direction, long offset) => new()
     {
@@ -41,10 +63,4 @@ internal sealed class SessionModel
         Compressed = Compressed,
         Capabilities = capabilities.ToArray(),
     };
-
-    /// <summary>True when the visible state differs from <paramref name="previous"/>.</summary>
-    public bool DiffersFrom(StateChangeFrame? previous) =>
-        previous is null || previous.State != State || previous.User != User || previous.Mailbox != Mailbox
-        || previous.ReadOnly != ReadOnly || previous.Idle != Idle || previous.Tls != Tls
-        || previous.Compressed != Compressed || !previous.Capabilities.SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase);
 }

@@ -170,6 +170,7 @@ internal sealed class FrameReader
     private ImapString? ReadQuoted(bool tolerateInnerQuotes)
     {
         var start = Position;
+        if (ReadPlainQuoted(start) is { } plain) return plain;
         Position++;
         var bytes = new List<byte>();
         var has8Bit = false;
@@ -206,6 +207,20 @@ internal sealed class FrameReader
         }
         if (has8Bit) frame.Report(Rules.Quoted8Bit, start);
         return new ImapString(bytes.ToArray(), null) { Start = start, End = Position };
+    }
+
+    /// <summary>The common case, read in one pass: no escapes, no line break, and a closing quote that may end a string.</summary>
+    private ImapString? ReadPlainQuoted(int start)
+    {
+        var body = Content[(start + 1)..];
+        var end = body.IndexOfAny((byte)'"', (byte)'\\', (byte)'\r');
+        if (end < 0 || body[end] != (byte)'"' || body[..end].Contains((byte)'\n')) return null;
+        var next = end + 1 < body.Length ? body[end + 1] : (byte)' ';
+        if (next is not ((byte)' ' or (byte)')' or (byte)']')) return null;
+        var text = body[..end];
+        if (text.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0) frame.Report(Rules.Quoted8Bit, start);
+        Position = start + end + 2;
+        return new ImapString(text.ToArray(), null) { Start = start, End = Position };
     }
 
     private ImapValue? ReadLiteral(int start)
@@ -252,9 +267,9 @@ internal sealed class FrameReader
             Fail($"unexpected character 0x{Content[Position]:X2}");
             return null;
         }
-        var text = Encoding.UTF8.GetString(Content[start..Position]);
-        if (text.Equals("NIL", StringComparison.OrdinalIgnoreCase)) return ImapNil.Instance with { Start = start, End = Position };
-        return new ImapAtom(text) { Start = start, End = Position };
+        var bytes = Content[start..Position];
+        if (Ascii.EqualsIgnoreCase(bytes, "NIL"u8)) return ImapNil.Instance with { Start = start, End = Position };
+        return new ImapAtom(Encoding.UTF8.GetString(bytes)) { Start = start, End = Position };
     }
 
     /// <summary>Skips a bracketed section such as <c>[HEADER.FIELDS (FROM "TO")]</c>, part of a fetch attribute atom.</summary>

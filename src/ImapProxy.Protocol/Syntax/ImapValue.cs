@@ -66,7 +66,10 @@ public sealed record ImapString : ImapValue
 
     public bool HasBytes => bytes is not null;
 
-    public string? Text => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+    private string? text;
+
+    /// <summary>The bytes as UTF-8 text, decoded once.</summary>
+    public string? Text => bytes is null ? null : text ??= Encoding.UTF8.GetString(bytes);
 
     public override string? AsText() => Text;
 
