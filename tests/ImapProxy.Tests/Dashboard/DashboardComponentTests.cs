@@ -1,0 +1,145 @@
+using Bunit;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using ImapProxy.Capture.Relay;
+using ImapProxy.Dashboard;
+using ImapProxy.Dashboard.Components.Pages;
+using ImapProxy.Dashboard.Components.Shared;
+using ImapProxy.Dashboard.Live;
+using ImapProxy.Dashboard.Timeline;
+using ImapProxy.Protocol;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Sqlite;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImapProxy.Tests.Dashboard;
+
+/// <summary>
+/// Dashboard components rendered with bUnit over a real SQLite store filled by the real capture path
+/// (parser, tap, bus, writer): the same data the running dashboard would show.
+/// </summary>
+public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
+{
+    private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("imapproxy-bunit-");
+    private readonly EventBus bus = new();
+    private SqliteEventStore store = null!;
+    private EventStoreWriter writer = null!;
+    private LiveFeed feed = null!;
+
+    public async Task InitializeAsync()
+    {
+        store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.FullName });
+        writer = new EventStoreWriter(store, bus.Subscribe("store", 100_000, essential: true), NullLogger<EventStoreWriter>.Instance);
+        feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        await feed.StartAsync(CancellationToken.None);
+        Services.AddSingleton(store);
+        Services.AddSingleton(feed);
+        Services.AddSingleton<IDashboardQueries>(new DashboardQueries(store));
+        Services.AddSingleton(new SessionRaw(store));
+        Services.AddScoped<SessionListModel>();
+        Services.AddScoped<SessionEventsModel>();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await feed.StopAsync(CancellationToken.None);
+        await writer.StopAsync(CancellationToken.None);
+        store.Dispose();
+        await base.DisposeAsync();
+        temp.Delete(recursive: true);
+    }
+
+    /// <summary>Runs a conversation through a real capture tap; returns the session id.</summary>
+    private async Task<long> CaptureAsync(params (string Side, string Text)[] conversation)
+    {
+        var id = store.NextSessionId();
+        using var tap = new CaptureTap(id, bus, TimeProvider.System, 1024 * 1024);
+        tap.Publish(new SessionOpened { Source = EventSource.Proxy, ClientAddress = "10.0.0.5:4000", ListenerAddress = "127.0.0.1:1993",
+            Listener = ListenerKind.Tls, Upstream = "imap.example.com:993", UpstreamTls = "implicit", ClientTls = "mirror" });
+        foreach (var (side, text) in conversation)
+            tap.Feed(side == "C" ? Direction.Client : Direction.Server, System.Text.Encoding.UTF8.GetBytes(text));
+        tap.Complete();
+        tap.Publish(new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientClosed, Detail = "bye", ClientBytes = 1, ServerBytes = 1 });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await writer.WaitForIdleAsync(cts.Token);
+        return id;
+    }
+
+    private static readonly (string, string)[] FetchConversation =
+    [
+        ("S", "* OK ready\r\n"), ("C", "a1 LOGIN alice secret\r\n"), ("S", "a1 OK logged in\r\n"),
+        ("C", "a2 SELECT INBOX\r\n"), ("S", "* 1 EXISTS\r\na2 OK [READ-WRITE] done\r\n"),
+        ("C", "a3 FETCH 1 (FLAGS BODY[])\r\n"),
+        ("S", "* 1 FETCH (FLAGS (\\Seen) BODY[] {60}\r\nSubject: <script>alert('x')</script>\r\n\r\nHello <b>there</b>\r\n)\r\na3 OK done\r\n"),
+    ];
+
+    [Fact]
+    public async Task Timeline_GroupsAFetchWithItsLiteralAndItsCompletion()
+    {
+        var id = await CaptureAsync(FetchConversation);
+        var builder = new TimelineBuilder();
+        builder.AddRange(store.GetEvents(id, 0, 1000));
+
+        var fetch = builder.Items.OfType<CommandItem>().Single(c => c.Name == "FETCH");
+        Assert.Equal("ok", fetch.Status);
+        Assert.NotNull(fetch.Latency);
+        var response = Assert.Single(fetch.Parts);
+        Assert.Contains("\"literals\"", response.Json);
+        Assert.Equal(["LOGIN", "SELECT", "FETCH"], builder.Items.OfType<CommandItem>().Select(c => c.Name));
+
+        var cut = Render<TimelineEntry>(p => p.Add(e => e.SessionId, id).Add(e => e.Item, fetch));
+        Assert.Contains("a3 FETCH 1 (FLAGS BODY[])", cut.Find(".line code").TextContent);
+        Assert.Equal("OK", cut.Find(".badge").TextContent);
+        Assert.Contains("1 line", cut.Find(".count").TextContent);
+    }
+
+    [Fact]
+    public async Task HostileContent_IsRenderedAsText()
+    {
+        var id = await CaptureAsync(FetchConversation);
+        var builder = new TimelineBuilder();
+        builder.AddRange(store.GetEvents(id, 0, 1000));
+        var response = builder.Items.OfType<CommandItem>().Single(c => c.Name == "FETCH").Parts[0];
+
+        var cut = Render<FrameView>(p => p.Add(f => f.SessionId, id).Add(f => f.Event, response));
+
+        Assert.Empty(cut.FindAll("script"));
+        Assert.Empty(cut.FindAll("b"));
+        Assert.Contains("<script>alert('x')</script>", cut.Find("pre.bytes").TextContent);
+        Assert.Contains("&lt;script&gt;", cut.Markup);
+    }
+
+    [Fact]
+    public void FilterError_MarksThePositionItPointsAt()
+    {
+        var cut = Render<FilterBar>(p => p
+            .Add(f => f.Value, "user:alice and (cmd:FETCH")
+            .Add(f => f.Error, new FilterError(15, 1, "'(' is not closed")));
+
+        Assert.Equal("(", cut.Find(".filter-error mark").TextContent);
+        Assert.Contains("at position 15: '(' is not closed", cut.Find(".filter-error").TextContent);
+        Assert.Equal("true", cut.Find("input.filter").GetAttribute("aria-invalid"));
+    }
+
+    [Fact]
+    public async Task ALiveSession_AppearsInTheListWithoutAReload()
+    {
+        await CaptureAsync(FetchConversation);
+        var cut = Render<Sessions>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tr.session")));
+
+        // A new session captured while the page is open.
+        var id = await CaptureAsync(("S", "* OK ready\r\n"), ("C", "b1 LOGIN bob pw\r\n"), ("S", "b1 OK welcome\r\n"));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tr.session").Count), TimeSpan.FromSeconds(10));
+        var top = cut.FindAll("tr.session")[0];
+        Assert.Equal(id.ToString(), top.GetAttribute("data-session"));
+        Assert.Contains("bob", top.TextContent);
+        Assert.Contains("2 sessions", cut.Find(".summary").TextContent);
+    }
+}
