@@ -5,6 +5,8 @@ set -euo pipefail
 need=()
 command -v dovecot >/dev/null || need+=(dovecot-imapd)
 command -v socat   >/dev/null || need+=(socat)
+# The dashboard's browser tests drive Debian's Chromium (Playwright, no browser download).
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
