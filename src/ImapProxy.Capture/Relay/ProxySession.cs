@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -154,13 +155,22 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task<(CloseReason, string)> PumpClientAsync(CancellationToken ct)
     {
-        var buffer = new byte[BufferSize];
         while (true)
         {
-            var n = await ReadAsync(clientStream, buffer, Side.Client, ct);
-            if (n == 0) return (CloseReason.ClientClosed, "the client closed the connection");
-            clientSilentSinceHandshake = false;
-            await ForwardFromClientAsync(buffer.AsMemory(0, n), ct);
+            // An idle session holds no buffer: wait for data with a zero-byte read, then rent one (IDLE lasts hours).
+            await ReadAsync(clientStream, Memory<byte>.Empty, Side.Client, ct);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                var n = await ReadAsync(clientStream, buffer, Side.Client, ct);
+                if (n == 0) return (CloseReason.ClientClosed, "the client closed the connection");
+                clientSilentSinceHandshake = false;
+                await ForwardFromClientAsync(buffer.AsMemory(0, n), ct);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -228,11 +238,16 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task<(CloseReason, string)> PumpServerAsync(CancellationToken ct)
     {
-        var buffer = new byte[BufferSize];
         while (true)
         {
+            await ReadAsync(serverStream!, Memory<byte>.Empty, Side.Server, ct);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             var n = await ReadAsync(serverStream!, buffer, Side.Server, ct);
-            if (n == 0) return (CloseReason.ServerClosed, "the server closed the connection");
+            if (n == 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return (CloseReason.ServerClosed, "the server closed the connection");
+            }
             await clientWrite.WaitAsync(ct);
             try
             {
@@ -244,6 +259,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             finally
             {
                 clientWrite.Release();
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
@@ -303,7 +319,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         Server,
     }
 
-    private async Task<int> ReadAsync(Stream stream, byte[] buffer, Side side, CancellationToken ct)
+    private async Task<int> ReadAsync(Stream stream, Memory<byte> buffer, Side side, CancellationToken ct)
     {
         try
         {
