@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ImapProxy.RelayBench;
+
+internal enum Mode
+{
+    Plaintext,
+    Tls,
+}
+
+/// <summary>Somewhere a client can connect to reach Dovecot: Dovecot itself, socat, or ImapProxy (with the relay's process).</summary>
+internal sealed record Target(string Name, Mode Mode, int Port, ChildProcess? Relay = null)
+{
+    public bool Tls => Mode == Mode.Tls;
+    public override string ToString() => $"{Name} ({Mode.ToString().ToLowerInvariant()})";
+}
+
+/// <summary>socat: a relay that parses nothing, the practical floor for the cost of one extra hop.</summary>
+internal static class Socat
+{
+    public static ChildProcess Start(Mode mode, int port, int upstreamPort, string certFile, string keyFile, string logFile)
+    {
+        string[] args = mode == Mode.Plaintext
+            ? [$"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", $"TCP:127.0.0.1:{upstreamPort}"]
+            : [$"OPENSSL-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr,cert={certFile},key={keyFile},verify=0",
+               $"OPENSSL:127.0.0.1:{upstreamPort},verify=0"];
+        return ChildProcess.Start($"socat ({mode.ToString().ToLowerInvariant()})", "socat", args, logFile);
+    }
+
+    /// <summary>A self-signed certificate and key (PEM files) for socat's TLS listener, like Dovecot's: RSA 2048.</summary>
+    public static (string CertFile, string KeyFile) WriteCertificate(string directory)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));
+        var certFile = Path.Combine(directory, "socat-cert.pem");
+        var keyFile = Path.Combine(directory, "socat-key.pem");
+        File.WriteAllText(certFile, certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return (certFile, keyFile);
+    }
+}
+
+/// <summary>The published imapproxy, run as a child process in front of Dovecot with capture on, in a directory of its own.</summary>
+internal sealed class ProxyProcess : IAsyncDisposable
+{
+    private ProxyProcess(ChildProcess process, string directory, int plainPort, int tlsPort)
+    {
+        Process = process;
+        Directory = directory;
+        PlainPort = plainPort;
+        TlsPort = tlsPort;
+    }
+
+    public ChildProcess Process { get; }
+    public string Directory { get; }
+    public int PlainPort { get; }
+    public int TlsPort { get; }
+    public string DatabaseFile => Path.Combine(Directory, "data", "imapproxy.db");
+
+    /// <summary>The listener a client of <paramref name="mode"/> uses: plaintext on both legs, or TLS on both legs.</summary>
+    public int Port(Mode mode) => mode == Mode.Plaintext ? PlainPort : TlsPort;
+
+    /// <param name="mode">Plaintext: upstream-tls none to Dovecot's plain port. TLS: implicit TLS to its imaps port.</param>
+    public static async Task<ProxyProcess> StartAsync(string proxyDll, string directory, Mode mode, int upstreamPort, string upstreamCaFile,
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var (plain, tls, dashboard) = (FreePort(), FreePort(), FreePort());
+        string[] args =
+        [
+            proxyDll,
+            "--upstream", $"127.0.0.1:{upstreamPort}", "--upstream-tls", mode == Mode.Plaintext ? "none" : "implicit",
+            "--listen", $"127.0.0.1:{plain}", "--listen-tls", $"127.0.0.1:{tls}", "--dashboard", $"http://127.0.0.1:{dashboard}",
+            "--data", Path.Combine(directory, "data"), "--ca-dir", Path.Combine(directory, "certs"), "--upstream-ca", upstreamCaFile,
+        ];
+        var process = ChildProcess.Start($"imapproxy ({mode.ToString().ToLowerInvariant()})", "dotnet", args,
+            Path.Combine(directory, "imapproxy.log"), environment);
+        var proxy = new ProxyProcess(process, directory, plain, tls);
+        try
+        {
+            await Readiness.WaitForGreetingAsync(new Target("imapproxy", mode, proxy.Port(mode)), process, ct);
+            return proxy;
+        }
+        catch
+        {
+            await proxy.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await Process.DisposeAsync();
+
+    public static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
+
+internal static class Readiness
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Retries a full connect (TLS included) until the target greets, or fails when its process exits or time runs out.</summary>
+    public static async Task WaitForGreetingAsync(Target target, ChildProcess? process, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            process?.ThrowIfExited();
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            attempt.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await using var client = await RawImapClient.ConnectAsync(target.Port, target.Tls, RawImapClient.SmallBufferSize, attempt.Token);
+                await client.LogoutAsync(attempt.Token);
+                return;
+            }
+            catch (Exception e) when (e is SocketException or IOException or ImapException or System.Security.Authentication.AuthenticationException
+                                           or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"{target} did not greet within {Timeout.TotalSeconds:0} s: {e.Message}");
+                await Task.Delay(200, ct);
+            }
+        }
+    }
+}
