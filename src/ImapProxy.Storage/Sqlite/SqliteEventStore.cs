@@ -99,17 +99,33 @@ public sealed class SqliteEventStore : IDisposable
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT session_id, seq, time, elapsed_us, source, offset, type, kind, tag, name, status, latency_us, json
-            FROM events WHERE session_id = $session AND seq > $after ORDER BY seq LIMIT $limit
-            """;
+        command.CommandText = $"SELECT {EventSelect} FROM events e WHERE session_id = $session AND seq > $after ORDER BY seq LIMIT $limit";
         command.Parameters.AddWithValue("$session", sessionId);
         command.Parameters.AddWithValue("$after", afterSeq);
         command.Parameters.AddWithValue("$limit", limit);
-        return ReadAll(command, r => new EventRow(
-            r.GetInt64(0), r.GetInt64(1), StoredText.ParseTime(r.GetString(2)), Microseconds(r.GetInt64(3)), r.GetString(4),
-            Long(r, 5), r.GetString(6), Text(r, 7), Text(r, 8), Text(r, 9), Text(r, 10),
-            Long(r, 11) is { } latency ? Microseconds(latency) : null, r.GetString(12)));
+        return ReadAll(command, ReadEvent);
+    }
+
+    /// <summary>The columns <see cref="ReadEvent"/> reads, over the alias <c>e</c>.</summary>
+    internal const string EventSelect =
+        "e.session_id, e.seq, e.time, e.elapsed_us, e.source, e.offset, e.type, e.kind, e.tag, e.name, e.status, e.latency_us, e.json";
+
+    internal static EventRow ReadEvent(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), StoredText.ParseTime(r.GetString(2)), Microseconds(r.GetInt64(3)), r.GetString(4),
+        Long(r, 5), r.GetString(6), Text(r, 7), Text(r, 8), Text(r, 9), Text(r, 10),
+        Long(r, 11) is { } latency ? Microseconds(latency) : null, r.GetString(12));
+
+    /// <summary>Whole stored rows of one direction that overlap [from, to): what the body: filter searches.</summary>
+    public IReadOnlyList<byte[]> GetRawRowsOverlapping(long sessionId, Direction direction, long from, long to)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT data FROM raw WHERE session_id = $session AND direction = $direction AND offset < $to AND offset + length(data) > $from";
+        command.Parameters.AddWithValue("$session", sessionId);
+        command.Parameters.AddWithValue("$direction", StoredText.Of(direction));
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        return ReadAll(command, r => (byte[])r.GetValue(0));
     }
 
     /// <summary>
@@ -205,19 +221,19 @@ public sealed class SqliteEventStore : IDisposable
         _ => $"cannot use {FilePath}: {e.Message}",
     };
 
-    private const string SessionColumns = """
+    internal const string SessionColumns = """
         id, started_at, ended_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls,
         upstream_insecure, client_leg_tls, upstream_leg_tls, user, state, mailbox, close_reason, close_detail,
         client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete
         """;
 
-    private static SessionRow ReadSession(SqliteDataReader r) => new(
+    internal static SessionRow ReadSession(SqliteDataReader r) => new(
         r.GetInt64(0), StoredText.ParseTime(r.GetString(1)), Text(r, 2) is { } ended ? StoredText.ParseTime(ended) : null,
         Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), r.GetInt64(9) != 0, Text(r, 10), Text(r, 11),
         Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), Text(r, 16), Long(r, 17), Long(r, 18),
         r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetInt64(22), r.GetInt64(23), r.GetInt64(24) != 0);
 
-    private static List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
+    internal static List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
     {
         var rows = new List<T>();
         using var reader = command.ExecuteReader();
