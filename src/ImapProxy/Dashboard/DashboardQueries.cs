@@ -1,46 +1,70 @@
+using ImapProxy.Capture.Events;
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Storage;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Query;
 
 namespace ImapProxy.Dashboard;
 
-/// <summary>The store as the dashboard reads it.</summary>
-internal sealed class DashboardQueries(SqliteEventStore store) : IDashboardQueries
+/// <summary>The store as the dashboard reads it, through the filter language.</summary>
+internal sealed class DashboardQueries(QueryService queries) : IDashboardQueries
 {
-    private const int MaxSessions = 1_000_000;
+    public string FilterHelp => FilterFields.HelpText;
 
-    public string FilterHelp => "Filters are not available yet.";
-
-    public (IReadOnlyList<long> Ids, FilterError? Error, ILiveMatcher Matcher) SessionIds(string? filter)
+    public (IReadOnlyList<long> Ids, FilterError? Error, ILiveMatcher Matcher) SessionIds(string? text)
     {
-        if (!string.IsNullOrWhiteSpace(filter)) return ([], new FilterError(0, filter.Length, "filters are not available yet"), ILiveMatcher.All);
-        var ids = new List<long>();
-        long? before = null;
-        while (ids.Count < MaxSessions)
-        {
-            var page = store.GetSessions(5000, before);
-            if (page.Count == 0) break;
-            ids.AddRange(page.Select(s => s.Id));
-            before = page[^1].Id;
-        }
-        return (ids, null, ILiveMatcher.All);
+        if (!TryParse(text, out var filter, out var error)) return ([], error, ILiveMatcher.All);
+        return (queries.SessionIds(filter), null, filter is null ? ILiveMatcher.All : new LiveSessions(filter));
     }
 
-    public IReadOnlyList<SessionRow> Sessions(IReadOnlyList<long> ids) =>
-        ids.Select(store.GetSession).OfType<SessionRow>().ToList();
+    public IReadOnlyList<SessionRow> Sessions(IReadOnlyList<long> ids) => queries.SessionsById(ids);
 
-    public (IReadOnlyList<EventRow> Events, FilterError? Error, IEventMatcher Matcher) Events(long sessionId, string? filter)
+    public (IReadOnlyList<EventRow> Events, FilterError? Error, IEventMatcher Matcher) Events(long sessionId, string? text)
     {
-        if (!string.IsNullOrWhiteSpace(filter)) return ([], new FilterError(0, filter.Length, "filters are not available yet"), IEventMatcher.All);
+        if (!TryParse(text, out var filter, out var error)) return ([], error, IEventMatcher.All);
         var events = new List<EventRow>();
-        long after = 0;
-        while (true)
+        long? cursor = null;
+        do
         {
-            var page = store.GetEvents(sessionId, after, 10_000);
-            if (page.Count == 0) break;
-            events.AddRange(page);
-            after = page[^1].Sequence;
+            var page = queries.Events(sessionId, filter, QueryService.MaxPage, cursor);
+            events.AddRange(page.Rows);
+            cursor = page.Next;
         }
-        return (events, null, IEventMatcher.All);
+        while (cursor is not null);
+        return (events, null, filter is null ? IEventMatcher.All : new LiveEvents(filter, sessionId, queries));
+    }
+
+    private static bool TryParse(string? text, out Filter? filter, out FilterError? error)
+    {
+        try
+        {
+            filter = Filter.ParseOrNull(text);
+            error = null;
+            return true;
+        }
+        catch (FilterException e)
+        {
+            filter = null;
+            error = new FilterError(e.Position, e.Length, e.Message);
+            return false;
+        }
+    }
+
+    private sealed class LiveSessions(Filter filter) : ILiveMatcher
+    {
+        public bool Matches(SessionRow session, SessionEvent e) =>
+            filter.MatchesLiveSession(session, e is RawBytes ? null : LiveEventRows.From(e));
+    }
+
+    private sealed class LiveEvents(Filter filter, long sessionId, QueryService queries) : IEventMatcher
+    {
+        private SessionRow? session;
+
+        public bool Matches(EventRow e)
+        {
+            // Session fields as the store has them now (user, mailbox change while the session runs).
+            if (session is null || e.Kind == "state" || e.Type is "tls-handshake" or "session-closed")
+                session = queries.SessionsById([sessionId]).FirstOrDefault() ?? session;
+            return session is not null && filter.MatchesEvent(session, e, queries.Context);
+        }
     }
 }

@@ -6,6 +6,7 @@ using ImapProxy.Configuration;
 using ImapProxy.Dashboard;
 using ImapProxy.Dashboard.Components;
 using ImapProxy.Dashboard.Live;
+using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Retention;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
@@ -90,6 +91,7 @@ internal static class ProxyHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
+        builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<IDashboardQueries, DashboardQueries>();
         builder.Services.AddSingleton<SessionRaw>();
         builder.Services.AddScoped<SessionListModel>();

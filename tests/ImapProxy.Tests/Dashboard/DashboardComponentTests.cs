@@ -37,7 +37,7 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
         await feed.StartAsync(CancellationToken.None);
         Services.AddSingleton(store);
         Services.AddSingleton(feed);
-        Services.AddSingleton<IDashboardQueries>(new DashboardQueries(store));
+        Services.AddSingleton<IDashboardQueries>(new DashboardQueries(new Storage.Query.QueryService(store)));
         Services.AddSingleton(new SessionRaw(store));
         Services.AddScoped<SessionListModel>();
         Services.AddScoped<SessionEventsModel>();
