@@ -4,6 +4,7 @@ using ImapProxy.Capture.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
+using ImapProxy.Protocol.Rawlog;
 
 namespace ImapProxy.Capture.Relay;
 
@@ -12,14 +13,15 @@ namespace ImapProxy.Capture.Relay;
 /// <param name="StartTlsPending">The client sent STARTTLS and the server has not answered yet.</param>
 /// <param name="TlsStarted">The server accepted STARTTLS within this chunk, at <paramref name="Consumed"/>.</param>
 /// <param name="StartTlsTag">The tag of the pending STARTTLS.</param>
-internal readonly record struct TapResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null);
+public readonly record struct TapResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null);
 
 /// <summary>
 /// The observer side of one session: feeds each direction's plaintext to the parser and publishes what it finds
 /// on the bus, stamped with session id, sequence and time. Both pumps call it; a lock keeps the sequence in
 /// publication order. Publishing never blocks; a failure here disables capture, never the relay.
+/// Public for imports (Storage), which replay recordings through it so they get the shapes of live sessions.
 /// </summary>
-internal sealed class CaptureTap : IImapSink, IDisposable
+public sealed class CaptureTap : IImapSink, IDisposable
 {
     private const int RawChunkSize = 64 * 1024;
     private const int MaxTrackedCommands = 10_000;
@@ -40,14 +42,17 @@ internal sealed class CaptureTap : IImapSink, IDisposable
     private bool broken;
     private TaskCompletionSource<bool>? startTlsDecision;
 
-    public CaptureTap(long sessionId, EventBus bus, TimeProvider time, long literalLimit)
+    /// <param name="options">Parser options; recordings that start after login need <see cref="ImapParserOptions.StartsAuthenticated"/>.</param>
+    /// <param name="compressedInput">Live sessions see compressed bytes after COMPRESS; recordings may hold them inflated.</param>
+    public CaptureTap(long sessionId, EventBus bus, TimeProvider time, long literalLimit,
+        ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate)
     {
         SessionId = sessionId;
         this.bus = bus;
         this.time = time;
         this.literalLimit = literalLimit;
         startTimestamp = time.GetTimestamp();
-        decoder = new SessionDecoder(this);
+        decoder = new SessionDecoder(this, options, compressedInput);
     }
 
     public long SessionId { get; }
@@ -113,6 +118,25 @@ internal sealed class CaptureTap : IImapSink, IDisposable
         {
             if (broken) return;
             decoder.Parser.ReportUnparsed(direction, bytes);
+            FlushRaw();
+        }
+    }
+
+    /// <summary>
+    /// Feeds a recorded rawlog pair in conversation order (<see cref="RawlogReplay"/>), then completes both directions.
+    /// Raw bytes go out after each line, as after each chunk of a live session; <paramref name="beforeLine"/> sees each
+    /// line's timestamp first (to set the clock).
+    /// </summary>
+    public void Replay(IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines, Action<Direction, decimal?>? beforeLine = null)
+    {
+        lock (gate)
+        {
+            if (broken) return;
+            RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, timestamp) =>
+            {
+                FlushRaw();
+                beforeLine?.Invoke(direction, timestamp);
+            });
             FlushRaw();
         }
     }

@@ -9,6 +9,10 @@ internal static class Usage
         Usage: imapproxy [run] --upstream HOST:PORT [options]
                imapproxy ca [--ca-dir DIR] [--export FILE [--der]]
                imapproxy parse --from client|server FILE | --rawlog BASE
+               imapproxy sessions [--filter F] [--json]        (imapproxy sessions --help)
+               imapproxy events SESSION [--filter F] [--json]
+               imapproxy export SESSION --format jsonl|transcript|rawlog|pcap [-o FILE]
+               imapproxy import rawlog BASE
 
         Proxy options (also settable in appsettings.json under "ImapProxy" and as environment variables,
         e.g. ImapProxy__Upstream=imap.example.com:993):
@@ -29,6 +33,11 @@ internal static class Usage
           --dashboard URL             where the dashboard listens (default http://127.0.0.1:5143)
           --idle-timeout DURATION     close sessions silent this long, e.g. 2h (default: never)
           --literal-cap SIZE          bytes of each literal kept in the store (default 16MiB)
+          --retention-size SIZE       prune the oldest finished sessions above this much data
+                                      (default 4GiB; 0 for no limit)
+          --retention-age DURATION    prune finished sessions older than this, e.g. 30d (default: none)
+          --dashboard-token TOKEN     the access token the dashboard requires when it listens beyond
+                                      loopback (default: a random one, printed once at start)
 
         Exit codes: 0 ok, 1 unreadable input, 2 bad option or unusable port.
         """;

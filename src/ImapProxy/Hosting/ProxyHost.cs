@@ -1,3 +1,4 @@
+using ImapProxy.Api;
 using ImapProxy.Capture.Bus;
 using ImapProxy.Capture.Relay;
 using ImapProxy.Capture.Tls;
@@ -74,6 +75,7 @@ internal static class ProxyHost
         // Serve the dashboard's assets from the build output in every environment, not only Development.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddOpenApi();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.Proxy);
         builder.Services.AddSingleton(ca);
@@ -112,6 +114,8 @@ internal static class ProxyHost
         app.UseAntiforgery();
         app.MapStaticAssets();
         PlainEndpoints.Map(app);
+        app.MapOpenApi();
+        ApiEndpoints.Map(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         try

@@ -1,0 +1,131 @@
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using ImapProxy.Capture.Relay;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Decoding;
+using ImapProxy.Protocol.Rawlog;
+using ImapProxy.Storage.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImapProxy.Storage.Import;
+
+public sealed record RawlogImportOptions
+{
+    /// <summary>Bytes of each literal kept in the store, as the proxy's <c>--literal-cap</c> (16 MiB by default).</summary>
+    public long LiteralCaptureLimit { get; init; } = 16L * 1024 * 1024;
+}
+
+/// <summary>
+/// Turns a Dovecot rawlog pair (<c>BASE.in</c>: what the server received, <c>BASE.out</c>: what it sent; written by
+/// <c>rawlog_dir</c>, usually after login, compressed after COMPRESS) into a stored session that every other feature
+/// can use. The pair is replayed through the live sessions' <see cref="CaptureTap"/>, so its events have the same
+/// shapes (frames, completions with latencies, raw bytes, state changes); their times are the lines' timestamps.
+/// </summary>
+public static class RawlogImport
+{
+    /// <summary>Imports with a bus and writer of its own (the CLI). Returns the new session's id.</summary>
+    public static async Task<long> ImportAsync(SqliteEventStore store, string basePath, RawlogImportOptions? options = null,
+        ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default)
+    {
+        var bus = new EventBus();
+        using var writer = new EventStoreWriter(store, bus.Subscribe("import", store.Options.QueueCapacity, essential: true),
+            logger ?? NullLogger<EventStoreWriter>.Instance);
+        await writer.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ImportAsync(store, bus, writer, basePath, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Imports through a running host's bus, whose <paramref name="writer"/> stores it (live views see it too).
+    /// Returns once the session is in the store. Unreadable files throw <see cref="IOException"/> and the like.
+    /// </summary>
+    public static async Task<long> ImportAsync(SqliteEventStore store, EventBus bus, EventStoreWriter writer, string basePath,
+        RawlogImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new RawlogImportOptions();
+        basePath = BaseOf(basePath);
+        var clientLines = RawlogFile.Read(await File.ReadAllBytesAsync(basePath + ".in", cancellationToken).ConfigureAwait(false));
+        var serverLines = RawlogFile.Read(await File.ReadAllBytesAsync(basePath + ".out", cancellationToken).ConfigureAwait(false));
+        var clock = new RawlogClock(StartOf(clientLines, serverLines) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(basePath + ".out")));
+        var id = store.NextSessionId();
+        // The replay is synchronous and waits for the writer now and then: keep it off the caller's thread.
+        await Task.Run(() => Replay(store, bus, writer, id, clock, Path.GetFileName(basePath), clientLines, serverLines, options, cancellationToken),
+            CancellationToken.None).ConfigureAwait(false);
+        await writer.WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    private static void Replay(SqliteEventStore store, EventBus bus, EventStoreWriter writer, long id, RawlogClock clock, string name,
+        IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines, RawlogImportOptions options, CancellationToken ct)
+    {
+        // Dovecot's rawlog starts after login (OptionsFor); after COMPRESS it holds compressed bytes, ImapProxy's own
+        // rawlog exports inflated ones: Detect tells them apart.
+        using var tap = new CaptureTap(id, bus, clock, options.LiteralCaptureLimit, RawlogReplay.OptionsFor(serverLines), CompressedInput.Detect);
+        tap.Publish(new SessionOpened
+        {
+            Source = EventSource.Proxy, ClientAddress = "import", ListenerAddress = "import", Listener = ListenerKind.Plain,
+            Upstream = $"{name}.in/.out", UpstreamTls = "unknown", ClientTls = "unknown",
+        });
+        tap.Publish(new ProxyAction
+        {
+            Source = EventSource.Proxy, Action = "imported",
+            Description = $"imported from the rawlog pair {name}.in and {name}.out; TLS, if any, is not in a rawlog",
+        });
+
+        // The bus never waits, so the import does: it lets the writer catch up well before the store's queue is full.
+        var waitEvery = Math.Max(1, store.Options.QueueCapacity / 4);
+        var published = bus.Published;
+        var (reason, detail) = (CloseReason.ClientClosed, "end of the rawlog");
+        try
+        {
+            tap.Replay(clientLines, serverLines, (_, timestamp) =>
+            {
+                ct.ThrowIfCancellationRequested();
+                clock.MoveTo(timestamp);
+                if (bus.Published - published < waitEvery) return;
+                writer.WaitForIdleAsync(ct).GetAwaiter().GetResult();
+                published = bus.Published;
+            });
+            if (tap.State?.State == ProtocolState.Logout) detail = "end of the rawlog, after LOGOUT";
+        }
+        catch (Exception e)
+        {
+            (reason, detail) = (CloseReason.ProxyError, $"import stopped: {e.Message}");
+            throw;
+        }
+        finally
+        {
+            // Every session ends with exactly one SessionClosed (SessionEvent's lifecycle guarantee), a failed import too.
+            tap.Publish(new SessionClosed
+            {
+                Source = EventSource.Proxy, Reason = reason, Detail = detail,
+                ClientBytes = clientLines.Sum(l => (long)l.Bytes.Length), ServerBytes = serverLines.Sum(l => (long)l.Bytes.Length),
+            });
+        }
+    }
+
+    /// <summary>The earlier of the two files' first timestamps; null for a rawlog without timestamps.</summary>
+    private static DateTimeOffset? StartOf(IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines)
+    {
+        var first = new[] { clientLines.FirstOrDefault()?.Timestamp, serverLines.FirstOrDefault()?.Timestamp }.Where(t => t is not null).Min();
+        return first is { } seconds ? RawlogClock.FromRawlog(seconds) : null;
+    }
+
+    /// <summary>BASE, also when given as one of the pair's files.</summary>
+    private static string BaseOf(string path)
+    {
+        foreach (var extension in new[] { ".in", ".out" })
+        {
+            if (path.EndsWith(extension, StringComparison.Ordinal) && !File.Exists(path + ".in") && File.Exists(path))
+                return path[..^extension.Length];
+        }
+        return path;
+    }
+}

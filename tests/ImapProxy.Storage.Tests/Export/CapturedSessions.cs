@@ -1,0 +1,160 @@
+using System.IO.Compression;
+using System.Text;
+using ImapProxy.Capture.Events;
+using ImapProxy.Capture.Relay;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Decoding;
+using ImapProxy.Protocol.Framing;
+using ImapProxy.Protocol.Rawlog;
+using ImapProxy.Storage.Tests.Support;
+
+namespace ImapProxy.Storage.Tests.Export;
+
+/// <summary>
+/// Stored sessions made the way the relay makes them: the recorded real Dovecot sessions (Fixtures/recorded) fed
+/// chunk by chunk through the live <see cref="CaptureTap"/> on a real bus into the real store, with TLS handshakes
+/// and the clock moving as on the wire.
+/// </summary>
+internal static class CapturedSessions
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 25, 22, 14, 53, TimeSpan.Zero);
+
+    /// <summary>Through the proxy (from the greeting), with and without COMPRESS; and Dovecot's own rawlog (after login).</summary>
+    public static TheoryData<string> Recordings() => new("imapproxy-capture", "imapproxy-capture-compress", "dovecot-rawlog", "dovecot-rawlog-compress");
+
+    public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "recorded", name);
+
+    /// <summary>Captures a recording as a live implicit-TLS session; returns its id once it is stored.</summary>
+    public static async Task<long> CaptureAsync(StoreHarness h, string name, long literalLimit = 16 * 1024 * 1024)
+    {
+        var steps = Steps(name);
+        var id = h.Store.NextSessionId();
+        var clock = new TestClock(steps.FirstOrDefault(s => s.Time is not null).Time ?? Start);
+        var serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
+        using (var tap = new CaptureTap(id, h.Bus, clock, literalLimit, RawlogReplay.OptionsFor(serverLines)))
+        {
+            tap.Publish(new SessionOpened
+            {
+                Source = EventSource.Proxy, ClientAddress = "192.0.2.7:52114", ListenerAddress = "127.0.0.1:1993", Listener = ListenerKind.Tls,
+                Upstream = "imap.example.test:993", UpstreamTls = "implicit", ClientTls = "mirror",
+            });
+            tap.Publish(Handshake(TlsLeg.Client));
+            tap.Publish(Handshake(TlsLeg.Upstream));
+            foreach (var step in steps)
+            {
+                clock.MoveTo(step.Time);
+                var result = tap.Feed(step.Direction, step.Bytes);
+                Assert.Equal(step.Bytes.Length, result.Consumed);
+            }
+            tap.Complete();
+            tap.Publish(new SessionClosed
+            {
+                Source = EventSource.Proxy, Reason = CloseReason.ServerClosed, Detail = "the server closed the connection",
+                ClientBytes = steps.Where(s => s.Direction == Direction.Client).Sum(s => s.Bytes.Length),
+                ServerBytes = steps.Where(s => s.Direction == Direction.Server).Sum(s => s.Bytes.Length),
+            });
+        }
+        await h.IdleAsync();
+        return id;
+    }
+
+    /// <summary>
+    /// The recording as the wire carried it, one step per rawlog line in conversation order (RawlogReplay's order).
+    /// ImapProxy's recordings hold inflated bytes after COMPRESS: they are deflated again here, flushed per line as
+    /// clients do (RFC 4978 §4), so the tap inflates them like live traffic. Without rawlog timestamps the clock
+    /// moves 2 ms per line.
+    /// </summary>
+    public static List<(Direction Direction, byte[] Bytes, DateTimeOffset? Time)> Steps(string name)
+    {
+        var clientLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".in")));
+        var serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
+        var inflated = name.StartsWith("imapproxy", StringComparison.Ordinal);
+        using var decoder = new SessionDecoder(new NoSink(), RawlogReplay.OptionsFor(serverLines), CompressedInput.Detect);
+        var order = new List<(Direction Direction, bool Compressed, decimal? Timestamp)>();
+        RawlogReplay.Replay(decoder, clientLines, serverLines, (d, t) => order.Add((d, decoder.Parser.Compressed, t)));
+
+        using var clientDeflate = new LineDeflater();
+        using var serverDeflate = new LineDeflater();
+        int c = 0, s = 0;
+        var time = Start;
+        var steps = new List<(Direction, byte[], DateTimeOffset?)>();
+        foreach (var (direction, compressed, timestamp) in order)
+        {
+            var bytes = direction == Direction.Client ? clientLines[c++].Bytes : serverLines[s++].Bytes;
+            if (compressed && inflated) bytes = (direction == Direction.Client ? clientDeflate : serverDeflate).Deflate(bytes);
+            time += TimeSpan.FromMilliseconds(2);
+            steps.Add((direction, bytes, timestamp is { } t ? DateTimeOffset.UnixEpoch.AddTicks((long)(t * TimeSpan.TicksPerSecond)) : time));
+        }
+        return steps;
+    }
+
+    /// <summary>A small live session fed as given, one (direction, text) step each 5 ms.</summary>
+    public static async Task<long> CaptureAsync(StoreHarness h, long literalLimit, params (Direction Direction, string Text)[] steps)
+    {
+        var id = h.Store.NextSessionId();
+        var clock = new TestClock(Start);
+        using (var tap = new CaptureTap(id, h.Bus, clock, literalLimit))
+        {
+            tap.Publish(new SessionOpened
+            {
+                Source = EventSource.Proxy, ClientAddress = "127.0.0.1:50123", ListenerAddress = "127.0.0.1:1143", Listener = ListenerKind.Plain,
+                Upstream = "127.0.0.1:143", UpstreamTls = "none", ClientTls = "mirror",
+            });
+            foreach (var (direction, text) in steps)
+            {
+                clock.MoveTo(clock.GetUtcNow() + TimeSpan.FromMilliseconds(5));
+                tap.Feed(direction, Encoding.UTF8.GetBytes(text));
+            }
+            tap.Complete();
+            tap.Publish(new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientClosed, Detail = "bye", ClientBytes = 0, ServerBytes = 0 });
+        }
+        await h.IdleAsync();
+        return id;
+    }
+
+    private static TlsHandshake Handshake(TlsLeg leg) => new()
+    {
+        Source = EventSource.Proxy, Leg = leg, Succeeded = true, Protocol = "Tls13", Cipher = "TLS_AES_256_GCM_SHA384",
+        ServerName = "imap.example.test",
+    };
+
+    private sealed class NoSink : IImapSink
+    {
+        public void OnFrame(ImapFrame frame) { }
+        public void OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal) { }
+    }
+
+    /// <summary>One direction's DEFLATE stream, flushed after each line (a sync flush, as RFC 4978 §4 asks).</summary>
+    private sealed class LineDeflater : IDisposable
+    {
+        private readonly MemoryStream output = new();
+        private readonly DeflateStream deflate;
+
+        public LineDeflater() => deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true);
+
+        public byte[] Deflate(byte[] line)
+        {
+            output.SetLength(0);
+            deflate.Write(line);
+            deflate.Flush();
+            return output.ToArray();
+        }
+
+        public void Dispose() => deflate.Dispose();
+    }
+}
+
+/// <summary>A clock the test moves; the monotonic clock follows it, so latencies are differences of its times.</summary>
+internal sealed class TestClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset now = start;
+
+    public override DateTimeOffset GetUtcNow() => now;
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    public override long GetTimestamp() => now.UtcTicks;
+
+    public void MoveTo(DateTimeOffset? time)
+    {
+        if (time is { } t && t > now) now = t;
+    }
+}

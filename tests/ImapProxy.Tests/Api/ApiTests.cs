@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImapProxy.Protocol;
+using ImapProxy.Tests.Support;
+using ImapProxy.TestSupport;
+using MailKit;
+using MailKit.Security;
+
+namespace ImapProxy.Tests.Api;
+
+/// <summary>The HTTP API of the real host on loopback, after real sessions through the proxy to Dovecot.</summary>
+[Collection(DovecotCollection.Name)]
+public sealed class ApiTests(DovecotFixture fixture)
+{
+    [Fact]
+    public async Task SessionsEventsAndRawBytes_AreServedWithFilters()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+            await client.DisconnectAsync(true, cts.Token);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+
+        var sessions = await http.GetFromJsonAsync<JsonElement>("api/sessions?filter=user:alice%20cmd:EXAMINE", cts.Token);
+        var session = Assert.Single(sessions.GetProperty("sessions").EnumerateArray());
+        var id = session.GetProperty("id").GetInt64();
+        Assert.Equal("alice", session.GetProperty("user").GetString());
+        Assert.Empty((await http.GetFromJsonAsync<JsonElement>("api/sessions?filter=user:bob", cts.Token)).GetProperty("sessions").EnumerateArray());
+
+        var one = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}", cts.Token);
+        Assert.Equal("server-closed", one.GetProperty("closeReason").GetString());
+
+        var events = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}/events?filter=cmd:EXAMINE", cts.Token);
+        var names = events.GetProperty("events").EnumerateArray().Select(e => (e.GetProperty("type").GetString(), e.GetProperty("name").GetString())).ToList();
+        Assert.Equal([("frame", "EXAMINE"), ("command-completed", "EXAMINE")], names);
+        Assert.Equal("INBOX", events.GetProperty("events")[0].GetProperty("event").GetProperty("frame").GetProperty("args").GetProperty("mailbox").GetString());
+
+        var raw = await http.GetByteArrayAsync($"api/sessions/{id}/raw?dir=client", cts.Token);
+        Assert.Equal(proxy.Store.GetRaw(id, Direction.Client), raw);
+
+        var transcript = await http.GetAsync($"api/sessions/{id}/export?format=transcript", cts.Token);
+        Assert.Equal(HttpStatusCode.OK, transcript.StatusCode);
+        Assert.Contains("EXAMINE INBOX", await transcript.Content.ReadAsStringAsync(cts.Token));
+        Assert.Contains("attachment", transcript.Content.Headers.ContentDisposition?.ToString());
+    }
+
+    [Fact]
+    public async Task BadInput_GivesAProblemThatSaysWhere()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+
+        var bad = await http.GetAsync("api/sessions?filter=user:alice%20and%20(cmd:FETCH", cts.Token);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(15, problem.GetProperty("position").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("api/sessions/999", cts.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("api/sessions/1/raw?dir=sideways", cts.Token)).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheEndpoints()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+
+        var document = await http.GetFromJsonAsync<JsonElement>("openapi/v1.json", cts.Token);
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        foreach (var path in new[] { "/api/sessions", "/api/sessions/{id}", "/api/sessions/{id}/events", "/api/sessions/{id}/raw",
+                     "/api/sessions/{id}/export", "/api/events/stream" })
+            Assert.Contains(path, paths);
+    }
+
+    [Fact]
+    public async Task LiveStream_DeliversAnEventOfASessionThatStartsAfterSubscribing()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await http.GetAsync("api/events/stream?filter=cmd:LOGIN|AUTHENTICATE%20dir:client", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        Assert.Equal(": subscribed", await reader.ReadLineAsync(cts.Token));
+
+        // The session starts only now.
+        using (var client = await proxy.ConnectAsync(DovecotUser.Bob, SecureSocketOptions.SslOnConnect, cts.Token))
+            await client.DisconnectAsync(true, cts.Token);
+
+        string? data = null;
+        while (data is null && await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+        }
+        var e = JsonDocument.Parse(data!).RootElement;
+        Assert.Equal("frame", e.GetProperty("type").GetString());
+        Assert.Contains(e.GetProperty("frame").GetProperty("command").GetString(), new[] { "LOGIN", "AUTHENTICATE" });
+        Assert.DoesNotContain(DovecotUser.Bob.Password, data);
+    }
+}
