@@ -210,22 +210,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         await ForwardFromClientAsync(rest, ct);
     }
 
-    private async Task WriteServerAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
-    {
-        if (bytes.IsEmpty) return;
-        try
-        {
-            await serverStream!.WriteAsync(bytes, ct);
-            await serverStream.FlushAsync(ct);
-        }
-        catch (Exception e) when (e is IOException or SocketException)
-        {
-            throw new SessionEndException(CloseReason.ServerReset, $"writing to the server failed: {Innermost(e).Message}");
-        }
-        Interlocked.Add(ref clientBytes, bytes.Length);
-        counters.AddClientBytes(bytes.Length);
-        Touch();
-    }
+    private Task WriteServerAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) => WriteAsync(serverStream!, bytes, Side.Server, ct);
 
     private (CloseReason, string) ClientRejectedCertificate()
     {
@@ -277,20 +262,33 @@ internal sealed partial class ProxySession : IAsyncDisposable
         tap.CompleteStartTlsDecision(upgraded: true);
     }
 
-    private async Task WriteClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    /// <summary>Writes to the client; the caller holds <see cref="clientWrite"/>.</summary>
+    private Task WriteClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) => WriteAsync(clientStream, bytes, Side.Client, ct);
+
+    /// <summary>Relays bytes to one side, counted as sent by the other; a failed write ends the session with the side's reason.</summary>
+    private async Task WriteAsync(Stream stream, ReadOnlyMemory<byte> bytes, Side to, CancellationToken ct)
     {
         if (bytes.IsEmpty) return;
         try
         {
-            await clientStream.WriteAsync(bytes, ct);
-            await clientStream.FlushAsync(ct);
+            await stream.WriteAsync(bytes, ct);
+            await stream.FlushAsync(ct);
         }
         catch (Exception e) when (e is IOException or SocketException)
         {
-            throw new SessionEndException(CloseReason.ClientReset, $"writing to the client failed: {Innermost(e).Message}");
+            throw new SessionEndException(to == Side.Client ? CloseReason.ClientReset : CloseReason.ServerReset,
+                $"writing to the {(to == Side.Client ? "client" : "server")} failed: {Innermost(e).Message}");
         }
-        Interlocked.Add(ref serverBytes, bytes.Length);
-        counters.AddServerBytes(bytes.Length);
+        if (to == Side.Server)
+        {
+            Interlocked.Add(ref clientBytes, bytes.Length);
+            counters.AddClientBytes(bytes.Length);
+        }
+        else
+        {
+            Interlocked.Add(ref serverBytes, bytes.Length);
+            counters.AddServerBytes(bytes.Length);
+        }
         Touch();
     }
 
