@@ -221,9 +221,17 @@ public sealed class CaptureTap : IImapSink, IDisposable
     {
         var pending = raw[(int)direction];
         if (pending.Length > 0 && pending.Offset + pending.Length != offset) Flush(direction);
-        if (pending.Length == 0) pending.Offset = offset;
-        pending.Write(bytes);
-        if (pending.Length >= RawChunkSize) Flush(direction);
+        while (!bytes.IsEmpty)
+        {
+            if (pending.Length == 0) pending.Offset = offset;
+            // Chunks of exactly RawChunkSize: the store writes them as rows without copying them again.
+            var take = Math.Min(bytes.Length, RawChunkSize - pending.Length);
+            bytes[..take].CopyTo(pending.Buffer.AsSpan(pending.Length));
+            pending.Length += take;
+            offset += take;
+            bytes = bytes[take..];
+            if (pending.Length == RawChunkSize) Flush(direction);
+        }
     }
 
     private void FlushRaw()
@@ -237,8 +245,9 @@ public sealed class CaptureTap : IImapSink, IDisposable
         var pending = raw[(int)direction];
         if (pending.Length == 0) return;
         var source = direction == Direction.Client ? EventSource.Client : EventSource.Server;
-        Stamp(new RawBytes { Source = source, Offset = pending.Offset, Data = pending.ToArray() }, 0);
-        pending.SetLength(0);
+        var data = pending.Buffer.AsSpan(0, pending.Length).ToArray();
+        pending.Release();
+        Stamp(new RawBytes { Source = source, Offset = pending.Offset, Data = data }, 0);
     }
 
     private void Stamp(SessionEvent e, long number)
@@ -280,8 +289,20 @@ public sealed class CaptureTap : IImapSink, IDisposable
     }
 
     /// <summary>Raw bytes of one direction waiting to be published as one chunk.</summary>
-    private sealed class PendingRaw : MemoryStream
+    /// <remarks>The buffer is rented while bytes wait and returned at each flush: an idle session holds none.</remarks>
+    private sealed class PendingRaw
     {
+        private byte[]? buffer;
+
+        public byte[] Buffer => buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(RawChunkSize);
+        public int Length { get; set; }
         public long Offset { get; set; }
+
+        public void Release()
+        {
+            if (buffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
+            Length = 0;
+        }
     }
 }

@@ -17,7 +17,7 @@ namespace ImapProxy.Capture.Relay;
 /// </summary>
 internal sealed partial class ProxySession : IAsyncDisposable
 {
-    private const int BufferSize = 16 * 1024;
+    private const int BufferSize = 64 * 1024;
 
     private readonly Socket clientSocket;
     private readonly ListenerKind listener;
@@ -155,15 +155,18 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task<(CloseReason, string)> PumpClientAsync(CancellationToken ct)
     {
+        var drained = true;
         while (true)
         {
-            // An idle session holds no buffer: wait for data with a zero-byte read, then rent one (IDLE lasts hours).
-            await ReadAsync(clientStream, Memory<byte>.Empty, Side.Client, ct);
+            // An idle session holds no buffer: once a read drained the socket, wait for data with a zero-byte
+            // read before renting one (IDLE lasts hours). During a transfer, read straight away.
+            if (drained) await ReadAsync(clientStream, Memory<byte>.Empty, Side.Client, ct);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
             {
-                var n = await ReadAsync(clientStream, buffer, Side.Client, ct);
+                var n = await ReadAsync(clientStream, buffer.AsMemory(0, BufferSize), Side.Client, ct);
                 if (n == 0) return (CloseReason.ClientClosed, "the client closed the connection");
+                drained = n < BufferSize;
                 clientSilentSinceHandshake = false;
                 await ForwardFromClientAsync(buffer.AsMemory(0, n), ct);
             }
@@ -223,16 +226,18 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task<(CloseReason, string)> PumpServerAsync(CancellationToken ct)
     {
+        var drained = true;
         while (true)
         {
-            await ReadAsync(serverStream!, Memory<byte>.Empty, Side.Server, ct);
+            if (drained) await ReadAsync(serverStream!, Memory<byte>.Empty, Side.Server, ct);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-            var n = await ReadAsync(serverStream!, buffer, Side.Server, ct);
+            var n = await ReadAsync(serverStream!, buffer.AsMemory(0, BufferSize), Side.Server, ct);
             if (n == 0)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
                 return (CloseReason.ServerClosed, "the server closed the connection");
             }
+            drained = n < BufferSize;
             await clientWrite.WaitAsync(ct);
             try
             {

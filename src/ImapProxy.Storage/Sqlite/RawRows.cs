@@ -31,6 +31,12 @@ internal sealed class RawRows(int rowBytes, Action<RawRow> write)
             throw new InvalidDataException("raw bytes must belong to the client or the server direction");
         if (chunk.Offset is not { } offset) throw new InvalidDataException("raw bytes without an offset");
         var key = (chunk.SessionId, chunk.Source);
+        if (chunk.Data.Length == rowBytes && !pending.ContainsKey(key))
+        {
+            // A full row already (bulk transfers arrive so): written as it is, without a copy.
+            write(new RawRow(chunk.SessionId, StoredText.Of(chunk.Source), offset, chunk.Data));
+            return;
+        }
         var data = chunk.Data.AsSpan();
         while (!data.IsEmpty)
         {
