@@ -7,6 +7,8 @@ command -v dovecot >/dev/null || need+=(dovecot-imapd)
 command -v socat   >/dev/null || need+=(socat)
 # The dashboard's browser tests drive Debian's Chromium (Playwright, no browser download).
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
+# The pcap export is checked by opening it in Wireshark's tshark.
+command -v tshark  >/dev/null || need+=(tshark)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
@@ -19,6 +21,11 @@ created_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
   $sudo chmod 755 /usr/sbin/policy-rc.d; created_policy=1
+fi
+# wireshark-common asks whether non-root users may capture; answer it beforehand (no), so nothing can prompt,
+# whatever sudo does with DEBIAN_FRONTEND.
+if [[ " ${need[*]} " == *" tshark "* ]]; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
 fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"

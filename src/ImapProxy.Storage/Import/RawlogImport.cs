@@ -53,21 +53,25 @@ public static class RawlogImport
         basePath = BaseOf(basePath);
         var clientLines = RawlogFile.Read(await File.ReadAllBytesAsync(basePath + ".in", cancellationToken).ConfigureAwait(false));
         var serverLines = RawlogFile.Read(await File.ReadAllBytesAsync(basePath + ".out", cancellationToken).ConfigureAwait(false));
+        // Dovecot's rawlog starts after login; after COMPRESS it holds compressed bytes, ImapProxy's own rawlog exports
+        // inflated ones (CompressedInput.Detect tells them apart).
+        var parserOptions = RawlogReplay.OptionsFor(serverLines);
+        (clientLines, serverLines) = CompressedRawlog.CutAtFlushes(clientLines, serverLines, parserOptions);
         var clock = new RawlogClock(StartOf(clientLines, serverLines) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(basePath + ".out")));
         var id = store.NextSessionId();
         // The replay is synchronous and waits for the writer now and then: keep it off the caller's thread.
-        await Task.Run(() => Replay(store, bus, writer, id, clock, Path.GetFileName(basePath), clientLines, serverLines, options, cancellationToken),
-            CancellationToken.None).ConfigureAwait(false);
+        var source = new Source(Path.GetFileName(basePath), clientLines, serverLines, parserOptions);
+        await Task.Run(() => Replay(store, bus, writer, id, clock, source, options, cancellationToken), CancellationToken.None)
+            .ConfigureAwait(false);
         await writer.WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
         return id;
     }
 
-    private static void Replay(SqliteEventStore store, EventBus bus, EventStoreWriter writer, long id, RawlogClock clock, string name,
-        IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines, RawlogImportOptions options, CancellationToken ct)
+    private static void Replay(SqliteEventStore store, EventBus bus, EventStoreWriter writer, long id, RawlogClock clock, Source source,
+        RawlogImportOptions options, CancellationToken ct)
     {
-        // Dovecot's rawlog starts after login (OptionsFor); after COMPRESS it holds compressed bytes, ImapProxy's own
-        // rawlog exports inflated ones: Detect tells them apart.
-        using var tap = new CaptureTap(id, bus, clock, options.LiteralCaptureLimit, RawlogReplay.OptionsFor(serverLines), CompressedInput.Detect);
+        var (name, clientLines, serverLines, parserOptions) = source;
+        using var tap = new CaptureTap(id, bus, clock, options.LiteralCaptureLimit, parserOptions, CompressedInput.Detect);
         tap.Publish(new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = "import", ListenerAddress = "import", Listener = ListenerKind.Plain,
@@ -97,7 +101,9 @@ public static class RawlogImport
         }
         catch (Exception e)
         {
-            (reason, detail) = (CloseReason.ProxyError, $"import stopped: {e.Message}");
+            (reason, detail) = e is OperationCanceledException
+                ? (CloseReason.ProxyShutdown, "import cancelled")
+                : (CloseReason.ProxyError, $"import stopped: {e.GetType().Name}: {e.Message}");
             throw;
         }
         finally
@@ -110,6 +116,9 @@ public static class RawlogImport
             });
         }
     }
+
+    private sealed record Source(string Name, IReadOnlyList<RawlogLine> ClientLines, IReadOnlyList<RawlogLine> ServerLines,
+        ImapParserOptions ParserOptions);
 
     /// <summary>The earlier of the two files' first timestamps; null for a rawlog without timestamps.</summary>
     private static DateTimeOffset? StartOf(IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines)

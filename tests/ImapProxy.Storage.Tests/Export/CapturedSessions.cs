@@ -6,6 +6,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Rawlog;
+using ImapProxy.Storage.Import;
 using ImapProxy.Storage.Tests.Support;
 
 namespace ImapProxy.Storage.Tests.Export;
@@ -59,17 +60,20 @@ internal static class CapturedSessions
     }
 
     /// <summary>
-    /// The recording as the wire carried it, one step per rawlog line in conversation order (RawlogReplay's order).
+    /// The recording as the wire carried it, one step per rawlog line (or compressed write) in conversation order.
     /// ImapProxy's recordings hold inflated bytes after COMPRESS: they are deflated again here, flushed per line as
     /// clients do (RFC 4978 §4), so the tap inflates them like live traffic. Without rawlog timestamps the clock
     /// moves 2 ms per line.
     /// </summary>
     public static List<(Direction Direction, byte[] Bytes, DateTimeOffset? Time)> Steps(string name)
     {
-        var clientLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".in")));
-        var serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
+        IReadOnlyList<RawlogLine> clientLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".in")));
+        IReadOnlyList<RawlogLine> serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
+        var options = RawlogReplay.OptionsFor(serverLines);
+        // Dovecot's compressed lines cut at the writes' flushes, as they came off the wire (see CompressedRawlog).
+        (clientLines, serverLines) = CompressedRawlog.CutAtFlushes(clientLines, serverLines, options);
         var inflated = name.StartsWith("imapproxy", StringComparison.Ordinal);
-        using var decoder = new SessionDecoder(new NoSink(), RawlogReplay.OptionsFor(serverLines), CompressedInput.Detect);
+        using var decoder = new SessionDecoder(new NoSink(), options, CompressedInput.Detect);
         var order = new List<(Direction Direction, bool Compressed, decimal? Timestamp)>();
         RawlogReplay.Replay(decoder, clientLines, serverLines, (d, t) => order.Add((d, decoder.Parser.Compressed, t)));
 
@@ -141,20 +145,5 @@ internal static class CapturedSessions
         }
 
         public void Dispose() => deflate.Dispose();
-    }
-}
-
-/// <summary>A clock the test moves; the monotonic clock follows it, so latencies are differences of its times.</summary>
-internal sealed class TestClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset now = start;
-
-    public override DateTimeOffset GetUtcNow() => now;
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-    public override long GetTimestamp() => now.UtcTicks;
-
-    public void MoveTo(DateTimeOffset? time)
-    {
-        if (time is { } t && t > now) now = t;
     }
 }

@@ -27,6 +27,9 @@ public class RawlogImportTests
         Assert.Equal(commands.Select(c => c.Tag), completed.Select(c => c.Tag));
         Assert.All(completed, c => Assert.Equal("ok", c.Status));
         Assert.DoesNotContain(events, e => e.Kind == "malformed" || e.Json.Contains("\"diagnostics\"", StringComparison.Ordinal));
+        // In conversation order, compressed part included: each command, then its completion, then the next command.
+        var turns = events.Where(e => e.Kind == "command" || e.Type == "command-completed").Select(e => e.Tag).ToList();
+        Assert.Equal(commands.SelectMany(c => new[] { c.Tag, c.Tag }), turns);
 
         var session = store.GetSession(id)!;
         Assert.Equal((0L, commands.Count, 0L, false), (session.Anomalies, session.Commands, session.Failures, session.CaptureIncomplete));
