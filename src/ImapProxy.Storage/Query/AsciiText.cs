@@ -4,15 +4,16 @@ namespace ImapProxy.Storage.Query;
 /// Case folding as SQLite does it (lower() and LIKE fold ASCII only), so the in-memory evaluator and the SQL
 /// translation agree on every input, accented letters included.
 /// </summary>
-public static class AsciiText
+internal static class AsciiText
 {
     public static string Lower(string text) => string.Create(text.Length, text, static (span, source) =>
     {
-        for (var i = 0; i < source.Length; i++)
-        {
-            var c = source[i];
-            span[i] = c is >= 'A' and <= 'Z' ? (char)(c + 32) : c;
-        }
+        for (var i = 0; i < source.Length; i++) span[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] + 32) : source[i];
+    });
+
+    public static string Upper(string text) => string.Create(text.Length, text, static (span, source) =>
+    {
+        for (var i = 0; i < source.Length; i++) span[i] = char.IsAsciiLetterLower(source[i]) ? (char)(source[i] - 32) : source[i];
     });
 
     public static bool EqualsIgnoreCase(string? a, string b) => a is not null && Lower(a) == Lower(b);
@@ -38,6 +39,8 @@ public static class AsciiText
     }
 
     /// <summary>The LIKE pattern for a glob, with LIKE's own wildcards escaped (ESCAPE '\').</summary>
-    public static string LikePattern(string glob) =>
-        glob.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace('*', '%');
+    public static string LikePattern(string glob) => LikeLiteral(glob).Replace('*', '%');
+
+    /// <summary>Text that LIKE matches literally: its wildcards and the escape character escaped (ESCAPE '\').</summary>
+    public static string LikeLiteral(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 }

@@ -1,9 +1,12 @@
+using ImapProxy.Capture.Events;
+
 namespace ImapProxy.Storage.Query;
 
 /// <summary>
-/// A parsed filter, ready for both evaluators. Events match on their own fields and their session's;
-/// sessions match on their own fields and, for event fields, when at least one of their events does
-/// (each event term separately: "cmd:FETCH and status:NO" on sessions means a FETCH and a failure).
+/// A parsed filter, ready for both evaluators: in memory (live views, the SSE stream) and as SQL (the store).
+/// Events match on their own fields and their session's. Sessions match on their own fields and, for event
+/// fields, when at least one of their events does — each term separately: "cmd:FETCH status:NO" on sessions is a
+/// session with a FETCH and a failure, not necessarily a failed FETCH.
 /// </summary>
 public sealed class Filter
 {
@@ -12,34 +15,34 @@ public sealed class Filter
     public FilterNode Root { get; }
     public string Text { get; }
 
-    /// <exception cref="FilterException">The expression is not valid; the exception says where.</exception>
+    /// <exception cref="FilterException">The expression is not valid; the exception says where and why.</exception>
     public static Filter Parse(string text) => new(FilterParser.Parse(text), text);
 
     /// <summary>Null for an empty or blank filter (everything matches).</summary>
+    /// <exception cref="FilterException">The expression is not valid.</exception>
     public static Filter? ParseOrNull(string? text) => string.IsNullOrWhiteSpace(text) ? null : Parse(text);
 
     // ---- in memory ----
 
+    /// <summary>An event row (stored, or made by <see cref="LiveEventRows.From"/>) with its session's row.</summary>
     public bool MatchesEvent(SessionRow session, EventRow e, FilterContext? context = null) =>
-        Evaluate(Root, term => term.Level == FilterLevel.Session ? term.Memory(session, null, context ?? FilterContext.None) : term.Memory(session, e, context ?? FilterContext.None));
+        Evaluate(Root, c => c.OnEvent(session, e, context ?? FilterContext.None));
 
+    /// <summary>A live event, judged on the row the store will hold for it. Raw bytes are not events: false.</summary>
+    public bool Matches(SessionRow session, SessionEvent e, FilterContext? context = null) =>
+        e is not RawBytes && MatchesEvent(session, LiveEventRows.From(e), context);
+
+    /// <summary>A session with all of its events, as the sessions query judges it.</summary>
     public bool MatchesSession(SessionRow session, IReadOnlyCollection<EventRow> events, FilterContext? context = null) =>
-        Evaluate(Root, term =>
-        {
-            var condition = term.ForSessions ?? term;
-            var ctx = context ?? FilterContext.None;
-            return condition.Level == FilterLevel.Session ? condition.Memory(session, null, ctx) : events.Any(e => condition.Memory(session, e, ctx));
-        });
+        Evaluate(Root, c => c.OnSession(session, events, context ?? FilterContext.None));
 
-    /// <summary>A live session's row as of one new event: event fields are judged on that event, so a session
-    /// shows from the event that makes it match (the store's answer may include it sooner).</summary>
+    /// <summary>
+    /// A live session's row as of one new event (null: a change of the row alone): event fields are judged on
+    /// that event only, so a session shows from the event that makes it match (the store's answer, which looks
+    /// at all of its events, may include it sooner).
+    /// </summary>
     public bool MatchesLiveSession(SessionRow session, EventRow? e) =>
-        Evaluate(Root, term =>
-        {
-            var condition = term.ForSessions ?? term;
-            return condition.Level == FilterLevel.Session ? condition.Memory(session, null, FilterContext.None)
-                : e is not null && condition.Memory(session, e, FilterContext.None);
-        });
+        Evaluate(Root, c => c.OnSession(session, e is null ? [] : [e], FilterContext.None));
 
     private static bool Evaluate(FilterNode node, Func<FilterCondition, bool> term) => node switch
     {
@@ -52,23 +55,33 @@ public sealed class Filter
 
     // ---- SQL ----
 
-    /// <summary>A condition over <c>e</c> (events) joined with <c>s</c> (its session).</summary>
-    public string EventSql(SqlBuilder sql) => Sql(Root, sql, condition => condition.Sql(sql));
+    /// <summary>True when <see cref="EventSql"/> reads the session row <c>s</c> (the events query joins it then).</summary>
+    internal bool EventSqlUsesSession => Terms(Root).Any(t => t.Condition.EventSqlUsesSession);
+
+    /// <summary>A condition over <c>e</c> (events) and, if <see cref="EventSqlUsesSession"/>, <c>s</c> (its session).</summary>
+    internal string EventSql(SqlParameters p) => Sql(Root, c => c.EventSql(p));
 
     /// <summary>A condition over <c>s</c> (sessions); event fields become EXISTS over the session's events.</summary>
-    public string SessionSql(SqlBuilder sql) => Sql(Root, sql, condition =>
-    {
-        var c = condition.ForSessions ?? condition;
-        return c.Level == FilterLevel.Session ? c.Sql(sql) : $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {c.Sql(sql)})";
-    });
+    internal string SessionSql(SqlParameters p) => Sql(Root, c => c.SessionSql(p));
 
-    private static string Sql(FilterNode node, SqlBuilder sql, Func<FilterCondition, string> term) => node switch
+    private static string Sql(FilterNode node, Func<FilterCondition, string> term) => node switch
     {
-        AndNode and => "(" + string.Join(" AND ", and.Parts.Select(p => Sql(p, sql, term))) + ")",
-        OrNode or => "(" + string.Join(" OR ", or.Parts.Select(p => Sql(p, sql, term))) + ")",
-        NotNode not => $"(NOT {Sql(not.Part, sql, term)})",
-        // NULL is never true here, as in memory: a missing value does not match, and its negation does.
-        TermNode t => $"coalesce(({term(t.Condition)}), 0)",
+        AndNode and => "(" + string.Join(" AND ", and.Parts.Select(p => Sql(p, term))) + ")",
+        OrNode or => "(" + string.Join(" OR ", or.Parts.Select(p => Sql(p, term))) + ")",
+        // A term is NULL where a value is missing. Outside NOT, NULL and false filter alike (and/or cannot turn a
+        // NULL into true where false would not be); under NOT it must be false, as in memory, before negation.
+        // Terms stay bare elsewhere so that indexes can serve them.
+        NotNode not => $"(NOT coalesce({Sql(not.Part, term)}, 0))",
+        TermNode t => term(t.Condition),
         _ => throw new InvalidOperationException($"unknown filter node {node}"),
+    };
+
+    private static IEnumerable<TermNode> Terms(FilterNode node) => node switch
+    {
+        AndNode and => and.Parts.SelectMany(Terms),
+        OrNode or => or.Parts.SelectMany(Terms),
+        NotNode not => Terms(not.Part),
+        TermNode t => [t],
+        _ => [],
     };
 }

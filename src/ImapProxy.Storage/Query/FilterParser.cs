@@ -1,57 +1,65 @@
-using System.Text;
-
 namespace ImapProxy.Storage.Query;
 
 /// <summary>
-/// Recursive descent over the filter text. Grammar:
+/// Recursive descent over <see cref="FilterLexer"/>'s tokens. Grammar (not binds tightest, then and, then or):
 /// <code>
-/// or    = and *("or" and)
-/// and   = unary *(["and"] unary)
-/// unary = "not" unary / "(" or ")" / term
-/// term  = field (":" / "&gt;" / "&gt;=" / "&lt;" / "&lt;=" / "=") value / value   ; a bare value is text:value
-/// value = ["!"] (word *("|" word) / quoted)
+/// filter = or END
+/// or     = and *("or" and)
+/// and    = unary *(["and"] unary)              ; terms side by side mean and
+/// unary  = ("not" / "!") unary / "(" or ")" / term
+/// term   = FIELD OPERATOR values / values       ; bare values search the text field
+/// values = ["!"] VALUE *("|" VALUE)             ; no space inside: cmd:FETCH|STORE, status:!OK
 /// </code>
-/// Errors carry the position of the offending text.
+/// Filters come from URLs and text boxes: the length, the nesting and the number of terms are bounded (the
+/// last also keeps the SQL well inside SQLite's expression depth), and every error says where it is.
 /// </summary>
-internal sealed class FilterParser(string text)
+internal sealed class FilterParser
 {
     public const int MaxLength = 4096;
-    private const int MaxDepth = 50;
+    public const int MaxDepth = 32;
+    public const int MaxTerms = 100;
 
-    private int position;
+    private readonly List<FilterToken> tokens;
+    private int next;
     private int depth;
+    private int terms;
+
+    private FilterParser(List<FilterToken> tokens) => this.tokens = tokens;
 
     public static FilterNode Parse(string text)
     {
-        if (text.Length > MaxLength) throw new FilterException(MaxLength, text.Length - MaxLength, $"the filter is longer than {MaxLength} characters");
-        var parser = new FilterParser(text);
-        parser.SkipSpaces();
-        if (parser.AtEnd) throw new FilterException(0, 0, "the filter is empty");
-        var node = parser.ParseOr();
-        parser.SkipSpaces();
-        if (!parser.AtEnd)
-            throw new FilterException(parser.position, 1, parser.Peek() == ')' ? "')' without a matching '('" : $"unexpected '{parser.Peek()}'");
-        return node;
+        if (text.Length > MaxLength)
+            throw new FilterException(MaxLength, text.Length - MaxLength, $"the filter is longer than {MaxLength} characters");
+        var parser = new FilterParser(FilterLexer.Tokenize(text));
+        if (parser.Peek.Kind == TokenKind.End) throw new FilterException(0, text.Length, "the filter is empty");
+        var root = parser.ParseOr();
+        var extra = parser.Peek;
+        if (extra.Kind == TokenKind.Close) throw new FilterException(extra.Position, 1, "')' without a matching '('");
+        if (extra.Kind != TokenKind.End) throw Unexpected(extra);
+        return root;
     }
 
-    private bool AtEnd => position >= text.Length;
-    private char Peek() => text[position];
+    private FilterToken Peek => tokens[next];
+
+    private FilterToken Take() => tokens[next++];
 
     private FilterNode ParseOr()
     {
         var parts = new List<FilterNode> { ParseAnd() };
-        while (TryKeyword("or")) parts.Add(ParseAnd());
+        while (Peek.Kind == TokenKind.Or)
+        {
+            Take();
+            parts.Add(ParseAnd());
+        }
         return parts.Count == 1 ? parts[0] : new OrNode(parts);
     }
 
     private FilterNode ParseAnd()
     {
         var parts = new List<FilterNode> { ParseUnary() };
-        while (true)
+        while (Peek.Kind is not (TokenKind.Or or TokenKind.Close or TokenKind.End))
         {
-            SkipSpaces();
-            if (AtEnd || Peek() == ')' || LooksLikeKeyword("or")) break;
-            TryKeyword("and");
+            if (Peek.Kind == TokenKind.And) Take();
             parts.Add(ParseUnary());
         }
         return parts.Count == 1 ? parts[0] : new AndNode(parts);
@@ -59,24 +67,34 @@ internal sealed class FilterParser(string text)
 
     private FilterNode ParseUnary()
     {
-        SkipSpaces();
-        if (AtEnd) throw new FilterException(position, 0, "a term is missing at the end");
-        if (++depth > MaxDepth) throw new FilterException(position, 1, $"more than {MaxDepth} nested parts");
+        var token = Peek;
+        if (++depth > MaxDepth) throw new FilterException(token.Position, token.Length, $"the filter nests deeper than {MaxDepth} levels");
         try
         {
-            if (TryKeyword("not")) return new NotNode(ParseUnary());
-            if (Peek() == '(')
+            switch (token.Kind)
             {
-                var open = position++;
-                var inner = ParseOr();
-                SkipSpaces();
-                if (AtEnd || Peek() != ')') throw new FilterException(open, 1, "'(' is not closed");
-                position++;
-                return inner;
+                case TokenKind.Not:
+                    Take();
+                    return new NotNode(ParseUnary());
+                case TokenKind.Open:
+                    Take();
+                    var inner = ParseOr();
+                    if (Peek.Kind != TokenKind.Close) throw new FilterException(token.Position, 1, "'(' is not closed: add a ')'");
+                    Take();
+                    return inner;
+                case TokenKind.Field:
+                    return ParseTerm(Take());
+                case TokenKind.Value:
+                    return ParseValues(FilterFields.TextField, Comparison.Matches, token.Position, token.Position);
+                case TokenKind.End:
+                    throw new FilterException(token.Position, 0, "a term is missing at the end");
+                case TokenKind.And or TokenKind.Or:
+                    throw new FilterException(token.Position, token.Length, $"a term is missing before '{token.Text}'");
+                case TokenKind.Close:
+                    throw new FilterException(token.Position, 1, "a term is missing before ')'");
+                default:
+                    throw Unexpected(token);
             }
-            if (Peek() == ')') throw new FilterException(position, 1, "')' without a matching '('");
-            if (LooksLikeKeyword("and") || LooksLikeKeyword("or")) throw new FilterException(position, 3, "a term is missing before this operator");
-            return ParseTerm();
         }
         finally
         {
@@ -84,120 +102,60 @@ internal sealed class FilterParser(string text)
         }
     }
 
-    private FilterNode ParseTerm()
+    private FilterNode ParseTerm(FilterToken name)
     {
-        var start = position;
-        var nameEnd = start;
-        while (nameEnd < text.Length && char.IsAsciiLetter(text[nameEnd])) nameEnd++;
-        if (nameEnd > start && nameEnd < text.Length && text[nameEnd] is ':' or '>' or '<' or '=')
+        var field = FilterFields.Find(name.Text)
+            ?? throw new FilterException(name.Position, name.Length,
+                $"unknown field '{name.Text}'{Suggestion.For(name.Text, FilterFields.Names)}; to search for this text, put it in quotes");
+        var op = Take();
+        var comparison = op.Text switch
         {
-            var name = text[start..nameEnd];
-            var field = FilterFields.Find(name)
-                ?? throw new FilterException(start, name.Length, $"unknown field '{name}'{Suggestion(name)}; see the help for the fields");
-            position = nameEnd;
-            var comparison = ReadOperator(field);
-            return ReadValue(field, comparison);
-        }
-        // A bare word or quoted text searches the text of commands and responses.
-        return ReadValue(FilterFields.Find("text")!, Comparison.Matches);
-    }
-
-    private Comparison ReadOperator(FilterField field)
-    {
-        var at = position;
-        var op = text[position++];
-        var orEqual = !AtEnd && Peek() == '=' && op is '>' or '<';
-        if (orEqual) position++;
-        var comparison = (op, orEqual) switch
-        {
-            (':', _) => Comparison.Matches,
-            ('=', _) => Comparison.Equal,
-            ('>', false) => Comparison.Greater,
-            ('>', true) => Comparison.GreaterOrEqual,
-            ('<', false) => Comparison.Less,
-            _ => Comparison.LessOrEqual,
+            ">" => Comparison.Greater,
+            ">=" => Comparison.GreaterOrEqual,
+            "<" => Comparison.Less,
+            "<=" => Comparison.LessOrEqual,
+            "=" when field.Comparable => Comparison.Equal,
+            _ => Comparison.Matches,
         };
         if (comparison is not (Comparison.Matches or Comparison.Equal) && !field.Comparable)
-            throw new FilterException(at, position - at, $"{field.Name} cannot be compared with '{text[at..position]}': use {field.Name}:value");
-        return comparison;
+            throw new FilterException(op.Position, op.Length, $"{field.Name} cannot be compared with '{op.Text}': write {field.Example}");
+        return ParseValues(field, comparison, name.Position, op.End);
     }
 
-    private FilterNode ReadValue(FilterField field, Comparison comparison)
+    /// <param name="valueAt">Where the value must start: values follow their operator without a space.</param>
+    private FilterNode ParseValues(FilterField field, Comparison comparison, int termStart, int valueAt)
     {
-        var negated = !AtEnd && Peek() == '!';
-        if (negated) position++;
-        if (AtEnd || char.IsWhiteSpace(Peek()) || Peek() == ')')
-            throw new FilterException(position, 0, $"{field.Name} needs a value, e.g. {field.Example}");
-        var alternatives = new List<FilterNode>();
-        do
+        var negated = Peek.Kind == TokenKind.Bang && Peek.Position == valueAt;
+        if (negated)
         {
-            var start = position;
-            var value = Peek() == '"' ? ReadQuoted() : ReadWord();
-            if (value.Length == 0) throw new FilterException(start, 1, $"{field.Name} needs a value, e.g. {field.Example}");
-            alternatives.Add(new TermNode(field, field.Compile(comparison, value, start)));
+            if (comparison is not (Comparison.Matches or Comparison.Equal))
+                throw new FilterException(Peek.Position, 1, $"'!' does not go with a comparison: write not {field.Name}...");
+            valueAt = Take().End;
         }
-        while (!AtEnd && Peek() == '|' && ++position > 0);
-        FilterNode node = alternatives.Count == 1 ? alternatives[0] : new OrNode(alternatives);
-        return negated ? new NotNode(node) : node;
-    }
-
-    private string ReadWord()
-    {
-        var start = position;
-        while (!AtEnd && !char.IsWhiteSpace(Peek()) && Peek() is not ('(' or ')' or '|' or '"')) position++;
-        return text[start..position];
-    }
-
-    private string ReadQuoted()
-    {
-        var open = position++;
-        var value = new StringBuilder();
-        while (!AtEnd && Peek() != '"')
+        var values = new List<TermValue> { Value(field, valueAt, negated ? "after '!'" : "") };
+        while (Peek.Kind == TokenKind.Pipe)
         {
-            if (Peek() == '\\' && position + 1 < text.Length) position++;
-            value.Append(text[position++]);
+            var pipe = Take();
+            values.Add(Value(field, pipe.End, "after '|'"));
         }
-        if (AtEnd) throw new FilterException(open, text.Length - open, "quoted text is not closed");
-        position++;
-        return value.ToString();
+        terms += values.Count;
+        if (terms > MaxTerms)
+            throw new FilterException(termStart, values[^1].Position + values[^1].Length - termStart, $"the filter has more than {MaxTerms} terms");
+        var end = values[^1].Position + values[^1].Length;
+        var syntax = new TermSyntax(field, comparison, negated, values, termStart, end - termStart);
+        return new TermNode(field, field.Compile(syntax), termStart, end - termStart);
     }
 
-    private void SkipSpaces()
+    private TermValue Value(FilterField field, int at, string where)
     {
-        while (!AtEnd && char.IsWhiteSpace(Peek())) position++;
+        var token = Peek;
+        if (token.Kind != TokenKind.Value || token.Position != at)
+            throw new FilterException(at, 0, $"{field.Name} needs a value{(where.Length > 0 ? " " + where : "")}, e.g. {field.Example}");
+        Take();
+        if (token.Text.Length == 0) throw new FilterException(token.Position, token.Length, $"{field.Name} needs a value, not empty quotes");
+        return new TermValue(token.Text, token.Position, token.Length, token.Quoted);
     }
 
-    private bool LooksLikeKeyword(string keyword) =>
-        position + keyword.Length <= text.Length
-        && text.AsSpan(position, keyword.Length).Equals(keyword, StringComparison.OrdinalIgnoreCase)
-        && (position + keyword.Length == text.Length || char.IsWhiteSpace(text[position + keyword.Length]) || text[position + keyword.Length] == '(');
-
-    private bool TryKeyword(string keyword)
-    {
-        SkipSpaces();
-        if (!LooksLikeKeyword(keyword)) return false;
-        position += keyword.Length;
-        return true;
-    }
-
-    /// <summary>", did you mean cmd?" for a near miss (edit distance at most 2).</summary>
-    private static string Suggestion(string name)
-    {
-        var best = FilterFields.All.Select(f => (f.Name, Distance: Distance(name.ToLowerInvariant(), f.Name))).MinBy(f => f.Distance);
-        return best.Distance <= 2 ? $", did you mean {best.Name}?" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
-    }
+    private static FilterException Unexpected(FilterToken token) =>
+        new(token.Position, token.Length, $"'{token.Text}' is out of place here");
 }

@@ -8,11 +8,14 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    public const int Version = 2;
+
+    /// <summary>Frames this long and longer are in the partial index events_large (the number is repeated there).</summary>
+    public const long LargeFrameBytes = 16384;
 
     // Times are ISO-8601 UTC text of fixed width, so text order is time order and the file reads well in sqlite3.
     // STRICT makes SQLite reject a value of the wrong type instead of storing it silently.
-    private const string Version1 = """
+    internal const string Version1 = """
         CREATE TABLE sessions (
             id                 INTEGER PRIMARY KEY,
             started_at         TEXT NOT NULL,
@@ -72,7 +75,42 @@ internal static class Schema
         ) STRICT;
         """;
 
-    /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and current.</summary>
+    // What the filter language needs to answer a first page from an index instead of a scan (Query/README.md).
+    // Virtual columns are computed from the row, never stored: nothing writes them, and a version 1 file only gains
+    // index entries. Each has a partial index whose entries, for one value, are in (session_id, seq) order: the order
+    // the queries read in, so a page walks the index and stops instead of sorting.
+    // Query/EventFacts.cs computes the same values in memory, for the live views.
+    // - command: the command name of command frames and completions without "UID " (RFC 3501 §6.4.8: UID FETCH is
+    //   FETCH by UID), so cmd:FETCH is one equality whose index entries are already in page order. Latency and
+    //   status ride along in the index: "cmd:FETCH latency>500ms" and "cmd:FETCH status:NO" are decided from index
+    //   entries, without reading the rows that do not match.
+    // - command_mailbox: the mailbox a command names (SELECT, STATUS, APPEND, COPY...), for mailbox:; NOCASE like
+    //   the filter's matching, so the index serves it.
+    // - size: a frame's length, literals included. Ranges cannot be walked in page order, but large frames are few:
+    //   a partial index holds frames of LargeFrameBytes and more, in page order, for size>1MB and the like.
+    // - anomalous: a frame the parser flagged. The JSON escapes quotes inside strings, so this text can only be the
+    //   start of a non-empty diagnostics list.
+    // The version 1 indexes by name and by time served nothing but the filter, which no longer uses them: dropped,
+    // so that inserts maintain fewer indexes than before.
+    private const string Version2 = """
+        ALTER TABLE events ADD COLUMN command TEXT GENERATED ALWAYS AS (
+            CASE WHEN (type = 'frame' AND kind = 'command') OR type = 'command-completed'
+                 THEN iif(substr(name, 1, 4) = 'UID ', substr(name, 5), name) END) VIRTUAL;
+        ALTER TABLE events ADD COLUMN command_mailbox TEXT GENERATED ALWAYS AS (
+            iif(kind = 'command', json_extract(json, '$.frame.args.mailbox'), NULL)) VIRTUAL;
+        ALTER TABLE events ADD COLUMN size INTEGER GENERATED ALWAYS AS (
+            iif(type = 'frame', json_extract(json, '$.frame.length'), NULL)) VIRTUAL;
+        ALTER TABLE events ADD COLUMN anomalous INTEGER GENERATED ALWAYS AS (
+            type = 'frame' AND instr(json, '"diagnostics":[{') > 0) VIRTUAL;
+        CREATE INDEX events_by_command ON events (command, session_id, seq, latency_us, status) WHERE command IS NOT NULL;
+        CREATE INDEX events_by_mailbox ON events (command_mailbox COLLATE NOCASE, session_id, seq) WHERE command_mailbox IS NOT NULL;
+        CREATE INDEX events_large ON events (session_id, seq) WHERE size >= 16384;
+        CREATE INDEX events_with_anomalies ON events (session_id, seq) WHERE anomalous;
+        DROP INDEX events_by_name;
+        DROP INDEX events_by_time;
+        """;
+
+    /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)
     {
         using var transaction = connection.BeginTransaction();
@@ -80,10 +118,16 @@ internal static class Schema
         if (version > Version)
             throw new EventStoreException(
                 $"{path} was written by a newer ImapProxy (schema version {version}, this one knows {Version}); upgrade ImapProxy or use another data directory");
+        // Each step in the same transaction as its version row: a file is at one version or the next, never between.
         if (version < 1)
         {
             Execute(connection, transaction, Version1);
-            Execute(connection, transaction, $"INSERT INTO schema_version (version) VALUES ({Version})");
+            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (1)");
+        }
+        if (version < 2)
+        {
+            Execute(connection, transaction, Version2);
+            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (2)");
         }
         transaction.Commit();
     }

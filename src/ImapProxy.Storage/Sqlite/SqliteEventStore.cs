@@ -129,6 +129,29 @@ public sealed class SqliteEventStore : IDisposable
     }
 
     /// <summary>
+    /// The raw rows of one direction that overlap [from, to), whole and as stored (not merged), in offset order:
+    /// what the filter's body: searches, row by row.
+    /// </summary>
+    public IReadOnlyList<RawSegment> GetRawRows(long sessionId, Direction direction, long from, long to)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        // Rows do not overlap, so the first row that matters is the last one starting at or before 'from'.
+        command.CommandText = """
+            SELECT offset, data FROM raw
+            WHERE session_id = $session AND direction = $direction AND offset < $to AND offset + length(data) > $from
+              AND offset >= coalesce((SELECT max(offset) FROM raw
+                                      WHERE session_id = $session AND direction = $direction AND offset <= $from), 0)
+            ORDER BY offset
+            """;
+        command.Parameters.AddWithValue("$session", sessionId);
+        command.Parameters.AddWithValue("$direction", StoredText.Of(direction));
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        return ReadAll(command, r => new RawSegment(r.GetInt64(0), (byte[])r.GetValue(1)));
+    }
+
+    /// <summary>
     /// The stored bytes of one direction between two offsets, as runs of consecutive bytes. Runs are separated
     /// where the capture kept nothing (the cut part of a truncated literal, events the bus dropped).
     /// </summary>

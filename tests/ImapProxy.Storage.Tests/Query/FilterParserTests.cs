@@ -5,59 +5,126 @@ namespace ImapProxy.Storage.Tests.Query;
 public class FilterParserTests
 {
     [Theory]
-    [InlineData("cmd:FETCH")]
-    [InlineData("cmd:FETCH and latency>500ms")]
-    [InlineData("cmd:FETCH latency>=1s status:!OK")]
-    [InlineData("(cmd:SELECT or cmd:EXAMINE) and not user:bob")]
-    [InlineData("dir:client|server text:\"BODYSTRUCTURE (\\\"text\\\"\"")]
-    [InlineData("anomaly:* or anomaly:unescaped-quote")]
-    [InlineData("after:2026-11-25T10:00 before:2026-11-26 session>3 size<1MiB bytes>=10KB")]
-    [InlineData("BODYSTRUCTURE")]
-    [InlineData("user:al* client:10.0.0.5 server:imap.example.com:993 tls:none mailbox:INBOX tag:a12 body:\"Subject: hello\"")]
-    public void ValidExpressions_Parse(string expression) => Assert.NotNull(Filter.Parse(expression));
-
-    [Fact]
-    public void Precedence_NotThenAndThenOr()
-    {
-        var root = Filter.Parse("user:a or user:b and not user:c").Root;
-
-        var or = Assert.IsType<OrNode>(root);
-        Assert.IsType<TermNode>(or.Parts[0]);
-        var and = Assert.IsType<AndNode>(or.Parts[1]);
-        Assert.IsType<NotNode>(and.Parts[1]);
-    }
+    [InlineData("cmd:FETCH", "cmd:FETCH")]
+    [InlineData("cmd:FETCH status:NO", "(and cmd:FETCH status:NO)")]
+    [InlineData("cmd:FETCH and status:NO", "(and cmd:FETCH status:NO)")]
+    [InlineData("user:a or user:b and not user:c", "(or user:a (and user:b (not user:c)))")]
+    [InlineData("a and b or c and d", "(or (and a b) (and c d))")]
+    [InlineData("not a b", "(and (not a) b)")]
+    [InlineData("not (a or b) c", "(and (not (or a b)) c)")]
+    [InlineData("!cmd:FETCH", "(not cmd:FETCH)")]
+    [InlineData("not not a", "(not (not a))")]
+    [InlineData("((a))", "a")]
+    [InlineData("a OR b AND NOT c", "(or a (and b (not c)))")]
+    [InlineData("android orchid notes", "(and android orchid notes)")]
+    [InlineData("(a or b)(c or d)", "(and (or a b) (or c d))")]
+    [InlineData("dir:client|server", "dir:client|server")]
+    public void Precedence_NotThenAndThenOr(string expression, string tree) =>
+        Assert.Equal(tree, Render(Filter.Parse(expression)));
 
     [Theory]
-    [InlineData("cmd:", 4, "cmd needs a value")]
-    [InlineData("comd:FETCH", 0, "unknown field 'comd', did you mean cmd?")]
-    [InlineData("user:alice and (cmd:FETCH", 15, "'(' is not closed")]
-    [InlineData("user:alice)", 10, "')' without a matching '('")]
-    [InlineData("latency>fast", 8, "'fast' is not a duration")]
-    [InlineData("user>alice", 4, "user cannot be compared with '>'")]
-    [InlineData("text:\"open", 5, "quoted text is not closed")]
-    [InlineData("tls:sometimes", 4, "'sometimes' is not none, client, upstream, both or failed")]
-    [InlineData("after:yesterday", 6, "is not a UTC time")]
-    [InlineData("user:a and", 10, "a term is missing")]
-    [InlineData("or user:a", 0, "a term is missing before this operator")]
-    [InlineData("   ", 0, "the filter is empty")]
-    public void BadExpressions_SayWhereAndWhy(string expression, int position, string message)
+    [InlineData("after:2026-11-25T10:00 before:2026-11-26T00:00:30.5Z")]
+    [InlineData("client:[::1] client:::1 server:imap.example.com:993 client:10.0.0.*")]
+    [InlineData("latency>=1s latency<=2s latency<3m latency=500ms latency:250us latency!=1ms latency>0.5s")]
+    [InlineData("size<1MiB size>=10KB size>1GB size:300 session>3 session<=9 id:1|2")]
+    [InlineData("text:\"BODYSTRUCTURE (\\\"text\\\"\" body:\"Subject: hello\" \"two words\" word")]
+    [InlineData("anomaly:* rule:unescaped-quote anomaly:bare-lf|extra-space tls:none|both status:!OK dir:!proxy")]
+    [InlineData("user:al* mailbox:INBOX tag:a12 cmd:\"UID FETCH\" command:fetch|store cmd:*STORE")]
+    [InlineData("USER:alice Cmd:fetch")]
+    public void ValidExpressions_Parse(string expression) => Assert.NotNull(Filter.Parse(expression));
+
+    [Theory]
+    [InlineData("cmd:", 4, 0, "cmd needs a value, e.g. cmd:FETCH|STORE")]
+    [InlineData("cmd: FETCH", 4, 0, "cmd needs a value")]
+    [InlineData("comd:FETCH", 0, 4, "unknown field 'comd' (did you mean cmd?)")]
+    [InlineData("usr:alice", 0, 3, "unknown field 'usr' (did you mean user?)")]
+    [InlineData("http://example.com", 0, 4, "unknown field 'http'; to search for this text, put it in quotes")]
+    [InlineData("user:alice and (cmd:FETCH", 15, 1, "'(' is not closed")]
+    [InlineData("user:alice)", 10, 1, "')' without a matching '('")]
+    [InlineData("()", 1, 1, "a term is missing before ')'")]
+    [InlineData("latency>fast", 8, 4, "'fast' is not a duration")]
+    [InlineData("size>5XB", 5, 3, "'5XB' is not a size")]
+    [InlineData("size>99999999999GB", 5, 13, "'99999999999GB' is too large")]
+    [InlineData("session:abc", 8, 3, "'abc' is not a whole number")]
+    [InlineData("user>alice", 4, 1, "user cannot be compared with '>': write user:alice")]
+    [InlineData("text:\"open", 5, 5, "the quoted text is not closed")]
+    [InlineData("user:\"\"", 5, 2, "user needs a value, not empty quotes")]
+    [InlineData("tls:sometimes", 4, 9, "tls cannot be 'sometimes': use none, client, upstream, both, failed")]
+    [InlineData("status:NOPE", 7, 4, "status cannot be 'NOPE' (did you mean no?)")]
+    [InlineData("dir:clinet", 4, 6, "dir cannot be 'clinet' (did you mean client?)")]
+    [InlineData("anomaly:bare-cr", 8, 7, "'bare-cr' is not a rule (did you mean bare-lf?)")]
+    [InlineData("anomaly:!*", 0, 10, "anomaly:!* matches nothing")]
+    [InlineData("after:yesterday", 6, 9, "'yesterday' is not a UTC time")]
+    [InlineData("after:!2026-11-25", 0, 17, "after takes one time")]
+    [InlineData("before:2026-11-25|2026-11-26", 0, 28, "before takes one time")]
+    [InlineData("user:a and", 10, 0, "a term is missing at the end")]
+    [InlineData("or user:a", 0, 2, "a term is missing before 'or'")]
+    [InlineData("user:a and or user:b", 11, 2, "a term is missing before 'or'")]
+    [InlineData("   ", 0, 3, "the filter is empty")]
+    [InlineData("dir:client|", 11, 0, "dir needs a value after '|'")]
+    [InlineData("dir:client| server", 11, 0, "dir needs a value after '|'")]
+    [InlineData("status:!", 8, 0, "status needs a value after '!'")]
+    [InlineData("latency>!5ms", 8, 1, "'!' does not go with a comparison")]
+    [InlineData("| foo", 0, 1, "'|' is out of place here")]
+    public void BadExpressions_SayWhereAndWhy(string expression, int position, int length, string message)
     {
         var error = Assert.Throws<FilterException>(() => Filter.Parse(expression));
 
-        Assert.Equal(position, error.Position);
         Assert.Contains(message, error.Message);
+        Assert.Equal((position, length), (error.Position, error.Length));
     }
 
     [Fact]
-    public void DeepNestingAndLongText_AreRefused()
+    public void LongText_IsRefusedAtTheLimit()
     {
-        Assert.Throws<FilterException>(() => Filter.Parse(new string('(', 60) + "user:a" + new string(')', 60)));
-        Assert.Throws<FilterException>(() => Filter.Parse(string.Join(" ", Enumerable.Repeat("user:alice", 500))));
+        var error = Assert.Throws<FilterException>(() => Filter.Parse("user:" + new string('a', FilterParser.MaxLength)));
+
+        Assert.Equal(FilterParser.MaxLength, error.Position);
+        Assert.Contains("longer than 4096 characters", error.Message);
     }
 
     [Fact]
-    public void HelpText_ListsEveryField()
+    public void DeepNesting_IsRefusedWhereItGoesTooDeep()
     {
-        foreach (var field in FilterFields.All) Assert.Contains($"  {field.Name}", FilterFields.HelpText);
+        Assert.NotNull(Filter.Parse(new string('(', FilterParser.MaxDepth - 1) + "a" + new string(')', FilterParser.MaxDepth - 1)));
+
+        var error = Assert.Throws<FilterException>(() => Filter.Parse(new string('(', 40) + "a" + new string(')', 40)));
+
+        Assert.Equal(FilterParser.MaxDepth, error.Position);
+        Assert.Contains("nests deeper than 32 levels", error.Message);
+        Assert.Throws<FilterException>(() => Filter.Parse(string.Concat(Enumerable.Repeat("not ", 40)) + "a"));
+    }
+
+    [Fact]
+    public void ManyTerms_AreRefused()
+    {
+        Assert.NotNull(Filter.Parse(string.Join(" ", Enumerable.Repeat("a", FilterParser.MaxTerms))));
+
+        var error = Assert.Throws<FilterException>(() => Filter.Parse(string.Join(" ", Enumerable.Repeat("a", FilterParser.MaxTerms + 1))));
+        Assert.Contains("more than 100 terms", error.Message);
+        Assert.Equal(2 * FilterParser.MaxTerms, error.Position);
+        Assert.Throws<FilterException>(() => Filter.Parse("dir:" + string.Join("|", Enumerable.Repeat("client", FilterParser.MaxTerms + 1))));
+    }
+
+    [Fact]
+    public void BlankFilter_IsNoFilter()
+    {
+        Assert.Null(Filter.ParseOrNull(null));
+        Assert.Null(Filter.ParseOrNull(" \t"));
+        Assert.NotNull(Filter.ParseOrNull("a"));
+    }
+
+    /// <summary>The tree as an s-expression, terms as written.</summary>
+    private static string Render(Filter filter)
+    {
+        string Node(FilterNode node) => node switch
+        {
+            AndNode and => "(and " + string.Join(" ", and.Parts.Select(Node)) + ")",
+            OrNode or => "(or " + string.Join(" ", or.Parts.Select(Node)) + ")",
+            NotNode not => "(not " + Node(not.Part) + ")",
+            TermNode term => filter.Text.Substring(term.Position, term.Length),
+            _ => throw new InvalidOperationException(),
+        };
+        return Node(filter.Root);
     }
 }

@@ -19,7 +19,7 @@ public class SqliteEventStoreTests
         using var connection = store.OpenConnection();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         Assert.Equal(1L, Scalar(connection, "PRAGMA foreign_keys"));
-        Assert.Equal(1L, Scalar(connection, "SELECT version FROM schema_version"));
+        Assert.Equal(2L, Scalar(connection, "SELECT max(version) FROM schema_version"));
         Assert.Equal(1L, store.NextSessionId());
     }
 

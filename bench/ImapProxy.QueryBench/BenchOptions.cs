@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace ImapProxy.QueryBench;
+
+/// <summary>Command line of the query benchmark.</summary>
+internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true)
+{
+    public const string Usage = """
+        usage: query-bench [--events N] [--data DIR] [--keep] [--runs N]
+          --events N   rows to store in the events table (default 1000000)
+          --data DIR   use this directory; a store already there is queried as it is (no ingest)
+          --keep       keep the generated store (in a temp directory unless --data)
+          --runs N     timed runs per query, after one untimed (default 7); the median is reported
+          --no-queries ingest and measure the store only
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions(1_000_000, null, false, 7);
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--events" => options with { Events = long.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
+                "--data" => options with { Data = Value() },
+                "--keep" => options with { Keep = true },
+                "--no-queries" => options with { Queries = false },
+                "--runs" => options with { Runs = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+        return options;
+    }
+}

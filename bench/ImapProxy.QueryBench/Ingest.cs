@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Events;
+using ImapProxy.Protocol;
+using ImapProxy.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImapProxy.QueryBench;
+
+/// <summary>What filling the store took.</summary>
+/// <param name="Rows">Rows of the events table; <paramref name="BusEvents"/> counts raw chunks too.</param>
+/// <param name="WritingCpu">Processor time the process used while the writer worked (nothing else runs then):
+/// the rate per CPU second does not depend on what else the machine is doing.</param>
+/// <param name="Serializing">Time the events' JSON alone takes, measured apart: the writer's share that is not SQLite.</param>
+internal sealed record IngestResult(long Sessions, long Rows, long BusEvents, TimeSpan Generating, TimeSpan Writing, TimeSpan WritingCpu,
+    TimeSpan Serializing);
+
+/// <summary>
+/// Fills the store through the real writer. Traffic is generated in chunks that fit the store's queue; each
+/// chunk is published at once and the writer's time is measured from the first publish to idle, so the rate is
+/// the writer's (a batch per transaction, indexes and all), not the traffic generator's.
+/// </summary>
+internal static class Ingest
+{
+    private const int ChunkEvents = 80_000;
+
+    public static async Task<IngestResult> RunAsync(SqliteEventStore store, long rows, TextWriter output)
+    {
+        var storeBus = new EventBus();
+        using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true),
+            NullLogger<EventStoreWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var generation = new EventBus();
+        var generated = generation.Subscribe("bench", 4_000_000);
+        var traffic = new Traffic(generation);
+        long sessions = 0, written = 0, busEvents = 0;
+        var generating = TimeSpan.Zero;
+        var writing = TimeSpan.Zero;
+        var writingCpu = TimeSpan.Zero;
+        var serializing = TimeSpan.Zero;
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var chunk = new List<SessionEvent>(ChunkEvents + 10_000);
+        while (written < rows)
+        {
+            var clock = Stopwatch.StartNew();
+            chunk.Clear();
+            var chunkRows = 0L;
+            while (chunk.Count < ChunkEvents && written + chunkRows < rows)
+            {
+                traffic.Session(store.NextSessionId());
+                sessions++;
+                while (generated.Reader.TryRead(out var e))
+                {
+                    chunk.Add(e);
+                    if (e is not RawBytes) chunkRows++;
+                }
+            }
+            generating += clock.Elapsed;
+
+            clock.Restart();
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            foreach (var e in chunk)
+            {
+                if (!storeBus.Publish(e)) throw new InvalidOperationException("the store's queue was full: make chunks smaller");
+            }
+            await writer.WaitForIdleAsync(CancellationToken.None);
+            writing += clock.Elapsed;
+            process.Refresh();
+            writingCpu += process.TotalProcessorTime - cpu;
+            clock.Restart();
+            foreach (var e in chunk)
+            {
+                if (e is not RawBytes) JsonSerializer.Serialize(e, FrameJson.Options);
+            }
+            serializing += clock.Elapsed;
+            written += chunkRows;
+            busEvents += chunk.Count;
+            output.Write($"\r  {written:N0} rows, {sessions:N0} sessions, {written / writing.TotalSeconds:N0} rows/s written   ");
+        }
+        await writer.StopAsync(CancellationToken.None);
+        output.WriteLine();
+        if (writer.EventsWritten != written || writer.EventsDropped + writer.EventsLost + writer.EventsSkipped > 0)
+            throw new InvalidOperationException($"the writer stored {writer.EventsWritten:N0} of {written:N0} rows " +
+                                                $"(dropped {writer.EventsDropped}, lost {writer.EventsLost}, skipped {writer.EventsSkipped})");
+        return new IngestResult(sessions, written, busEvents, generating, writing, writingCpu, serializing);
+    }
+}

@@ -1,0 +1,75 @@
+using ImapProxy.QueryBench;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Query;
+using ImapProxy.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"query-bench: {e.Message}\n{BenchOptions.Usage}");
+    return 2;
+}
+
+var directory = options.Data ?? Directory.CreateTempSubdirectory("imapproxy-query-bench-").FullName;
+var existing = File.Exists(Path.Combine(directory, SqliteEventStore.FileName));
+try
+{
+    using var store = new SqliteEventStore(new StorageOptions { DataDirectory = directory });
+    Console.WriteLine($"query-bench: {store.FilePath}, {Environment.ProcessorCount} cores, SQLite {Query(store, "SELECT sqlite_version()")}");
+
+    // 1. Fill the store through the real writer, unless it is already there.
+    if (!existing)
+    {
+        Console.WriteLine($"Ingest: {options.Events:N0} rows through EventStoreWriter");
+        var ingest = await Ingest.RunAsync(store, options.Events, Console.Out);
+        Console.WriteLine($"  writer: {ingest.Rows / ingest.Writing.TotalSeconds:N0} rows/s ({ingest.BusEvents / ingest.Writing.TotalSeconds:N0} bus events/s " +
+                          $"with raw chunks; target >= 50,000 rows/s), {ingest.Writing.TotalSeconds:F1} s; " +
+                          $"{ingest.Rows / ingest.WritingCpu.TotalSeconds:N0} rows per CPU second");
+        Console.WriteLine($"  of which JSON serialisation (measured apart): {ingest.Serializing.TotalSeconds:F1} s, {ingest.Rows / ingest.Serializing.TotalSeconds:N0} rows/s");
+        Console.WriteLine($"  traffic generation (parser + capture tap): {ingest.BusEvents / ingest.Generating.TotalSeconds:N0} events/s, {ingest.Sessions:N0} sessions");
+    }
+
+    // 2. What a row costs on disk.
+    Execute(store, "PRAGMA wal_checkpoint(TRUNCATE)");
+    var rows = Scalar(store, "SELECT count(*) FROM events");
+    var bytes = new FileInfo(store.FilePath).Length;
+    var rawBytes = Scalar(store, "SELECT coalesce(sum(length(data)), 0) FROM raw");
+    Console.WriteLine($"Store: {bytes / 1e6:F0} MB for {rows:N0} events and {Scalar(store, "SELECT count(*) FROM sessions"):N0} sessions: " +
+                      $"{(double)bytes / rows:F0} bytes/event, of which raw bytes {(double)rawBytes / rows:F0}");
+
+    // 3. Time to the first page.
+    if (!options.Queries) return 0;
+    Console.WriteLine($"First page of {QueryTimings.PageSize} rows, median of {options.Runs} runs (* over {QueryTimings.TargetMs} ms):");
+    new QueryTimings(new QueryService(store), options.Runs, Console.Out).Run();
+    return 0;
+}
+finally
+{
+    if (!options.Keep && options.Data is null) Directory.Delete(directory, recursive: true);
+    else Console.WriteLine($"kept {directory}");
+}
+
+static long Scalar(SqliteEventStore store, string sql) => Convert.ToInt64(Query(store, sql));
+
+static object? Query(SqliteEventStore store, string sql)
+{
+    using var connection = new SqliteConnection($"Data Source={store.FilePath}");
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = sql;
+    return command.ExecuteScalar();
+}
+
+static void Execute(SqliteEventStore store, string sql)
+{
+    using var connection = new SqliteConnection($"Data Source={store.FilePath}");
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = sql;
+    command.ExecuteNonQuery();
+}

@@ -1,0 +1,89 @@
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Storage.Query;
+
+/// <summary>A statement and its parameters, built apart from running it so that tests can read its query plan.</summary>
+internal sealed record SqlQuery(string Text, SqlParameters Parameters);
+
+/// <summary>
+/// The SQL of <see cref="QueryService"/>'s reads. Each one reads in the order of a key or of an index that ends
+/// with it, so a page never sorts: it stops after <c>limit</c> rows, wherever the cursor is (keyset, no OFFSET).
+/// </summary>
+internal static class QuerySql
+{
+    public static SqlQuery Sessions(Filter? filter, int limit, long? cursor, bool newestFirst)
+    {
+        var p = new SqlParameters();
+        var where = new List<string>();
+        if (filter is not null) where.Add(filter.SessionSql(p));
+        if (cursor is { } id) where.Add($"s.id {Before(newestFirst)} {p.Add(id)}");
+        return new($"""
+            SELECT {SqliteEventStore.SessionColumns} FROM sessions s {Where(where)}
+            ORDER BY s.id {Direction(newestFirst)} LIMIT {p.Add(limit)}
+            """, p);
+    }
+
+    public static SqlQuery SessionIds(Filter? filter, int max)
+    {
+        var p = new SqlParameters();
+        var where = filter is null ? [] : new List<string> { filter.SessionSql(p) };
+        return new($"SELECT s.id FROM sessions s {Where(where)} ORDER BY s.id DESC LIMIT {p.Add(max)}", p);
+    }
+
+    public static SqlQuery SessionsById(IReadOnlyList<long> ids)
+    {
+        var p = new SqlParameters();
+        return new($"SELECT {SqliteEventStore.SessionColumns} FROM sessions WHERE id IN ({p.List(ids.Cast<object>())})", p);
+    }
+
+    /// <summary>One session's events by sequence; its session row, when the filter reads it, is looked up once by key.</summary>
+    public static SqlQuery Events(long sessionId, Filter? filter, int limit, long? cursor, bool newestFirst)
+    {
+        var p = new SqlParameters();
+        var where = new List<string> { $"e.session_id = {p.Add(sessionId)}" };
+        if (cursor is { } seq) where.Add($"e.seq {Before(newestFirst)} {p.Add(seq)}");
+        if (filter is not null) where.Add(filter.EventSql(p));
+        var join = filter is { EventSqlUsesSession: true } ? "CROSS JOIN sessions s ON s.id = e.session_id" : "";
+        return new($"""
+            SELECT {SqliteEventStore.EventSelect} FROM events e {join} {Where(where)}
+            ORDER BY e.seq {Direction(newestFirst)} LIMIT {p.Add(limit)}
+            """, p);
+    }
+
+    /// <summary>
+    /// Events of all sessions by (session id, sequence), the primary key's order, which every index the filter
+    /// uses ends with. A filter that reads session fields loops over sessions outside (CROSS JOIN keeps SQLite from
+    /// turning the loops around) and their events inside, both in key order: a session whose fields do not match
+    /// is skipped whole, without reading its events.
+    /// </summary>
+    public static SqlQuery AllEvents(Filter? filter, int limit, EventCursor? cursor, bool newestFirst)
+    {
+        var p = new SqlParameters();
+        var bySession = filter is { EventSqlUsesSession: true };
+        var where = new List<string>();
+        if (cursor is { } c)
+        {
+            where.Add($"(e.session_id, e.seq) {Before(newestFirst)} ({p.Add(c.SessionId)}, {p.Add(c.Sequence)})");
+            // The same bound on the sessions loop, so that it starts at the cursor's session.
+            if (bySession) where.Add($"s.id {Before(newestFirst)}= {p.Add(c.SessionId)}");
+        }
+        if (filter is not null) where.Add(filter.EventSql(p));
+        var order = Direction(newestFirst);
+        return bySession
+            ? new($"""
+                SELECT {SqliteEventStore.EventSelect} FROM sessions s CROSS JOIN events e ON e.session_id = s.id {Where(where)}
+                ORDER BY s.id {order}, e.seq {order} LIMIT {p.Add(limit)}
+                """, p)
+            : new($"""
+                SELECT {SqliteEventStore.EventSelect} FROM events e {Where(where)}
+                ORDER BY e.session_id {order}, e.seq {order} LIMIT {p.Add(limit)}
+                """, p);
+    }
+
+    private static string Where(List<string> conditions) => conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+
+    private static string Direction(bool newestFirst) => newestFirst ? "DESC" : "ASC";
+
+    /// <summary>The keyset comparison: rows after the cursor in the page order.</summary>
+    private static string Before(bool newestFirst) => newestFirst ? "<" : ">";
+}

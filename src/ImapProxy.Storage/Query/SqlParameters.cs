@@ -1,0 +1,20 @@
+namespace ImapProxy.Storage.Query;
+
+/// <summary>
+/// The parameters of one translated filter. Every value from the user goes through here: the SQL text only
+/// ever holds parameter names, never a value.
+/// </summary>
+internal sealed class SqlParameters
+{
+    public List<(string Name, object Value)> Values { get; } = [];
+
+    public string Add(object value)
+    {
+        var name = $"$f{Values.Count}";
+        Values.Add((name, value));
+        return name;
+    }
+
+    /// <summary>"$f0, $f1, ..." for an IN list.</summary>
+    public string List(IEnumerable<object> values) => string.Join(", ", values.Select(Add));
+}

@@ -1,0 +1,124 @@
+using ImapProxy.Storage.Query;
+using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace ImapProxy.Storage.Tests.Query;
+
+/// <summary>
+/// Schema version 2 (the filter's columns and indexes) on a new store, and on a store written by version 1:
+/// the migration keeps every row, and the migrated store answers every filter as a store made at version 2.
+/// </summary>
+public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<CapturedStore>
+{
+    private static readonly string[] Version2Indexes = ["events_by_command", "events_by_mailbox", "events_large", "events_with_anomalies"];
+
+    [Fact]
+    public void NewStore_IsAtVersion2()
+    {
+        using var temp = new TempDirectory();
+        using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+        using var connection = store.OpenConnection();
+
+        Assert.Equal(2L, Scalar(connection, "SELECT max(version) FROM schema_version"));
+        Assert.Equal(Version2Indexes, Indexes(connection));
+    }
+
+    [Fact]
+    public void Version1Store_IsMigratedWithItsRows()
+    {
+        using var temp = new TempDirectory();
+        var path = Version1Copy(temp);
+
+        using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+        using var connection = store.OpenConnection();
+
+        Assert.Equal([1L, 2L], Column(connection, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal(Version2Indexes, Indexes(connection));
+        foreach (var table in new[] { "sessions", "events", "raw" })
+            Assert.Equal(Scalar(connection, $"SELECT count(*) FROM src.{table}", attach: captured.Store.FilePath), Scalar(connection, $"SELECT count(*) FROM {table}"));
+        Assert.Equal(path, store.FilePath);
+
+        // Opened again: nothing left to do.
+        using var again = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+    }
+
+    [Fact]
+    public void MigratedStore_AnswersEveryFilterAsANewOne()
+    {
+        using var temp = new TempDirectory();
+        Version1Copy(temp);
+        using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+        var migrated = new QueryService(store);
+
+        var expressions = 0;
+        foreach (string expression in FilterEquivalenceTests.Expressions())
+        {
+            var filter = Filter.Parse(expression);
+            Assert.Equal(Keys(captured.Queries, filter), Keys(migrated, filter));
+            Assert.Equal(captured.Queries.SessionIds(filter), migrated.SessionIds(filter));
+            expressions++;
+        }
+        Assert.True(expressions > 100);
+    }
+
+    private static List<string> Keys(QueryService queries, Filter filter) =>
+        queries.AllEvents(filter, QueryService.MaxPage).Rows.Select(e => $"{e.SessionId}-{e.Sequence}").ToList();
+
+    /// <summary>A file as version 1 made it (its DDL, its version row), holding the captured store's rows.</summary>
+    private string Version1Copy(TempDirectory temp)
+    {
+        var path = temp.Combine(SqliteEventStore.FileName);
+        using var connection = new SqliteConnection($"Data Source={path}");
+        connection.Open();
+        Execute(connection, $"""
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
+            {Schema.Version1}
+            INSERT INTO schema_version (version) VALUES (1);
+            ATTACH DATABASE '{captured.Store.FilePath.Replace("'", "''")}' AS src;
+            INSERT INTO sessions SELECT * FROM src.sessions;
+            INSERT INTO events SELECT session_id, seq, time, elapsed_us, source, offset, type, kind, tag, name, status, latency_us, json FROM src.events;
+            INSERT INTO raw SELECT * FROM src.raw;
+            DETACH DATABASE src;
+            """);
+        SqliteConnection.ClearPool(connection);
+        return path;
+    }
+
+    private static List<string> Indexes(SqliteConnection connection) =>
+        Column(connection, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name")
+            .Cast<string>().ToList();
+
+    private static List<object> Column(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<object>();
+        while (reader.Read()) values.Add(reader.GetValue(0));
+        return values;
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql, string? attach = null)
+    {
+        if (attach is not null) Execute(connection, $"ATTACH DATABASE '{attach.Replace("'", "''")}' AS src");
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return (long)command.ExecuteScalar()!;
+        }
+        finally
+        {
+            if (attach is not null) Execute(connection, "DETACH DATABASE src");
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
