@@ -115,19 +115,6 @@ public sealed class SqliteEventStore : IDisposable
         Long(r, 5), r.GetString(6), Text(r, 7), Text(r, 8), Text(r, 9), Text(r, 10),
         Long(r, 11) is { } latency ? Microseconds(latency) : null, r.GetString(12));
 
-    /// <summary>Whole stored rows of one direction that overlap [from, to): what the body: filter searches.</summary>
-    public IReadOnlyList<byte[]> GetRawRowsOverlapping(long sessionId, Direction direction, long from, long to)
-    {
-        using var connection = OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT data FROM raw WHERE session_id = $session AND direction = $direction AND offset < $to AND offset + length(data) > $from";
-        command.Parameters.AddWithValue("$session", sessionId);
-        command.Parameters.AddWithValue("$direction", StoredText.Of(direction));
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$to", to);
-        return ReadAll(command, r => (byte[])r.GetValue(0));
-    }
-
     /// <summary>
     /// The raw rows of one direction that overlap [from, to), whole and as stored (not merged), in offset order:
     /// what the filter's body: searches, row by row.
@@ -157,28 +144,13 @@ public sealed class SqliteEventStore : IDisposable
     /// </summary>
     public IReadOnlyList<RawSegment> GetRawSegments(long sessionId, Direction direction, long from = 0, long to = long.MaxValue)
     {
-        using var connection = OpenConnection();
-        using var command = connection.CreateCommand();
-        // Rows do not overlap, so the first row that matters is the last one starting at or before 'from'.
-        command.CommandText = """
-            SELECT offset, data FROM raw
-            WHERE session_id = $session AND direction = $direction AND offset < $to
-              AND offset >= coalesce((SELECT max(offset) FROM raw
-                                      WHERE session_id = $session AND direction = $direction AND offset <= $from), 0)
-            ORDER BY offset
-            """;
-        command.Parameters.AddWithValue("$session", sessionId);
-        command.Parameters.AddWithValue("$direction", StoredText.Of(direction));
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$to", to);
         var segments = new List<RawSegment>();
         using var stream = new MemoryStream();
         long start = 0;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        foreach (var row in GetRawRows(sessionId, direction, from, to))
         {
-            var offset = reader.GetInt64(0);
-            var data = (byte[])reader.GetValue(1);
+            var offset = row.Offset;
+            var data = row.Data;
             // Clip the row to [from, to).
             var skip = (int)Math.Clamp(from - offset, 0, data.Length);
             var take = (int)Math.Clamp(to - (offset + skip), 0, data.Length - skip);
