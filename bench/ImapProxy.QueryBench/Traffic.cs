@@ -26,7 +26,7 @@ internal sealed class Traffic(EventBus bus, int seed = 42)
     public void Session(long id)
     {
         var index = sessions++;
-        var clock = new ManualClock(Start.AddSeconds(index * 3));
+        var clock = new ReplayClock(Start.AddSeconds(index * 3));
         using var tap = new CaptureTap(id, bus, clock, LiteralLimit);
         var tls = random.NextDouble();
         tap.Publish(new SessionOpened

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using ImapProxy.TestSupport;
 
 namespace ImapProxy.RelayBench;
 
@@ -30,21 +29,12 @@ internal static class Socat
         return ChildProcess.Start($"socat ({mode.ToString().ToLowerInvariant()})", "socat", args, logFile);
     }
 
-    /// <summary>A self-signed certificate and key (PEM files) for socat's TLS listener, like Dovecot's: RSA 2048.</summary>
+    /// <summary>A self-signed certificate and key (PEM files) for socat's TLS listener, Dovecot's kind: RSA 2048.</summary>
     public static (string CertFile, string KeyFile) WriteCertificate(string directory)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));
         var certFile = Path.Combine(directory, "socat-cert.pem");
         var keyFile = Path.Combine(directory, "socat-key.pem");
-        File.WriteAllText(certFile, certificate.ExportCertificatePem() + "\n");
-        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem() + "\n");
-        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        TestCertificate.Create().WritePemFiles(certFile, keyFile);
         return (certFile, keyFile);
     }
 }

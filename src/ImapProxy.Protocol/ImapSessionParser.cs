@@ -56,7 +56,6 @@ public sealed class ImapSessionParser
     private string? authUser;
 
     private bool serverTransportSwitched;
-    private StateChangeFrame? lastState;
     private long lastStateVersion = -1;
 
     private bool ClientOnly => options.Directions == FedDirections.ClientOnly;
@@ -83,9 +82,6 @@ public sealed class ImapSessionParser
     public ProtocolState State => model.State;
     public IReadOnlyCollection<string> Capabilities => model.Capabilities;
 
-    /// <summary>True while client bytes wait for the server's answer (a continuation or a tagged completion).</summary>
-    public bool ClientAwaitsServer => wait != Wait.None;
-
     /// <summary>Set after the client's STARTTLS or COMPRESS, until the server answers it.</summary>
     public Transport? PendingTransport => wait switch
     {
@@ -110,9 +106,6 @@ public sealed class ImapSessionParser
 
     /// <summary>True between the server's continuation for IDLE and the client's DONE (RFC 2177).</summary>
     public bool Idling => model.Idle;
-
-    /// <summary>Offset of the next byte the direction will consume.</summary>
-    public long PositionOf(Direction direction) => Stream(direction).Position;
 
     /// <summary>
     /// Consumes bytes of one direction. Returns how many were consumed, which is fewer than offered only at a
@@ -821,12 +814,7 @@ public sealed class ImapSessionParser
     {
         if (model.Version == lastStateVersion) return;
         lastStateVersion = model.Version;
-        var snapshot = model.Snapshot(direction, offset);
-        // A change undone before anyone saw it (e.g. capabilities replaced by the same list) is no change.
-        if (lastState is not null && snapshot with { Direction = lastState.Direction, Offset = lastState.Offset, Capabilities = lastState.Capabilities } == lastState
-            && snapshot.Capabilities.SequenceEqual(lastState.Capabilities)) return;
-        lastState = snapshot;
-        Emit(lastState);
+        Emit(model.Snapshot(direction, offset));
     }
 
     private static T WithCommon<T>(T frame, FrameContent content) where T : ImapFrame => frame with

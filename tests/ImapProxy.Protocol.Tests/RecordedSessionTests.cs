@@ -16,11 +16,9 @@ public class RecordedSessionTests
         var clientLines = RawlogFile.Read(File.ReadAllBytes(Path.Combine(folder, name + ".in")));
         var serverLines = RawlogFile.Read(File.ReadAllBytes(Path.Combine(folder, name + ".out")));
         var options = RawlogReplay.OptionsFor(serverLines);
-        var order = new List<Direction>();
+        var steps = new List<Step>();
         using var decoder = new SessionDecoder(new ParsedSession(), options, CompressedInput.Detect);
-        RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, _) => order.Add(direction));
-        int c = 0, s = 0;
-        var steps = order.Select(d => new Step(d, d == Direction.Client ? clientLines[c++].Bytes : serverLines[s++].Bytes)).ToList();
+        RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, line) => steps.Add(new Step(direction, line.Bytes)));
         return (steps, options);
     }
 
@@ -41,6 +39,9 @@ public class RecordedSessionTests
         Assert.Contains(session.Frames.OfType<ResponseFrame>().Select(r => r.Data).OfType<FetchData>(), f => f.Envelope?.Subject == "Recorded with attachment");
         Assert.Equal(ProtocolState.Logout, session.Frames.OfType<StateChangeFrame>().Last().State);
         Assert.Equal(name.EndsWith("compress", StringComparison.Ordinal), session.Frames.OfType<StateChangeFrame>().Last().Compressed);
+        // In conversation order, compressed part included: each command, then its completion, then the next command.
+        var turns = session.Frames.Select(f => f is CommandFrame c ? c.Tag : f is ResponseFrame { Completes: { } done } ? done.Tag : null).OfType<string>();
+        Assert.Equal(commands.SelectMany(c => new[] { c.Tag, c.Tag }), turns);
     }
 
     [Theory]

@@ -79,9 +79,7 @@ public sealed partial class DovecotServer
         Directory.CreateDirectory(layout.BaseDir);
         Directory.CreateDirectory(layout.StateDir);
 
-        File.WriteAllText(layout.CertificateFile, certificate.CertificatePem);
-        File.WriteAllText(layout.PrivateKeyFile, certificate.PrivateKeyPem);
-        File.SetUnixFileMode(layout.PrivateKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        certificate.WritePemFiles(layout.CertificateFile, layout.PrivateKeyFile);
         // The auth process runs as the 'dovecot' user and reads this file itself; it must stay world-readable.
         File.WriteAllLines(layout.PasswdFile, options.AllUsers().Select(u => $"{u.Name}:{{PLAIN}}{u.Password}::::::"));
 

@@ -1,11 +1,12 @@
 using System.Net;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace ImapProxy.TestSupport;
 
-/// <summary>A self-signed server certificate for localhost / 127.0.0.1, as PEM text for Dovecot.</summary>
-internal sealed record TestCertificate(X509Certificate2 PublicCertificate, string CertificatePem, string PrivateKeyPem)
+/// <summary>A self-signed server certificate for localhost / 127.0.0.1, as PEM text for Dovecot (and the relay benchmark's socat).</summary>
+public sealed record TestCertificate(X509Certificate2 PublicCertificate, string CertificatePem, string PrivateKeyPem)
 {
     public static TestCertificate Create()
     {
@@ -32,5 +33,14 @@ internal sealed record TestCertificate(X509Certificate2 PublicCertificate, strin
             X509CertificateLoader.LoadCertificate(certificate.RawData),
             certificate.ExportCertificatePem() + "\n",
             key.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
+    /// <summary>Writes the PEM files; the key readable by its owner only.</summary>
+    [SupportedOSPlatform("linux")]
+    public void WritePemFiles(string certificateFile, string privateKeyFile)
+    {
+        File.WriteAllText(certificateFile, CertificatePem);
+        File.WriteAllText(privateKeyFile, PrivateKeyPem);
+        File.SetUnixFileMode(privateKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 }

@@ -13,9 +13,6 @@ public sealed class EventBus
     private readonly object gate = new();
     private Subscription[] subscribers = [];
 
-    /// <summary>Total events dropped across subscribers that asked to be told (<see cref="Subscription.Essential"/>).</summary>
-    public long DroppedEssential => subscribers.Where(s => s.Essential).Sum(s => s.Dropped);
-
     /// <summary>Events offered so far.</summary>
     public long Published => Interlocked.Read(ref published);
 

@@ -132,10 +132,10 @@ public sealed class CaptureTap : IImapSink, IDisposable
         lock (gate)
         {
             if (broken) return;
-            RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, timestamp) =>
+            RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, line) =>
             {
                 FlushRaw();
-                beforeLine?.Invoke(direction, timestamp);
+                beforeLine?.Invoke(direction, line.Timestamp);
             });
             FlushRaw();
         }

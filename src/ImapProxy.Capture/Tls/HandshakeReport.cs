@@ -7,16 +7,20 @@ namespace ImapProxy.Capture.Tls;
 /// <summary>Describes a finished (or failed) handshake as a <see cref="TlsHandshake"/> event's fields.</summary>
 internal static class HandshakeReport
 {
-    public static TlsHandshake Succeeded(TlsHandshake template, SslStream stream, string? serverName) => template with
+    public static TlsHandshake Succeeded(TlsHandshake template, SslStream stream, string? serverName)
     {
-        Succeeded = true,
-        Protocol = stream.SslProtocol.ToString(),
-        Cipher = stream.NegotiatedCipherSuite.ToString(),
-        ServerName = serverName,
-        CertificateSubject = Certificate(stream, template.Leg)?.Subject,
-        CertificateIssuer = Certificate(stream, template.Leg)?.Issuer,
-        CertificateNotAfter = Certificate(stream, template.Leg) is { } c ? new DateTimeOffset(c.NotAfter.ToUniversalTime()) : null,
-    };
+        var certificate = Certificate(stream, template.Leg);
+        return template with
+        {
+            Succeeded = true,
+            Protocol = stream.SslProtocol.ToString(),
+            Cipher = stream.NegotiatedCipherSuite.ToString(),
+            ServerName = serverName,
+            CertificateSubject = certificate?.Subject,
+            CertificateIssuer = certificate?.Issuer,
+            CertificateNotAfter = certificate is null ? null : new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),
+        };
+    }
 
     /// <summary>The certificate of the side we authenticated: the upstream's, or the one we presented to the client.</summary>
     private static X509Certificate2? Certificate(SslStream stream, TlsLeg leg) =>

@@ -7,32 +7,30 @@ namespace ImapProxy.Protocol.Rawlog;
 /// when present; otherwise, and for ties, the parser says whose turn it is (<see cref="ImapSessionParser.ExpectsClient"/>):
 /// a client line when nothing is in progress or the client is mid-exchange, server lines until then. Without
 /// timestamps a pipelining client's lines come out later than they were sent; every frame is still right.
+/// Once COMPRESS is in effect, the rest of each file is cut at the compressor's flushes (<see cref="CompressedLines"/>).
 /// </summary>
 public static class RawlogReplay
 {
-    /// <summary>Replays the pair; the callback sees each line's timestamp just before it is fed.</summary>
+    /// <summary>Replays the pair; the callback sees each line (after any cut at flushes) just before it is fed.</summary>
     public static void Replay(SessionDecoder decoder, IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines,
-        Action<Direction, decimal?>? beforeLine = null)
+        Action<Direction, RawlogLine>? beforeLine = null)
     {
         var parser = decoder.Parser;
-        int c = 0, s = 0;
-        while (c < clientLines.Count || s < serverLines.Count)
+        var client = new PendingLines(clientLines);
+        var server = new PendingLines(serverLines);
+        while (client.Any || server.Any)
         {
-            var takeClient = c < clientLines.Count && (s >= serverLines.Count || ClientFirst(clientLines[c], serverLines[s], parser));
-            if (!takeClient)
+            if (parser.Compressed)
             {
-                beforeLine?.Invoke(Direction.Server, serverLines[s].Timestamp);
-                var bytes = serverLines[s++].Bytes;
-                var taken = decoder.Feed(Direction.Server, bytes);
-                // TLS began: a rawlog never holds TLS records in plaintext form, so the rest is not IMAP.
-                if (taken < bytes.Length) parser.ReportUnparsed(Direction.Server, bytes.AsSpan(taken), Diagnostics.Rules.NotPlaintext);
-                continue;
+                client.CutRestAtFlushes();
+                server.CutRestAtFlushes();
             }
-            beforeLine?.Invoke(Direction.Client, clientLines[c].Timestamp);
-            var line = clientLines[c++].Bytes;
-            var consumed = decoder.Feed(Direction.Client, line);
-            // Bytes after STARTTLS: Dovecot starts its rawlog after login, so they are not plaintext IMAP.
-            if (consumed < line.Length) parser.ReportUnparsed(Direction.Client, line.AsSpan(consumed), Diagnostics.Rules.NotPlaintext);
+            var direction = client.Any && (!server.Any || ClientFirst(client.Next, server.Next, parser)) ? Direction.Client : Direction.Server;
+            var line = (direction == Direction.Client ? client : server).Take();
+            beforeLine?.Invoke(direction, line);
+            var taken = decoder.Feed(direction, line.Bytes);
+            // TLS began (STARTTLS): a rawlog never holds TLS records in plaintext form, so the rest is not IMAP.
+            if (taken < line.Bytes.Length) parser.ReportUnparsed(direction, line.Bytes.AsSpan(taken), Diagnostics.Rules.NotPlaintext);
         }
         decoder.Complete(Direction.Client);
         decoder.Complete(Direction.Server);
@@ -55,5 +53,26 @@ public static class RawlogReplay
         // During IDLE the server's untagged updates come before the client's DONE.
         if (parser.Idling && server.Bytes.AsSpan().StartsWith("* "u8)) return false;
         return parser.ExpectsClient;
+    }
+
+    /// <summary>One file's lines not fed yet.</summary>
+    private sealed class PendingLines(IReadOnlyList<RawlogLine> lines)
+    {
+        private IReadOnlyList<RawlogLine> lines = lines;
+        private int next;
+        private bool cut;
+
+        public bool Any => next < lines.Count;
+        public RawlogLine Next => lines[next];
+        public RawlogLine Take() => lines[next++];
+
+        /// <summary>Once, at the first line after COMPRESS took effect: everything from there on is compressed.</summary>
+        public void CutRestAtFlushes()
+        {
+            if (cut) return;
+            cut = true;
+            lines = CompressedLines.CutAtFlushes(lines.Skip(next).ToList());
+            next = 0;
+        }
     }
 }

@@ -72,8 +72,6 @@ public sealed record BodyPart(string Type, string Subtype)
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Language { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Location { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<ImapValue>? Extensions { get; init; }
-
-    [JsonIgnore] public bool IsMultipart => Parts is not null;
 }
 
 public sealed record Disposition(string Type, IReadOnlyDictionary<string, string?>? Parameters);

@@ -35,19 +35,18 @@ internal sealed class SessionModel
 
     public bool Has(string capability) => capabilities.Contains(capability);
 
+    /// <summary>Replaces the capabilities; announcing the same list again is no change.</summary>
     public void SetCapabilities(IEnumerable<string> announced)
     {
+        var set = new SortedSet<string>(announced, StringComparer.OrdinalIgnoreCase);
+        if (capabilities.SetEquals(set)) return;
         capabilities.Clear();
-        foreach (var c in announced) capabilities.Add(c);
+        capabilities.UnionWith(set);
         Version++;
     }
 
     /// <summary>RFC 3501 §6.2.1: after STARTTLS the client must discard what it knew of the capabilities.</summary>
-    public void ForgetCapabilities()
-    {
-        capabilities.Clear();
-        Version++;
-    }
+    public void ForgetCapabilities() => SetCapabilities([]);
 
     public StateChangeFrame Snapshot(Direction direction, long offset) => new()
     {

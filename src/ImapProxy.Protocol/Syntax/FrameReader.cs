@@ -90,8 +90,6 @@ internal sealed class FrameReader
         return values;
     }
 
-    public ImapValue? ReadValue() => ReadValue(0);
-
     private ImapValue? ReadValue(int depth)
     {
         if (AtEnd) { Fail("expected a value, found the end of the line"); return null; }

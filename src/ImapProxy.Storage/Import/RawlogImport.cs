@@ -56,8 +56,7 @@ public static class RawlogImport
         // Dovecot's rawlog starts after login; after COMPRESS it holds compressed bytes, ImapProxy's own rawlog exports
         // inflated ones (CompressedInput.Detect tells them apart).
         var parserOptions = RawlogReplay.OptionsFor(serverLines);
-        (clientLines, serverLines) = CompressedRawlog.CutAtFlushes(clientLines, serverLines, parserOptions);
-        var clock = new RawlogClock(StartOf(clientLines, serverLines) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(basePath + ".out")));
+        var clock = new ReplayClock(StartOf(clientLines, serverLines) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(basePath + ".out")));
         var id = store.NextSessionId();
         // The replay is synchronous and waits for the writer now and then: keep it off the caller's thread.
         var source = new Source(Path.GetFileName(basePath), clientLines, serverLines, parserOptions);
@@ -67,7 +66,7 @@ public static class RawlogImport
         return id;
     }
 
-    private static void Replay(SqliteEventStore store, EventBus bus, EventStoreWriter writer, long id, RawlogClock clock, Source source,
+    private static void Replay(SqliteEventStore store, EventBus bus, EventStoreWriter writer, long id, ReplayClock clock, Source source,
         RawlogImportOptions options, CancellationToken ct)
     {
         var (name, clientLines, serverLines, parserOptions) = source;
@@ -92,7 +91,7 @@ public static class RawlogImport
             tap.Replay(clientLines, serverLines, (_, timestamp) =>
             {
                 ct.ThrowIfCancellationRequested();
-                clock.MoveTo(timestamp);
+                clock.MoveTo(timestamp is { } seconds ? FromRawlog(seconds) : null);
                 if (bus.Published - published < waitEvery) return;
                 writer.WaitForIdleAsync(ct).GetAwaiter().GetResult();
                 published = bus.Published;
@@ -124,8 +123,11 @@ public static class RawlogImport
     private static DateTimeOffset? StartOf(IReadOnlyList<RawlogLine> clientLines, IReadOnlyList<RawlogLine> serverLines)
     {
         var first = new[] { clientLines.FirstOrDefault()?.Timestamp, serverLines.FirstOrDefault()?.Timestamp }.Where(t => t is not null).Min();
-        return first is { } seconds ? RawlogClock.FromRawlog(seconds) : null;
+        return first is { } seconds ? FromRawlog(seconds) : null;
     }
+
+    /// <summary>Dovecot's "seconds.microseconds" since the epoch.</summary>
+    private static DateTimeOffset FromRawlog(decimal seconds) => DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
 
     /// <summary>BASE, also when given as one of the pair's files.</summary>
     private static string BaseOf(string path)

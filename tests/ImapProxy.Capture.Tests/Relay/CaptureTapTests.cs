@@ -16,7 +16,7 @@ public class CaptureTapTests
     {
         var bus = new EventBus();
         using var store = bus.Subscribe("store", 1000, essential: true);
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+        var time = new ReplayClock(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
         using var tap = new CaptureTap(7, bus, time, literalLimit: 1024);
 
         tap.Publish(new SessionOpened { Source = EventSource.Proxy, ClientAddress = "c", ListenerAddress = "l", Listener = ListenerKind.Plain, Upstream = "u", UpstreamTls = "none", ClientTls = "mirror" });

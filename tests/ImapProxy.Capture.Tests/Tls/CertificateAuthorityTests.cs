@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ImapProxy.Capture.Relay;
 using ImapProxy.Capture.Tls;
 
 namespace ImapProxy.Capture.Tests.Tls;
@@ -10,7 +11,7 @@ public sealed class CertificateAuthorityTests : IDisposable
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
 
     private readonly TempDirectory _temp = new();
-    private readonly ManualTimeProvider _time = ManualTimeProvider.StartingNow();
+    private readonly ReplayClock _time = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
 
     public void Dispose() => _temp.Dispose();
 

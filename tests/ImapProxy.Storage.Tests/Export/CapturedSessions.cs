@@ -6,7 +6,6 @@ using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Rawlog;
-using ImapProxy.Storage.Import;
 using ImapProxy.Storage.Tests.Support;
 
 namespace ImapProxy.Storage.Tests.Export;
@@ -30,7 +29,7 @@ internal static class CapturedSessions
     {
         var steps = Steps(name);
         var id = h.Store.NextSessionId();
-        var clock = new TestClock(steps.FirstOrDefault(s => s.Time is not null).Time ?? Start);
+        var clock = new ReplayClock(steps.FirstOrDefault(s => s.Time is not null).Time ?? Start);
         var serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
         using (var tap = new CaptureTap(id, h.Bus, clock, literalLimit, RawlogReplay.OptionsFor(serverLines)))
         {
@@ -67,28 +66,23 @@ internal static class CapturedSessions
     /// </summary>
     public static List<(Direction Direction, byte[] Bytes, DateTimeOffset? Time)> Steps(string name)
     {
-        IReadOnlyList<RawlogLine> clientLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".in")));
-        IReadOnlyList<RawlogLine> serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
+        var clientLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".in")));
+        var serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
         var options = RawlogReplay.OptionsFor(serverLines);
-        // Dovecot's compressed lines cut at the writes' flushes, as they came off the wire (see CompressedRawlog).
-        (clientLines, serverLines) = CompressedRawlog.CutAtFlushes(clientLines, serverLines, options);
         var inflated = name.StartsWith("imapproxy", StringComparison.Ordinal);
         using var decoder = new SessionDecoder(new NoSink(), options, CompressedInput.Detect);
-        var order = new List<(Direction Direction, bool Compressed, decimal? Timestamp)>();
-        RawlogReplay.Replay(decoder, clientLines, serverLines, (d, t) => order.Add((d, decoder.Parser.Compressed, t)));
-
         using var clientDeflate = new LineDeflater();
         using var serverDeflate = new LineDeflater();
-        int c = 0, s = 0;
         var time = Start;
         var steps = new List<(Direction, byte[], DateTimeOffset?)>();
-        foreach (var (direction, compressed, timestamp) in order)
+        // Dovecot's compressed lines come cut at the writes' flushes, as they came off the wire.
+        RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, line) =>
         {
-            var bytes = direction == Direction.Client ? clientLines[c++].Bytes : serverLines[s++].Bytes;
-            if (compressed && inflated) bytes = (direction == Direction.Client ? clientDeflate : serverDeflate).Deflate(bytes);
+            var bytes = line.Bytes;
+            if (decoder.Parser.Compressed && inflated) bytes = (direction == Direction.Client ? clientDeflate : serverDeflate).Deflate(bytes);
             time += TimeSpan.FromMilliseconds(2);
-            steps.Add((direction, bytes, timestamp is { } t ? DateTimeOffset.UnixEpoch.AddTicks((long)(t * TimeSpan.TicksPerSecond)) : time));
-        }
+            steps.Add((direction, bytes, line.Timestamp is { } t ? DateTimeOffset.UnixEpoch.AddTicks((long)(t * TimeSpan.TicksPerSecond)) : time));
+        });
         return steps;
     }
 
@@ -96,7 +90,7 @@ internal static class CapturedSessions
     public static async Task<long> CaptureAsync(StoreHarness h, long literalLimit, params (Direction Direction, string Text)[] steps)
     {
         var id = h.Store.NextSessionId();
-        var clock = new TestClock(Start);
+        var clock = new ReplayClock(Start);
         using (var tap = new CaptureTap(id, h.Bus, clock, literalLimit))
         {
             tap.Publish(new SessionOpened
@@ -106,7 +100,7 @@ internal static class CapturedSessions
             });
             foreach (var (direction, text) in steps)
             {
-                clock.MoveTo(clock.GetUtcNow() + TimeSpan.FromMilliseconds(5));
+                clock.Advance(TimeSpan.FromMilliseconds(5));
                 tap.Feed(direction, Encoding.UTF8.GetBytes(text));
             }
             tap.Complete();

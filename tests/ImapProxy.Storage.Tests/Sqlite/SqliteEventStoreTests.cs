@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using ImapProxy.Capture.Events;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Tests.Support;
@@ -96,6 +97,7 @@ public class SqliteEventStoreTests
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")] // Unix file modes
     public void ReadOnlyFile_GivesAnErrorNamingTheFile()
     {
         using var temp = new TempDirectory();

@@ -33,7 +33,8 @@ public sealed class ApiTests(DovecotFixture fixture)
         Assert.Empty((await http.GetFromJsonAsync<JsonElement>("api/sessions?filter=user:bob", cts.Token)).GetProperty("sessions").EnumerateArray());
 
         var one = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}", cts.Token);
-        Assert.Equal("server-closed", one.GetProperty("closeReason").GetString());
+        // After LOGOUT both sides close at once; which EOF the proxy sees first is a race.
+        Assert.Contains(one.GetProperty("closeReason").GetString(), new[] { "client-closed", "server-closed" });
 
         var events = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}/events?filter=cmd:EXAMINE", cts.Token);
         var names = events.GetProperty("events").EnumerateArray().Select(e => (e.GetProperty("type").GetString(), e.GetProperty("name").GetString())).ToList();

@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using System.Runtime.Versioning;
 using ImapProxy.Tests.Support;
 
 namespace ImapProxy.Tests.Cli;
@@ -73,6 +74,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")] // Unix file modes
     public async Task CaVerb_CreatesTheCaOnce_KeyOwnerOnly_AndExportsDer()
     {
         var caDir = Path.Combine(temp.FullName, "ca");

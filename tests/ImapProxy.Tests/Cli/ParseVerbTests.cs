@@ -38,7 +38,7 @@ public sealed class ParseVerbTests : IDisposable
 
         Assert.Equal(0, exitCode);
         var frames = output.TrimEnd().Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var tags = frames.Where(f => f.TryGetProperty("tag", out _)).Select(f => $"{f.GetProperty("direction").GetString()[0]}:{f.GetProperty("tag").GetString()}");
+        var tags = frames.Where(f => f.TryGetProperty("tag", out _)).Select(f => $"{f.GetProperty("direction").GetString()![0]}:{f.GetProperty("tag").GetString()}");
         Assert.Equal(["s:a", "c:b", "s:b", "c:c", "s:c"], tags);
         Assert.DoesNotContain("diagnostics", output);
     }

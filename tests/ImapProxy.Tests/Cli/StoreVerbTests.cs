@@ -32,7 +32,8 @@ public sealed class StoreVerbTests(DovecotFixture fixture)
 
         Assert.Equal(0, table.ExitCode);
         Assert.Contains("alice", table.Output);
-        Assert.Contains("server-closed", table.Output);
+        // After LOGOUT both sides close at once; which EOF the proxy sees first is a race.
+        Assert.Matches("(client|server)-closed", table.Output);
         Assert.Equal("alice", JsonDocument.Parse(json.Output.Trim().Split('\n')[0]).RootElement.GetProperty("user").GetString());
         Assert.DoesNotContain("alice", none.Output);
         Assert.Equal(0, events.ExitCode);
