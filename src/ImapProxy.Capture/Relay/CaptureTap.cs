@@ -32,6 +32,7 @@ public sealed class CaptureTap : IImapSink, IDisposable
     private readonly long startTimestamp;
     private readonly long literalLimit;
     private readonly SessionDecoder decoder;
+    private readonly Action<ImapFrame>? frameObserver;
     private readonly Dictionary<long, long> commandTimestamps = [];
     private readonly PendingRaw[] raw = [new(), new()];
     private readonly IncrementalHash?[] literalHashes = new IncrementalHash?[2];
@@ -44,9 +45,11 @@ public sealed class CaptureTap : IImapSink, IDisposable
 
     /// <param name="options">Parser options; recordings that start after login need <see cref="ImapParserOptions.StartsAuthenticated"/>.</param>
     /// <param name="compressedInput">Live sessions see compressed bytes after COMPRESS; recordings may hold them inflated.</param>
+    /// <param name="frameObserver">Sees each frame as it is parsed, on the feeding thread (replays steer by it).</param>
     public CaptureTap(long sessionId, EventBus bus, TimeProvider time, long literalLimit,
-        ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate)
+        ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate, Action<ImapFrame>? frameObserver = null)
     {
+        this.frameObserver = frameObserver;
         SessionId = sessionId;
         this.bus = bus;
         this.time = time;
@@ -169,6 +172,7 @@ public sealed class CaptureTap : IImapSink, IDisposable
         // Frames come out when their last byte is parsed; the raw bytes before them go out first.
         FlushRaw();
         Stamp(new FrameParsed(frame) { Source = source, Offset = frame.Offset }, ++sequence);
+        frameObserver?.Invoke(frame);
         switch (frame)
         {
             case CommandFrame command:

@@ -1,7 +1,7 @@
 namespace ImapProxy.Protocol.Framing;
 
 /// <summary>Finds a literal header (<c>{n}</c>, <c>{n+}</c>, <c>~{n}</c>) at the end of a line segment (RFC 3501 §4.3, RFC 7888, RFC 3516).</summary>
-internal static class LiteralHeader
+public static class LiteralHeader
 {
     public enum Result
     {

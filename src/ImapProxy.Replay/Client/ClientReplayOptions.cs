@@ -1,0 +1,40 @@
+namespace ImapProxy.Replay.Client;
+
+/// <summary>Where and how to send a captured session's commands.</summary>
+public sealed record ClientReplayOptions
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+
+    /// <summary>"implicit" (TLS from the first byte), "starttls" or "none", as the proxy's --upstream-tls.</summary>
+    public string Tls { get; init; } = "implicit";
+
+    /// <summary>Extra trust anchor for the server's certificate (PEM or DER), as --upstream-ca.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Accept any server certificate; the problems are still reported.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>Substituted into LOGIN and AUTHENTICATE PLAIN/LOGIN; needed when the session logged in.</summary>
+    public Credentials? Credentials { get; init; }
+
+    /// <summary>Send R0001, R0002... instead of the captured tags.</summary>
+    public bool NewTags { get; init; }
+
+    /// <summary>IDLE is held as long as it was captured, at most this long.</summary>
+    public TimeSpan IdleMax { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Stop after the first command the server answers NO or BAD.</summary>
+    public bool StopOnError { get; init; }
+
+    /// <summary>How long to wait for each answer before giving up.</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Compare every value, also those that differ between two equal servers (UIDs, dates, free text).</summary>
+    public bool Strict { get; init; }
+
+    public string Target => $"{Host}:{Port}";
+
+    /// <summary>The options' own mistakes, in words; null when they are usable.</summary>
+    public string? Problem() => Tls is "implicit" or "starttls" or "none" ? null : $"--tls must be implicit, starttls or none, not '{Tls}'";
+}

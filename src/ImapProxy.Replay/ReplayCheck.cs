@@ -1,0 +1,47 @@
+using ImapProxy.Replay.Captured;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Replay;
+
+/// <summary>Whether a stored session can be replayed, and if not, why, in words (STYLE.md §12: replay is guarded).</summary>
+/// <param name="ClientReplay">Null when the client side can be replayed against a server.</param>
+/// <param name="ServerReplay">Null when the server side can be served to a client.</param>
+public sealed record ReplayVerdict(CapturedSession? Session, string? ClientReplay, string? ServerReplay);
+
+public static class ReplayCheck
+{
+    /// <summary>AUTHENTICATE mechanisms whose responses can be rebuilt from a user name and a password.</summary>
+    public static readonly IReadOnlySet<string> SubstitutableMechanisms = new HashSet<string>(["PLAIN", "LOGIN"], StringComparer.OrdinalIgnoreCase);
+
+    public static ReplayVerdict Check(SqliteEventStore store, long id)
+    {
+        if (store.GetSession(id) is not { } row) return Both($"there is no session {id}");
+        if (row.EndedAt is null) return Both($"session {id} is still live; replay it once it has ended");
+        if (row.CaptureIncomplete)
+            return Both($"the capture of session {id} is incomplete (events were dropped while the store fell behind), so what was said is not all known");
+        var (session, problem) = CapturedSessionLoader.Load(store, row);
+        if (session is null) return Both(problem!);
+        if (session.Exchanges.Count == 0) return new(session, "the session has no client commands to send", ServerReplayProblem(session));
+        return new(session, ClientReplayProblem(session), ServerReplayProblem(session));
+    }
+
+    private static ReplayVerdict Both(string reason) => new(null, reason, reason);
+
+    private static string? ClientReplayProblem(CapturedSession session)
+    {
+        foreach (var exchange in session.Exchanges.Where(x => x.Name == "AUTHENTICATE"))
+        {
+            var mechanism = exchange.Frame.TryGetProperty("args", out var args) && args.TryGetProperty("mechanism", out var m) ? m.GetString() : null;
+            if (mechanism is null || !SubstitutableMechanisms.Contains(mechanism))
+                return $"command {exchange.Tag} is AUTHENTICATE {mechanism ?? "(unknown)"}: its responses were redacted at capture and only " +
+                    "PLAIN and LOGIN can be rebuilt from --user and a password (tokens such as XOAUTH2's cannot be replayed)";
+        }
+        return null;
+    }
+
+    private static string? ServerReplayProblem(CapturedSession session) =>
+        session.Greeting.Length == 0
+            ? "the capture has no server greeting (a Dovecot rawlog starts after login), so a client would have nothing to start from"
+            : null;
+}

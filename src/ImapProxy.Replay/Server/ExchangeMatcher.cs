@@ -1,0 +1,29 @@
+using ImapProxy.Replay.Captured;
+
+namespace ImapProxy.Replay.Server;
+
+/// <summary>
+/// Finds the captured command that a client's command stands for: the next unused one with the same
+/// <see cref="CommandKey"/>, looking ahead from the last match first, then back (a client may reorder a little).
+/// </summary>
+internal sealed class ExchangeMatcher(IReadOnlyList<CapturedExchange> exchanges)
+{
+    private readonly bool[] used = new bool[exchanges.Count];
+    private int cursor;
+
+    /// <summary>The next captured command not yet served, for messages.</summary>
+    public CapturedExchange? Next =>
+        Enumerable.Range(cursor, exchanges.Count - cursor).Concat(Enumerable.Range(0, cursor)).Where(i => !used[i]).Select(i => exchanges[i]).FirstOrDefault();
+
+    public CapturedExchange? Take(string key)
+    {
+        foreach (var i in Enumerable.Range(cursor, exchanges.Count - cursor).Concat(Enumerable.Range(0, cursor)))
+        {
+            if (used[i] || exchanges[i].Key != key) continue;
+            used[i] = true;
+            cursor = i + 1;
+            return exchanges[i];
+        }
+        return null;
+    }
+}

@@ -1,0 +1,24 @@
+using System.Net;
+using ImapProxy.Capture.Tls;
+
+namespace ImapProxy.Replay.Server;
+
+/// <summary>How to serve a capture.</summary>
+public sealed record ServeOptions
+{
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 2143);
+
+    /// <summary>Implicit TLS from the first byte, with a certificate from the ImapProxy CA.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>Mints the certificate for --tls and for a client's STARTTLS; without it both are refused.</summary>
+    public CertificateAuthority? Authority { get; init; }
+
+    /// <summary>Wait as long as the server took before each tagged answer (capped at <see cref="MaxDelay"/>).</summary>
+    public bool OriginalTiming { get; init; }
+
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A client silent this long is disconnected (a served session must not hang forever).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+}

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Security;
+using System.Text;
+using ImapProxy.Capture.Events;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Framing;
+using ImapProxy.Replay.Captured;
+using ImapProxy.Replay.Wire;
+
+namespace ImapProxy.Replay.Server;
+
+/// <summary>
+/// One client of a served capture: the captured greeting, then for each command the captured answer of the matching
+/// command (tags rewritten to the client's, literals byte-exact), the captured close at the end. Commands that
+/// match nothing get a BAD that says why.
+/// </summary>
+internal sealed class ServedConnection
+{
+    private readonly CapturedSession session;
+    private readonly ServeOptions options;
+    private readonly RecordedReplay recording;
+    private readonly Queue<ImapFrame> clientFrames = new();
+    private readonly ExchangeMatcher matcher;
+    private Stream stream;
+    private ClientCommandReader reader;
+
+    private ServedConnection(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, string remote)
+    {
+        this.session = session;
+        this.options = options;
+        this.stream = stream;
+        reader = new ClientCommandReader(stream);
+        matcher = new ExchangeMatcher(session.Exchanges);
+        recording = recorder.Open(new SessionOpened
+            {
+                Source = EventSource.Proxy, ClientAddress = remote, ListenerAddress = options.Listen.ToString(),
+                Listener = options.Tls ? ListenerKind.Tls : ListenerKind.Plain, Upstream = $"capture of session {session.Id}",
+                UpstreamTls = "none", ClientTls = options.Tls ? "implicit" : "none",
+            }, "serve-capture", $"server replay of session {session.Id}",
+            frame =>
+            {
+                if (frame.Direction == Direction.Client && frame is CommandFrame or MalformedFrame) clientFrames.Enqueue(frame);
+            });
+    }
+
+    public long SessionId => recording.SessionId;
+
+    public static async Task ServeAsync(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, EndPoint? remote,
+        CancellationToken ct)
+    {
+        var connection = new ServedConnection(session, options, stream, recorder, remote?.ToString() ?? "unknown");
+        var (reason, detail) = (CloseReason.ClientClosed, "the client closed the connection");
+        try
+        {
+            if (options.Tls) connection.stream = await connection.TlsAsync(ct);
+            (reason, detail) = await connection.RunAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            (reason, detail) = (CloseReason.ProxyShutdown, "the server replay stopped");
+        }
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+        {
+            (reason, detail) = (CloseReason.ClientReset, e.Message);
+        }
+        finally
+        {
+            connection.recording.Close(reason, detail);
+            connection.recording.Dispose();
+            await connection.stream.DisposeAsync();
+        }
+    }
+
+    private async Task<(CloseReason, string)> RunAsync(CancellationToken ct)
+    {
+        await SendAsync(session.Greeting, ct);
+        while (true)
+        {
+            var command = await ReadCommandAsync(ct);
+            if (command is null) return (CloseReason.ClientClosed, "the client closed the connection");
+            var (tag, frame) = command.Value;
+            if (frame is not CommandFrame parsed)
+            {
+                await SendAsync(Encoding.UTF8.GetBytes($"{tag} BAD [CLIENTBUG] ImapProxy server replay: this command does not parse\r\n"), ct);
+                continue;
+            }
+            var key = CommandKey.Of(System.Text.Json.JsonDocument.Parse(FrameJson.Serialize(parsed)).RootElement);
+            if (matcher.Take(key) is not { } exchange)
+            {
+                var next = matcher.Next is { } n ? $"the capture's next command is {n.Tag} {n.Name}" : "every captured command was served";
+                var reason = $"no captured command matches {parsed.Name}; {next}";
+                recording.Note("serve-mismatch", $"{parsed.Tag} {parsed.Name}: {reason}");
+                await SendAsync(Encoding.UTF8.GetBytes($"{parsed.Tag} BAD [CLIENTBUG] ImapProxy server replay: {reason}\r\n"), ct);
+                continue;
+            }
+            if (parsed.Name == "COMPRESS")
+            {
+                // RFC 4978 §3: NO leaves the session uncompressed; the client goes on.
+                await SendAsync(Encoding.UTF8.GetBytes($"{parsed.Tag} NO ImapProxy server replay does not compress; go on uncompressed\r\n"), ct);
+                continue;
+            }
+            if (await AnswerAsync(exchange, parsed.Tag, ct) is { } end) return end;
+        }
+    }
+
+    /// <summary>
+    /// Reads one command: its line, and each literal with the line after it. A synchronizing literal gets its "+" first
+    /// (RFC 3501 §7.5). Returns the tag and the parsed frame, or null when the client closed the connection.
+    /// </summary>
+    private async Task<(string Tag, ImapFrame? Frame)?> ReadCommandAsync(CancellationToken ct)
+    {
+        string? tag = null;
+        while (true)
+        {
+            var line = await ReadClientLineAsync(ct);
+            if (line is null) return null;
+            tag ??= Encoding.UTF8.GetString(line.AsSpan(0, Math.Max(0, line.AsSpan().IndexOfAny((byte)' ', (byte)'\r', (byte)'\n')))).Trim();
+            var text = line.AsSpan().TrimEnd("\r\n"u8);
+            var header = LiteralHeader.TryFind(text, out var length, out _, out var nonSynchronizing);
+            if (header == LiteralHeader.Result.Overflow) return (tag, null);
+            if (header == LiteralHeader.Result.None)
+            {
+                var frame = clientFrames.LastOrDefault();
+                clientFrames.Clear();
+                return (tag, frame);
+            }
+            if (!nonSynchronizing) await SendAsync("+ Ready for literal data\r\n"u8.ToArray(), ct);
+            await reader.ReadLiteralAsync(length, chunk => recording.Client(chunk.Span), ct);
+        }
+    }
+
+    private async Task<byte[]?> ReadClientLineAsync(CancellationToken ct)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        idle.CancelAfter(options.IdleTimeout);
+        try
+        {
+            var line = await reader.ReadLineAsync(idle.Token);
+            if (line is not null) recording.Client(line);
+            return line;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new IOException($"the client was silent for {options.IdleTimeout.TotalMinutes:0} minutes");
+        }
+    }
+
+    /// <summary>Plays the captured answer; returns how the session ends when it ends here (LOGOUT, the capture's close).</summary>
+    private async Task<(CloseReason, string)?> AnswerAsync(CapturedExchange exchange, string tag, CancellationToken ct)
+    {
+        var parts = exchange.ServerParts;
+        if (parts.Count == 0)
+        {
+            // The capture ended before the server answered: end the same way.
+            await SendAsync(session.Trailer, ct);
+            return (CloseReason.ServerClosed, $"the capture ends without an answer to {exchange.Tag} {exchange.Name}");
+        }
+        // The client's literals already had their "+"; the captured ones for them are not sent again.
+        var literalContinuations = Math.Min(CommandSegments.Split(exchange.Command).Count - 1, parts.Count - 1);
+        var last = parts[^1];
+        for (var i = literalContinuations; i < parts.Count - 1; i++)
+        {
+            await SendAsync(parts[i], ct);
+            if (exchange.Name == "IDLE")
+            {
+                // Updates that came during IDLE go out now, not after DONE.
+                await SendAsync(last[..exchange.CompletionStart], ct);
+                last = last[exchange.CompletionStart..];
+            }
+            if (await ReadClientLineAsync(ct) is null) return (CloseReason.ClientClosed, "the client closed the connection");
+        }
+        if (options.OriginalTiming && exchange.Latency is { } latency)
+            await Task.Delay(latency < options.MaxDelay ? latency : options.MaxDelay, ct);
+        var completionStart = last.Length - (parts[^1].Length - exchange.CompletionStart);
+        await SendAsync([.. last.AsSpan(0, completionStart), .. Retag(last.AsSpan(completionStart), exchange.Tag, tag)], ct);
+
+        if (exchange.Name == "STARTTLS" && exchange.Status == "ok")
+        {
+            stream = await TlsAsync(ct);
+            reader = new ClientCommandReader(stream);
+        }
+        var lastOfCapture = exchange.Index == session.Exchanges.Count - 1;
+        if (exchange.Name == "LOGOUT" || (lastOfCapture && session.ServerClosed))
+        {
+            await SendAsync(session.Trailer, ct);
+            return (CloseReason.ServerClosed, exchange.Name == "LOGOUT" ? "LOGOUT served" : "the capture's server closed the connection here");
+        }
+        return null;
+    }
+
+    private static byte[] Retag(ReadOnlySpan<byte> completion, string captured, string tag)
+    {
+        var prefix = Encoding.ASCII.GetBytes(captured + " ");
+        return completion.StartsWith(prefix) ? [.. Encoding.ASCII.GetBytes(tag + " "), .. completion[prefix.Length..]] : completion.ToArray();
+    }
+
+    private async Task<Stream> TlsAsync(CancellationToken ct)
+    {
+        if (options.Authority is not { } authority) throw new IOException("TLS was asked for but the server replay has no CA");
+        var names = new[] { "localhost", options.Listen.Address.ToString() };
+        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(names) }, ct);
+        return tls;
+    }
+
+    private async Task SendAsync(byte[] bytes, CancellationToken ct)
+    {
+        if (bytes.Length == 0) return;
+        recording.Server(bytes);
+        await stream.WriteAsync(bytes, ct);
+        await stream.FlushAsync(ct);
+    }
+}
