@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -7,6 +8,9 @@ namespace ImapProxy.Replay.Diff;
 /// <summary>Small operations on parsed frames (FrameJson's shape) that the replay compares.</summary>
 internal static class JsonShape
 {
+    /// <summary>For people to read: mail text stays as it is (the dashboard escapes on render).</summary>
+    public static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>A copy of <paramref name="element"/> without the properties named in <paramref name="names"/>, at any depth.</summary>
     public static JsonNode? Without(JsonElement element, IReadOnlySet<string> names)
     {
@@ -29,7 +33,7 @@ internal static class JsonShape
         }
     }
 
-    /// <summary>Every leaf as "path = value", e.g. <c>data.envelope.subject</c>, <c>data.flags[1]</c>.</summary>
+    /// <summary>Every leaf as "path = value", e.g. <c>data.envelope.subject</c>, <c>data.bodyStructure.parts[1].size</c>.</summary>
     public static SortedDictionary<string, string> Flatten(JsonNode? node)
     {
         var leaves = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -44,12 +48,15 @@ internal static class JsonShape
             case JsonObject o:
                 foreach (var (name, child) in o) Flatten(child, path.Length == 0 ? name : $"{path}.{name}", leaves);
                 break;
+            // A list of words (flags, capabilities) reads best whole: data.flags: [] -> ["\\Flagged"].
+            case JsonArray a when a.All(item => item is JsonValue or null):
+                leaves[path] = a.ToJsonString(Readable);
+                break;
             case JsonArray a:
-                if (a.Count == 0) leaves[path] = "[]";
                 for (var i = 0; i < a.Count; i++) Flatten(a[i], $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]", leaves);
                 break;
             default:
-                leaves[path] = node?.ToJsonString() ?? "null";
+                leaves[path] = node?.ToJsonString(Readable) ?? "null";
                 break;
         }
     }

@@ -117,7 +117,7 @@ public static class ResponseDiff
 
     private static string Summary(JsonNode? node)
     {
-        var text = node?.ToJsonString() ?? "";
+        var text = node?.ToJsonString(JsonShape.Readable) ?? "";
         return text.Length <= 300 ? text : text[..300] + "…";
     }
 

@@ -6,7 +6,6 @@ using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Rawlog;
 using ImapProxy.Storage.Sqlite;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImapProxy.Storage.Import;
 
@@ -25,22 +24,10 @@ public sealed record RawlogImportOptions
 public static class RawlogImport
 {
     /// <summary>Imports with a bus and writer of its own (the CLI). Returns the new session's id.</summary>
-    public static async Task<long> ImportAsync(SqliteEventStore store, string basePath, RawlogImportOptions? options = null,
-        ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default)
-    {
-        var bus = new EventBus();
-        using var writer = new EventStoreWriter(store, bus.Subscribe("import", store.Options.QueueCapacity, essential: true),
-            logger ?? NullLogger<EventStoreWriter>.Instance);
-        await writer.StartAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ImportAsync(store, bus, writer, basePath, options, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await writer.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
+    public static Task<long> ImportAsync(SqliteEventStore store, string basePath, RawlogImportOptions? options = null,
+        ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default) =>
+        PrivateWriter.RunAsync(store, "import", (bus, writer) => ImportAsync(store, bus, writer, basePath, options, cancellationToken),
+            logger, cancellationToken);
 
     /// <summary>
     /// Imports through a running host's bus, whose <paramref name="writer"/> stores it (live views see it too).

@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Frames this long and longer are in the partial index events_large (the number is repeated there).</summary>
     public const long LargeFrameBytes = 16384;
@@ -110,6 +110,13 @@ internal static class Schema
         DROP INDEX events_by_time;
         """;
 
+    // Version 3: session ids come from a counter in the file, so every process that writes sessions (the proxy, an
+    // import, a replay) takes ids that no other one takes.
+    private const string Version3 = """
+        CREATE TABLE session_counter (last INTEGER NOT NULL) STRICT;
+        INSERT INTO session_counter SELECT coalesce(max(id), 0) FROM sessions;
+        """;
+
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)
     {
@@ -128,6 +135,11 @@ internal static class Schema
         {
             Execute(connection, transaction, Version2);
             Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (2)");
+        }
+        if (version < 3)
+        {
+            Execute(connection, transaction, Version3);
+            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (3)");
         }
         transaction.Commit();
     }

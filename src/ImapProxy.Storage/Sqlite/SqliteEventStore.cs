@@ -19,7 +19,6 @@ public sealed class SqliteEventStore : IDisposable
     private const int SqliteNotADatabase = 26;
 
     private readonly string connectionString;
-    private long lastSessionId;
 
     public SqliteEventStore(StorageOptions options)
     {
@@ -51,7 +50,6 @@ public sealed class SqliteEventStore : IDisposable
             // WAL is a property of the file: set once here, every later connection gets it.
             Execute(connection, "PRAGMA journal_mode = WAL");
             Schema.Migrate(connection, FilePath);
-            lastSessionId = Scalar(connection, "SELECT coalesce(max(id), 0) FROM sessions");
         }
         catch (SqliteException e)
         {
@@ -70,8 +68,22 @@ public sealed class SqliteEventStore : IDisposable
     /// <summary>Full path of the database file.</summary>
     public string FilePath { get; }
 
-    /// <summary>A fresh session id, larger than every id in the file. The relay takes one before a session's first event.</summary>
-    public long NextSessionId() => Interlocked.Increment(ref lastSessionId);
+    /// <summary>
+    /// A fresh session id, larger than every id taken before, by this process or another one writing the same file
+    /// (a proxy, an import, a replay). The relay takes one before a session's first event.
+    /// </summary>
+    public long NextSessionId()
+    {
+        try
+        {
+            using var connection = OpenWriterConnection();
+            return Scalar(connection, "UPDATE session_counter SET last = last + 1 RETURNING last");
+        }
+        catch (SqliteException e)
+        {
+            throw new EventStoreException(Describe(e), e);
+        }
+    }
 
     public SessionRow? GetSession(long id)
     {

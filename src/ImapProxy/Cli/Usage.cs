@@ -13,6 +13,8 @@ internal static class Usage
                imapproxy events SESSION [--filter F] [--json]
                imapproxy export SESSION --format jsonl|transcript|rawlog|pcap [-o FILE]
                imapproxy import rawlog BASE
+               imapproxy replay SESSION --to HOST:PORT [--user U --password-env VAR]   (imapproxy replay --help)
+               imapproxy serve-capture SESSION [--listen ADDR:PORT] [--tls]
 
         Proxy options (also settable in appsettings.json under "ImapProxy" and as environment variables,
         e.g. ImapProxy__Upstream=imap.example.com:993):
@@ -39,6 +41,6 @@ internal static class Usage
           --dashboard-token TOKEN     the access token the dashboard requires when it listens beyond
                                       loopback (default: a random one, printed once at start)
 
-        Exit codes: 0 ok, 1 unreadable input, 2 bad option or unusable port.
+        Exit codes: 0 ok, 1 unreadable input, 2 bad option or unusable port, 3 replay answers differ (--exit-code).
         """;
 }

@@ -79,7 +79,8 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             .Select(v => EndPoint(v, name)).ToList();
     }
 
-    private static IPEndPoint EndPoint(string text, string option)
+    /// <summary>ADDR:PORT of a listener; localhost is 127.0.0.1.</summary>
+    public static IPEndPoint EndPoint(string text, string option)
     {
         var (host, port) = HostAndPort(text, option);
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return new IPEndPoint(IPAddress.Loopback, port);

@@ -14,13 +14,13 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
     private static readonly string[] Version2Indexes = ["events_by_command", "events_by_mailbox", "events_large", "events_with_anomalies"];
 
     [Fact]
-    public void NewStore_IsAtVersion2()
+    public void NewStore_IsAtTheCurrentVersion_WithTheVersion2Indexes()
     {
         using var temp = new TempDirectory();
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
         using var connection = store.OpenConnection();
 
-        Assert.Equal(2L, Scalar(connection, "SELECT max(version) FROM schema_version"));
+        Assert.Equal((long)Schema.Version, Scalar(connection, "SELECT max(version) FROM schema_version"));
         Assert.Equal(Version2Indexes, Indexes(connection));
     }
 
@@ -33,11 +33,13 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
         using var connection = store.OpenConnection();
 
-        Assert.Equal([1L, 2L], Column(connection, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal([1L, 2L, 3L], Column(connection, "SELECT version FROM schema_version ORDER BY version"));
         Assert.Equal(Version2Indexes, Indexes(connection));
         foreach (var table in new[] { "sessions", "events", "raw" })
             Assert.Equal(Scalar(connection, $"SELECT count(*) FROM src.{table}", attach: captured.Store.FilePath), Scalar(connection, $"SELECT count(*) FROM {table}"));
         Assert.Equal(path, store.FilePath);
+        // Version 3's counter goes on from the sessions already there.
+        Assert.Equal(Scalar(connection, "SELECT max(id) FROM sessions") + 1, store.NextSessionId());
 
         // Opened again: nothing left to do.
         using var again = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });

@@ -20,7 +20,7 @@ public class SqliteEventStoreTests
         using var connection = store.OpenConnection();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         Assert.Equal(1L, Scalar(connection, "PRAGMA foreign_keys"));
-        Assert.Equal(2L, Scalar(connection, "SELECT max(version) FROM schema_version"));
+        Assert.Equal((long)Schema.Version, Scalar(connection, "SELECT max(version) FROM schema_version"));
         Assert.Equal(1L, store.NextSessionId());
     }
 
@@ -49,10 +49,22 @@ public class SqliteEventStoreTests
     {
         using var temp = new TempDirectory();
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
-        var ids = new long[10_000];
+        var ids = new long[1_000];
         Parallel.For(0, ids.Length, i => ids[i] = store.NextSessionId());
         Assert.Equal(ids.Length, ids.Distinct().Count());
         Assert.Equal(ids.Length, ids.Max());
+    }
+
+    [Fact]
+    public void NextSessionId_IsUniqueAcrossStoresOfOneFile()
+    {
+        // Two stores on one file stand for two processes: a running proxy and an import or replay from the CLI.
+        using var temp = new TempDirectory();
+        using var proxy = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+        using var cli = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+        var ids = new long[400];
+        Parallel.For(0, ids.Length, i => ids[i] = (i % 2 == 0 ? proxy : cli).NextSessionId());
+        Assert.Equal(ids.Length, ids.Distinct().Count());
     }
 
     [Fact]

@@ -1,0 +1,214 @@
+using System.Text.Json;
+using ImapProxy.Capture.Tls;
+using ImapProxy.Configuration;
+using ImapProxy.Replay;
+using ImapProxy.Replay.Client;
+using ImapProxy.Replay.Server;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Cli;
+
+/// <summary>
+/// <c>imapproxy replay</c> (a capture's client side against a server, with a diff of the answers) and
+/// <c>imapproxy serve-capture</c> (a capture's server side to any client). Both record what they do as sessions.
+/// </summary>
+internal static class ReplayVerbs
+{
+    public const string Usage = """
+        Usage: imapproxy replay SESSION --to HOST:PORT [options]
+               imapproxy serve-capture SESSION [--listen ADDR:PORT] [--tls] [--timing original] [options]
+               imapproxy replay SESSION --check
+
+        replay         sends the session's commands to a server and shows, per command, how the parsed
+                       answers differ from the captured ones (the replay is stored as a session too)
+          --to HOST:PORT           the server (required)
+          --tls MODE               implicit (default for port 993), starttls (default otherwise), none
+          --ca-file FILE           also trust this CA (PEM or DER) for the server's certificate
+          --insecure               accept any server certificate
+          --user USER              log in as USER (default: the captured user)
+          --password-env VAR       the password, from environment variable VAR
+          --password-file FILE     the password, from the first line of FILE
+          --new-tags               send R0001, R0002... instead of the captured tags
+          --idle-max DURATION      hold IDLE as long as captured, at most this (default 10s)
+          --stop-on-error          stop after the first NO or BAD
+          --timeout DURATION       wait this long for each answer (default 30s)
+          --strict                 also compare UIDs, UIDVALIDITY, dates, MODSEQ and status texts
+          --json                   print the result as one JSON object
+          --exit-code              exit 3 when an answer differs (for scripts)
+        serve-capture  plays the session's server side to every client that connects, until Ctrl+C:
+                       the greeting, then the captured answer of each matching command (tags rewritten,
+                       literals byte-exact); a command that matches nothing gets a BAD saying why
+          --listen ADDR:PORT       where to listen (default 127.0.0.1:2143)
+          --tls                    implicit TLS with a certificate from the ImapProxy CA
+          --timing original        wait as long as the server did before each answer (at most 30s)
+          --ca-dir DIR             the ImapProxy CA, for --tls and STARTTLS (default ./certs)
+        --check        says whether the session can be replayed each way, and why not
+        --data DIR     the store (default ./data)
+        """;
+
+    public const int Differences = 3;
+
+    public static async Task<int> RunAsync(string verb, string[] args, TextWriter output, TextWriter error)
+    {
+        if (args is ["--help" or "-h", ..])
+        {
+            output.WriteLine(Usage);
+            return ExitCodes.Ok;
+        }
+        Options options;
+        try
+        {
+            options = Options.Parse(verb, args);
+        }
+        catch (Exception e) when (e is ArgumentException or SettingsException)
+        {
+            error.WriteLine($"imapproxy {verb}: {e.Message} (see imapproxy {verb} --help)");
+            return ExitCodes.Usage;
+        }
+        if (!File.Exists(Path.Combine(options.Data, SqliteEventStore.FileName)))
+        {
+            error.WriteLine($"imapproxy {verb}: no store in {options.Data} (run the proxy first, or pass --data DIR)");
+            return ExitCodes.Unreadable;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        try
+        {
+            using var store = new SqliteEventStore(new StorageOptions { DataDirectory = options.Data });
+            var verdict = ReplayCheck.Check(store, options.Session);
+            if (options.Check)
+            {
+                output.WriteLine($"client replay: {verdict.ClientReplay ?? "possible"}");
+                output.WriteLine($"server replay: {verdict.ServerReplay ?? "possible"}");
+                return ExitCodes.Ok;
+            }
+            var problem = verb == "replay" ? verdict.ClientReplay : verdict.ServerReplay;
+            if (problem is not null)
+            {
+                error.WriteLine($"imapproxy {verb}: session {options.Session} cannot be replayed: {problem}");
+                return ExitCodes.Unreadable;
+            }
+            return verb == "replay"
+                ? await ReplayAsync(store, verdict, options, output, cancel.Token)
+                : await ServeAsync(store, verdict, options, output, cancel.Token);
+        }
+        catch (Exception e) when (e is ReplayException or EventStoreException or IOException or UnauthorizedAccessException
+                                      or InvalidOperationException or CertificateAuthorityException)
+        {
+            error.WriteLine($"imapproxy {verb}: {e.Message}");
+            return e is ReplayException ? ExitCodes.Usage : ExitCodes.Unreadable;
+        }
+    }
+
+    private static async Task<int> ReplayAsync(SqliteEventStore store, ReplayVerdict verdict, Options options, TextWriter output, CancellationToken ct)
+    {
+        var replayOptions = options.Client! with
+        {
+            Credentials = options.Password is { } password
+                ? new Credentials(options.User ?? Credentials.CapturedUser(verdict.Session!) ?? throw new ReplayException("the capture shows no user name: give --user"), password)
+                : null,
+        };
+        var result = await PrivateWriter.RunAsync(store, "replay",
+            (bus, _) => ClientReplay.RunAsync(verdict.Session!, replayOptions, new ReplayRecorder(store, bus), ct), cancellationToken: ct);
+        if (options.Json) output.WriteLine(JsonSerializer.Serialize(result, Protocol.FrameJson.Options));
+        else output.Write(ReplayReport.Text(result));
+        return options.ExitCode && result.Differing > 0 ? Differences : ExitCodes.Ok;
+    }
+
+    private static async Task<int> ServeAsync(SqliteEventStore store, ReplayVerdict verdict, Options options, TextWriter output, CancellationToken ct)
+    {
+        using var authority = CertificateAuthority.LoadOrCreate(options.CaDir);
+        return await PrivateWriter.RunAsync(store, "serve-capture", async (bus, _) =>
+        {
+            var serveOptions = options.Serve! with { Authority = authority };
+            await using var server = CaptureServer.Start(verdict.Session!, serveOptions, new ReplayRecorder(store, bus));
+            output.WriteLine($"serving session {options.Session} on {server.EndPoint} ({(serveOptions.Tls ? "implicit TLS" : "plaintext, STARTTLS available")}); " +
+                "each connection is stored as a session; Ctrl+C stops");
+            output.Flush();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            output.WriteLine($"served {server.Served} connection(s)");
+            return ExitCodes.Ok;
+        }, cancellationToken: CancellationToken.None);
+    }
+
+    private sealed record Options(string Data, long Session, bool Check, bool Json, bool ExitCode, string? User, string? Password,
+        ClientReplayOptions? Client, ServeOptions? Serve, string CaDir)
+    {
+        public static Options Parse(string verb, string[] args)
+        {
+            var values = new Dictionary<string, string>();
+            var flags = new HashSet<string>();
+            var positional = new List<string>();
+            string[] valued = ["--data", "--to", "--tls", "--ca-file", "--user", "--password-env", "--password-file", "--idle-max", "--timeout",
+                "--listen", "--timing", "--ca-dir"];
+            string[] switches = verb == "replay"
+                ? ["--check", "--insecure", "--new-tags", "--stop-on-error", "--strict", "--json", "--exit-code"]
+                : ["--check", "--tls"];
+            for (var i = 0; i < args.Length; i++)
+            {
+                var arg = args[i];
+                if (switches.Contains(arg)) flags.Add(arg);
+                else if (valued.Contains(arg))
+                    values[arg] = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+                else if (arg.StartsWith('-')) throw new ArgumentException($"unknown option {arg}");
+                else positional.Add(arg);
+            }
+            if (positional.Count != 1 || !long.TryParse(positional[0], out var session)) throw new ArgumentException("expected one SESSION id");
+            var data = Path.GetFullPath(values.GetValueOrDefault("--data", "data"));
+            var caDir = Path.GetFullPath(values.GetValueOrDefault("--ca-dir", "certs"));
+            var check = flags.Contains("--check");
+            if (verb == "serve-capture")
+            {
+                var timing = values.GetValueOrDefault("--timing");
+                if (timing is not (null or "original" or "none")) throw new ArgumentException("--timing must be original or none");
+                var serve = new ServeOptions
+                {
+                    Listen = ProxySettings.EndPoint(values.GetValueOrDefault("--listen", "127.0.0.1:2143"), "--listen"),
+                    Tls = flags.Contains("--tls"), OriginalTiming = timing == "original",
+                };
+                return new Options(data, session, check, false, false, null, null, null, serve, caDir);
+            }
+            if (check) return new Options(data, session, true, false, false, null, null, null, null, caDir);
+            if (!values.TryGetValue("--to", out var to)) throw new ArgumentException("--to HOST:PORT is required");
+            var target = ProxySettings.ParseUpstream(to);
+            var client = new ClientReplayOptions
+            {
+                Host = target.Host, Port = target.Port,
+                Tls = values.GetValueOrDefault("--tls", target.Port == 993 ? "implicit" : "starttls"),
+                CaFile = values.GetValueOrDefault("--ca-file"), Insecure = flags.Contains("--insecure"), NewTags = flags.Contains("--new-tags"),
+                IdleMax = values.TryGetValue("--idle-max", out var idle) ? ProxySettings.Duration(idle, "--idle-max") : TimeSpan.FromSeconds(10),
+                ResponseTimeout = values.TryGetValue("--timeout", out var timeout) ? ProxySettings.Duration(timeout, "--timeout") : TimeSpan.FromSeconds(30),
+                StopOnError = flags.Contains("--stop-on-error"), Strict = flags.Contains("--strict"),
+            };
+            if (client.Problem() is { } problem) throw new ArgumentException(problem);
+            return new Options(data, session, false, flags.Contains("--json"), flags.Contains("--exit-code"), values.GetValueOrDefault("--user"),
+                ReadPassword(values), client, null, caDir);
+        }
+
+        private static string? ReadPassword(Dictionary<string, string> values)
+        {
+            if (values.TryGetValue("--password-env", out var variable))
+                return Environment.GetEnvironmentVariable(variable) ?? throw new ArgumentException($"--password-env: the environment variable {variable} is not set");
+            if (!values.TryGetValue("--password-file", out var file)) return null;
+            try
+            {
+                return File.ReadLines(file).FirstOrDefault() ?? throw new ArgumentException($"--password-file: {file} is empty");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"--password-file: cannot read {file}: {e.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.Json;
+using ImapProxy.Protocol;
+using ImapProxy.Replay.Diff;
+
+namespace ImapProxy.Replay.Tests.Diff;
+
+/// <summary>Responses parsed by the real parser from server text, then compared.</summary>
+public class ResponseDiffTests
+{
+    [Fact]
+    public void VolatileValues_AreIgnored_UnlessStrict()
+    {
+        var original = Parse("* 1 FETCH (UID 10 FLAGS (\\Seen) INTERNALDATE \"26-Nov-2026 09:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 7] UIDs valid\r\nA1 OK Fetch completed (0.001 secs).\r\n");
+        var replay = Parse("* 1 FETCH (UID 99 FLAGS (\\Seen) INTERNALDATE \"27-Nov-2026 10:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 8] UIDs valid\r\nB7 OK Fetch completed (0.002 secs).\r\n");
+
+        Assert.Empty(ResponseDiff.Compare(original, replay));
+        var strict = ResponseDiff.Compare(original, replay, strict: true);
+        Assert.Contains(strict, c => c is { Response: "* 1 FETCH", Path: "data.uid", Original: "10", Replay: "99" });
+        Assert.Contains(strict, c => c is { Response: "* OK", Path: "code.number", Original: "7", Replay: "8" });
+        Assert.Contains(strict, c => c is { Response: "tagged", Path: "text" });
+    }
+
+    [Fact]
+    public void ChangedValue_IsNamedByResponseAndPath()
+    {
+        var original = Parse("* 1 FETCH (FLAGS (\\Seen) RFC822.SIZE 120)\r\n* 2 FETCH (FLAGS () RFC822.SIZE 80)\r\nA1 OK done\r\n");
+        var replay = Parse("* 1 FETCH (FLAGS (\\Seen) RFC822.SIZE 120)\r\n* 2 FETCH (FLAGS (\\Flagged) RFC822.SIZE 80)\r\nA1 OK done\r\n");
+
+        var change = Assert.Single(ResponseDiff.Compare(original, replay));
+
+        Assert.Equal(new ResponseChange("changed", "* 2 FETCH", "data.flags", "[]", """["\\Flagged"]"""), change);
+    }
+
+    [Fact]
+    public void MissingAndAddedResponses_AreListed_AndAStatusChangeShows()
+    {
+        var original = Parse("* LIST () \".\" INBOX\r\n* LIST () \".\" Old\r\nA1 OK done\r\n");
+        var replay = Parse("* LIST () \".\" INBOX\r\n* LIST () \".\" New\r\nA1 NO [TRYCREATE] nope\r\n");
+
+        var changes = ResponseDiff.Compare(original, replay);
+
+        Assert.Contains(changes, c => c is { Kind: "missing", Response: "* LIST Old" });
+        Assert.Contains(changes, c => c is { Kind: "added", Response: "* LIST New" });
+        Assert.Contains(changes, c => c is { Kind: "changed", Response: "tagged", Path: "status", Original: "\"ok\"", Replay: "\"no\"" });
+    }
+
+    [Fact]
+    public void LiteralBodies_CompareBySize_NotByWhereTheyWere()
+    {
+        var original = Parse("* 1 FETCH (BODY[] {5}\r\nhello)\r\nA1 OK done\r\n");
+        var shifted = Parse("* OK [ALERT] first\r\n* 1 FETCH (BODY[] {5}\r\nhello)\r\nA1 OK done\r\n").Skip(1).ToList();
+        var longer = Parse("* 1 FETCH (BODY[] {6}\r\nhello!)\r\nA1 OK done\r\n");
+
+        Assert.Empty(ResponseDiff.Compare(original, shifted));
+        Assert.Contains(ResponseDiff.Compare(original, longer), c => c.Path == "data.sections[0].size");
+    }
+
+    /// <summary>The response frames the real parser makes of <paramref name="server"/> after the client's "A1 FETCH".</summary>
+    private static List<JsonElement> Parse(string server)
+    {
+        var sink = new Frames();
+        var parser = new ImapSessionParser(sink, ImapParserOptions.Default with { StartsAuthenticated = true });
+        parser.Feed(Direction.Server, "* OK ready\r\n"u8);
+        parser.Feed(Direction.Client, "A1 FETCH 1:* ALL\r\n"u8);
+        sink.Responses.Clear();
+        parser.Feed(Direction.Server, Encoding.UTF8.GetBytes(server));
+        return sink.Responses;
+    }
+
+    private sealed class Frames : IImapSink
+    {
+        public List<JsonElement> Responses { get; } = [];
+        public void OnFrame(ImapFrame frame)
+        {
+            if (frame is ResponseFrame) Responses.Add(JsonDocument.Parse(FrameJson.Serialize(frame)).RootElement.Clone());
+        }
+        public void OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Protocol.Framing.Literal? literal) { }
+    }
+}
