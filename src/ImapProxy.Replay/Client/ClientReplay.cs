@@ -64,6 +64,8 @@ public sealed class ClientReplay : IAsyncDisposable
         try
         {
             stream = await StartAsync(network, linked.Token).ConfigureAwait(false);
+            // The greeting and the replay's own STARTTLS are no answer to a captured command.
+            while (frames.Reader.TryRead(out _)) { }
             pump = Task.Run(() => PumpAsync(linked.Token), CancellationToken.None);
             var credentials = options.Credentials;
             foreach (var exchange in original.Exchanges)

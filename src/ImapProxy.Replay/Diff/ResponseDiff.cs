@@ -14,7 +14,7 @@ public sealed record ResponseChange(string Kind, string Response, string? Path, 
 /// Compares the parsed responses to one command, not their text: responses are paired by what they are about
 /// (the tagged completion, a FETCH's message number, a LIST's mailbox), then compared field by field. Values that
 /// differ between two equal servers are left out unless strict: the free text of status responses, UIDs,
-/// UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, APPENDUID/COPYUID, INTERNALDATE and MODSEQ.
+/// UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, APPENDUID/COPYUID, INTERNALDATE, MODSEQ, and \Recent and RECENT counts.
 /// </summary>
 public static class ResponseDiff
 {
@@ -90,12 +90,18 @@ public static class ResponseDiff
             code.Remove("arguments");
             code.Remove("items");
         }
-        if (o["data"] is JsonObject data && o["name"]?.GetValue<string>() == "FETCH")
+        var name = o["name"]?.GetValue<string>();
+        if (o["data"] is JsonObject data && name == "FETCH")
         {
             data.Remove("uid");
             data.Remove("internalDate");
             data.Remove("modSeq");
+            // \Recent says which session looked first, not what the mailbox holds (RFC 9051 dropped it).
+            if (data["flags"] is JsonArray flags)
+                foreach (var recent in flags.Where(f => string.Equals(f?.GetValue<string>(), "\\Recent", StringComparison.OrdinalIgnoreCase)).ToList())
+                    flags.Remove(recent);
         }
+        if (name == "RECENT") o.Remove("data");
         return o;
     }
 

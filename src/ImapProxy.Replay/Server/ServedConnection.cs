@@ -52,7 +52,7 @@ internal sealed class ServedConnection
         var (reason, detail) = (CloseReason.ClientClosed, "the client closed the connection");
         try
         {
-            if (options.Tls) connection.stream = await connection.TlsAsync(ct);
+            if (options.Tls) connection.StartTls(await connection.TlsAsync(ct));
             (reason, detail) = await connection.RunAsync(ct);
         }
         catch (OperationCanceledException)
@@ -176,8 +176,9 @@ internal sealed class ServedConnection
 
         if (exchange.Name == "STARTTLS" && exchange.Status == "ok")
         {
-            stream = await TlsAsync(ct);
-            reader = new ClientCommandReader(stream);
+            // RFC 3501 §6.2.1: what the client sent behind STARTTLS in plaintext is dropped with the old reader.
+            if (reader.HasBuffered) recording.Note("starttls-injection", "bytes the client sent behind STARTTLS were dropped");
+            StartTls(await TlsAsync(ct));
         }
         var lastOfCapture = exchange.Index == session.Exchanges.Count - 1;
         if (exchange.Name == "LOGOUT" || (lastOfCapture && session.ServerClosed))
@@ -192,6 +193,12 @@ internal sealed class ServedConnection
     {
         var prefix = Encoding.ASCII.GetBytes(captured + " ");
         return completion.StartsWith(prefix) ? [.. Encoding.ASCII.GetBytes(tag + " "), .. completion[prefix.Length..]] : completion.ToArray();
+    }
+
+    private void StartTls(Stream tls)
+    {
+        stream = tls;
+        reader = new ClientCommandReader(tls);
     }
 
     private async Task<Stream> TlsAsync(CancellationToken ct)

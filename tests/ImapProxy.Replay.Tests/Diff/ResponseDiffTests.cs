@@ -11,14 +11,16 @@ public class ResponseDiffTests
     [Fact]
     public void VolatileValues_AreIgnored_UnlessStrict()
     {
-        var original = Parse("* 1 FETCH (UID 10 FLAGS (\\Seen) INTERNALDATE \"26-Nov-2026 09:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 7] UIDs valid\r\nA1 OK Fetch completed (0.001 secs).\r\n");
-        var replay = Parse("* 1 FETCH (UID 99 FLAGS (\\Seen) INTERNALDATE \"27-Nov-2026 10:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 8] UIDs valid\r\nB7 OK Fetch completed (0.002 secs).\r\n");
+        var original = Parse("* 2 RECENT\r\n* 1 FETCH (UID 10 FLAGS (\\Seen \\Recent) INTERNALDATE \"26-Nov-2026 09:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 7] UIDs valid\r\nA1 OK Fetch completed (0.001 secs).\r\n");
+        var replay = Parse("* 0 RECENT\r\n* 1 FETCH (UID 99 FLAGS (\\Seen) INTERNALDATE \"27-Nov-2026 10:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 8] UIDs valid\r\nB7 OK Fetch completed (0.002 secs).\r\n");
 
         Assert.Empty(ResponseDiff.Compare(original, replay));
         var strict = ResponseDiff.Compare(original, replay, strict: true);
         Assert.Contains(strict, c => c is { Response: "* 1 FETCH", Path: "data.uid", Original: "10", Replay: "99" });
         Assert.Contains(strict, c => c is { Response: "* OK", Path: "code.number", Original: "7", Replay: "8" });
         Assert.Contains(strict, c => c is { Response: "tagged", Path: "text" });
+        Assert.Contains(strict, c => c is { Response: "* 1 FETCH", Path: "data.flags" });
+        Assert.Contains(strict, c => c.Response == "* RECENT");
     }
 
     [Fact]

@@ -1,0 +1,109 @@
+using System.Text;
+using ImapProxy.Protocol;
+using ImapProxy.Replay;
+using ImapProxy.Replay.Client;
+using ImapProxy.Tests.Support;
+using ImapProxy.TestSupport;
+using MailKit;
+using MailKit.Security;
+
+namespace ImapProxy.Tests.Replay;
+
+/// <summary>A captured session's client side sent again to the real Dovecot, and the answers compared.</summary>
+[Collection(DovecotCollection.Name)]
+public sealed class ClientReplayTests(DovecotFixture fixture)
+{
+    [Fact]
+    public async Task ReplayAgainstTheSameMailbox_DiffersInNothing_ThenNamesAChangedMessage()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token,
+            SampleMessages.Text("first", "Hello."), SampleMessages.Text("second", "Hello again."));
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        await ReplayScenario.ObserveAsync(await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token), folder, cts.Token);
+        await proxy.WaitForSessionsToCloseAsync();
+        var captured = ReplayScenario.Captured(proxy);
+        var options = await OptionsAsync(proxy);
+
+        var same = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
+
+        Assert.Null(same.Stopped);
+        Assert.Equal(captured.Exchanges.Count, same.Exchanges.Count);
+        Assert.All(same.Exchanges, x => Assert.True(x.Same, $"{x.Tag} {x.Command}: {x.Note} {string.Join("; ", x.Changes)}"));
+
+        // Someone flags the first message; the replay's FETCH says so, and only that changed in it.
+        using (var other = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token))
+        {
+            var changed = await other.GetFolder(other.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token);
+            await changed.OpenAsync(FolderAccess.ReadWrite, cts.Token);
+            await changed.AddFlagsAsync(0, MessageFlags.Flagged, true, cts.Token);
+            await other.DisconnectAsync(true, cts.Token);
+        }
+        var differing = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
+
+        var fetch = differing.Exchanges.Single(x => x.Command is "FETCH" or "UID FETCH" && x.Changes.Count > 0);
+        var change = Assert.Single(fetch.Changes);
+        Assert.Equal(("changed", "* 1 FETCH", "data.flags"), (change.Kind, change.Response, change.Path));
+        Assert.Contains("Flagged", change.Replay);
+        Assert.DoesNotContain("Flagged", change.Original);
+
+        // The replays are sessions of their own, and the password given for them was redacted like any other.
+        await proxy.FlushStoreAsync();
+        var replay = proxy.Store.GetSession(differing.ReplaySessionId)!;
+        Assert.Equal(($"replay of session {captured.Id}", "alice"), (replay.ClientAddress, replay.User));
+        Assert.DoesNotContain(DovecotUser.Alice.Password, Encoding.UTF8.GetString(proxy.Store.GetRaw(replay.Id, Direction.Client)));
+    }
+
+    [Fact]
+    public async Task StopOnError_StopsAtTheFirstNo_AndSaysWhichCommandsWereNotSent()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token, SampleMessages.Text("only", "Hello."));
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        await ReplayScenario.ObserveAsync(await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token), folder, cts.Token);
+        await proxy.WaitForSessionsToCloseAsync();
+        var captured = ReplayScenario.Captured(proxy);
+        using (var other = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token))
+            await (await other.GetFolder(other.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token)).DeleteAsync(cts.Token);
+
+        var result = await ClientReplay.RunAsync(captured, await OptionsAsync(proxy) with { StopOnError = true }, ReplayScenario.Recorder(proxy), cts.Token);
+
+        var examine = result.Exchanges.Single(x => x.Command == "EXAMINE");
+        Assert.Equal(("ok", "no"), (examine.OriginalStatus, examine.ReplayStatus));
+        Assert.Contains(examine.Changes, c => c is { Response: "tagged", Path: "status" });
+        Assert.StartsWith($"stopped after {examine.Tag} EXAMINE answered NO", result.Stopped);
+        Assert.All(result.Exchanges.Where(x => x.Index > examine.Index), x => Assert.StartsWith("not sent: stopped after", x.Note));
+    }
+
+    [Fact]
+    public async Task WrongPassword_IsAnsweredNoOnTheLogin_NotAMystery()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+            await client.DisconnectAsync(true, cts.Token);
+        await proxy.WaitForSessionsToCloseAsync();
+        var captured = ReplayScenario.Captured(proxy);
+
+        var result = await ClientReplay.RunAsync(captured, await OptionsAsync(proxy) with { Credentials = new Credentials("alice", "wrong"), StopOnError = true },
+            ReplayScenario.Recorder(proxy), cts.Token);
+
+        var login = result.Exchanges.First(x => x.Command is "AUTHENTICATE" or "LOGIN");
+        Assert.Equal(("ok", "no"), (login.OriginalStatus, login.ReplayStatus));
+        var withoutPassword = await OptionsAsync(proxy) with { Credentials = null };
+        var error = await Assert.ThrowsAsync<ReplayException>(() => ClientReplay.RunAsync(captured, withoutPassword, ReplayScenario.Recorder(proxy), cts.Token));
+        Assert.Contains("give the password", error.Message);
+    }
+
+    /// <summary>Straight to Dovecot's implicit-TLS port, trusting its certificate, as alice.</summary>
+    private async Task<ClientReplayOptions> OptionsAsync(ProxyHarness proxy)
+    {
+        var ca = Path.Combine(proxy.DataDirectory, "..", "dovecot-ca.pem");
+        await File.WriteAllTextAsync(ca, fixture.Server.Certificate.ExportCertificatePem());
+        return new ClientReplayOptions
+        {
+            Host = DovecotServer.Host, Port = fixture.Server.ImapsPort, Tls = "implicit", CaFile = ca,
+            Credentials = new Credentials("alice", DovecotUser.Alice.Password),
+        };
+    }
+}
