@@ -8,6 +8,7 @@ namespace ImapProxy.TestSupport;
 /// </summary>
 internal static class Libc
 {
+    public const int SigInt = 2;
     public const int SigTerm = 15;
     public const int SigKill = 9;
 
@@ -29,6 +30,9 @@ internal static class Libc
             throw new IOException($"chown({path}, {uid}, {gid}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
+
+    /// <summary>Sends <paramref name="signal"/> to one process; false if it is gone.</summary>
+    public static bool Signal(int pid, int signal) => KillNative(pid, signal) == 0;
 
     /// <summary>Sends <paramref name="signal"/> to every process in a process group; false if none is left.</summary>
     public static bool SignalGroup(int processGroup, int signal) => KillNative(-processGroup, signal) == 0;

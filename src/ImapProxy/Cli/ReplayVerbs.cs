@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ImapProxy.Capture.Tls;
 using ImapProxy.Configuration;
@@ -71,12 +72,15 @@ internal static class ReplayVerbs
             error.WriteLine($"imapproxy {verb}: no store in {options.Data} (run the proxy first, or pass --data DIR)");
             return ExitCodes.Unreadable;
         }
+        // Ctrl+C or a service manager's SIGTERM: stop, store what was recorded, exit 0.
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
         {
-            e.Cancel = true;
+            context.Cancel = true;
             cancel.Cancel();
-        };
+        }
         try
         {
             using var store = new SqliteEventStore(new StorageOptions { DataDirectory = options.Data });

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using ImapProxy.Tests.Support;
+using ImapProxy.TestSupport;
+using MailKit.Security;
+
+namespace ImapProxy.Tests.Cli;
+
+/// <summary><c>imapproxy replay</c> and <c>serve-capture</c> as a user runs them, on the store of a real proxy.</summary>
+[Collection(DovecotCollection.Name)]
+public sealed class ReplayVerbTests(DovecotFixture fixture)
+{
+    [Fact]
+    public async Task Replay_ChecksReplaysAndExplainsWhatIsMissing()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+        {
+            await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, cts.Token);
+            await client.DisconnectAsync(true, cts.Token);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        var id = proxy.Store.GetSessions(1).Single().Id.ToString();
+        var data = proxy.DataDirectory;
+        var ca = Path.Combine(data, "..", "dovecot.pem");
+        var passwordFile = Path.Combine(data, "..", "password");
+        await File.WriteAllTextAsync(ca, fixture.Server.Certificate.ExportCertificatePem(), cts.Token);
+        await File.WriteAllTextAsync(passwordFile, DovecotUser.Alice.Password + "\n", cts.Token);
+        string[] target = ["--to", $"127.0.0.1:{fixture.Server.ImapsPort}", "--tls", "implicit", "--ca-file", ca, "--data", data];
+
+        var check = await Support.Cli.RunAsync("replay", id, "--check", "--data", data);
+        var replay = await Support.Cli.RunAsync(["replay", id, .. target, "--password-file", passwordFile]);
+        var json = await Support.Cli.RunAsync(["replay", id, .. target, "--password-file", passwordFile, "--json", "--new-tags"]);
+        var noPassword = await Support.Cli.RunAsync(["replay", id, .. target]);
+        var untrusted = await Support.Cli.RunAsync(["replay", id, .. target[..^4], "--data", data, "--password-file", passwordFile]);
+        var unknown = await Support.Cli.RunAsync("replay", "999", "--check", "--data", data);
+        var badTls = await Support.Cli.RunAsync(["replay", id, "--to", "127.0.0.1:1", "--tls", "sometimes", "--data", data]);
+
+        Assert.Equal((0, "client replay: possible\nserver replay: possible\n"), check);
+        Assert.Equal(0, replay.ExitCode);
+        Assert.Contains($"replay of session {id} against 127.0.0.1:{fixture.Server.ImapsPort}, stored as session", replay.Output);
+        Assert.Contains("EXAMINE  OK -> OK  same", replay.Output);
+        Assert.Contains(" 0 differ, 0 not compared", replay.Output);
+        Assert.Equal(0, json.ExitCode);
+        Assert.Contains("\"differing\":0", json.Output);
+        Assert.Equal(2, noPassword.ExitCode);
+        Assert.Contains("logs in: give the password", noPassword.Output);
+        Assert.Equal(2, untrusted.ExitCode);
+        Assert.Contains("--ca-file", untrusted.Output);
+        Assert.Contains("client replay: there is no session 999", unknown.Output);
+        Assert.Equal(2, badTls.ExitCode);
+        Assert.Contains("--tls must be implicit, starttls or none", badTls.Output);
+    }
+
+    [Fact]
+    public async Task ServeCapture_ServesUntilInterrupted_AndSaysHowManyItServed()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+            await client.DisconnectAsync(true, cts.Token);
+        await proxy.WaitForSessionsToCloseAsync();
+        var id = proxy.Store.GetSessions(1).Single().Id.ToString();
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "imapproxy.dll"), "serve-capture", id, "--listen", "127.0.0.1:0",
+                     "--data", proxy.DataDirectory, "--ca-dir", proxy.CaDirectory })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        try
+        {
+            var banner = await process.StandardOutput.ReadLineAsync(cts.Token) ?? "";
+            Assert.StartsWith($"serving session {id} on 127.0.0.1:", banner);
+            var port = int.Parse(banner.Split(' ')[4].Split(':')[1]);
+            using (var raw = await RawClient.ConnectAsync(port, cts.Token))
+                Assert.StartsWith("* OK [CAPABILITY", await raw.ReadLineAsync(cts.Token));
+
+            Libc.Signal(process.Id, Libc.SigInt);
+            await process.WaitForExitAsync(cts.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("served 1 connection(s)", await process.StandardOutput.ReadToEndAsync(cts.Token));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        // The connection was stored as a session by the CLI's own writer, in the proxy's store.
+        Assert.Contains(proxy.Store.GetSessions(10), s => s.Upstream == $"capture of session {id}");
+    }
+}
