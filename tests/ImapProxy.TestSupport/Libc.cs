@@ -8,7 +8,6 @@ namespace ImapProxy.TestSupport;
 /// </summary>
 internal static class Libc
 {
-    public const int SigInt = 2;
     public const int SigTerm = 15;
     public const int SigKill = 9;
 

@@ -6,8 +6,14 @@ public sealed record ClientReplayOptions
     public required string Host { get; init; }
     public required int Port { get; init; }
 
-    /// <summary>"implicit" (TLS from the first byte), "starttls" or "none", as the proxy's --upstream-tls.</summary>
-    public string Tls { get; init; } = "implicit";
+    /// <summary>"implicit" (TLS from the first byte), "starttls" or "none"; by default implicit for port 993, else starttls.</summary>
+    public string Tls
+    {
+        get => tls ?? (Port == 993 ? "implicit" : "starttls");
+        init => tls = value;
+    }
+
+    private readonly string? tls;
 
     /// <summary>Extra trust anchor for the server's certificate (PEM or DER), as --upstream-ca.</summary>
     public string? CaFile { get; init; }

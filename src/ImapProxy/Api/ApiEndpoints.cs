@@ -91,6 +91,8 @@ internal static class ApiEndpoints
             .WithSummary("Live events as server-sent events, filtered");
 
         api.MapGet("/filter/help", () => Results.Text(FilterFields.HelpText)).WithSummary("The filter language");
+
+        ReplayEndpoints.Map(api);
     }
 
     private static IResult WithFilter(string? text, Func<Filter?, IResult> run)

@@ -189,12 +189,12 @@ internal static class ReplayVerbs
             var client = new ClientReplayOptions
             {
                 Host = target.Host, Port = target.Port,
-                Tls = values.GetValueOrDefault("--tls", target.Port == 993 ? "implicit" : "starttls"),
                 CaFile = values.GetValueOrDefault("--ca-file"), Insecure = flags.Contains("--insecure"), NewTags = flags.Contains("--new-tags"),
                 IdleMax = values.TryGetValue("--idle-max", out var idle) ? ProxySettings.Duration(idle, "--idle-max") : TimeSpan.FromSeconds(10),
                 ResponseTimeout = values.TryGetValue("--timeout", out var timeout) ? ProxySettings.Duration(timeout, "--timeout") : TimeSpan.FromSeconds(30),
                 StopOnError = flags.Contains("--stop-on-error"), Strict = flags.Contains("--strict"),
             };
+            if (values.TryGetValue("--tls", out var tls)) client = client with { Tls = tls };
             if (client.Problem() is { } problem) throw new ArgumentException(problem);
             return new Options(data, session, false, flags.Contains("--json"), flags.Contains("--exit-code"), values.GetValueOrDefault("--user"),
                 ReadPassword(values), client, null, caDir);

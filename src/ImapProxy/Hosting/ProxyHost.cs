@@ -92,6 +92,7 @@ internal static class ProxyHost
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton<LiveFeed>();
+        builder.Services.AddSingleton<Replays.ReplayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<IDashboardQueries, DashboardQueries>();

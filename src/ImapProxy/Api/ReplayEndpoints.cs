@@ -1,0 +1,57 @@
+using ImapProxy.Replay;
+using ImapProxy.Replay.Client;
+using ImapProxy.Replays;
+
+namespace ImapProxy.Api;
+
+/// <summary>Replays over HTTP: the eligibility check, a client replay with its diff, and served captures.</summary>
+internal static class ReplayEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/sessions/{id:long}/replay", (ReplayService replays, long id) =>
+            {
+                var verdict = replays.Check(id);
+                return Results.Ok(new ReplayCheckResult(verdict.ClientReplay, verdict.ServerReplay));
+            })
+            .WithSummary("Whether the session can be replayed each way, and why not (null when it can)").Produces<ReplayCheckResult>();
+
+        api.MapPost("/sessions/{id:long}/replay", async (ReplayService replays, long id, ReplayRequest request, CancellationToken ct) =>
+            {
+                try
+                {
+                    return Results.Ok(await replays.ReplayAsync(id, request, ct));
+                }
+                catch (ReplayException e)
+                {
+                    return Results.Problem(title: "cannot replay", detail: e.Message, statusCode: StatusCodes.Status400BadRequest);
+                }
+            })
+            .WithSummary("Sends the session's commands to a server and compares the answers (the password is used once, never stored)")
+            .Produces<ClientReplayResult>().ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, long id, ServeRequest? request) =>
+            {
+                try
+                {
+                    var served = replays.Serve(id, request ?? new ServeRequest());
+                    return Results.Created($"/api/serves/{served.Id}", served);
+                }
+                catch (ReplayException e)
+                {
+                    return Results.Problem(title: "cannot serve", detail: e.Message, statusCode: StatusCodes.Status400BadRequest);
+                }
+            })
+            .WithSummary("Plays the session's server side to clients that connect to the returned address, until stopped")
+            .Produces<ServedCapture>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/serves", (ReplayService replays) => Results.Ok(replays.Serving))
+            .WithSummary("Captures being served").Produces<IReadOnlyList<ServedCapture>>();
+
+        api.MapDelete("/serves/{id:int}", async (ReplayService replays, int id) =>
+                await replays.StopAsync(id) ? Results.NoContent() : Results.Problem($"no served capture {id}", statusCode: StatusCodes.Status404NotFound))
+            .WithSummary("Stops serving a capture").ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    public sealed record ReplayCheckResult(string? ClientReplay, string? ServerReplay);
+}

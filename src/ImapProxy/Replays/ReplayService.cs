@@ -1,0 +1,143 @@
+using ImapProxy.Capture;
+using ImapProxy.Capture.Bus;
+using ImapProxy.Capture.Tls;
+using ImapProxy.Configuration;
+using ImapProxy.Replay;
+using ImapProxy.Replay.Client;
+using ImapProxy.Replay.Server;
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Replays;
+
+/// <summary>What the dashboard and the API ask of a client replay. Times in seconds, as JSON likes them.</summary>
+public sealed record ReplayRequest
+{
+    /// <summary>HOST:PORT of the server to replay against.</summary>
+    public required string To { get; init; }
+
+    /// <summary>implicit, starttls or none; by default implicit for port 993, else starttls.</summary>
+    public string? Tls { get; init; }
+
+    public string? CaFile { get; init; }
+    public bool Insecure { get; init; }
+
+    /// <summary>By default the captured user.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Used for this replay only: never stored (the capture redacts it like any other).</summary>
+    public string? Password { get; init; }
+
+    public bool NewTags { get; init; }
+    public double? IdleMaxSeconds { get; init; }
+    public bool StopOnError { get; init; }
+    public bool Strict { get; init; }
+}
+
+/// <summary>What the dashboard and the API ask of a server replay.</summary>
+public sealed record ServeRequest
+{
+    /// <summary>ADDR:PORT; by default 127.0.0.1 on a free port.</summary>
+    public string? Listen { get; init; }
+
+    public bool Tls { get; init; }
+    public bool OriginalTiming { get; init; }
+}
+
+/// <summary>A capture being served by the running host.</summary>
+public sealed record ServedCapture(int Id, long SessionId, string Address, bool Tls, bool OriginalTiming, int Connections);
+
+/// <summary>
+/// Replays for the running host: they record through its bus, so the live views show them like any session. Served
+/// captures run until stopped or until the host stops.
+/// </summary>
+public sealed class ReplayService(SqliteEventStore store, EventBus bus, ProxyOptions proxy, CertificateAuthority authority) : IAsyncDisposable
+{
+    private readonly Dictionary<int, CaptureServer> servers = [];
+    private int nextServer;
+
+    public ReplayVerdict Check(long sessionId) => ReplayCheck.Check(store, sessionId);
+
+    /// <summary>Runs a client replay. Reasons it cannot run (eligibility, options, the server) throw <see cref="ReplayException"/>.</summary>
+    public Task<ClientReplayResult> ReplayAsync(long sessionId, ReplayRequest request, CancellationToken ct)
+    {
+        var verdict = Check(sessionId);
+        if (verdict.ClientReplay is { } problem) throw new ReplayException(problem);
+        var session = verdict.Session!;
+        UpstreamEndpoint target;
+        try
+        {
+            target = ProxySettings.ParseUpstream(request.To);
+        }
+        catch (SettingsException e)
+        {
+            throw new ReplayException(e.Message.Replace("--upstream", "target", StringComparison.Ordinal));
+        }
+        var options = new ClientReplayOptions
+        {
+            Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile), Insecure = request.Insecure, NewTags = request.NewTags,
+            StopOnError = request.StopOnError, Strict = request.Strict,
+            IdleMax = request.IdleMaxSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(10),
+            Credentials = string.IsNullOrEmpty(request.Password) ? null
+                : new Credentials(NullIfEmpty(request.User) ?? Credentials.CapturedUser(session) ?? throw new ReplayException("the capture shows no user name: give one"), request.Password),
+        };
+        if (NullIfEmpty(request.Tls) is { } tls) options = options with { Tls = tls };
+        return ClientReplay.RunAsync(session, options, Recorder(), ct);
+    }
+
+    /// <summary>Starts serving a capture; a port in use or an ineligible session throws <see cref="ReplayException"/>.</summary>
+    public ServedCapture Serve(long sessionId, ServeRequest request)
+    {
+        var verdict = Check(sessionId);
+        if (verdict.ServerReplay is { } problem) throw new ReplayException(problem);
+        System.Net.IPEndPoint listen;
+        try
+        {
+            listen = ProxySettings.EndPoint(NullIfEmpty(request.Listen) ?? "127.0.0.1:0", "listen");
+        }
+        catch (SettingsException e)
+        {
+            throw new ReplayException(e.Message);
+        }
+        var server = CaptureServer.Start(verdict.Session!, new ServeOptions
+        {
+            Listen = listen, Tls = request.Tls, OriginalTiming = request.OriginalTiming, Authority = authority,
+        }, Recorder());
+        lock (servers)
+        {
+            servers[++nextServer] = server;
+            return View(nextServer, server);
+        }
+    }
+
+    public IReadOnlyList<ServedCapture> Serving
+    {
+        get
+        {
+            lock (servers) return servers.Select(s => View(s.Key, s.Value)).ToList();
+        }
+    }
+
+    /// <summary>Stops a served capture; false when there is none with that id.</summary>
+    public async Task<bool> StopAsync(int id)
+    {
+        CaptureServer? server;
+        lock (servers)
+        {
+            if (!servers.Remove(id, out server)) return false;
+        }
+        await server.DisposeAsync();
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var id in Serving.Select(s => s.Id)) await StopAsync(id);
+    }
+
+    private ReplayRecorder Recorder() => new(store, bus, proxy.LiteralCaptureLimit);
+
+    private static ServedCapture View(int id, CaptureServer server) =>
+        new(id, server.Session.Id, server.EndPoint.ToString(), server.Options.Tls, server.Options.OriginalTiming, server.Served);
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}
