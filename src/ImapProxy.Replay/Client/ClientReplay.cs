@@ -90,6 +90,11 @@ public sealed class ClientReplay : IAsyncDisposable
         {
             stopped ??= e is OperationCanceledException ? "cancelled" : $"the connection failed: {e.Message}";
         }
+        catch (ReplayException e)
+        {
+            stopped = e.Message;
+            throw;
+        }
         finally
         {
             await CloseAsync(stopped).ConfigureAwait(false);
@@ -148,14 +153,24 @@ public sealed class ClientReplay : IAsyncDisposable
 
     private async Task<Stream> TlsAsync(Stream inner, CancellationToken ct)
     {
-        var trust = new UpstreamTrust(options.CaFile, options.Insecure);
+        UpstreamTrust trust;
+        try
+        {
+            trust = new UpstreamTrust(options.CaFile, options.Insecure);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ReplayException(e.Message);
+        }
         string? problem = null;
         var tls = new SslStream(inner, leaveInnerStreamOpen: false);
         try
         {
-            await tls.AuthenticateAsClientAsync(trust.ClientOptions(options.Host, p => problem = p), ct).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.ResponseTimeout);
+            await tls.AuthenticateAsClientAsync(trust.ClientOptions(options.Host, p => problem = p), timeout.Token).ConfigureAwait(false);
         }
-        catch (AuthenticationException e)
+        catch (Exception e) when (e is AuthenticationException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             await tls.DisposeAsync().ConfigureAwait(false);
             throw new ReplayException($"TLS with {options.Target} failed: {problem ?? e.Message}" +
@@ -169,10 +184,19 @@ public sealed class ClientReplay : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.ResponseTimeout);
-        var line = await WireLines.ReadLineAsync(from, timeout.Token).ConfigureAwait(false)
-            ?? throw new IOException($"{options.Target} closed the connection");
-        recording!.Server(line);
-        return line;
+        try
+        {
+            var line = await WireLines.ReadLineAsync(from, timeout.Token).ConfigureAwait(false)
+                ?? throw new IOException($"{options.Target} closed the connection");
+            recording!.Server(line);
+            return line;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The usual cause: a port that speaks TLS from the first byte, reached in plaintext.
+            throw new ReplayException($"{options.Target} said nothing within {options.ResponseTimeout.TotalSeconds:0} s" +
+                (options.Tls == "implicit" ? "" : $" (with TLS {options.Tls}; if the port speaks TLS from the first byte, use implicit)"));
+        }
     }
 
     private async Task SendAsync(Stream to, byte[] bytes, CancellationToken ct)

@@ -77,6 +77,47 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Screenshot(page, "status");
     }
 
+    [Fact]
+    public async Task SessionPage_ReplaysAgainstTheServer_ShowsTheDiff_AndServesTheCapture()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+            await client.DisconnectAsync(true, cts.Token);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        var id = proxy.Store.GetSessions(1).Single().Id;
+        var ca = Path.Combine(proxy.DataDirectory, "..", "dovecot.pem");
+        await File.WriteAllTextAsync(ca, dovecot.Server.Certificate.ExportCertificatePem(), cts.Token);
+        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        Assertions.SetDefaultExpectTimeout(15_000);
+
+        await page.GotoAsync($"{proxy.Dashboard}sessions/{id}");
+        await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay…" }).ClickAsync();
+        await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
+        await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
+        await page.Locator("input[name=ca]").FillAsync(ca);
+        await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(page.Locator(".replay-result")).ToContainTextAsync("0 differ");
+        await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("EXAMINE");
+        await Screenshot(page, "replay");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Serve" }).ClickAsync();
+        var serving = page.Locator(".serving");
+        await Assertions.Expect(serving).ToContainTextAsync("Serving on 127.0.0.1:");
+        var port = int.Parse(Regex.Match(await serving.InnerTextAsync(), @"127\.0\.0\.1:(\d+)").Groups[1].Value);
+        using (var raw = await RawClient.ConnectAsync(port, cts.Token))
+            Assert.StartsWith("* OK [CAPABILITY", await raw.ReadLineAsync(cts.Token));
+        await Assertions.Expect(serving).ToContainTextAsync("1 connection");
+        await serving.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
+        await Assertions.Expect(serving).ToHaveCountAsync(0);
+    }
+
     /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>
     private static async Task Screenshot(IPage page, string name)
     {
