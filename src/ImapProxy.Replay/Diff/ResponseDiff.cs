@@ -84,12 +84,9 @@ public static class ResponseDiff
         RemoveLiteralPositions(o);
         if (strict) return o;
         o.Remove("text");
-        if (o["code"] is JsonObject code && VolatileCodes.Contains(code["name"]?.GetValue<string>() ?? ""))
-        {
-            code.Remove("number");
-            code.Remove("arguments");
-            code.Remove("items");
-        }
+        // Of these codes only the name says something; their numbers are the server's bookkeeping.
+        if (o["code"] is JsonObject code && code["name"]?.GetValue<string>() is { } codeName && VolatileCodes.Contains(codeName))
+            o["code"] = new JsonObject { ["name"] = codeName };
         var name = o["name"]?.GetValue<string>();
         if (o["data"] is JsonObject data && name == "FETCH")
         {

@@ -15,6 +15,7 @@ public class ResponseDiffTests
         var replay = Parse("* 0 RECENT\r\n* 1 FETCH (UID 99 FLAGS (\\Seen) INTERNALDATE \"27-Nov-2026 10:00:00 +0000\" RFC822.SIZE 120)\r\n* OK [UIDVALIDITY 8] UIDs valid\r\nB7 OK Fetch completed (0.002 secs).\r\n");
 
         Assert.Empty(ResponseDiff.Compare(original, replay));
+        Assert.Empty(ResponseDiff.Compare(Parse("A1 OK [APPENDUID 7 1] done\r\n"), Parse("A1 OK [APPENDUID 8 2] done\r\n")));
         var strict = ResponseDiff.Compare(original, replay, strict: true);
         Assert.Contains(strict, c => c is { Response: "* 1 FETCH", Path: "data.uid", Original: "10", Replay: "99" });
         Assert.Contains(strict, c => c is { Response: "* OK", Path: "code.number", Original: "7", Replay: "8" });

@@ -55,6 +55,38 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
     }
 
     [Fact]
+    public async Task SynchronizingLiteral_WaitsForTheServersGoAhead_AndTheAppendHappensAgain()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token);
+        var message = "Subject: appended with {n}\r\n\r\nHello.\r\n";
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using (var raw = await RawClient.ConnectAsync(proxy.PlainPort, cts.Token))
+        {
+            await raw.ReadLineAsync(cts.Token);
+            await raw.WriteAsync($"a1 LOGIN alice {DovecotUser.Alice.Password}\r\n", cts.Token);
+            Assert.StartsWith("a1 OK", await raw.ReadLineAsync(cts.Token));
+            await raw.WriteAsync($"a2 APPEND {folder} {{{message.Length}}}\r\n", cts.Token);
+            Assert.StartsWith("+", await raw.ReadLineAsync(cts.Token));
+            await raw.WriteAsync(message + "\r\n", cts.Token);
+            Assert.StartsWith("a2 OK", await raw.ReadLineAsync(cts.Token));
+            await raw.WriteAsync("a3 LOGOUT\r\n", cts.Token);
+            await raw.ReadToEndAsync(cts.Token);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        var captured = ReplayScenario.Captured(proxy);
+
+        var result = await ClientReplay.RunAsync(captured, await OptionsAsync(proxy) with { NewTags = true }, ReplayScenario.Recorder(proxy), cts.Token);
+
+        Assert.Equal(["LOGIN", "APPEND", "LOGOUT"], result.Exchanges.Select(x => x.Command));
+        Assert.All(result.Exchanges, x => Assert.True(x.Same, $"{x.Tag} {x.Command}: {x.Note} {string.Join("; ", x.Changes)}"));
+        using var check = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token);
+        var appended = await check.GetFolder(check.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token);
+        await appended.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+        Assert.Equal(2, appended.Count);
+    }
+
+    [Fact]
     public async Task StopOnError_StopsAtTheFirstNo_AndSaysWhichCommandsWereNotSent()
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
@@ -66,12 +98,17 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         using (var other = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token))
             await (await other.GetFolder(other.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token)).DeleteAsync(cts.Token);
 
-        var result = await ClientReplay.RunAsync(captured, await OptionsAsync(proxy) with { StopOnError = true }, ReplayScenario.Recorder(proxy), cts.Token);
+        // Over STARTTLS this time, on Dovecot's plaintext port.
+        var options = await OptionsAsync(proxy) with { StopOnError = true, Port = fixture.Server.ImapPort, Tls = "starttls" };
+        var result = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
 
         var examine = result.Exchanges.Single(x => x.Command == "EXAMINE");
         Assert.Equal(("ok", "no"), (examine.OriginalStatus, examine.ReplayStatus));
         Assert.Contains(examine.Changes, c => c is { Response: "tagged", Path: "status" });
         Assert.StartsWith($"stopped after {examine.Tag} EXAMINE answered NO", result.Stopped);
+        Assert.True(result.Exchanges[0] is { Command: "AUTHENTICATE", Same: true }); // logged in after STARTTLS
+        await proxy.FlushStoreAsync();
+        Assert.Equal("starttls", proxy.Store.GetSession(result.ReplaySessionId)!.UpstreamTls);
         Assert.All(result.Exchanges.Where(x => x.Index > examine.Index), x => Assert.StartsWith("not sent: stopped after", x.Note));
     }
 
