@@ -4,7 +4,6 @@ using System.Text.Json;
 using ImapProxy.Protocol;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
-using MailKit;
 using MailKit.Security;
 
 namespace ImapProxy.Tests.Api;
@@ -18,12 +17,7 @@ public sealed class ApiTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-        {
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await proxy.WaitForSessionsToCloseAsync();
+        await proxy.RecordSessionAsync(cts.Token);
         using var http = new HttpClient { BaseAddress = proxy.Dashboard };
 
         var sessions = await http.GetFromJsonAsync<JsonElement>("api/sessions?filter=user:alice%20cmd:EXAMINE", cts.Token);

@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
-using MailKit;
-using MailKit.Security;
 
 namespace ImapProxy.Tests.Api;
 
@@ -17,15 +15,8 @@ public sealed class ReplayApiTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-        {
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await proxy.WaitForSessionsToCloseAsync();
-        var id = proxy.Store.GetSessions(1).Single().Id;
-        var ca = Path.Combine(proxy.DataDirectory, "..", "dovecot.pem");
-        await File.WriteAllTextAsync(ca, fixture.Server.Certificate.ExportCertificatePem(), cts.Token);
+        var id = await proxy.RecordSessionAsync(cts.Token);
+        var ca = proxy.UpstreamCaFile;
         using var http = new HttpClient { BaseAddress = proxy.Dashboard };
 
         var check = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}/replay", cts.Token);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
-using MailKit.Security;
 
 namespace ImapProxy.Tests.Cli;
 
@@ -14,17 +13,10 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-        {
-            await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, cts.Token);
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await proxy.WaitForSessionsToCloseAsync();
-        var id = proxy.Store.GetSessions(1).Single().Id.ToString();
+        var id = (await proxy.RecordSessionAsync(cts.Token)).ToString();
         var data = proxy.DataDirectory;
-        var ca = Path.Combine(data, "..", "dovecot.pem");
+        var ca = proxy.UpstreamCaFile;
         var passwordFile = Path.Combine(data, "..", "password");
-        await File.WriteAllTextAsync(ca, fixture.Server.Certificate.ExportCertificatePem(), cts.Token);
         await File.WriteAllTextAsync(passwordFile, DovecotUser.Alice.Password + "\n", cts.Token);
         string[] target = ["--to", $"127.0.0.1:{fixture.Server.ImapsPort}", "--tls", "implicit", "--ca-file", ca, "--data", data];
 
@@ -57,10 +49,7 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-            await client.DisconnectAsync(true, cts.Token);
-        await proxy.WaitForSessionsToCloseAsync();
-        var id = proxy.Store.GetSessions(1).Single().Id.ToString();
+        var id = (await proxy.RecordSessionAsync(cts.Token)).ToString();
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "imapproxy.dll"), "serve-capture", id, "--listen", "127.0.0.1:0",

@@ -2,7 +2,6 @@ using System.Text.Json;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
 using MailKit;
-using MailKit.Security;
 
 namespace ImapProxy.Tests.Cli;
 
@@ -15,12 +14,7 @@ public sealed class StoreVerbTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-        {
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await proxy.WaitForSessionsToCloseAsync();
+        await proxy.RecordSessionAsync(cts.Token);
         var data = proxy.DataDirectory;
 
         var table = await Support.Cli.RunAsync("sessions", "--data", data, "--filter", "user:alice");

@@ -82,15 +82,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-        {
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await proxy.WaitForSessionsToCloseAsync();
-        var id = proxy.Store.GetSessions(1).Single().Id;
-        var ca = Path.Combine(proxy.DataDirectory, "..", "dovecot.pem");
-        await File.WriteAllTextAsync(ca, dovecot.Server.Certificate.ExportCertificatePem(), cts.Token);
+        var id = await proxy.RecordSessionAsync(cts.Token);
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         Assertions.SetDefaultExpectTimeout(15_000);
 
@@ -99,7 +91,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay…" }).ClickAsync();
         await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
         await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
-        await page.Locator("input[name=ca]").FillAsync(ca);
+        await page.Locator("input[name=ca]").FillAsync(proxy.UpstreamCaFile);
         await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
 

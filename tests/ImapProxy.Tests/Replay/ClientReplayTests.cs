@@ -5,7 +5,6 @@ using ImapProxy.Replay.Client;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
 using MailKit;
-using MailKit.Security;
 
 namespace ImapProxy.Tests.Replay;
 
@@ -20,10 +19,8 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token,
             SampleMessages.Text("first", "Hello."), SampleMessages.Text("second", "Hello again."));
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        await ReplayScenario.ObserveAsync(await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token), folder, cts.Token);
-        await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
-        var options = await OptionsAsync(proxy);
+        var captured = ReplayScenario.Captured(proxy, await proxy.RecordSessionAsync(cts.Token, client => ReplayScenario.ObserveAsync(client, folder, cts.Token)));
+        var options = Options(proxy);
 
         var same = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
 
@@ -74,9 +71,9 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
             await raw.ReadToEndAsync(cts.Token);
         }
         await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
+        var captured = ReplayScenario.Captured(proxy, proxy.Store.GetSessions(1).Single().Id);
 
-        var result = await ClientReplay.RunAsync(captured, await OptionsAsync(proxy) with { NewTags = true }, ReplayScenario.Recorder(proxy), cts.Token);
+        var result = await ClientReplay.RunAsync(captured, Options(proxy) with { NewTags = true }, ReplayScenario.Recorder(proxy), cts.Token);
 
         Assert.Equal(["LOGIN", "APPEND", "LOGOUT"], result.Exchanges.Select(x => x.Command));
         Assert.All(result.Exchanges, x => Assert.True(x.Same, $"{x.Tag} {x.Command}: {x.Note} {string.Join("; ", x.Changes)}"));
@@ -92,14 +89,12 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token, SampleMessages.Text("only", "Hello."));
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        await ReplayScenario.ObserveAsync(await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token), folder, cts.Token);
-        await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
+        var captured = ReplayScenario.Captured(proxy, await proxy.RecordSessionAsync(cts.Token, client => ReplayScenario.ObserveAsync(client, folder, cts.Token)));
         using (var other = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token))
             await (await other.GetFolder(other.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token)).DeleteAsync(cts.Token);
 
         // Over STARTTLS this time, on Dovecot's plaintext port.
-        var options = await OptionsAsync(proxy) with { StopOnError = true, Port = fixture.Server.ImapPort, Tls = "starttls" };
+        var options = Options(proxy) with { StopOnError = true, Port = fixture.Server.ImapPort, Tls = "starttls" };
         var result = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
 
         var examine = result.Exchanges.Single(x => x.Command == "EXAMINE");
@@ -117,30 +112,22 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-            await client.DisconnectAsync(true, cts.Token);
-        await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
+        var captured = ReplayScenario.Captured(proxy, await proxy.RecordSessionAsync(cts.Token, _ => Task.CompletedTask));
 
-        var result = await ClientReplay.RunAsync(captured, await OptionsAsync(proxy) with { Credentials = new Credentials("alice", "wrong"), StopOnError = true },
+        var result = await ClientReplay.RunAsync(captured, Options(proxy) with { Credentials = new Credentials("alice", "wrong"), StopOnError = true },
             ReplayScenario.Recorder(proxy), cts.Token);
 
         var login = result.Exchanges.First(x => x.Command is "AUTHENTICATE" or "LOGIN");
         Assert.Equal(("ok", "no"), (login.OriginalStatus, login.ReplayStatus));
-        var withoutPassword = await OptionsAsync(proxy) with { Credentials = null };
+        var withoutPassword = Options(proxy) with { Credentials = null };
         var error = await Assert.ThrowsAsync<ReplayException>(() => ClientReplay.RunAsync(captured, withoutPassword, ReplayScenario.Recorder(proxy), cts.Token));
         Assert.Contains("give the password", error.Message);
     }
 
     /// <summary>Straight to Dovecot's implicit-TLS port, trusting its certificate, as alice.</summary>
-    private async Task<ClientReplayOptions> OptionsAsync(ProxyHarness proxy)
+    private ClientReplayOptions Options(ProxyHarness proxy) => new()
     {
-        var ca = Path.Combine(proxy.DataDirectory, "..", "dovecot-ca.pem");
-        await File.WriteAllTextAsync(ca, fixture.Server.Certificate.ExportCertificatePem());
-        return new ClientReplayOptions
-        {
-            Host = DovecotServer.Host, Port = fixture.Server.ImapsPort, Tls = "implicit", CaFile = ca,
-            Credentials = new Credentials("alice", DovecotUser.Alice.Password),
-        };
-    }
+        Host = DovecotServer.Host, Port = fixture.Server.ImapsPort, Tls = "implicit", CaFile = proxy.UpstreamCaFile,
+        Credentials = new Credentials("alice", DovecotUser.Alice.Password),
+    };
 }

@@ -45,10 +45,9 @@ internal static class ReplayScenario
         return string.Join("\n", lines);
     }
 
-    /// <summary>The newest stored session, read back for replay.</summary>
-    public static CapturedSession Captured(ProxyHarness proxy)
+    /// <summary>A stored session, read back for replay.</summary>
+    public static CapturedSession Captured(ProxyHarness proxy, long id)
     {
-        var id = proxy.Store.GetSessions(1).Single().Id;
         var verdict = ReplayCheck.Check(proxy.Store, id);
         Assert.True(verdict.Session is not null, verdict.ClientReplay);
         return verdict.Session!;

@@ -21,9 +21,8 @@ public sealed class ServerReplayTests(DovecotFixture fixture)
         var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token,
             SampleMessages.Text("first", "Hello."), Messages.WithAttachment("second <with attachment>", 20_000));
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        var live = await ReplayScenario.ObserveAsync(await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token), folder, cts.Token);
-        await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
+        var live = "";
+        var captured = ReplayScenario.Captured(proxy, await proxy.RecordSessionAsync(cts.Token, async client => live = await ReplayScenario.ObserveAsync(client, folder, cts.Token)));
 
         await using (var server = CaptureServer.Start(captured, new ServeOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Tls = true, Authority = proxy.Ca },
                          ReplayScenario.Recorder(proxy)))
@@ -47,10 +46,7 @@ public sealed class ServerReplayTests(DovecotFixture fixture)
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
-        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
-            await client.DisconnectAsync(true, cts.Token);
-        await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
+        var captured = ReplayScenario.Captured(proxy, await proxy.RecordSessionAsync(cts.Token, _ => Task.CompletedTask));
 
         await using (var server = CaptureServer.Start(captured, new ServeOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) }, ReplayScenario.Recorder(proxy)))
         using (var raw = await RawClient.ConnectAsync(server.EndPoint.Port, cts.Token))
@@ -82,7 +78,7 @@ public sealed class ServerReplayTests(DovecotFixture fixture)
         var original = await FailingFetchAsync(proxy.PlainPort, cts.Token);
         await script;
         await proxy.WaitForSessionsToCloseAsync();
-        var captured = ReplayScenario.Captured(proxy);
+        var captured = ReplayScenario.Captured(proxy, proxy.Store.GetSessions(1).Single().Id);
 
         await using var server = CaptureServer.Start(captured, new ServeOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) }, ReplayScenario.Recorder(proxy));
         var first = await FailingFetchAsync(server.EndPoint.Port, cts.Token);

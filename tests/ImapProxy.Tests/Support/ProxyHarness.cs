@@ -32,6 +32,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public Uri Dashboard { get; private set; } = null!;
     public string DataDirectory => Path.Combine(directory, "data");
     public string CaDirectory => Path.Combine(directory, "certs");
+
+    /// <summary>The test Dovecot's certificate (PEM), which the proxy trusts for its upstream; replays trust it too.</summary>
+    public string UpstreamCaFile => Path.Combine(directory, "dovecot-ca.pem");
     public SqliteEventStore Store => Services.GetRequiredService<SqliteEventStore>();
     public CertificateAuthority Ca => Services.GetRequiredService<CertificateAuthority>();
 
@@ -39,7 +42,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public static async Task<ProxyHarness> StartAsync(DovecotServer dovecot, string upstreamTls, params string[] args)
     {
         var harness = new ProxyHarness(Directory.CreateTempSubdirectory("imapproxy-test-").FullName);
-        var upstreamCa = Path.Combine(harness.directory, "dovecot-ca.pem");
+        var upstreamCa = harness.UpstreamCaFile;
         await File.WriteAllTextAsync(upstreamCa, dovecot.Certificate.ExportCertificatePem());
         var port = upstreamTls == "implicit" ? dovecot.ImapsPort : dovecot.ImapPort;
         string[] all =
@@ -106,6 +109,22 @@ internal sealed class ProxyHarness : IAsyncDisposable
         await client.ConnectAsync(IPAddress.Loopback.ToString(), port, security, ct);
         await client.AuthenticateAsync(user.Name, user.Password, ct);
         return client;
+    }
+
+    /// <summary>
+    /// One MailKit session of alice through the implicit-TLS listener: <paramref name="work"/>, or opening INBOX
+    /// read-only; then LOGOUT. Returns the session's id once it is closed and stored.
+    /// </summary>
+    public async Task<long> RecordSessionAsync(CancellationToken ct, Func<ImapClient, Task>? work = null)
+    {
+        using (var client = await ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, ct))
+        {
+            if (work is null) await client.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly, ct);
+            else await work(client);
+            if (client.IsConnected) await client.DisconnectAsync(true, ct);
+        }
+        await WaitForSessionsToCloseAsync();
+        return Store.GetSessions(1).Single().Id;
     }
 
     public async ValueTask DisposeAsync()
