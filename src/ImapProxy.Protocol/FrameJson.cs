@@ -10,6 +10,9 @@ public static class FrameJson
 {
     public static JsonSerializerOptions Options { get; } = Create(indented: false);
 
+    /// <summary>For reading frames back: as deep as <see cref="Options"/> writes (a hostile peer's nesting must not throw).</summary>
+    public static JsonDocumentOptions DocumentOptions { get; } = new() { MaxDepth = 1024 };
+
     public static string Serialize(ImapFrame frame) => JsonSerializer.Serialize(frame, Options);
 
     private static JsonSerializerOptions Create(bool indented)

@@ -41,7 +41,7 @@ public sealed record CapturedExchange
     public required int CompletionStart { get; init; }
 
     /// <summary>The server's parsed responses (continuations, untagged, the completion), as stored, for the diff.</summary>
-    public required IReadOnlyList<CapturedResponse> Responses { get; init; }
+    public required IReadOnlyList<JsonElement> Responses { get; init; }
 
     public string? Status { get; init; }
     public TimeSpan? Latency { get; init; }
@@ -52,6 +52,3 @@ public sealed record CapturedExchange
     /// <summary>The key that matches a client's command to this one (<see cref="CommandKey"/>).</summary>
     public required string Key { get; init; }
 }
-
-/// <summary>A server response: its parsed form and its bytes.</summary>
-public sealed record CapturedResponse(JsonElement Frame, byte[] Bytes);

@@ -31,7 +31,14 @@ public static class CapturedSessionLoader
         {
             return (null, $"the stored events of session {row.Id} do not fit its stored bytes ({e.Message})");
         }
-        return (builder.Build(row.Id, row.CloseReason == "server-closed"), null);
+        try
+        {
+            return (builder.Build(row.Id, row.CloseReason == "server-closed"), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"a stored command of session {row.Id} cannot be read back ({e.Message})");
+        }
     }
 
     /// <summary>A direction's stored bytes, or why they are not all there: literals above the capture cap keep only their start.</summary>
@@ -50,7 +57,7 @@ public static class CapturedSessionLoader
     {
         private readonly List<ExchangeBuilder> exchanges = [];
         private readonly Dictionary<string, ExchangeBuilder> open = new(StringComparer.Ordinal);
-        private readonly List<CapturedResponse> pending = [];
+        private readonly List<JsonElement> pending = [];
         private readonly List<int> continuationEnds = [];
         private byte[] greeting = [];
         private int serverCursor;
@@ -64,7 +71,7 @@ public static class CapturedSessionLoader
                 return;
             }
             if (e.Type != "frame") return;
-            using var document = JsonDocument.Parse(e.Json);
+            using var document = JsonDocument.Parse(e.Json, FrameJson.DocumentOptions);
             var frame = document.RootElement.GetProperty("frame").Clone();
             var offset = (int)frame.GetProperty("offset").GetInt64();
             var length = (int)frame.GetProperty("length").GetInt64();
@@ -88,7 +95,6 @@ public static class CapturedSessionLoader
         private void AddResponse(JsonElement frame, int offset, int length)
         {
             var end = offset + length;
-            var response = new CapturedResponse(frame, server[offset..end]);
             var kind = frame.GetProperty("responseKind").GetString();
             if (kind == "greeting" && exchanges.Count == 0)
             {
@@ -96,7 +102,7 @@ public static class CapturedSessionLoader
                 serverCursor = end;
                 return;
             }
-            pending.Add(response);
+            pending.Add(frame);
             if (kind == "continuation") continuationEnds.Add(end);
             if (!frame.TryGetProperty("completes", out var completes)
                 || !open.Remove(completes.GetProperty("tag").GetString() ?? "", out var exchange)) return;
@@ -130,7 +136,7 @@ public static class CapturedSessionLoader
         public List<byte[]> ClientLines { get; } = [];
         public IReadOnlyList<byte[]> ServerParts { get; set; } = [];
         public int CompletionStart { get; set; }
-        public IReadOnlyList<CapturedResponse> Responses { get; set; } = [];
+        public IReadOnlyList<JsonElement> Responses { get; set; } = [];
         public string? Status { get; set; }
         public TimeSpan? Latency { get; set; }
         public TimeSpan? IdleFor { get; set; }

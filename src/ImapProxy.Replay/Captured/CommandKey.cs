@@ -18,8 +18,8 @@ public static class CommandKey
         var name = frame.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
         var key = name.ToUpperInvariant();
         // Typed commands have "args"; the rest "arguments", a token tree.
-        if (frame.TryGetProperty("args", out var args)) key += " " + JsonShape.Without(args, Positional)?.ToJsonString();
-        if (frame.TryGetProperty("arguments", out var arguments)) key += " " + JsonShape.Without(arguments, Positional)?.ToJsonString();
+        if (frame.TryGetProperty("args", out var args)) key += " " + JsonShape.Without(args, Positional)?.ToJsonString(JsonShape.Readable);
+        if (frame.TryGetProperty("arguments", out var arguments)) key += " " + JsonShape.Without(arguments, Positional)?.ToJsonString(JsonShape.Readable);
         return key;
     }
 }

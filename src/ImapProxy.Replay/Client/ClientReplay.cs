@@ -22,6 +22,9 @@ public sealed class ClientReplay : IAsyncDisposable
 {
     private readonly CapturedSession original;
     private readonly ClientReplayOptions options;
+    /// <summary>Responses kept for the diff per command; beyond them a huge answer is compared by its start.</summary>
+    public const int MaxComparedResponses = 100_000;
+
     private readonly Channel<ImapFrame> frames = Channel.CreateUnbounded<ImapFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource stop = new();
     private Stream? stream;
@@ -97,7 +100,7 @@ public sealed class ClientReplay : IAsyncDisposable
         }
         finally
         {
-            await CloseAsync(stopped).ConfigureAwait(false);
+            await CloseAsync(stopped, outcomes.LastOrDefault() is { Original.Name: "LOGOUT", Status: "ok" }).ConfigureAwait(false);
         }
         var exchanges = outcomes.Select(Compare).ToList();
         // Commands after a stop were never sent; say so for each.
@@ -108,7 +111,7 @@ public sealed class ClientReplay : IAsyncDisposable
 
     private ExchangeOutcome Compare(ReplayedExchange x) => new(
         x.Original.Index, x.Original.Tag, x.Original.Name, x.Original.Status, x.Status,
-        x.Note is null ? ResponseDiff.Compare(x.Original.Responses.Select(r => r.Frame).ToList(), x.Responses, options.Strict) : [],
+        x.Note is null ? ResponseDiff.Compare(x.Original.Responses, x.Responses, options.Strict) : [],
         x.Note);
 
     private async Task<Stream> ConnectAsync(CancellationToken ct)
@@ -129,8 +132,26 @@ public sealed class ClientReplay : IAsyncDisposable
         }
     }
 
-    /// <summary>TLS as asked, the greeting read, and STARTTLS done before the pump starts reading.</summary>
-    private async Task<Stream> StartAsync(Stream network, CancellationToken ct)
+    /// <summary>TLS as asked, the greeting read, and STARTTLS done before the pump starts reading; all within one timeout.</summary>
+    private async Task<Stream> StartAsync(Stream network, CancellationToken outer)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        deadline.CancelAfter(options.ResponseTimeout);
+        var ct = deadline.Token;
+        try
+        {
+            return await NegotiateAsync(network, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!outer.IsCancellationRequested)
+        {
+            // The usual cause: a port that speaks TLS from the first byte, reached in plaintext.
+            throw new ReplayException($"{options.Target} did not get through its greeting{(options.Tls == "starttls" ? " and STARTTLS" : "")} " +
+                $"within {options.ResponseTimeout.TotalSeconds:0} s" +
+                (options.Tls == "implicit" ? "" : $" (with TLS {options.Tls}; if the port speaks TLS from the first byte, use implicit)"));
+        }
+    }
+
+    private async Task<Stream> NegotiateAsync(Stream network, CancellationToken ct)
     {
         var current = options.Tls == "implicit" ? await TlsAsync(network, ct).ConfigureAwait(false) : network;
         var greeting = await ReadLineAsync(current, ct).ConfigureAwait(false);
@@ -166,11 +187,9 @@ public sealed class ClientReplay : IAsyncDisposable
         var tls = new SslStream(inner, leaveInnerStreamOpen: false);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.ResponseTimeout);
-            await tls.AuthenticateAsClientAsync(trust.ClientOptions(options.Host, p => problem = p), timeout.Token).ConfigureAwait(false);
+            await tls.AuthenticateAsClientAsync(trust.ClientOptions(options.Host, p => problem = p), ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AuthenticationException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is AuthenticationException or IOException)
         {
             await tls.DisposeAsync().ConfigureAwait(false);
             throw new ReplayException($"TLS with {options.Target} failed: {problem ?? e.Message}" +
@@ -182,29 +201,26 @@ public sealed class ClientReplay : IAsyncDisposable
 
     private async Task<byte[]> ReadLineAsync(Stream from, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.ResponseTimeout);
-        try
-        {
-            var line = await WireLines.ReadLineAsync(from, timeout.Token).ConfigureAwait(false)
-                ?? throw new IOException($"{options.Target} closed the connection");
-            recording!.Server(line);
-            return line;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // The usual cause: a port that speaks TLS from the first byte, reached in plaintext.
-            throw new ReplayException($"{options.Target} said nothing within {options.ResponseTimeout.TotalSeconds:0} s" +
-                (options.Tls == "implicit" ? "" : $" (with TLS {options.Tls}; if the port speaks TLS from the first byte, use implicit)"));
-        }
+        var line = await WireLines.ReadLineAsync(from, ct).ConfigureAwait(false) ?? throw new IOException($"{options.Target} closed the connection");
+        recording!.Server(line);
+        return line;
     }
 
     private async Task SendAsync(Stream to, byte[] bytes, CancellationToken ct)
     {
         // The tap sees the client's bytes before the server can answer them.
         recording!.Client(bytes);
-        await to.WriteAsync(bytes, ct).ConfigureAwait(false);
-        await to.FlushAsync(ct).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.ResponseTimeout);
+        try
+        {
+            await to.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
+            await to.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new IOException($"{options.Target} took no data for {options.ResponseTimeout.TotalSeconds:0} s");
+        }
     }
 
     private async Task PumpAsync(CancellationToken ct)
@@ -244,6 +260,9 @@ public sealed class ClientReplay : IAsyncDisposable
             await SendAsync(stream!, segments[i], ct).ConfigureAwait(false);
             if (i == segments.Count - 1) break;
             if (await NextStepAsync(exchangeState, ct).ConfigureAwait(false) is { } ended) return Done(exchange, exchangeState, ended);
+            // The server refused the literal with a tagged answer: the rest is never sent (RFC 3501 §7.5), or it
+            // would be read as commands.
+            if (exchangeState.Completed) return Done(exchange, exchangeState, null);
         }
 
         var nextLine = 0;
@@ -265,13 +284,18 @@ public sealed class ClientReplay : IAsyncDisposable
         }
     }
 
-    /// <summary>The answer being collected for one tag.</summary>
+    /// <summary>The answer being collected for one tag; memory stays bounded however much a server sends.</summary>
     private sealed class Answer(string tag)
     {
         public string Tag => tag;
         public List<JsonElement> Responses { get; } = [];
         public string? Status { get; set; }
         public bool Completed { get; set; }
+
+        public void Add(JsonElement response)
+        {
+            if (Responses.Count < MaxComparedResponses) Responses.Add(response);
+        }
     }
 
     /// <summary>Reads frames until a continuation or the tag's completion; returns why the exchange ended otherwise.</summary>
@@ -283,10 +307,12 @@ public sealed class ClientReplay : IAsyncDisposable
         {
             while (await frames.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
             {
+                // The timeout is for silence: a long answer that keeps coming is no timeout.
+                timeout.CancelAfter(options.ResponseTimeout);
                 while (frames.Reader.TryRead(out var frame))
                 {
                     if (frame is not ResponseFrame response) continue;
-                    answer.Responses.Add(JsonDocument.Parse(FrameJson.Serialize(response)).RootElement.Clone());
+                    answer.Add(JsonShape.Of(response));
                     if (response.Completes?.Tag == answer.Tag)
                     {
                         answer.Completed = true;
@@ -313,8 +339,10 @@ public sealed class ClientReplay : IAsyncDisposable
         return [.. Encoding.ASCII.GetBytes(tag), .. command.AsSpan(captured.Length)];
     }
 
-    private async Task CloseAsync(string? stopped)
+    private async Task CloseAsync(string? stopped, bool loggedOut)
     {
+        // After LOGOUT the server closes (RFC 3501 §6.1.3): give it a moment, so the session ends as it did.
+        if (loggedOut && pump is not null) await Task.WhenAny(pump, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         var closedByServer = serverClosed;
         await stop.CancelAsync().ConfigureAwait(false);
         if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);

@@ -42,5 +42,13 @@ public sealed record ClientReplayOptions
     public string Target => $"{Host}:{Port}";
 
     /// <summary>The options' own mistakes, in words; null when they are usable.</summary>
-    public string? Problem() => Tls is "implicit" or "starttls" or "none" ? null : $"--tls must be implicit, starttls or none, not '{Tls}'";
+    public string? Problem() => this switch
+    {
+        { Tls: not ("implicit" or "starttls" or "none") } => $"--tls must be implicit, starttls or none, not '{Tls}'",
+        { Port: < 1 or > 65535 } => $"{Port} is not a port number",
+        // Timers take at most about 49 days; nobody means more than a day here.
+        _ when ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1) => "--timeout must be more than 0 and at most 1d",
+        _ when IdleMax < TimeSpan.Zero || IdleMax > TimeSpan.FromDays(1) => "--idle-max must be at most 1d",
+        _ => null,
+    };
 }

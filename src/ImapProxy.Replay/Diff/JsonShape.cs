@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ImapProxy.Protocol;
 
 namespace ImapProxy.Replay.Diff;
 
@@ -9,12 +10,15 @@ namespace ImapProxy.Replay.Diff;
 internal static class JsonShape
 {
     /// <summary>For people to read: mail text stays as it is (the dashboard escapes on render).</summary>
-    public static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = 1024 };
+
+    /// <summary>A parsed frame as a JSON element, however deep it nests.</summary>
+    public static JsonElement Of(ImapFrame frame) => JsonSerializer.SerializeToElement(frame, FrameJson.Options);
 
     /// <summary>A copy of <paramref name="element"/> without the properties named in <paramref name="names"/>, at any depth.</summary>
     public static JsonNode? Without(JsonElement element, IReadOnlySet<string> names)
     {
-        var node = JsonNode.Parse(element.GetRawText());
+        var node = JsonNode.Parse(element.GetRawText(), documentOptions: FrameJson.DocumentOptions);
         Strip(node, names);
         return node;
     }

@@ -56,10 +56,11 @@ public static class ResponseDiff
         for (var i = 0; i < responses.Count; i++)
         {
             var label = Label(responses[i]);
-            // The second "* OK" is "* OK #2": responses without an identity pair up in order.
+            // The second "* OK" is "* OK #2": responses without an identity pair up in order. The key keeps the
+            // count apart from the label (NUL is in no IMAP string), so a mailbox named "INBOX #2" is no second INBOX.
             var n = seen[label] = seen.GetValueOrDefault(label) + 1;
-            var key = n == 1 ? label : $"{label} #{n.ToString(CultureInfo.InvariantCulture)}";
-            result.Add(new Identified(key, key, Normalise(responses[i], strict), i));
+            var count = n.ToString(CultureInfo.InvariantCulture);
+            result.Add(new Identified($"{label}\0{count}", n == 1 ? label : $"{label} #{count}", Normalise(responses[i], strict), i));
         }
         return result;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using ImapProxy.Replay.Captured;
 
 namespace ImapProxy.Replay.Server;
@@ -62,15 +63,40 @@ public sealed class CaptureServer : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 if (stop.IsCancellationRequested) return;
+                // Out of file descriptors and the like: do not spin; the listener may recover.
+                await Task.Delay(100, CancellationToken.None);
                 continue;
             }
-            Interlocked.Increment(ref served);
             client.NoDelay = true;
             var stream = new NetworkStream(client, ownsSocket: true);
             lock (connections)
             {
+                // ServeAsync ends every connection itself and throws nothing: completed tasks need no look.
                 connections.RemoveAll(t => t.IsCompleted);
+                if (connections.Count >= Options.MaxConnections)
+                {
+                    _ = RefuseAsync(stream);
+                    continue;
+                }
+                Interlocked.Increment(ref served);
                 connections.Add(Task.Run(() => ServedConnection.ServeAsync(Session, Options, stream, recorder, client.RemoteEndPoint, stop.Token)));
+            }
+        }
+    }
+
+    /// <summary>RFC 3501 §7.1.5: a BYE greeting refuses the connection.</summary>
+    private async Task RefuseAsync(NetworkStream stream)
+    {
+        await using (stream)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"* BYE ImapProxy server replay: {Options.MaxConnections} clients are connected already\r\n"), timeout.Token);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // It left first.
             }
         }
     }

@@ -21,4 +21,10 @@ public sealed record ServeOptions
 
     /// <summary>A client silent this long is disconnected (a served session must not hang forever).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a client may take over its TLS handshake, or to take what is sent to it.</summary>
+    public TimeSpan IoTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Clients served at once; more are told so and closed.</summary>
+    public int MaxConnections { get; init; } = 100;
 }

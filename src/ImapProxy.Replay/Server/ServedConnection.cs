@@ -5,6 +5,7 @@ using ImapProxy.Capture.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Replay.Captured;
+using ImapProxy.Replay.Diff;
 using ImapProxy.Replay.Wire;
 
 namespace ImapProxy.Replay.Server;
@@ -63,6 +64,11 @@ internal sealed class ServedConnection
         {
             (reason, detail) = (CloseReason.ClientReset, e.Message);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug of ours or a peer we did not foresee: it ends this connection, never the server.
+            (reason, detail) = (CloseReason.ProxyError, $"{e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             connection.recording.Close(reason, detail);
@@ -84,7 +90,7 @@ internal sealed class ServedConnection
                 await SendAsync(Encoding.UTF8.GetBytes($"{tag} BAD [CLIENTBUG] ImapProxy server replay: this command does not parse\r\n"), ct);
                 continue;
             }
-            var key = CommandKey.Of(System.Text.Json.JsonDocument.Parse(FrameJson.Serialize(parsed)).RootElement);
+            var key = CommandKey.Of(JsonShape.Of(parsed));
             if (matcher.Take(key) is not { } exchange)
             {
                 var next = matcher.Next is { } n ? $"the capture's next command is {n.Tag} {n.Name}" : "every captured command was served";
@@ -114,7 +120,7 @@ internal sealed class ServedConnection
         {
             var line = await ReadClientLineAsync(ct);
             if (line is null) return null;
-            tag ??= Encoding.UTF8.GetString(line.AsSpan(0, Math.Max(0, line.AsSpan().IndexOfAny((byte)' ', (byte)'\r', (byte)'\n')))).Trim();
+            tag ??= Encoding.UTF8.GetString(line.AsSpan(0, Math.Clamp(line.AsSpan().IndexOfAny((byte)' ', (byte)'\r', (byte)'\n'), 0, 64)));
             var text = line.AsSpan().TrimEnd("\r\n"u8);
             var header = LiteralHeader.TryFind(text, out var length, out _, out var nonSynchronizing);
             if (header == LiteralHeader.Result.Overflow) return (tag, null);
@@ -125,25 +131,39 @@ internal sealed class ServedConnection
                 return (tag, frame);
             }
             if (!nonSynchronizing) await SendAsync("+ Ready for literal data\r\n"u8.ToArray(), ct);
-            await reader.ReadLiteralAsync(length, chunk => recording.Client(chunk.Span), ct);
+            await BoundedAsync(options.IdleTimeout, "the client stopped sending its literal",
+                t => reader.ReadLiteralAsync(length, chunk => recording.Client(chunk.Span), t), ct);
         }
     }
 
     private async Task<byte[]?> ReadClientLineAsync(CancellationToken ct)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        idle.CancelAfter(options.IdleTimeout);
+        var line = await BoundedAsync(options.IdleTimeout, "the client sent nothing", reader.ReadLineAsync, ct);
+        if (line is not null) recording.Client(line);
+        return line;
+    }
+
+    /// <summary>Runs one I/O step within <paramref name="limit"/>; past it, the connection ends with <paramref name="what"/>.</summary>
+    private static async Task<T> BoundedAsync<T>(TimeSpan limit, string what, Func<CancellationToken, Task<T>> io, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(limit);
         try
         {
-            var line = await reader.ReadLineAsync(idle.Token);
-            if (line is not null) recording.Client(line);
-            return line;
+            return await io(timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new IOException($"the client was silent for {options.IdleTimeout.TotalMinutes:0} minutes");
+            throw new IOException($"{what} for {limit.TotalSeconds:0} s");
         }
     }
+
+    private static Task BoundedAsync(TimeSpan limit, string what, Func<CancellationToken, Task> io, CancellationToken ct) =>
+        BoundedAsync(limit, what, async t =>
+        {
+            await io(t);
+            return true;
+        }, ct);
 
     /// <summary>Plays the captured answer; returns how the session ends when it ends here (LOGOUT, the capture's close).</summary>
     private async Task<(CloseReason, string)?> AnswerAsync(CapturedExchange exchange, string tag, CancellationToken ct)
@@ -160,11 +180,11 @@ internal sealed class ServedConnection
         var last = parts[^1];
         for (var i = literalContinuations; i < parts.Count - 1; i++)
         {
-            await SendAsync(parts[i], ct);
+            await SendAsync(RetagCorrelators(parts[i], exchange.Tag, tag), ct);
             if (exchange.Name == "IDLE")
             {
                 // Updates that came during IDLE go out now, not after DONE.
-                await SendAsync(last[..exchange.CompletionStart], ct);
+                await SendAsync(RetagCorrelators(last[..exchange.CompletionStart], exchange.Tag, tag), ct);
                 last = last[exchange.CompletionStart..];
             }
             if (await ReadClientLineAsync(ct) is null) return (CloseReason.ClientClosed, "the client closed the connection");
@@ -172,7 +192,7 @@ internal sealed class ServedConnection
         if (options.OriginalTiming && exchange.Latency is { } latency)
             await Task.Delay(latency < options.MaxDelay ? latency : options.MaxDelay, ct);
         var completionStart = last.Length - (parts[^1].Length - exchange.CompletionStart);
-        await SendAsync([.. last.AsSpan(0, completionStart), .. Retag(last.AsSpan(completionStart), exchange.Tag, tag)], ct);
+        await SendAsync([.. RetagCorrelators(last[..completionStart], exchange.Tag, tag), .. Retag(last.AsSpan(completionStart), exchange.Tag, tag)], ct);
 
         if (exchange.Name == "STARTTLS" && exchange.Status == "ok")
         {
@@ -187,6 +207,24 @@ internal sealed class ServedConnection
             return (CloseReason.ServerClosed, exchange.Name == "LOGOUT" ? "LOGOUT served" : "the capture's server closed the connection here");
         }
         return null;
+    }
+
+    /// <summary>RFC 4731 §3.1: an ESEARCH response names its command's tag, <c>(TAG "a5")</c>; it becomes the client's.</summary>
+    private static byte[] RetagCorrelators(byte[] bytes, string captured, string tag)
+    {
+        var from = Encoding.ASCII.GetBytes($"(TAG \"{captured}\")");
+        if (captured == tag || bytes.AsSpan().IndexOf(from) < 0) return bytes;
+        var to = Encoding.ASCII.GetBytes($"(TAG \"{tag}\")");
+        var result = new List<byte>(bytes.Length);
+        var rest = bytes.AsSpan();
+        for (var at = rest.IndexOf(from); at >= 0; at = rest.IndexOf(from))
+        {
+            result.AddRange(rest[..at]);
+            result.AddRange(to);
+            rest = rest[(at + from.Length)..];
+        }
+        result.AddRange(rest);
+        return [.. result];
     }
 
     private static byte[] Retag(ReadOnlySpan<byte> completion, string captured, string tag)
@@ -206,7 +244,8 @@ internal sealed class ServedConnection
         if (options.Authority is not { } authority) throw new IOException("TLS was asked for but the server replay has no CA");
         var names = new[] { "localhost", options.Listen.Address.ToString() };
         var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(names) }, ct);
+        await BoundedAsync(options.IoTimeout, "the client did not finish its TLS handshake",
+            t => tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(names) }, t), ct);
         return tls;
     }
 
@@ -214,7 +253,10 @@ internal sealed class ServedConnection
     {
         if (bytes.Length == 0) return;
         recording.Server(bytes);
-        await stream.WriteAsync(bytes, ct);
-        await stream.FlushAsync(ct);
+        await BoundedAsync(options.IoTimeout, "the client took nothing of what was sent to it", async t =>
+        {
+            await stream.WriteAsync(bytes, t);
+            await stream.FlushAsync(t);
+        }, ct);
     }
 }

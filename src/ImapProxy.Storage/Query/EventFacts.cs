@@ -30,7 +30,7 @@ internal static class EventFacts
 
     private static JsonElement? Read(string json, string[] path)
     {
-        using var document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json, Protocol.FrameJson.DocumentOptions);
         var element = document.RootElement;
         foreach (var name in path)
         {

@@ -125,6 +125,6 @@ internal static class ApiEndpoints
         string? Status, double? LatencyMs, JsonElement Event)
     {
         public static ApiEvent From(EventRow e) => new(e.Sequence, e.Time, e.Source, e.Type, e.Kind, e.Tag, e.Name, e.Status,
-            e.Latency?.TotalMilliseconds, JsonDocument.Parse(e.Json).RootElement.Clone());
+            e.Latency?.TotalMilliseconds, JsonDocument.Parse(e.Json, FrameJson.DocumentOptions).RootElement.Clone());
     }
 }

@@ -76,7 +76,12 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, ProxyOpt
         {
             Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile), Insecure = request.Insecure, NewTags = request.NewTags,
             StopOnError = request.StopOnError, Strict = request.Strict,
-            IdleMax = request.IdleMaxSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(10),
+            IdleMax = request.IdleMaxSeconds switch
+            {
+                null => TimeSpan.FromSeconds(10),
+                >= 0 and <= 86_400 and var seconds => TimeSpan.FromSeconds(seconds),
+                _ => throw new ReplayException("idleMaxSeconds must be between 0 and 86400"),
+            },
             Credentials = string.IsNullOrEmpty(request.Password) ? null
                 : new Credentials(NullIfEmpty(request.User) ?? Credentials.CapturedUser(session) ?? throw new ReplayException("the capture shows no user name: give one"), request.Password),
         };

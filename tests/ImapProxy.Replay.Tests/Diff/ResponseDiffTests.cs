@@ -59,6 +59,26 @@ public class ResponseDiffTests
         Assert.Contains(ResponseDiff.Compare(original, longer), c => c.Path == "data.sections[0].size");
     }
 
+    [Fact]
+    public void DeeplyNestedResponse_IsCompared_NotThrown()
+    {
+        var deep = $"* XFOO {new string('(', 70)}x{new string(')', 70)}\r\nA1 OK done\r\n";
+        var deeper = deep.Replace("x", "y", StringComparison.Ordinal);
+
+        Assert.Equal(2, Parse(deep).Count);
+        Assert.Empty(ResponseDiff.Compare(Parse(deep), Parse(deep)));
+        Assert.Contains(ResponseDiff.Compare(Parse(deep), Parse(deeper)), c => c is { Kind: "changed", Response: "* XFOO" });
+    }
+
+    [Fact]
+    public void MailboxNamedLikeASecondResponse_IsItsOwnResponse()
+    {
+        var original = Parse("* LIST () \".\" INBOX\r\n* LIST () \".\" INBOX\r\n* LIST () \".\" \"INBOX #2\"\r\nA1 OK done\r\n");
+
+        Assert.Empty(ResponseDiff.Compare(original, original));
+        Assert.Contains(ResponseDiff.Compare(original, original.Take(2).Append(original[^1]).ToList()), c => c is { Kind: "missing", Response: "* LIST INBOX #2" });
+    }
+
     /// <summary>The response frames the real parser makes of <paramref name="server"/> after the client's "A1 FETCH".</summary>
     private static List<JsonElement> Parse(string server)
     {
@@ -76,7 +96,7 @@ public class ResponseDiffTests
         public List<JsonElement> Responses { get; } = [];
         public void OnFrame(ImapFrame frame)
         {
-            if (frame is ResponseFrame) Responses.Add(JsonDocument.Parse(FrameJson.Serialize(frame)).RootElement.Clone());
+            if (frame is ResponseFrame) Responses.Add(JsonSerializer.SerializeToElement(frame, FrameJson.Options));
         }
         public void OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Protocol.Framing.Literal? literal) { }
     }

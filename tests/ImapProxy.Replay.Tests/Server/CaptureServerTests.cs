@@ -68,6 +68,27 @@ public class CaptureServerTests
     }
 
     [Fact]
+    public async Task EsearchTag_IsTheClients_AndAHostileCommandEndsNothing()
+    {
+        using var recorded = new RecordedStore();
+        var session = ReplayCheck.Check(recorded.Store, await recorded.RecordAsync([
+            (S, "* OK ready\r\n"), (C, "a1 SEARCH RETURN (MIN) ALL\r\n"), (S, "* ESEARCH (TAG \"a1\") MIN 2\r\na1 OK done\r\n"),
+        ])).Session!;
+        await using var server = CaptureServer.Start(session, new ServeOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) },
+            new ReplayRecorder(recorded.Store, new EventBus()));
+        using var client = await LineClient.ConnectAsync(server.EndPoint);
+        await client.ReadLineAsync();
+
+        // Nested deeper than JSON readers allow by default, in a command that matches nothing.
+        await client.SendAsync($"z1 XFOO {new string('(', 90)}{new string(')', 90)}\r\n");
+        Assert.StartsWith("z1 BAD", await client.ReadLineAsync());
+        await client.SendAsync("z2 SEARCH RETURN (MIN) ALL\r\n");
+
+        Assert.Equal("* ESEARCH (TAG \"z2\") MIN 2", await client.ReadLineAsync());
+        Assert.Equal("z2 OK done", await client.ReadLineAsync());
+    }
+
+    [Fact]
     public async Task OriginalTiming_WaitsAsLongAsTheServerDid()
     {
         using var recorded = new RecordedStore();

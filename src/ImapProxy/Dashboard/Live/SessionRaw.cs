@@ -22,7 +22,7 @@ public sealed class SessionRaw(SqliteEventStore store)
     public byte[] FrameBytes(long sessionId, EventRow e, int max = 64 * 1024)
     {
         if (e.Type != "frame" || e.Offset is not { } offset) return [];
-        using var json = JsonDocument.Parse(e.Json);
+        using var json = JsonDocument.Parse(e.Json, Protocol.FrameJson.DocumentOptions);
         var frame = json.RootElement.GetProperty("frame");
         var length = frame.GetProperty("length").GetInt64();
         var direction = e.Source == "client" ? Direction.Client : Direction.Server;
