@@ -25,6 +25,9 @@ public sealed record ServeOptions
     /// <summary>How long a client may take over its TLS handshake, or to take what is sent to it.</summary>
     public TimeSpan IoTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Told of each connection's start and end, one line each (the CLI prints them).</summary>
+    public Action<string>? Log { get; init; }
+
     /// <summary>Clients served at once; more are told so and closed.</summary>
     public int MaxConnections { get; init; } = 100;
 }

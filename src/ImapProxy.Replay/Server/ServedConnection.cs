@@ -50,6 +50,7 @@ internal sealed class ServedConnection
         CancellationToken ct)
     {
         var connection = new ServedConnection(session, options, stream, recorder, remote?.ToString() ?? "unknown");
+        options.Log?.Invoke($"{remote}: connected, stored as session {connection.SessionId}");
         var (reason, detail) = (CloseReason.ClientClosed, "the client closed the connection");
         try
         {
@@ -72,6 +73,7 @@ internal sealed class ServedConnection
         finally
         {
             connection.recording.Close(reason, detail);
+            options.Log?.Invoke($"{remote}: session {connection.SessionId} ended: {detail}");
             connection.recording.Dispose();
             await connection.stream.DisposeAsync();
         }

@@ -129,7 +129,7 @@ internal static class ReplayVerbs
         using var authority = CertificateAuthority.LoadOrCreate(options.CaDir);
         return await PrivateWriter.RunAsync(store, "serve-capture", async (bus, _) =>
         {
-            var serveOptions = options.Serve! with { Authority = authority };
+            var serveOptions = options.Serve! with { Authority = authority, Log = output.WriteLine };
             await using var server = CaptureServer.Start(verdict.Session!, serveOptions, new ReplayRecorder(store, bus));
             output.WriteLine($"serving session {options.Session} on {server.EndPoint} ({(serveOptions.Tls ? "implicit TLS" : "plaintext, STARTTLS available")}); " +
                 "each connection is stored as a session; Ctrl+C stops");

@@ -63,6 +63,7 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
             var port = int.Parse(banner.Split(' ')[4].Split(':')[1]);
             using (var raw = await RawClient.ConnectAsync(port, cts.Token))
                 Assert.StartsWith("* OK [CAPABILITY", await raw.ReadLineAsync(cts.Token));
+            Assert.Matches(@"^127\.0\.0\.1:\d+: connected, stored as session \d+$", await process.StandardOutput.ReadLineAsync(cts.Token));
 
             // SIGTERM, as a service manager stops it (a shell started in the background ignores SIGINT, and so would the child).
             Libc.Signal(process.Id, Libc.SigTerm);
