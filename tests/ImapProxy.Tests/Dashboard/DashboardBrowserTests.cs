@@ -106,8 +106,14 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         using (var raw = await RawClient.ConnectAsync(port, cts.Token))
             Assert.StartsWith("* OK [CAPABILITY", await raw.ReadLineAsync(cts.Token));
         await Assertions.Expect(serving).ToContainTextAsync("1 connection");
-        await serving.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
-        await Assertions.Expect(serving).ToHaveCountAsync(0);
+
+        // The status page lists what is served, and stops it too.
+        await page.GotoAsync($"{proxy.Dashboard}status");
+        var served = page.Locator(".served");
+        await Assertions.Expect(served).ToContainTextAsync($"session {id} on 127.0.0.1:{port} · 1 connection");
+        await served.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
+        await Assertions.Expect(served).ToContainTextAsync("None.");
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawClient.ConnectAsync(port, cts.Token));
     }
 
     /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>
