@@ -84,6 +84,32 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
     }
 
     [Fact]
+    public async Task Idle_IsHeldAsCaptured_ThenEndedWithDone()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        var captured = ReplayScenario.Captured(proxy, await proxy.RecordSessionAsync(cts.Token, async client =>
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+            using var done = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            await client.IdleAsync(done.Token, cts.Token);
+        }));
+        var idle = captured.Exchanges.Single(x => x.Name == "IDLE");
+        Assert.True(idle.IdleFor > TimeSpan.Zero);
+
+        var result = await ClientReplay.RunAsync(captured, Options(proxy), ReplayScenario.Recorder(proxy), cts.Token);
+
+        Assert.True(result.Exchanges.Single(x => x.Command == "IDLE").Same);
+        await proxy.FlushStoreAsync();
+        var events = proxy.Store.GetEvents(result.ReplaySessionId, 0, 1000);
+        Assert.Contains(events, e => e.Kind == "client-line" && e.Json.Contains("\"idle-done\""));
+        // Held as long as captured: DONE went out no sooner (a timer may fire a tick early: 5 ms of slack).
+        var started = events.First(e => e is { Kind: "command", Name: "IDLE" }).Time;
+        var ended = events.First(e => e.Kind == "client-line").Time;
+        Assert.True(ended - started >= idle.IdleFor - TimeSpan.FromMilliseconds(5), $"held {ended - started}, captured {idle.IdleFor}");
+    }
+
+    [Fact]
     public async Task StopOnError_StopsAtTheFirstNo_AndSaysWhichCommandsWereNotSent()
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
