@@ -69,20 +69,8 @@ internal sealed partial class ProxySession
     /// The client's SNI names the certificate. Without SNI the client dialled an IP address, which it will
     /// check, so the leaf carries both the upstream host and the address the client connected to.
     /// </summary>
-    private SslStreamCertificateContext CertificateFor(string? serverName)
-    {
-        var dialled = (clientSocket.LocalEndPoint as IPEndPoint)?.Address;
-        if (dialled?.IsIPv4MappedToIPv6 == true) dialled = dialled.MapToIPv4();
-        try
-        {
-            if (serverName is not null) return ca.GetServerContext(serverName);
-        }
-        catch (ArgumentException)
-        {
-            // Not a usable host name (the SNI comes from the network): fall back as if none was sent.
-        }
-        return ca.GetServerContext(dialled is null ? [options.Upstream.Host] : [options.Upstream.Host, dialled.ToString()]);
-    }
+    private SslStreamCertificateContext CertificateFor(string? serverName) =>
+        ca.GetServerContext(serverName, (clientSocket.LocalEndPoint as IPEndPoint)?.Address, options.Upstream.Host);
 
     private async Task HandshakeUpstreamAsync(CancellationToken ct)
     {

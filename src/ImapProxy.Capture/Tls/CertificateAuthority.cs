@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Crypto;
@@ -82,6 +83,24 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>A leaf valid for several names at once, e.g. the upstream host and the address a client dialled
     /// without SNI: clients that send no SNI connected by IP address and check that address.</summary>
     public SslStreamCertificateContext GetServerContext(IReadOnlyList<string> hostsOrIps) => GetLeaf(hostsOrIps).Context;
+
+    /// <summary>
+    /// The leaf for one accepted connection: for the name the client asked for (SNI), else for the fallback name
+    /// and the local address the client dialled, which clients without SNI check instead.
+    /// </summary>
+    public SslStreamCertificateContext GetServerContext(string? serverName, IPAddress? dialled, string fallbackName)
+    {
+        if (dialled?.IsIPv4MappedToIPv6 == true) dialled = dialled.MapToIPv4();
+        try
+        {
+            if (!string.IsNullOrEmpty(serverName)) return GetServerContext(serverName);
+        }
+        catch (ArgumentException)
+        {
+            // Not a usable host name (the SNI comes from the network): fall back as if none was sent.
+        }
+        return GetServerContext(dialled is null ? [fallbackName] : [fallbackName, dialled.ToString()]);
+    }
 
     /// <summary>The server certificate, with its private key, for a host name or an IP address.</summary>
     public X509Certificate2 GetServerCertificate(string hostOrIp) => GetLeaf(hostOrIp).Certificate;

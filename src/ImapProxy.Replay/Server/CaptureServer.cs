@@ -79,7 +79,7 @@ public sealed class CaptureServer : IAsyncDisposable
                     continue;
                 }
                 Interlocked.Increment(ref served);
-                connections.Add(Task.Run(() => ServedConnection.ServeAsync(Session, Options, stream, recorder, client.RemoteEndPoint, stop.Token)));
+                connections.Add(Task.Run(() => ServedConnection.ServeAsync(Session, Options, stream, recorder, client, stop.Token)));
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Text;
 using ImapProxy.Capture.Events;
 using ImapProxy.Protocol;
@@ -25,8 +26,11 @@ internal sealed class ServedConnection
     private Stream stream;
     private ClientCommandReader reader;
 
-    private ServedConnection(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, string remote)
+    private readonly IPAddress? dialled;
+
+    private ServedConnection(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, string remote, IPAddress? dialled)
     {
+        this.dialled = dialled;
         this.session = session;
         this.options = options;
         this.stream = stream;
@@ -46,10 +50,11 @@ internal sealed class ServedConnection
 
     public long SessionId => recording.SessionId;
 
-    public static async Task ServeAsync(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, EndPoint? remote,
+    public static async Task ServeAsync(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, Socket socket,
         CancellationToken ct)
     {
-        var connection = new ServedConnection(session, options, stream, recorder, remote?.ToString() ?? "unknown");
+        var remote = socket.RemoteEndPoint;
+        var connection = new ServedConnection(session, options, stream, recorder, remote?.ToString() ?? "unknown", (socket.LocalEndPoint as IPEndPoint)?.Address);
         options.Log?.Invoke($"{remote}: connected, stored as session {connection.SessionId}");
         var (reason, detail) = (CloseReason.ClientClosed, "the client closed the connection");
         try
@@ -244,10 +249,11 @@ internal sealed class ServedConnection
     private async Task<Stream> TlsAsync(CancellationToken ct)
     {
         if (options.Authority is not { } authority) throw new IOException("TLS was asked for but the server replay has no CA");
-        var names = new[] { "localhost", options.Listen.Address.ToString() };
         var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-        await BoundedAsync(options.IoTimeout, "the client did not finish its TLS handshake",
-            t => tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(names) }, t), ct);
+        // As the proxy's own listeners: the name the client asked for, else localhost and the address it dialled.
+        await BoundedAsync(options.IoTimeout, "the client did not finish its TLS handshake", t => tls.AuthenticateAsServerAsync((_, hello, _, _) =>
+            ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(hello.ServerName, dialled, "localhost") }),
+            null, t), ct);
         return tls;
     }
 
