@@ -111,6 +111,9 @@ internal static class ReplayVerbs
 
     private static async Task<int> ReplayAsync(SqliteEventStore store, ReplayVerdict verdict, Options options, TextWriter output, CancellationToken ct)
     {
+        if (options.Password is null && Credentials.Needed(verdict.Session!))
+            throw new ReplayException($"session {options.Session} logs in as {Credentials.CapturedUser(verdict.Session!) ?? "a user the capture does not show (give --user)"}: " +
+                "give the password with --password-env VAR or --password-file FILE");
         var replayOptions = options.Client! with
         {
             Credentials = options.Password is { } password

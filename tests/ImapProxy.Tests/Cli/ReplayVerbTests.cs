@@ -36,7 +36,7 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
         Assert.Equal(0, json.ExitCode);
         Assert.Contains("\"differing\":0", json.Output);
         Assert.Equal(2, noPassword.ExitCode);
-        Assert.Contains("logs in: give the password", noPassword.Output);
+        Assert.Contains("logs in as alice: give the password with --password-env VAR or --password-file FILE", noPassword.Output);
         Assert.Equal(2, untrusted.ExitCode);
         Assert.Contains("--ca-file", untrusted.Output);
         Assert.Contains("client replay: there is no session 999", unknown.Output);
