@@ -14,10 +14,16 @@ public static class ReplayCheck
     /// <summary>AUTHENTICATE mechanisms whose responses can be rebuilt from a user name and a password.</summary>
     public static readonly IReadOnlySet<string> SubstitutableMechanisms = new HashSet<string>(["PLAIN", "LOGIN"], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The most bytes one direction may hold for a replay.</summary>
+    public const long MaxBytes = 1L << 30;
+
     public static ReplayVerdict Check(SqliteEventStore store, long id)
     {
         if (store.GetSession(id) is not { } row) return Both($"there is no session {id}");
         if (row.EndedAt is null) return Both($"session {id} is still live; replay it once it has ended");
+        // A replay holds the session in memory: both directions, sliced per command.
+        if (Math.Max(row.ClientBytes ?? 0, row.ServerBytes ?? 0) > MaxBytes)
+            return Both($"session {id} is too large to replay ({Math.Max(row.ClientBytes ?? 0, row.ServerBytes ?? 0):N0} bytes one way; at most {MaxBytes:N0})");
         if (row.CaptureIncomplete)
             return Both($"the capture of session {id} is incomplete (events were dropped while the store fell behind), so what was said is not all known");
         var (session, problem) = CapturedSessionLoader.Load(store, row);

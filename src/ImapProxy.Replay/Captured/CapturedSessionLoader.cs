@@ -13,8 +13,17 @@ public static class CapturedSessionLoader
     /// <summary>The session, or why it cannot be read whole (see <see cref="ReplayCheck"/> for the rest of the checks).</summary>
     public static (CapturedSession? Session, string? Problem) Load(SqliteEventStore store, SessionRow row)
     {
-        var client = Contiguous(store, row.Id, Direction.Client);
-        var server = Contiguous(store, row.Id, Direction.Server);
+        (byte[]? Bytes, string? Problem) client, server;
+        try
+        {
+            client = Contiguous(store, row.Id, Direction.Client);
+            server = Contiguous(store, row.Id, Direction.Server);
+        }
+        catch (Exception e) when (e is IOException or OutOfMemoryException)
+        {
+            // Plaintext after COMPRESS can be far larger than the bytes on the wire that the check looked at.
+            return (null, $"session {row.Id} is too large to replay ({e.Message})");
+        }
         if ((client.Problem ?? server.Problem) is { } problem) return (null, problem);
         var builder = new Builder(client.Bytes!, server.Bytes!);
         try
