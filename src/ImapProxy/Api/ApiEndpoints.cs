@@ -111,7 +111,7 @@ internal static class ApiEndpoints
         title: "bad filter", detail: e.Message, statusCode: StatusCodes.Status400BadRequest,
         extensions: new Dictionary<string, object?> { ["position"] = e.Position, ["length"] = e.Length });
 
-    private static IResult NotFound(long id) => Results.Problem($"no session {id}", statusCode: StatusCodes.Status404NotFound);
+    internal static IResult NotFound(long id) => Results.Problem($"no session {id}", statusCode: StatusCodes.Status404NotFound);
 
     private static SessionRow Placeholder(long id) => new(id, DateTimeOffset.MinValue, null, null, null, null, null, null, null, false,
         null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, false);

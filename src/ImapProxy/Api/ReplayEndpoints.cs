@@ -1,6 +1,7 @@
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
 using ImapProxy.Replays;
+using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Api;
 
@@ -9,15 +10,18 @@ internal static class ReplayEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/sessions/{id:long}/replay", (ReplayService replays, long id) =>
+        api.MapGet("/sessions/{id:long}/replay", (ReplayService replays, SqliteEventStore store, long id) =>
             {
+                if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 var verdict = replays.Check(id);
                 return Results.Ok(new ReplayCheckResult(verdict.ClientReplay, verdict.ServerReplay));
             })
-            .WithSummary("Whether the session can be replayed each way, and why not (null when it can)").Produces<ReplayCheckResult>();
+            .WithSummary("Whether the session can be replayed each way, and why not (null when it can)").Produces<ReplayCheckResult>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/sessions/{id:long}/replay", async (ReplayService replays, long id, ReplayRequest request, CancellationToken ct) =>
+        api.MapPost("/sessions/{id:long}/replay", async (ReplayService replays, SqliteEventStore store, long id, ReplayRequest request, CancellationToken ct) =>
             {
+                if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 try
                 {
                     return Results.Ok(await replays.ReplayAsync(id, request, ct));
@@ -30,8 +34,9 @@ internal static class ReplayEndpoints
             .WithSummary("Sends the session's commands to a server and compares the answers (the password is used once, never stored)")
             .Produces<ClientReplayResult>().ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, long id, ServeRequest? request) =>
+        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, SqliteEventStore store, long id, ServeRequest? request) =>
             {
+                if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 try
                 {
                     var served = replays.Serve(id, request ?? new ServeRequest());

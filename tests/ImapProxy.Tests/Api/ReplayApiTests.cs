@@ -26,6 +26,7 @@ public sealed class ReplayApiTests(DovecotFixture fixture)
         var served = await http.PostAsJsonAsync($"api/sessions/{id}/serve", new { }, cts.Token);
 
         Assert.Equal(JsonValueKind.Null, check.GetProperty("clientReplay").ValueKind);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("api/sessions/999/replay", cts.Token)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         var result = await replay.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
         Assert.Equal(0, result.GetProperty("differing").GetInt32());
