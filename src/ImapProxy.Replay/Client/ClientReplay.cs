@@ -32,6 +32,9 @@ public sealed class ClientReplay : IAsyncDisposable
     private Task? pump;
     private volatile bool serverClosed;
 
+    /// <summary>The target's capabilities as last announced (the tap's parser follows them), set on the pump's thread.</summary>
+    private volatile IReadOnlyList<string> capabilities = [];
+
     private ClientReplay(CapturedSession original, ClientReplayOptions options)
     {
         this.original = original;
@@ -60,7 +63,11 @@ public sealed class ClientReplay : IAsyncDisposable
                 Listener = ListenerKind.Plain, Upstream = options.Target, UpstreamTls = options.Tls, ClientTls = "none",
                 UpstreamInsecure = options.Insecure,
             }, "replay", $"client replay of session {original.Id} against {options.Target}",
-            frame => frames.Writer.TryWrite(frame));
+            frame =>
+            {
+                if (frame is StateChangeFrame state) capabilities = state.Capabilities;
+                frames.Writer.TryWrite(frame);
+            });
 
         var outcomes = new List<ReplayedExchange>();
         string? stopped = null;
@@ -254,6 +261,8 @@ public sealed class ClientReplay : IAsyncDisposable
             ? substituted
             : (Retag(exchange.Command, exchange.Tag, tag), exchange.ClientLines);
         var exchangeState = new Answer(tag);
+        // A capture from a LITERAL+ server replayed against one without it: {n+} would have the body read as commands.
+        if (!capabilities.Contains("LITERAL+", StringComparer.OrdinalIgnoreCase)) command = CommandSegments.Synchronizing(command);
         var segments = CommandSegments.Split(command);
         for (var i = 0; i < segments.Count; i++)
         {

@@ -14,7 +14,8 @@ public sealed record ResponseChange(string Kind, string Response, string? Path, 
 /// Compares the parsed responses to one command, not their text: responses are paired by what they are about
 /// (the tagged completion, a FETCH's message number, a LIST's mailbox), then compared field by field. Values that
 /// differ between two equal servers are left out unless strict: the free text of status responses, UIDs,
-/// UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, APPENDUID/COPYUID, INTERNALDATE, MODSEQ, and \Recent and RECENT counts.
+/// UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, APPENDUID/COPYUID, INTERNALDATE, MODSEQ, \Recent and RECENT counts, and
+/// continuation requests.
 /// </summary>
 public static class ResponseDiff
 {
@@ -56,6 +57,9 @@ public static class ResponseDiff
         for (var i = 0; i < responses.Count; i++)
         {
             var label = Label(responses[i]);
+            // Continuations are the exchange's mechanics (a literal's go-ahead, a SASL challenge with its nonce):
+            // whether the server accepted shows in its answer. Strict compares them too.
+            if (label == "+" && !strict) continue;
             // The second "* OK" is "* OK #2": responses without an identity pair up in order. The key keeps the
             // count apart from the label (NUL is in no IMAP string), so a mailbox named "INBOX #2" is no second INBOX.
             var n = seen[label] = seen.GetValueOrDefault(label) + 1;

@@ -14,6 +14,39 @@ public static class CommandSegments
     {
         var segments = new List<byte[]>();
         var start = 0;
+        foreach (var (lineEnd, _, nonSynchronizing) in Headers(command))
+        {
+            if (nonSynchronizing) continue;
+            segments.Add(command[start..lineEnd].ToArray());
+            start = lineEnd;
+        }
+        if (start < command.Length || segments.Count == 0) segments.Add(command[start..].ToArray());
+        return segments;
+    }
+
+    /// <summary>
+    /// The command with every <c>{n+}</c> made <c>{n}</c>: for a server without LITERAL+ (RFC 7888), which would take
+    /// a non-synchronizing literal's body for commands.
+    /// </summary>
+    public static byte[] Synchronizing(ReadOnlySpan<byte> command)
+    {
+        var result = new List<byte>(command.Length);
+        var start = 0;
+        foreach (var (lineEnd, headerEnd, nonSynchronizing) in Headers(command))
+        {
+            if (!nonSynchronizing) continue;
+            // "...{n+}\r\n": keep up to the '+', drop it, keep the rest.
+            result.AddRange(command[start..(headerEnd - 2)]);
+            start = headerEnd - 1;
+        }
+        result.AddRange(command[start..]);
+        return [.. result];
+    }
+
+    /// <summary>Each literal header at a line's end: where its line ends, where the header ends (after its '}'), its kind.</summary>
+    private static List<(int LineEnd, int HeaderEnd, bool NonSynchronizing)> Headers(ReadOnlySpan<byte> command)
+    {
+        var headers = new List<(int, int, bool)>();
         var at = 0;
         while (at < command.Length)
         {
@@ -21,16 +54,13 @@ public static class CommandSegments
             if (lf < 0) break;
             var lineEnd = at + lf + 1;
             var line = command[at..lineEnd].TrimEnd("\r\n"u8);
+            var headerEnd = at + line.Length;
             at = lineEnd;
             if (LiteralHeader.TryFind(line, out var length, out _, out var nonSynchronizing) != LiteralHeader.Result.Found) continue;
-            if (!nonSynchronizing)
-            {
-                segments.Add(command[start..at].ToArray());
-                start = at;
-            }
+            headers.Add((lineEnd, headerEnd, nonSynchronizing));
+            // The literal's body is data, whatever it holds.
             at = (int)Math.Min(command.Length, at + length);
         }
-        if (start < command.Length || segments.Count == 0) segments.Add(command[start..].ToArray());
-        return segments;
+        return headers;
     }
 }

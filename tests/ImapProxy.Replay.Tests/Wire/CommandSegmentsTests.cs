@@ -17,6 +17,15 @@ public class CommandSegmentsTests
         Assert.Equal(segments, CommandSegments.Split(Encoding.UTF8.GetBytes(command)).Select(s => Encoding.UTF8.GetString(s)));
     }
 
+    [Theory]
+    [InlineData("a1 APPEND x {5+}\r\nhello\r\n", "a1 APPEND x {5}\r\nhello\r\n")]
+    [InlineData("a1 APPEND x (\\Seen) {3+}\r\n{1+}\r\n CATENATE (TEXT ~{2+}\r\nab)\r\n", "a1 APPEND x (\\Seen) {3}\r\n{1+}\r\n CATENATE (TEXT ~{2}\r\nab)\r\n")]
+    [InlineData("a1 NOOP\r\n", "a1 NOOP\r\n")]
+    public void NonSynchronizingLiterals_BecomeSynchronizing_BodiesUntouched(string command, string expected)
+    {
+        Assert.Equal(expected, Encoding.UTF8.GetString(CommandSegments.Synchronizing(Encoding.UTF8.GetBytes(command))));
+    }
+
     [Fact]
     public void LiteralLongerThanTheCommand_DoesNotOverrun()
     {
