@@ -109,6 +109,8 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
 
         // The status page lists what is served, and stops it too.
         await page.GotoAsync($"{proxy.Dashboard}status");
+        // A click before the circuit is up lands on the prerendered page and does nothing.
+        await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
         var served = page.Locator(".served");
         await Assertions.Expect(served).ToContainTextAsync($"session {id} on 127.0.0.1:{port} · 1 connection");
         await served.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
