@@ -4,7 +4,7 @@ using ImapProxy.Capture.Tls;
 using ImapProxy.Configuration;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
-using ImapProxy.Replay.Server;
+using ImapProxy.Replays;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
 
@@ -17,13 +17,13 @@ namespace ImapProxy.Cli;
 internal static class ReplayVerbs
 {
     public const string Usage = """
-        Usage: imapproxy replay SESSION --to HOST:PORT [options]
+        Usage: imapproxy replay SESSION [--to HOST:PORT] [options]
                imapproxy serve-capture SESSION [--listen ADDR:PORT] [--tls] [--timing original] [options]
                imapproxy replay SESSION --check
 
         replay         sends the session's commands to a server and shows, per command, how the parsed
                        answers differ from the captured ones (the replay is stored as a session too)
-          --to HOST:PORT           the server (required)
+          --to HOST:PORT           the server (default: the session's own upstream, with its TLS mode)
           --tls MODE               implicit (default for port 993), starttls (default otherwise), none
           --ca-file FILE           also trust this CA (PEM or DER) for the server's certificate
           --insecure               accept any server certificate
@@ -97,9 +97,18 @@ internal static class ReplayVerbs
                 error.WriteLine($"imapproxy {verb}: session {options.Session} cannot be replayed: {problem}");
                 return ExitCodes.Unreadable;
             }
-            return verb == "replay"
-                ? await ReplayAsync(store, verdict, options, output, cancel.Token)
-                : await ServeAsync(store, verdict, options, output, cancel.Token);
+            if (verb == "replay" && options.Replay!.Password is null && Credentials.Needed(verdict.Session!))
+                throw new ReplayException($"session {options.Session} logs in as {Credentials.CapturedUser(verdict.Session!) ?? "a user the capture does not show (give --user)"}: " +
+                    "give the password with --password-env VAR or --password-file FILE");
+            // The CA only for serving: a replay needs none, and must not create one as a side effect.
+            using var authority = verb == "serve-capture" ? CertificateAuthority.LoadOrCreate(options.CaDir) : null;
+            return await PrivateWriter.RunAsync(store, verb, async (bus, _) =>
+            {
+                await using var replays = new ReplayService(store, bus, DefaultLiteralCap, authority, output.WriteLine);
+                return verb == "replay"
+                    ? await ReplayAsync(replays, options, output, cancel.Token)
+                    : await ServeAsync(replays, options, output, cancel.Token);
+            });
         }
         catch (Exception e) when (e is ReplayException or EventStoreException or IOException or UnauthorizedAccessException
                                       or InvalidOperationException or CertificateAuthorityException)
@@ -109,48 +118,35 @@ internal static class ReplayVerbs
         }
     }
 
-    private static async Task<int> ReplayAsync(SqliteEventStore store, ReplayVerdict verdict, Options options, TextWriter output, CancellationToken ct)
+    /// <summary>Literal bytes kept in the store, as the proxy's --literal-cap default.</summary>
+    private const long DefaultLiteralCap = 16L * 1024 * 1024;
+
+    private static async Task<int> ReplayAsync(ReplayService replays, Options options, TextWriter output, CancellationToken ct)
     {
-        if (options.Password is null && Credentials.Needed(verdict.Session!))
-            throw new ReplayException($"session {options.Session} logs in as {Credentials.CapturedUser(verdict.Session!) ?? "a user the capture does not show (give --user)"}: " +
-                "give the password with --password-env VAR or --password-file FILE");
-        var replayOptions = options.Client! with
-        {
-            Credentials = options.Password is { } password
-                ? new Credentials(options.User ?? Credentials.CapturedUser(verdict.Session!) ?? throw new ReplayException("the capture shows no user name: give --user"), password)
-                : null,
-        };
-        var result = await PrivateWriter.RunAsync(store, "replay",
-            (bus, _) => ClientReplay.RunAsync(verdict.Session!, replayOptions, new ReplayRecorder(store, bus), ct), cancellationToken: ct);
+        var result = await replays.ReplayAsync(options.Session, options.Replay!, ct);
         if (options.Json) output.WriteLine(JsonSerializer.Serialize(result, Protocol.FrameJson.Options));
         else output.Write(ReplayReport.Text(result));
         return options.ExitCode && result.Differing > 0 ? Differences : ExitCodes.Ok;
     }
 
-    private static async Task<int> ServeAsync(SqliteEventStore store, ReplayVerdict verdict, Options options, TextWriter output, CancellationToken ct)
+    private static async Task<int> ServeAsync(ReplayService replays, Options options, TextWriter output, CancellationToken ct)
     {
-        using var authority = CertificateAuthority.LoadOrCreate(options.CaDir);
-        return await PrivateWriter.RunAsync(store, "serve-capture", async (bus, _) =>
+        var served = replays.Serve(options.Session, options.Serve!);
+        output.WriteLine($"serving session {options.Session} on {served.Address} ({(served.Tls ? "implicit TLS" : "plaintext, STARTTLS available")}); " +
+            "each connection is stored as a session; Ctrl+C stops");
+        output.Flush();
+        try
         {
-            var serveOptions = options.Serve! with { Authority = authority, Log = output.WriteLine };
-            await using var server = CaptureServer.Start(verdict.Session!, serveOptions, new ReplayRecorder(store, bus));
-            output.WriteLine($"serving session {options.Session} on {server.EndPoint} ({(serveOptions.Tls ? "implicit TLS" : "plaintext, STARTTLS available")}); " +
-                "each connection is stored as a session; Ctrl+C stops");
-            output.Flush();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            output.WriteLine($"served {server.Served} connection(s)");
-            return ExitCodes.Ok;
-        }, cancellationToken: CancellationToken.None);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        output.WriteLine($"served {replays.Serving.Single().Connections} connection(s)");
+        return ExitCodes.Ok;
     }
 
-    private sealed record Options(string Data, long Session, bool Check, bool Json, bool ExitCode, string? User, string? Password,
-        ClientReplayOptions? Client, ServeOptions? Serve, string CaDir)
+    private sealed record Options(string Data, long Session, bool Check, bool Json, bool ExitCode, ReplayRequest? Replay, ServeRequest? Serve, string CaDir)
     {
         public static Options Parse(string verb, string[] args)
         {
@@ -174,33 +170,25 @@ internal static class ReplayVerbs
             if (positional.Count != 1 || !long.TryParse(positional[0], out var session)) throw new ArgumentException("expected one SESSION id");
             var data = Path.GetFullPath(values.GetValueOrDefault("--data", "data"));
             var caDir = Path.GetFullPath(values.GetValueOrDefault("--ca-dir", "certs"));
-            var check = flags.Contains("--check");
+            if (flags.Contains("--check")) return new Options(data, session, true, false, false, null, null, caDir);
             if (verb == "serve-capture")
             {
                 var timing = values.GetValueOrDefault("--timing");
                 if (timing is not (null or "original" or "none")) throw new ArgumentException("--timing must be original or none");
-                var serve = new ServeOptions
-                {
-                    Listen = ProxySettings.EndPoint(values.GetValueOrDefault("--listen", "127.0.0.1:2143"), "--listen"),
-                    Tls = flags.Contains("--tls"), OriginalTiming = timing == "original",
-                };
-                return new Options(data, session, check, false, false, null, null, null, serve, caDir);
+                var serve = new ServeRequest { Listen = values.GetValueOrDefault("--listen", "127.0.0.1:2143"), Tls = flags.Contains("--tls"), OriginalTiming = timing == "original" };
+                return new Options(data, session, false, false, false, null, serve, caDir);
             }
-            if (check) return new Options(data, session, true, false, false, null, null, null, null, caDir);
-            if (!values.TryGetValue("--to", out var to)) throw new ArgumentException("--to HOST:PORT is required");
-            var target = ProxySettings.ParseUpstream(to);
-            var client = new ClientReplayOptions
+            if (values.TryGetValue("--tls", out var tls) && tls is not ("implicit" or "starttls" or "none"))
+                throw new ArgumentException($"--tls must be implicit, starttls or none, not '{tls}'");
+            var replay = new ReplayRequest
             {
-                Host = target.Host, Port = target.Port,
-                CaFile = values.GetValueOrDefault("--ca-file"), Insecure = flags.Contains("--insecure"), NewTags = flags.Contains("--new-tags"),
-                IdleMax = values.TryGetValue("--idle-max", out var idle) ? ProxySettings.Duration(idle, "--idle-max") : TimeSpan.FromSeconds(10),
-                ResponseTimeout = values.TryGetValue("--timeout", out var timeout) ? ProxySettings.Duration(timeout, "--timeout") : TimeSpan.FromSeconds(30),
-                StopOnError = flags.Contains("--stop-on-error"), Strict = flags.Contains("--strict"),
+                To = values.GetValueOrDefault("--to"), Tls = values.GetValueOrDefault("--tls"), CaFile = values.GetValueOrDefault("--ca-file"),
+                Insecure = flags.Contains("--insecure"), User = values.GetValueOrDefault("--user"), Password = ReadPassword(values),
+                NewTags = flags.Contains("--new-tags"), StopOnError = flags.Contains("--stop-on-error"), Strict = flags.Contains("--strict"),
+                IdleMaxSeconds = values.TryGetValue("--idle-max", out var idle) ? ProxySettings.Duration(idle, "--idle-max").TotalSeconds : null,
+                TimeoutSeconds = values.TryGetValue("--timeout", out var timeout) ? ProxySettings.Duration(timeout, "--timeout").TotalSeconds : null,
             };
-            if (values.TryGetValue("--tls", out var tls)) client = client with { Tls = tls };
-            if (client.Problem() is { } problem) throw new ArgumentException(problem);
-            return new Options(data, session, false, flags.Contains("--json"), flags.Contains("--exit-code"), values.GetValueOrDefault("--user"),
-                ReadPassword(values), client, null, caDir);
+            return new Options(data, session, false, flags.Contains("--json"), flags.Contains("--exit-code"), replay, null, caDir);
         }
 
         private static string? ReadPassword(Dictionary<string, string> values)

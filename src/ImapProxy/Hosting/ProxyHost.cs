@@ -92,7 +92,8 @@ internal static class ProxyHost
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton<LiveFeed>();
-        builder.Services.AddSingleton<Replays.ReplayService>();
+        builder.Services.AddSingleton(sp => new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
+            settings.Proxy.LiteralCaptureLimit, ca, line => Serilog.Log.Information("Served capture: {Connection}", line)));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<IDashboardQueries, DashboardQueries>();

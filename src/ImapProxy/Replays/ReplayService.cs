@@ -12,10 +12,10 @@ namespace ImapProxy.Replays;
 /// <summary>What the dashboard and the API ask of a client replay. Times in seconds, as JSON likes them.</summary>
 public sealed record ReplayRequest
 {
-    /// <summary>HOST:PORT of the server to replay against.</summary>
-    public required string To { get; init; }
+    /// <summary>HOST:PORT of the server to replay against; by default the session's own upstream.</summary>
+    public string? To { get; init; }
 
-    /// <summary>implicit, starttls or none; by default implicit for port 993, else starttls.</summary>
+    /// <summary>implicit, starttls or none; by default the session's own for its upstream, else implicit for port 993, else starttls.</summary>
     public string? Tls { get; init; }
 
     public string? CaFile { get; init; }
@@ -29,6 +29,9 @@ public sealed record ReplayRequest
 
     public bool NewTags { get; init; }
     public double? IdleMaxSeconds { get; init; }
+
+    /// <summary>Silence after which an answer counts as missing (30 by default).</summary>
+    public double? TimeoutSeconds { get; init; }
     public bool StopOnError { get; init; }
     public bool Strict { get; init; }
 }
@@ -50,7 +53,10 @@ public sealed record ServedCapture(int Id, long SessionId, string Address, bool 
 /// Replays for the running host: they record through its bus, so the live views show them like any session. Served
 /// captures run until stopped or until the host stops.
 /// </summary>
-public sealed class ReplayService(SqliteEventStore store, EventBus bus, ProxyOptions proxy, CertificateAuthority authority) : IAsyncDisposable
+/// <param name="authority">Mints certificates for served captures; without it, serving with TLS is refused.</param>
+/// <param name="log">Told of each served connection's start and end.</param>
+public sealed class ReplayService(SqliteEventStore store, EventBus bus, long literalCaptureLimit, CertificateAuthority? authority,
+    Action<string>? log = null) : IAsyncDisposable
 {
     private readonly Dictionary<int, CaptureServer> servers = [];
     private int nextServer;
@@ -63,31 +69,52 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, ProxyOpt
         var verdict = Check(sessionId);
         if (verdict.ClientReplay is { } problem) throw new ReplayException(problem);
         var session = verdict.Session!;
+        var original = OriginalUpstream(sessionId);
         UpstreamEndpoint target;
         try
         {
-            target = ProxySettings.ParseUpstream(request.To);
+            target = NullIfEmpty(request.To) is { } to ? ProxySettings.ParseUpstream(to)
+                : original?.Target ?? throw new ReplayException($"session {sessionId} has no upstream to dial (it was imported or served): give the server");
         }
         catch (SettingsException e)
         {
-            throw new ReplayException(e.Message.Replace("--upstream", "target", StringComparison.Ordinal));
+            throw new ReplayException(e.Message.Replace("--upstream", "the server", StringComparison.Ordinal));
         }
         var options = new ClientReplayOptions
         {
             Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile), Insecure = request.Insecure, NewTags = request.NewTags,
             StopOnError = request.StopOnError, Strict = request.Strict,
-            IdleMax = request.IdleMaxSeconds switch
-            {
-                null => TimeSpan.FromSeconds(10),
-                >= 0 and <= 86_400 and var seconds => TimeSpan.FromSeconds(seconds),
-                _ => throw new ReplayException("idleMaxSeconds must be between 0 and 86400"),
-            },
+            IdleMax = Seconds(request.IdleMaxSeconds, 10, 0, "--idle-max"),
+            ResponseTimeout = Seconds(request.TimeoutSeconds, 30, 0.001, "--timeout"),
             Credentials = string.IsNullOrEmpty(request.Password) ? null
                 : new Credentials(NullIfEmpty(request.User) ?? Credentials.CapturedUser(session) ?? throw new ReplayException("the capture shows no user name: give one"), request.Password),
         };
-        if (NullIfEmpty(request.Tls) is { } tls) options = options with { Tls = tls };
+        // The session's own TLS mode goes with its own upstream; another server gets the port's default.
+        if ((NullIfEmpty(request.Tls) ?? (target == original?.Target ? original.Value.Tls : null)) is { } tls) options = options with { Tls = tls };
         return ClientReplay.RunAsync(session, options, Recorder(), ct);
     }
+
+    /// <summary>Where a session's proxy connected, and with what TLS; null for sessions with no upstream to dial.</summary>
+    public (UpstreamEndpoint Target, string Tls)? OriginalUpstream(long sessionId)
+    {
+        if (store.GetSession(sessionId) is not { Upstream: { } upstream, UpstreamTls: { } tls }) return null;
+        try
+        {
+            return (ProxySettings.ParseUpstream(upstream), tls);
+        }
+        catch (SettingsException)
+        {
+            return null; // "name.in/.out" of an import, "capture of session 3" of a served capture
+        }
+    }
+
+    private static TimeSpan Seconds(double? value, double fallback, double min, string option) => value switch
+    {
+        null => TimeSpan.FromSeconds(fallback),
+        // Timers take at most about 49 days; nobody means more than a day here.
+        >= 0 and <= 86_400 and var seconds when seconds >= min => TimeSpan.FromSeconds(seconds),
+        _ => throw new ReplayException($"{option} must be between {min} and 86400 seconds"),
+    };
 
     /// <summary>Starts serving a capture; a port in use or an ineligible session throws <see cref="ReplayException"/>.</summary>
     public ServedCapture Serve(long sessionId, ServeRequest request)
@@ -105,7 +132,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, ProxyOpt
         }
         var server = CaptureServer.Start(verdict.Session!, new ServeOptions
         {
-            Listen = listen, Tls = request.Tls, OriginalTiming = request.OriginalTiming, Authority = authority,
+            Listen = listen, Tls = request.Tls, OriginalTiming = request.OriginalTiming, Authority = authority, Log = log,
         }, Recorder());
         lock (servers)
         {
@@ -139,7 +166,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, ProxyOpt
         foreach (var id in Serving.Select(s => s.Id)) await StopAsync(id);
     }
 
-    private ReplayRecorder Recorder() => new(store, bus, proxy.LiteralCaptureLimit);
+    private ReplayRecorder Recorder() => new(store, bus, literalCaptureLimit);
 
     private static ServedCapture View(int id, CaptureServer server) =>
         new(id, server.Session.Id, server.EndPoint.ToString(), server.Options.Tls, server.Options.OriginalTiming, server.Served);

@@ -21,7 +21,8 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
         string[] target = ["--to", $"127.0.0.1:{fixture.Server.ImapsPort}", "--tls", "implicit", "--ca-file", ca, "--data", data];
 
         var check = await Support.Cli.RunAsync("replay", id, "--check", "--data", data);
-        var replay = await Support.Cli.RunAsync(["replay", id, .. target, "--password-file", passwordFile]);
+        // Without --to: the session's own upstream, with its TLS mode.
+        var replay = await Support.Cli.RunAsync("replay", id, "--ca-file", ca, "--data", data, "--password-file", passwordFile);
         var json = await Support.Cli.RunAsync(["replay", id, .. target, "--password-file", passwordFile, "--json", "--new-tags"]);
         var noPassword = await Support.Cli.RunAsync(["replay", id, .. target]);
         var untrusted = await Support.Cli.RunAsync(["replay", id, .. target[..^4], "--data", data, "--password-file", passwordFile]);
