@@ -9,18 +9,19 @@ namespace ImapProxy.Storage.Tests.Sqlite;
 public class EventStoreWriterTests
 {
     private const string Body40 = "Subject: hi\r\n\r\nforty bytes of body!!\r\n\r\n";
+    private static readonly DateTimeOffset Start = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task WholeSession_ReadsBackSummaryEventsAndRawBytes()
     {
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var s = new SessionRecorder(h.Bus, h.Store.NextSessionId());
+        var s = new Conversation(h.Bus, h.Store.NextSessionId(), Start) { RawChunkSize = 7, LiteralCap = 16, Step = TimeSpan.FromMilliseconds(1) };
         Assert.Equal(40, Body40.Length);
 
-        s.Open();
-        s.Tls(TlsLeg.Client, "Tls13");
-        s.Tls(TlsLeg.Upstream, "Tls12");
+        s.Open("127.0.0.1:50000", "imap.example.test:993", upstreamInsecure: true);
+        s.Tls(TlsLeg.Client, protocol: "Tls13");
+        s.Tls(TlsLeg.Upstream, protocol: "Tls12");
         s.Server("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
         s.Client("a1 LOGIN alice secret\r\n");
         s.Server("a1 OK LOGIN completed\r\n");
@@ -36,7 +37,7 @@ public class EventStoreWriterTests
         s.Server("a6 NO no such mailbox\r\n");
         s.Client("a7 LOGOUT\r\n");
         s.Server("* BYE logging out\r\na7 OK LOGOUT completed\r\n");
-        s.Close();
+        s.Close(detail: "client said LOGOUT");
         await h.IdleAsync();
 
         var numbered = s.Published.Where(e => e is not RawBytes).ToList();
@@ -46,7 +47,7 @@ public class EventStoreWriterTests
 
         // 1. The summary row.
         var session = h.Store.GetSession(s.SessionId)!;
-        Assert.Equal(SessionRecorder.Start + TimeSpan.FromMilliseconds(1), session.StartedAt);
+        Assert.Equal(Start + TimeSpan.FromMilliseconds(1), session.StartedAt);
         Assert.Equal(numbered[^1].Time, session.EndedAt);
         Assert.Equal("127.0.0.1:50000", session.ClientAddress);
         Assert.Equal("127.0.0.1:1993", session.ListenerAddress);

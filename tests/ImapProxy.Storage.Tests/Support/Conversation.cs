@@ -5,13 +5,13 @@ using ImapProxy.Capture.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
 
-namespace ImapProxy.Storage.Tests.Query;
+namespace ImapProxy.Storage.Tests.Support;
 
 /// <summary>
 /// One captured session, played the way the relay's capture does it: the conversation goes through the real
 /// <see cref="ImapSessionParser"/>, and what it finds is published on a real bus — frames, command completions
 /// with their latency, raw bytes in chunks (literals cut at <see cref="LiteralCap"/>), TLS, proxy actions,
-/// open and close. Time is a clock the test moves: each event takes 10 ms, <see cref="Wait"/> adds more.
+/// open and close. Time is a clock the test moves: each event takes <see cref="Step"/>, <see cref="Wait"/> adds more.
 /// </summary>
 internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset start) : IImapSink
 {
@@ -25,19 +25,25 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
     public long SessionId { get; } = sessionId;
     public int RawChunkSize { get; init; } = 13;
     public int LiteralCap { get; init; } = 400;
+    public TimeSpan Step { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Every event published (raw chunks included), in order.</summary>
     public List<SessionEvent> Published { get; } = [];
 
-    public Conversation Open(string client, string upstream, ListenerKind listener = ListenerKind.Tls) => Publish(new SessionOpened
-    {
-        Source = EventSource.Proxy, ClientAddress = client, ListenerAddress = "127.0.0.1:1993", Listener = listener,
-        Upstream = upstream, UpstreamTls = "implicit", ClientTls = "mirror",
-    });
+    /// <summary>The raw bytes published for one direction (what the store must give back), in offset order.</summary>
+    public List<RawBytes> Raw(Direction direction) =>
+        Published.OfType<RawBytes>().Where(r => r.Source == SourceOf(direction)).OrderBy(r => r.Offset).ToList();
 
-    public Conversation Tls(TlsLeg leg, bool succeeded = true) => Publish(new TlsHandshake
+    public Conversation Open(string client, string upstream, ListenerKind listener = ListenerKind.Tls, bool upstreamInsecure = false) =>
+        Publish(new SessionOpened
+        {
+            Source = EventSource.Proxy, ClientAddress = client, ListenerAddress = "127.0.0.1:1993", Listener = listener,
+            Upstream = upstream, UpstreamTls = "implicit", ClientTls = "mirror", UpstreamInsecure = upstreamInsecure,
+        });
+
+    public Conversation Tls(TlsLeg leg, bool succeeded = true, string protocol = "Tls13") => Publish(new TlsHandshake
     {
-        Source = EventSource.Proxy, Leg = leg, Succeeded = succeeded, Protocol = succeeded ? "Tls13" : null,
+        Source = EventSource.Proxy, Leg = leg, Succeeded = succeeded, Protocol = succeeded ? protocol : null,
         Error = succeeded ? null : "the client rejected the certificate",
     });
 
@@ -54,9 +60,9 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
 
     public Conversation Server(string text) => Feed(Direction.Server, text);
 
-    public void Close(CloseReason reason = CloseReason.ClientClosed) => Publish(new SessionClosed
+    public void Close(CloseReason reason = CloseReason.ClientClosed, string detail = "test") => Publish(new SessionClosed
     {
-        Source = EventSource.Proxy, Reason = reason, Detail = "test", ClientBytes = streamBytes[0], ServerBytes = streamBytes[1],
+        Source = EventSource.Proxy, Reason = reason, Detail = detail, ClientBytes = streamBytes[0], ServerBytes = streamBytes[1],
     });
 
     private Conversation Feed(Direction direction, string text)
@@ -121,7 +127,7 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
 
     private Conversation Publish(SessionEvent e)
     {
-        elapsed += TimeSpan.FromMilliseconds(10);
+        elapsed += Step;
         Send(e with { SessionId = SessionId, Sequence = ++sequence, Time = start + elapsed, Elapsed = elapsed });
         return this;
     }
