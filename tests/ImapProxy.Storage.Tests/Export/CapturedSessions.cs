@@ -86,6 +86,18 @@ internal static class CapturedSessions
         return steps;
     }
 
+    /// <summary>LOGIN with both arguments as synchronizing literals, each released by the server's "+".</summary>
+    public static readonly (Direction Direction, string Text)[] LiteralLogin =
+    [
+        (Direction.Server, "* OK ready\r\n"),
+        (Direction.Client, "a1 LOGIN {5}\r\n"),
+        (Direction.Server, "+ go on\r\n"),
+        (Direction.Client, "alice {6}\r\n"),
+        (Direction.Server, "+ go on\r\n"),
+        (Direction.Client, "secret\r\n"),
+        (Direction.Server, "a1 OK logged in\r\n"),
+    ];
+
     /// <summary>A small live session fed as given, one (direction, text) step each 5 ms.</summary>
     public static async Task<long> CaptureAsync(StoreHarness h, long literalLimit, params (Direction Direction, string Text)[] steps)
     {

@@ -61,18 +61,12 @@ public class RawlogExportTests
     {
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var id = await CapturedSessions.CaptureAsync(h, 1024,
-            (Direction.Server, "* OK ready\r\n"),
-            (Direction.Client, "a1 LOGIN {5}\r\n"),
-            (Direction.Server, "+ go on\r\n"),
-            (Direction.Client, "alice {6}\r\n"),
-            (Direction.Server, "+ go on\r\n"),
-            (Direction.Client, "secret\r\n"),
-            (Direction.Server, "a1 OK logged in\r\n"),
+        var id = await CapturedSessions.CaptureAsync(h, 1024, [
+            .. CapturedSessions.LiteralLogin,
             (Direction.Client, "a2 APPEND INBOX {12}\r\n"),
             (Direction.Server, "+ ready\r\n"),
             (Direction.Client, "Subject: hi\n\r\n"),
-            (Direction.Server, "a2 OK appended\r\n"));
+            (Direction.Server, "a2 OK appended\r\n")]);
         using var temp = new TempDirectory();
         await using (var output = File.Create(temp.Combine("session.zip"))) await SessionExport.WriteRawlogAsync(h.Store, id, output, "s");
         ZipFile.ExtractToDirectory(temp.Combine("session.zip"), temp.Path);

@@ -57,14 +57,7 @@ public class TranscriptExportTests
     {
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var id = await CapturedSessions.CaptureAsync(h, 1024,
-            (Direction.Server, "* OK ready\r\n"),
-            (Direction.Client, "a1 LOGIN {5}\r\n"),
-            (Direction.Server, "+ go on\r\n"),
-            (Direction.Client, "alice {6}\r\n"),
-            (Direction.Server, "+ go on\r\n"),
-            (Direction.Client, "secret\r\n"),
-            (Direction.Server, "a1 OK logged in\r\n"));
+        var id = await CapturedSessions.CaptureAsync(h, 1024, CapturedSessions.LiteralLogin);
 
         var text = await TranscriptAsync(h, id, TranscriptOptions.Default);
 
