@@ -1,4 +1,5 @@
 using ImapProxy.Replay.Captured;
+using ImapProxy.Replay.Client;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
 
@@ -11,9 +12,6 @@ public sealed record ReplayVerdict(CapturedSession? Session, string? ClientRepla
 
 public static class ReplayCheck
 {
-    /// <summary>AUTHENTICATE mechanisms whose responses can be rebuilt from a user name and a password.</summary>
-    public static readonly IReadOnlySet<string> SubstitutableMechanisms = new HashSet<string>(["PLAIN", "LOGIN"], StringComparer.OrdinalIgnoreCase);
-
     /// <summary>The most bytes one direction may hold for a replay.</summary>
     public const long MaxBytes = 1L << 30;
 
@@ -34,17 +32,11 @@ public static class ReplayCheck
 
     private static ReplayVerdict Both(string reason) => new(null, reason, reason);
 
-    private static string? ClientReplayProblem(CapturedSession session)
-    {
-        foreach (var exchange in session.Exchanges.Where(x => x.Name == "AUTHENTICATE"))
-        {
-            var mechanism = exchange.Frame.TryGetProperty("args", out var args) && args.TryGetProperty("mechanism", out var m) ? m.GetString() : null;
-            if (mechanism is null || !SubstitutableMechanisms.Contains(mechanism))
-                return $"command {exchange.Tag} is AUTHENTICATE {mechanism ?? "(unknown)"}: its responses were redacted at capture and only " +
-                    "PLAIN and LOGIN can be rebuilt from --user and a password (tokens such as XOAUTH2's cannot be replayed)";
-        }
-        return null;
-    }
+    private static string? ClientReplayProblem(CapturedSession session) =>
+        session.Exchanges.FirstOrDefault(x => x.Name == "AUTHENTICATE" && !Credentials.CanRebuild(x)) is { } x
+            ? $"command {x.Tag} is AUTHENTICATE {(Credentials.Mechanism(x) is { Length: > 0 } m ? m : "(unknown)")}: its responses were " +
+              "redacted at capture and only PLAIN and LOGIN can be rebuilt from --user and a password (tokens such as XOAUTH2's cannot be replayed)"
+            : null;
 
     private static string? ServerReplayProblem(CapturedSession session) =>
         session.Greeting.Length == 0

@@ -51,4 +51,7 @@ public sealed record CapturedExchange
 
     /// <summary>The key that matches a client's command to this one (<see cref="CommandKey"/>).</summary>
     public required string Key { get; init; }
+
+    /// <summary>One of the command's typed arguments ("mechanism", "user", ...), when it has it.</summary>
+    public JsonElement? Arg(string name) => Frame.TryGetProperty("args", out var args) && args.TryGetProperty(name, out var value) ? value : null;
 }

@@ -17,8 +17,8 @@ public sealed record Credentials(string User, string Password)
             case "LOGIN":
                 return (Ascii($"{tag} LOGIN {AString(User)} {AString(Password)}\r\n"), []);
             case "AUTHENTICATE":
-                var mechanism = Mechanism(exchange).ToUpperInvariant();
-                var initial = exchange.Frame.TryGetProperty("args", out var args) && args.TryGetProperty("hasInitialResponse", out var ir) && ir.GetBoolean();
+                var mechanism = Mechanism(exchange);
+                var initial = exchange.Arg("hasInitialResponse")?.ValueKind == System.Text.Json.JsonValueKind.True;
                 if (mechanism == "PLAIN")
                 {
                     var response = Base64($"\0{User}\0{Password}");
@@ -43,16 +43,18 @@ public sealed record Credentials(string User, string Password)
     {
         foreach (var exchange in session.Exchanges.Where(x => x.Name is "LOGIN" or "AUTHENTICATE"))
         {
-            if (exchange.Frame.TryGetProperty("args", out var args) && args.TryGetProperty("user", out var user) && user.GetString() is { Length: > 0 } name)
-                return name;
+            if (exchange.Arg("user")?.GetString() is { Length: > 0 } name) return name;
         }
         return null;
     }
 
     public static bool Needed(CapturedSession session) => session.Exchanges.Any(x => x.Name is "LOGIN" or "AUTHENTICATE");
 
-    private static string Mechanism(CapturedExchange exchange) =>
-        exchange.Frame.TryGetProperty("args", out var args) && args.TryGetProperty("mechanism", out var m) ? m.GetString() ?? "" : "";
+    /// <summary>Whether <see cref="Substitute"/> can rebuild this command's secret: LOGIN, AUTHENTICATE PLAIN or LOGIN.</summary>
+    public static bool CanRebuild(CapturedExchange exchange) =>
+        exchange.Name == "LOGIN" || (exchange.Name == "AUTHENTICATE" && Mechanism(exchange) is "PLAIN" or "LOGIN");
+
+    public static string Mechanism(CapturedExchange exchange) => exchange.Arg("mechanism")?.GetString()?.ToUpperInvariant() ?? "";
 
     /// <summary>A quoted string when the text allows one, else a synchronizing literal (RFC 3501 §4.3, §4.5).</summary>
     private static string AString(string text)

@@ -21,7 +21,8 @@ internal sealed class ServedConnection
     private readonly CapturedSession session;
     private readonly ServeOptions options;
     private readonly RecordedReplay recording;
-    private readonly Queue<ImapFrame> clientFrames = new();
+    /// <summary>The client's last command (or malformed line) as the tap parsed it; taken when its line is complete.</summary>
+    private ImapFrame? lastClientFrame;
     private readonly ExchangeMatcher matcher;
     private Stream stream;
     private ClientCommandReader reader;
@@ -44,7 +45,7 @@ internal sealed class ServedConnection
             }, "serve-capture", $"server replay of session {session.Id}",
             frame =>
             {
-                if (frame.Direction == Direction.Client && frame is CommandFrame or MalformedFrame) clientFrames.Enqueue(frame);
+                if (frame.Direction == Direction.Client && frame is CommandFrame or MalformedFrame) lastClientFrame = frame;
             });
     }
 
@@ -133,8 +134,8 @@ internal sealed class ServedConnection
             if (header == LiteralHeader.Result.Overflow) return (tag, null);
             if (header == LiteralHeader.Result.None)
             {
-                var frame = clientFrames.LastOrDefault();
-                clientFrames.Clear();
+                var frame = lastClientFrame;
+                lastClientFrame = null;
                 return (tag, frame);
             }
             if (!nonSynchronizing) await SendAsync("+ Ready for literal data\r\n"u8.ToArray(), ct);

@@ -13,7 +13,7 @@ internal static class Usage
                imapproxy events SESSION [--filter F] [--json]
                imapproxy export SESSION --format jsonl|transcript|rawlog|pcap [-o FILE]
                imapproxy import rawlog BASE
-               imapproxy replay SESSION --to HOST:PORT [--user U --password-env VAR]   (imapproxy replay --help)
+               imapproxy replay SESSION [--to HOST:PORT] [--password-env VAR]   (imapproxy replay --help)
                imapproxy serve-capture SESSION [--listen ADDR:PORT] [--tls]
 
         Proxy options (also settable in appsettings.json under "ImapProxy" and as environment variables,
