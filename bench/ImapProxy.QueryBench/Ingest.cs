@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,14 +1,14 @@
 using System.Text;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Relay;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+using ImapProxy.Recording;
 using ImapProxy.Protocol;
 
 namespace ImapProxy.QueryBench;
 
 /// <summary>
 /// Synthetic sessions with the mix of a mail client's day, played through the real capture path
-/// (<see cref="CaptureTap"/>: parser, raw chunks, completions with latency) onto a bus. Seeded, so every run
+/// (<see cref="SessionRecording"/>: parser, raw chunks, completions with latency) onto a bus. Seeded, so every run
 /// generates the same store. Rare things stay rare, so the filters range from "half the store" to "one session":
 /// users alice (40%), bob (30%), carol (20%), 50 others, and zed once; 2% of commands fail; 0.5% are slow;
 /// one FETCH in 1,000 has a quirk the parser flags; five literals over 1 MB in the whole store.
@@ -27,19 +27,18 @@ internal sealed class Traffic(EventBus bus, int seed = 42)
     {
         var index = sessions++;
         var clock = new ReplayClock(Start.AddSeconds(index * 3));
-        using var tap = new CaptureTap(id, bus, clock, LiteralLimit);
         var tls = random.NextDouble();
-        tap.Publish(new SessionOpened
+        using var tap = new SessionRecording(id, new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = index % 97 == 5 ? "10.0.0.5:4000" : $"10.{index / 62500 % 250}.{index / 250 % 250}.{index % 250}:{40000 + index % 20000}",
             ListenerAddress = "127.0.0.1:1993", Listener = tls < 0.9 ? ListenerKind.Tls : ListenerKind.Plain,
             Upstream = Pick(("imap.example.com:993", 0.7), ("imap.gmail.com:993", 0.2), ("outlook.office365.com:993", 0.1)),
-            UpstreamTls = "implicit", ClientTls = "mirror",
-        });
+            UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror,
+        }, bus, clock, LiteralLimit);
         if (tls < 0.02)
         {
             tap.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, Error = "the client rejected the certificate" });
-            tap.Publish(new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientTlsFailed, Detail = "handshake failed", ClientBytes = 0, ServerBytes = 0 });
+            tap.Close(CloseReason.ClientTlsFailed, "handshake failed", 0, 0);
             return;
         }
         if (tls < 0.9) tap.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = true, Protocol = "Tls13", Cipher = "TLS_AES_256_GCM_SHA384" });
@@ -66,8 +65,7 @@ internal sealed class Traffic(EventBus bus, int seed = 42)
         for (var c = 3; c < commands; c++) Command(c, Say);
         Say(Direction.Client, $"a{commands} LOGOUT\r\n");
         Say(Direction.Server, $"* BYE logging out\r\na{commands} OK done\r\n");
-        tap.Complete();
-        tap.Publish(new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientClosed, Detail = "LOGOUT", ClientBytes = clientBytes, ServerBytes = serverBytes });
+        tap.Close(CloseReason.ClientClosed, "LOGOUT", clientBytes, serverBytes);
     }
 
     private void Command(int n, Action<Direction, string, double> say)

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage;
@@ -10,8 +10,8 @@ namespace ImapProxy.Storage;
 public static class LiveSessionRows
 {
     public static SessionRow Opened(SessionOpened o) => new(
-        o.SessionId, o.Time, null, o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener), o.Upstream, o.UpstreamTls,
-        o.ClientTls, o.UpstreamInsecure, null, null, null, null, null, null, null, null, null, 1, 0, 0, 0, 0, false);
+        o.SessionId, o.Time, null, o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener), o.Upstream, StoredText.Of(o.UpstreamTls),
+        StoredText.Of(o.ClientTls), o.UpstreamInsecure, null, null, null, null, null, null, null, null, null, 1, 0, 0, 0, 0, false);
 
     /// <summary>The row after one more event of its session (raw bytes change nothing).</summary>
     public static SessionRow Apply(SessionRow row, SessionEvent e)

@@ -1,6 +1,6 @@
 using System.Text;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Relay;
+using ImapProxy.Recording.Events;
+using ImapProxy.Recording;
 using ImapProxy.Protocol;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
@@ -28,7 +28,7 @@ internal sealed class RecordedStore : IDisposable
             var recording = new ReplayRecorder(Store, bus, literalCap, clock).Open(new SessionOpened
             {
                 Source = EventSource.Proxy, ClientAddress = "127.0.0.1:50000", ListenerAddress = "127.0.0.1:1143",
-                Listener = ListenerKind.Plain, Upstream = "127.0.0.1:143", UpstreamTls = "none", ClientTls = "none",
+                Listener = ListenerKind.Plain, Upstream = "127.0.0.1:143", UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.None,
             }, "test", "recorded by a test", _ => { });
             foreach (var (direction, text) in steps)
             {

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

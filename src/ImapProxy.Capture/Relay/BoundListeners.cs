@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Capture.Relay;
 

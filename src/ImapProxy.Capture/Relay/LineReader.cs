@@ -25,7 +25,7 @@ internal sealed class LineReader(Stream stream)
                 length -= lf + 1;
                 return line;
             }
-            if (length >= MaxLine) throw new SessionEndException(Events.CloseReason.ProxyError, "the server sent a line longer than 64 KiB where the proxy expected a short one");
+            if (length >= MaxLine) throw new SessionEndException(Recording.Events.CloseReason.ProxyError, "the server sent a line longer than 64 KiB where the proxy expected a short one");
             if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
             var n = await stream.ReadAsync(buffer.AsMemory(length), ct);
             if (n == 0) return null;

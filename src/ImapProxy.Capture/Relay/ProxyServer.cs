@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

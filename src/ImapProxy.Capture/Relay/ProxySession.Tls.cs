@@ -3,8 +3,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 
 namespace ImapProxy.Capture.Relay;
 
@@ -56,13 +57,13 @@ internal sealed partial class ProxySession
             var hint = e is OperationCanceledException
                 ? $"the client did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
                 : HandshakeReport.ClientFailureHint(e, ca.CertificatePemPath);
-            tap.Publish(report with { ServerName = serverName, Error = hint });
+            recording.Publish(report with { ServerName = serverName, Error = hint });
             throw new SessionEndException(CloseReason.ClientTlsFailed, hint);
         }
         clientStream = ssl;
-        clientLegTls = true;
+        startTls.OnClientHandshake();
         clientSilentSinceHandshake = true;
-        tap.Publish(HandshakeReport.Succeeded(report, ssl, serverName));
+        recording.Publish(HandshakeReport.Succeeded(report, ssl, serverName));
     }
 
     /// <summary>
@@ -90,13 +91,13 @@ internal sealed partial class ProxySession
                 : e is OperationCanceledException
                     ? $"the upstream did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
                     : $"the TLS handshake with the upstream failed: {Innermost(e).Message}";
-            tap.Publish(report with { ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error });
+            recording.Publish(report with { ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error });
             await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
             throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
         }
         serverStream = ssl;
-        upstreamLegTls = true;
-        tap.Publish(HandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
+        startTls.OnUpstreamHandshake();
+        recording.Publish(HandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
         {
             ValidationErrors = problems,
             ValidationIgnored = problems is not null && trust.Insecure,
@@ -106,7 +107,7 @@ internal sealed partial class ProxySession
     /// <summary>A goodbye to the client when the client leg can still carry one (it may be mid-upgrade).</summary>
     private async Task TellClientAsync(string line, string action, string description, CancellationToken ct)
     {
-        if (clientWrite.CurrentCount == 0) return; // the server pump holds it while upgrading: the client is mid-handshake
+        if (startTls.Upgrading) return; // the client is mid-handshake: a plaintext line would break it
         try
         {
             await SendToClientAsync(line, action, description, ct);
@@ -118,15 +119,15 @@ internal sealed partial class ProxySession
     /// The client sent STARTTLS but the proxy cannot mirror it (a leg is TLS already, or bridging): answer it here.
     /// Returns true when the client leg was upgraded.
     /// </summary>
-    private async Task<bool> AnswerStartTlsItselfAsync(string tag, CancellationToken ct)
+    private async Task<bool> AnswerStartTlsItselfAsync(StartTlsAnswer answer, string tag, CancellationToken ct)
     {
-        if (clientLegTls)
+        if (answer == StartTlsAnswer.RefuseAlreadyTls)
         {
             await SendToClientAsync($"{tag} BAD TLS is already active\r\n", "starttls-answered",
                 "the client asked for STARTTLS on a TLS connection; the proxy answered", ct);
             return false;
         }
-        if (options.ClientTls == ClientTlsMode.None)
+        if (answer == StartTlsAnswer.RefuseBridging)
         {
             await SendToClientAsync($"{tag} NO STARTTLS is not available: ImapProxy bridges this session in plaintext (--client-tls none)\r\n",
                 "starttls-answered", "bridging: the client leg stays plaintext, the proxy refused STARTTLS itself", ct);
@@ -136,12 +137,12 @@ internal sealed partial class ProxySession
         await clientWrite.WaitAsync(ct);
         try
         {
-            var answer = Encoding.ASCII.GetBytes($"{tag} OK Begin TLS negotiation now\r\n");
-            ReportProxyAction("starttls-answered", "the upstream leg is already TLS; the proxy accepted STARTTLS and upgrades the client leg only", answer);
-            tap.Feed(Protocol.Direction.Server, answer);
-            await WriteClientLockedAsync(answer, ct);
+            var ok = Encoding.ASCII.GetBytes($"{tag} OK Begin TLS negotiation now\r\n");
+            ReportProxyAction("starttls-answered", "the upstream leg is already TLS; the proxy accepted STARTTLS and upgrades the client leg only", ok);
+            recording.Feed(Protocol.Direction.Server, ok);
+            await WriteClientLockedAsync(ok, ct);
+            startTls.OnClientOnlyUpgradeStarting();
             await HandshakeClientAsync(ct);
-            tap.CompleteStartTlsDecision(upgraded: true);
         }
         finally
         {
@@ -202,11 +203,11 @@ internal sealed partial class ProxySession
         await clientWrite.WaitAsync(ct);
         try
         {
-            tap.Feed(Protocol.Direction.Server, bytes);
+            recording.Feed(Protocol.Direction.Server, bytes);
             await WriteClientLockedAsync(bytes, ct);
             if (reader is { Buffered.Length: > 0 } leftover)
             {
-                tap.Feed(Protocol.Direction.Server, leftover.Buffered.Span);
+                recording.Feed(Protocol.Direction.Server, leftover.Buffered.Span);
                 await WriteClientLockedAsync(leftover.Buffered, ct);
             }
         }

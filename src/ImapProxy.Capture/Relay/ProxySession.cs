@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 using ImapProxy.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +14,8 @@ namespace ImapProxy.Capture.Relay;
 
 /// <summary>
 /// One client connection relayed to the upstream server. Two pumps copy bytes unchanged; each chunk is first
-/// shown to the capture tap, whose parser also tells the relay where STARTTLS changes the transport.
+/// fed to the session's recording, whose parser also tells the relay where STARTTLS changes the transport; the
+/// <see cref="StartTlsPolicy"/> decides what to do about it.
 /// The first pump to end decides the close reason; the other is then cancelled (YARP's StreamCopier pattern).
 /// </summary>
 internal sealed partial class ProxySession : IAsyncDisposable
@@ -27,7 +30,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly ProxyCounters counters;
-    private readonly CaptureTap tap;
+    private readonly SessionRecording recording;
+    private readonly StartTlsPolicy startTls;
 
     // Writes to the client come from the server pump and from the proxy's own answers; this keeps them whole
     // and lets a client-leg TLS upgrade swap the stream while no one writes.
@@ -36,8 +40,9 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private Stream clientStream;
     private Stream? serverStream;
     private Socket? serverSocket;
-    private bool clientLegTls;
-    private bool upstreamLegTls;
+
+    // Completed by the server pump once the server answered a forwarded STARTTLS: true after both legs upgraded.
+    private TaskCompletionSource<bool>? startTlsDecision;
     private long clientBytes;
     private long serverBytes;
     private long lastActivity;
@@ -60,7 +65,18 @@ internal sealed partial class ProxySession : IAsyncDisposable
         this.counters = counters;
         clientSocket.NoDelay = true;
         clientStream = new NetworkStream(clientSocket, ownsSocket: true);
-        tap = new CaptureTap(id, bus, time, options.LiteralCaptureLimit);
+        startTls = new StartTlsPolicy(options.ClientTls);
+        recording = new SessionRecording(id, new SessionOpened
+        {
+            Source = EventSource.Proxy,
+            ClientAddress = ClientAddress,
+            ListenerAddress = clientSocket.LocalEndPoint?.ToString() ?? "?",
+            Listener = listener,
+            Upstream = options.Upstream.ToString(),
+            UpstreamTls = options.EffectiveUpstreamTls,
+            ClientTls = options.ClientTls,
+            UpstreamInsecure = options.UpstreamInsecure,
+        }, bus, time, options.LiteralCaptureLimit);
         lastActivity = time.GetTimestamp();
     }
 
@@ -74,17 +90,6 @@ internal sealed partial class ProxySession : IAsyncDisposable
         var ct = session.Token;
         CloseReason reason;
         string detail;
-        tap.Publish(new SessionOpened
-        {
-            Source = EventSource.Proxy,
-            ClientAddress = ClientAddress,
-            ListenerAddress = clientSocket.LocalEndPoint?.ToString() ?? "?",
-            Listener = listener,
-            Upstream = options.Upstream.ToString(),
-            UpstreamTls = options.EffectiveUpstreamTls.ToString().ToLowerInvariant(),
-            ClientTls = options.ClientTls.ToString().ToLowerInvariant(),
-            UpstreamInsecure = options.UpstreamInsecure,
-        });
         LogOpened(Id, ClientAddress, listener, options.Upstream.ToString());
         try
         {
@@ -92,11 +97,12 @@ internal sealed partial class ProxySession : IAsyncDisposable
             if (listener == ListenerKind.Tls) await HandshakeClientAsync(ct);
             // 2. The upstream connection, and its TLS when it starts with TLS.
             await ConnectUpstreamAsync(ct);
-            var mode = options.EffectiveUpstreamTls;
-            if (mode == UpstreamTlsMode.Implicit) await HandshakeUpstreamAsync(ct);
             // 3. A client leg that cannot mirror STARTTLS: the proxy upgrades the upstream leg itself.
-            else if (mode == UpstreamTlsMode.StartTls && (clientLegTls || options.ClientTls == ClientTlsMode.None))
-                await UpgradeUpstreamItselfAsync(ct);
+            switch (startTls.StartFor(options.EffectiveUpstreamTls, listener))
+            {
+                case UpstreamStart.Implicit: await HandshakeUpstreamAsync(ct); break;
+                case UpstreamStart.ProxyStartTls: await UpgradeUpstreamItselfAsync(ct); break;
+            }
             // 4. Relay until one side ends.
             (reason, detail) = await RelayAsync(session);
         }
@@ -114,13 +120,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
             logger.LogError(e, "Session {SessionId} failed in the proxy", Id);
         }
         await CloseStreamsAsync();
-        tap.Complete();
-        tap.Publish(new SessionClosed
-        {
-            Source = EventSource.Proxy, Reason = reason, Detail = detail,
-            ClientBytes = Interlocked.Read(ref clientBytes), ServerBytes = Interlocked.Read(ref serverBytes),
-        });
-        LogClosed(Id, reason, detail, tap.State?.User, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
+        recording.Close(reason, detail, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
+        LogClosed(Id, reason, detail, recording.State?.User, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
     }
 
     private async Task<(CloseReason, string)> RelayAsync(CancellationTokenSource session)
@@ -179,7 +180,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task ForwardFromClientAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
-        var result = tap.Feed(Direction.Client, chunk.Span);
+        var result = recording.Feed(Direction.Client, chunk.Span);
         if (!result.StartTlsPending)
         {
             await WriteServerAsync(chunk, ct);
@@ -190,23 +191,25 @@ internal sealed partial class ProxySession : IAsyncDisposable
         var command = chunk[..result.Consumed];
         var rest = chunk[result.Consumed..].ToArray();
         bool upgraded;
-        if (!clientLegTls && !upstreamLegTls && options.ClientTls == ClientTlsMode.Mirror)
+        var answer = startTls.OnClientStartTls();
+        if (answer == StartTlsAnswer.Forward)
         {
-            var decision = tap.AwaitStartTlsDecision();
+            var decision = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref startTlsDecision, decision);
             await WriteServerAsync(command, ct);
             // The server pump upgrades both legs on OK before it answers here.
-            upgraded = await decision.WaitAsync(ct);
+            upgraded = await decision.Task.WaitAsync(ct);
         }
         else
         {
             // A leg is already TLS, or the client leg stays plaintext: the proxy answers, the server never sees it.
-            upgraded = await AnswerStartTlsItselfAsync(result.StartTlsTag ?? "*", ct);
+            upgraded = await AnswerStartTlsItselfAsync(answer, result.StartTlsTag ?? "*", ct);
         }
         if (rest.Length == 0) return;
         if (upgraded)
         {
             // Sent in plaintext before the handshake: never carried into the TLS session.
-            tap.ReportUnparsed(Direction.Client, rest);
+            recording.ReportUnparsed(Direction.Client, rest);
             ReportProxyAction("starttls-injection", $"the client sent {rest.Length} bytes after STARTTLS before the TLS handshake; they were not relayed", rest);
             return;
         }
@@ -218,7 +221,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private (CloseReason, string) ClientRejectedCertificate()
     {
         var hint = HandshakeReport.ClientFailureHint(new IOException("it closed the connection right after the handshake, before sending anything"), ca.CertificatePemPath);
-        tap.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, Error = hint });
+        recording.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, Error = hint });
         return (CloseReason.ClientTlsFailed, hint);
     }
 
@@ -241,10 +244,13 @@ internal sealed partial class ProxySession : IAsyncDisposable
             await clientWrite.WaitAsync(ct);
             try
             {
-                var result = tap.Feed(Direction.Server, buffer.AsSpan(0, n));
-                var forward = result.TlsStarted ? result.Consumed : n;
+                var result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
+                var upgrade = startTls.OnServerChunk(result, out var refused);
+                var forward = upgrade ? result.Consumed : n;
                 await WriteClientLockedAsync(buffer.AsMemory(0, forward), ct);
-                if (result.TlsStarted) await UpgradeBothLegsLockedAsync(buffer.AsMemory(forward, n - forward), ct);
+                // Refused: the client pump may read plaintext again.
+                if (refused) Interlocked.Exchange(ref startTlsDecision, null)?.TrySetResult(false);
+                if (upgrade) await UpgradeBothLegsLockedAsync(buffer.AsMemory(forward, n - forward), ct);
             }
             finally
             {
@@ -259,12 +265,12 @@ internal sealed partial class ProxySession : IAsyncDisposable
     {
         if (!afterOk.IsEmpty)
         {
-            tap.ReportUnparsed(Direction.Server, afterOk.Span);
+            recording.ReportUnparsed(Direction.Server, afterOk.Span);
             ReportProxyAction("starttls-injection", $"the server sent {afterOk.Length} bytes after its STARTTLS OK before the TLS handshake; they were not relayed", afterOk.Span);
         }
         await HandshakeUpstreamAsync(ct);
         await HandshakeClientAsync(ct);
-        tap.CompleteStartTlsDecision(upgraded: true);
+        Interlocked.Exchange(ref startTlsDecision, null)?.TrySetResult(true);
     }
 
     /// <summary>Writes to the client; the caller holds <see cref="clientWrite"/>.</summary>
@@ -305,7 +311,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         try
         {
             ReportProxyAction(action, description, bytes);
-            tap.Feed(Direction.Server, bytes);
+            recording.Feed(Direction.Server, bytes);
             await WriteClientLockedAsync(bytes, ct);
         }
         finally
@@ -365,7 +371,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private void ReportProxyAction(string action, string description, ReadOnlySpan<byte> bytes = default)
     {
-        tap.Publish(new ProxyAction
+        recording.Publish(new ProxyAction
         {
             Source = EventSource.Proxy, Action = action, Description = description,
             Bytes = bytes.IsEmpty ? null : ByteText.Escape(bytes, 4096),
@@ -377,7 +383,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseStreamsAsync();
-        tap.Dispose();
+        recording.Dispose();
         clientWrite.Dispose();
     }
 

@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Capture.Tls;
 

@@ -4,8 +4,8 @@ using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Recording.Events;
+using ImapProxy.Tls;
 using ImapProxy.Protocol;
 using ImapProxy.Replay.Captured;
 using ImapProxy.Replay.Diff;
@@ -60,7 +60,7 @@ public sealed class ClientReplay : IAsyncDisposable
         recording = recorder.Open(new SessionOpened
             {
                 Source = EventSource.Proxy, ClientAddress = $"replay of session {original.Id}", ListenerAddress = "replay",
-                Listener = ListenerKind.Plain, Upstream = options.Target, UpstreamTls = options.Tls, ClientTls = "none",
+                Listener = ListenerKind.Plain, Upstream = options.Target, UpstreamTls = options.Tls, ClientTls = ClientTlsMode.None,
                 UpstreamInsecure = options.Insecure,
             }, "replay", $"client replay of session {original.Id} against {options.Target}",
             frame =>
@@ -87,7 +87,7 @@ public sealed class ClientReplay : IAsyncDisposable
                 }
                 if (exchange.Name is "STARTTLS" or "COMPRESS")
                 {
-                    outcomes.Add(new ReplayedExchange(exchange, [], null, $"skipped: the replay's transport is --tls {options.Tls}, not the capture's {exchange.Name}"));
+                    outcomes.Add(new ReplayedExchange(exchange, [], null, $"skipped: the replay's transport is --tls {options.TlsText}, not the capture's {exchange.Name}"));
                     continue;
                 }
                 var replayed = await ExchangeAsync(exchange, credentials, linked.Token).ConfigureAwait(false);
@@ -152,17 +152,17 @@ public sealed class ClientReplay : IAsyncDisposable
         catch (OperationCanceledException) when (!outer.IsCancellationRequested)
         {
             // The usual cause: a port that speaks TLS from the first byte, reached in plaintext.
-            throw new ReplayException($"{options.Target} did not get through its greeting{(options.Tls == "starttls" ? " and STARTTLS" : "")} " +
+            throw new ReplayException($"{options.Target} did not get through its greeting{(options.Tls == UpstreamTlsMode.StartTls ? " and STARTTLS" : "")} " +
                 $"within {options.ResponseTimeout.TotalSeconds:0} s" +
-                (options.Tls == "implicit" ? "" : $" (with TLS {options.Tls}; if the port speaks TLS from the first byte, use implicit)"));
+                (options.Tls == UpstreamTlsMode.Implicit ? "" : $" (with TLS {options.TlsText}; if the port speaks TLS from the first byte, use implicit)"));
         }
     }
 
     private async Task<Stream> NegotiateAsync(Stream network, CancellationToken ct)
     {
-        var current = options.Tls == "implicit" ? await TlsAsync(network, ct).ConfigureAwait(false) : network;
+        var current = options.Tls == UpstreamTlsMode.Implicit ? await TlsAsync(network, ct).ConfigureAwait(false) : network;
         var greeting = await ReadLineAsync(current, ct).ConfigureAwait(false);
-        if (options.Tls != "starttls") return current;
+        if (options.Tls != UpstreamTlsMode.StartTls) return current;
         if (!Encoding.ASCII.GetString(greeting).Contains("STARTTLS", StringComparison.OrdinalIgnoreCase))
         {
             // The greeting may not list capabilities; ask.

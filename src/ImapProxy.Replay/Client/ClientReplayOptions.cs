@@ -1,3 +1,5 @@
+using ImapProxy.Recording.Events;
+
 namespace ImapProxy.Replay.Client;
 
 /// <summary>Where and how to send a captured session's commands.</summary>
@@ -6,14 +8,17 @@ public sealed record ClientReplayOptions
     public required string Host { get; init; }
     public required int Port { get; init; }
 
-    /// <summary>"implicit" (TLS from the first byte), "starttls" or "none"; by default implicit for port 993, else starttls.</summary>
-    public string Tls
+    /// <summary>Implicit (TLS from the first byte), STARTTLS or none; Auto (the default) is implicit for port 993, else STARTTLS.</summary>
+    public UpstreamTlsMode Tls
     {
-        get => tls ?? (Port == 993 ? "implicit" : "starttls");
+        get => tls != UpstreamTlsMode.Auto ? tls : Port == 993 ? UpstreamTlsMode.Implicit : UpstreamTlsMode.StartTls;
         init => tls = value;
     }
 
-    private readonly string? tls;
+    private readonly UpstreamTlsMode tls;
+
+    /// <summary>The mode as users type it (--tls).</summary>
+    public string TlsText => TlsModeText.Of(Tls);
 
     /// <summary>Extra trust anchor for the server's certificate (PEM or DER), as --upstream-ca.</summary>
     public string? CaFile { get; init; }
@@ -44,7 +49,6 @@ public sealed record ClientReplayOptions
     /// <summary>The options' own mistakes, in words; null when they are usable.</summary>
     public string? Problem() => this switch
     {
-        { Tls: not ("implicit" or "starttls" or "none") } => $"--tls must be implicit, starttls or none, not '{Tls}'",
         { Port: < 1 or > 65535 } => $"{Port} is not a port number",
         // Timers take at most about 49 days; nobody means more than a day here.
         _ when ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1) => "--timeout must be more than 0 and at most 1d",

@@ -1,5 +1,5 @@
 using System.Net;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 
 namespace ImapProxy.Replay.Server;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Replay.Captured;
@@ -41,7 +41,7 @@ internal sealed class ServedConnection
             {
                 Source = EventSource.Proxy, ClientAddress = remote, ListenerAddress = options.Listen.ToString(),
                 Listener = options.Tls ? ListenerKind.Tls : ListenerKind.Plain, Upstream = $"capture of session {session.Id}",
-                UpstreamTls = "none", ClientTls = options.Tls ? "implicit" : "none",
+                UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.Mirror,
             }, "serve-capture", $"server replay of session {session.Id}",
             frame =>
             {

@@ -1,6 +1,6 @@
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Relay;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+using ImapProxy.Recording;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Rawlog;
@@ -57,12 +57,12 @@ public static class RawlogImport
         RawlogImportOptions options, CancellationToken ct)
     {
         var (name, clientLines, serverLines, parserOptions) = source;
-        using var tap = new CaptureTap(id, bus, clock, options.LiteralCaptureLimit, parserOptions, CompressedInput.Detect);
-        tap.Publish(new SessionOpened
+        // TLS, if any, is not in a rawlog: the modes stay unknown.
+        using var tap = new SessionRecording(id, new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = "import", ListenerAddress = "import", Listener = ListenerKind.Plain,
-            Upstream = $"{name}.in/.out", UpstreamTls = "unknown", ClientTls = "unknown",
-        });
+            Upstream = $"{name}.in/.out",
+        }, bus, clock, options.LiteralCaptureLimit, parserOptions, CompressedInput.Detect);
         tap.Publish(new ProxyAction
         {
             Source = EventSource.Proxy, Action = "imported",
@@ -94,12 +94,8 @@ public static class RawlogImport
         }
         finally
         {
-            // Every session ends with exactly one SessionClosed (SessionEvent's lifecycle guarantee), a failed import too.
-            tap.Publish(new SessionClosed
-            {
-                Source = EventSource.Proxy, Reason = reason, Detail = detail,
-                ClientBytes = clientLines.Sum(l => (long)l.Bytes.Length), ServerBytes = serverLines.Sum(l => (long)l.Bytes.Length),
-            });
+            // A failed import is closed too, with its reason.
+            tap.Close(reason, detail, clientLines.Sum(l => (long)l.Bytes.Length), serverLines.Sum(l => (long)l.Bytes.Length));
         }
     }
 

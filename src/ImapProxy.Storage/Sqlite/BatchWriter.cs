@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -160,7 +160,7 @@ internal sealed class BatchWriter : IDisposable
 
     private void Open(SessionOpened o) =>
         openSession.Execute(o.SessionId, StoredText.Time(o.Time), o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener),
-            o.Upstream, o.UpstreamTls, o.ClientTls, o.UpstreamInsecure ? 1 : 0);
+            o.Upstream, StoredText.Of(o.UpstreamTls), StoredText.Of(o.ClientTls), o.UpstreamInsecure ? 1 : 0);
 
     private SessionSummary Summary(long sessionId)
     {

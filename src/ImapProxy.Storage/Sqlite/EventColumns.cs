@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 
 namespace ImapProxy.Storage.Sqlite;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

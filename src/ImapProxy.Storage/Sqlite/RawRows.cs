@@ -1,5 +1,5 @@
 using System.Buffers;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Storage.Sqlite;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 
 namespace ImapProxy.Storage.Sqlite;
@@ -34,6 +35,9 @@ internal static class StoredText
 
     public static string Of<T>(T value) where T : struct, Enum => EnumText<T>.Names.GetValueOrDefault(value) ?? value.ToString();
 
+    /// <summary>An optional fact: "unknown" where the source could not know it (a rawlog import's TLS).</summary>
+    public static string Of<T>(T? value) where T : struct, Enum => value is { } v ? Of(v) : "unknown";
+
     private static Dictionary<Type, string> Discriminators(Type baseType) =>
         FrameJson.Options.GetTypeInfo(baseType).PolymorphismOptions?.DerivedTypes
             .ToDictionary(d => d.DerivedType, d => d.TypeDiscriminator?.ToString() ?? d.DerivedType.Name)
@@ -41,7 +45,10 @@ internal static class StoredText
 
     private static class EnumText<T> where T : struct, Enum
     {
-        public static readonly Dictionary<T, string> Names =
-            Enum.GetValues<T>().ToDictionary(v => v, v => JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString()));
+        // As JsonStringEnumConverter spells them: a member's own JSON name where it has one, else kebab-case.
+        public static readonly Dictionary<T, string> Names = Enum.GetValues<T>().ToDictionary(v => v, v =>
+            typeof(T).GetField(v.ToString())?.GetCustomAttributes(typeof(JsonStringEnumMemberNameAttribute), false)
+                .OfType<JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name
+            ?? JsonNamingPolicy.KebabCaseLower.ConvertName(v.ToString()));
     }
 }

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Storage;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 using ImapProxy.Configuration;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;

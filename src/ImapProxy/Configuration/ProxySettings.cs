@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using ImapProxy.Capture;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Query;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using ImapProxy.Capture.Relay;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 using ImapProxy.Configuration;
 using ImapProxy.Storage.Sqlite;
 

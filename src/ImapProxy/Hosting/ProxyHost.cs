@@ -1,7 +1,7 @@
 using ImapProxy.Api;
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
 using ImapProxy.Capture.Relay;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 using ImapProxy.Cli;
 using ImapProxy.Configuration;
 using ImapProxy.Dashboard;

@@ -1,6 +1,7 @@
 using ImapProxy.Capture;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+using ImapProxy.Tls;
 using ImapProxy.Configuration;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
@@ -90,7 +91,8 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
                 : new Credentials(NullIfEmpty(request.User) ?? Credentials.CapturedUser(session) ?? throw new ReplayException("the capture shows no user name: give one"), request.Password),
         };
         // The session's own TLS mode goes with its own upstream; another server gets the port's default.
-        if ((NullIfEmpty(request.Tls) ?? (target == original?.Target ? original.Value.Tls : null)) is { } tls) options = options with { Tls = tls };
+        if ((NullIfEmpty(request.Tls) ?? (target == original?.Target ? original.Value.Tls : null)) is { } tls)
+            options = options with { Tls = TlsModeText.TryParse(tls, out var mode) ? mode : throw new ReplayException($"--tls must be implicit, starttls or none, not '{tls}'") };
         return ClientReplay.RunAsync(session, options, Recorder(), ct);
     }
 

@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 
 namespace ImapProxy.Capture.Tests.Tls;
 

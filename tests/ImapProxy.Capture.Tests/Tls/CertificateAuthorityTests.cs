@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ImapProxy.Capture.Relay;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Recording;
+using ImapProxy.Tls;
 
 namespace ImapProxy.Capture.Tests.Tls;
 

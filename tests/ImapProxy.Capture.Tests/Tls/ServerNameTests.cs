@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 
 namespace ImapProxy.Capture.Tests.Tls;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Replay.Client;
 
@@ -32,7 +33,7 @@ public class ClientReplayTests
         });
 
         var result = await ClientReplay.RunAsync(session,
-            new ClientReplayOptions { Host = "127.0.0.1", Port = port, Tls = "none", ResponseTimeout = TimeSpan.FromSeconds(10) },
+            new ClientReplayOptions { Host = "127.0.0.1", Port = port, Tls = UpstreamTlsMode.None, ResponseTimeout = TimeSpan.FromSeconds(10) },
             new ReplayRecorder(recorded.Store, new EventBus()));
         await server.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -84,7 +85,7 @@ public class ClientReplayTests
         });
 
         var result = await ClientReplay.RunAsync(session,
-            new ClientReplayOptions { Host = "127.0.0.1", Port = port, Tls = "none", ResponseTimeout = TimeSpan.FromSeconds(10) },
+            new ClientReplayOptions { Host = "127.0.0.1", Port = port, Tls = UpstreamTlsMode.None, ResponseTimeout = TimeSpan.FromSeconds(10) },
             new ReplayRecorder(recorded.Store, new EventBus()));
         await server.WaitAsync(TimeSpan.FromSeconds(10));
 

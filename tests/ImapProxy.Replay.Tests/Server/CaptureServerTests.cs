@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
 using ImapProxy.Protocol;
 using ImapProxy.Replay.Server;
 

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Relay;
+using ImapProxy.Recording.Events;
+using ImapProxy.Recording;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
@@ -12,7 +12,7 @@ namespace ImapProxy.Storage.Tests.Export;
 
 /// <summary>
 /// Stored sessions made the way the relay makes them: the recorded real Dovecot sessions (Fixtures/recorded) fed
-/// chunk by chunk through the live <see cref="CaptureTap"/> on a real bus into the real store, with TLS handshakes
+/// chunk by chunk through the live <see cref="SessionRecording"/> on a real bus into the real store, with TLS handshakes
 /// and the clock moving as on the wire.
 /// </summary>
 internal static class CapturedSessions
@@ -31,13 +31,12 @@ internal static class CapturedSessions
         var id = h.Store.NextSessionId();
         var clock = new ReplayClock(steps.FirstOrDefault(s => s.Time is not null).Time ?? Start);
         var serverLines = RawlogFile.Read(File.ReadAllBytes(Fixture(name + ".out")));
-        using (var tap = new CaptureTap(id, h.Bus, clock, literalLimit, RawlogReplay.OptionsFor(serverLines)))
-        {
-            tap.Publish(new SessionOpened
+        using (var tap = new SessionRecording(id, new SessionOpened
             {
                 Source = EventSource.Proxy, ClientAddress = "192.0.2.7:52114", ListenerAddress = "127.0.0.1:1993", Listener = ListenerKind.Tls,
-                Upstream = "imap.example.test:993", UpstreamTls = "implicit", ClientTls = "mirror",
-            });
+                Upstream = "imap.example.test:993", UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror,
+            }, h.Bus, clock, literalLimit, RawlogReplay.OptionsFor(serverLines)))
+        {
             tap.Publish(Handshake(TlsLeg.Client));
             tap.Publish(Handshake(TlsLeg.Upstream));
             foreach (var step in steps)
@@ -46,13 +45,7 @@ internal static class CapturedSessions
                 var result = tap.Feed(step.Direction, step.Bytes);
                 Assert.Equal(step.Bytes.Length, result.Consumed);
             }
-            tap.Complete();
-            tap.Publish(new SessionClosed
-            {
-                Source = EventSource.Proxy, Reason = CloseReason.ServerClosed, Detail = "the server closed the connection",
-                ClientBytes = steps.Where(s => s.Direction == Direction.Client).Sum(s => s.Bytes.Length),
-                ServerBytes = steps.Where(s => s.Direction == Direction.Server).Sum(s => s.Bytes.Length),
-            });
+            tap.Close(CloseReason.ServerClosed, "the server closed the connection");
         }
         await h.IdleAsync();
         return id;
@@ -103,20 +96,18 @@ internal static class CapturedSessions
     {
         var id = h.Store.NextSessionId();
         var clock = new ReplayClock(Start);
-        using (var tap = new CaptureTap(id, h.Bus, clock, literalLimit))
-        {
-            tap.Publish(new SessionOpened
+        using (var tap = new SessionRecording(id, new SessionOpened
             {
                 Source = EventSource.Proxy, ClientAddress = "127.0.0.1:50123", ListenerAddress = "127.0.0.1:1143", Listener = ListenerKind.Plain,
-                Upstream = "127.0.0.1:143", UpstreamTls = "none", ClientTls = "mirror",
-            });
+                Upstream = "127.0.0.1:143", UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.Mirror,
+            }, h.Bus, clock, literalLimit))
+        {
             foreach (var (direction, text) in steps)
             {
                 clock.Advance(TimeSpan.FromMilliseconds(5));
                 tap.Feed(direction, Encoding.UTF8.GetBytes(text));
             }
-            tap.Complete();
-            tap.Publish(new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientClosed, Detail = "bye", ClientBytes = 0, ServerBytes = 0 });
+            tap.Close(CloseReason.ClientClosed, "bye", 0, 0);
         }
         await h.IdleAsync();
         return id;

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Tests.Support;

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Query;
 
 namespace ImapProxy.Storage.Tests.Query;

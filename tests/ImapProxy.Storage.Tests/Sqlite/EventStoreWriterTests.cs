@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Storage.Tests.Support;
 using Microsoft.Extensions.Logging;

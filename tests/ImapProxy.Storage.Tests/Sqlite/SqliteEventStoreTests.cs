@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Tests.Support;
 using Microsoft.Data.Sqlite;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
 
@@ -38,7 +38,7 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
         Publish(new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = client, ListenerAddress = "127.0.0.1:1993", Listener = listener,
-            Upstream = upstream, UpstreamTls = "implicit", ClientTls = "mirror", UpstreamInsecure = upstreamInsecure,
+            Upstream = upstream, UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror, UpstreamInsecure = upstreamInsecure,
         });
 
     public Conversation Tls(TlsLeg leg, bool succeeded = true, string protocol = "Tls13") => Publish(new TlsHandshake

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Tests.Support;

@@ -1,4 +1,4 @@
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Storage.Tests.Support;
 
@@ -11,7 +11,7 @@ internal static class Synthetic
     {
         SessionId = id, Sequence = 1, Time = Time, Elapsed = TimeSpan.Zero, Source = EventSource.Proxy,
         ClientAddress = "127.0.0.1:50000", ListenerAddress = "127.0.0.1:1143", Listener = ListenerKind.Plain,
-        Upstream = "127.0.0.1:143", UpstreamTls = "none", ClientTls = "none",
+        Upstream = "127.0.0.1:143", UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.None,
     };
 
     public static ProxyAction Action(long id, long sequence) => new()

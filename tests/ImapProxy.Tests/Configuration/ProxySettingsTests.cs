@@ -1,5 +1,6 @@
 using System.Net;
 using ImapProxy.Capture;
+using ImapProxy.Recording.Events;
 using ImapProxy.Configuration;
 using Microsoft.Extensions.Configuration;
 

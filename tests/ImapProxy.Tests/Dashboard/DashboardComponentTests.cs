@@ -1,7 +1,7 @@
 using Bunit;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Relay;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+using ImapProxy.Recording;
 using ImapProxy.Dashboard;
 using ImapProxy.Dashboard.Components.Pages;
 using ImapProxy.Dashboard.Components.Shared;
@@ -58,13 +58,12 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
     private async Task<long> CaptureAsync(params (string Side, string Text)[] conversation)
     {
         var id = store.NextSessionId();
-        using var tap = new CaptureTap(id, bus, TimeProvider.System, 1024 * 1024);
-        tap.Publish(new SessionOpened { Source = EventSource.Proxy, ClientAddress = "10.0.0.5:4000", ListenerAddress = "127.0.0.1:1993",
-            Listener = ListenerKind.Tls, Upstream = "imap.example.com:993", UpstreamTls = "implicit", ClientTls = "mirror" });
+        using var tap = new SessionRecording(id, new SessionOpened { Source = EventSource.Proxy, ClientAddress = "10.0.0.5:4000", ListenerAddress = "127.0.0.1:1993",
+            Listener = ListenerKind.Tls, Upstream = "imap.example.com:993", UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror },
+            bus, TimeProvider.System, 1024 * 1024);
         foreach (var (side, text) in conversation)
             tap.Feed(side == "C" ? Direction.Client : Direction.Server, System.Text.Encoding.UTF8.GetBytes(text));
-        tap.Complete();
-        tap.Publish(new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientClosed, Detail = "bye", ClientBytes = 1, ServerBytes = 1 });
+        tap.Close(CloseReason.ClientClosed, "bye");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await writer.WaitForIdleAsync(cts.Token);
         return id;

@@ -1,5 +1,6 @@
 using System.Text;
 using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
 using ImapProxy.Tests.Support;
@@ -120,7 +121,7 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
             await (await other.GetFolder(other.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token)).DeleteAsync(cts.Token);
 
         // Over STARTTLS this time, on Dovecot's plaintext port.
-        var options = Options(proxy) with { StopOnError = true, Port = fixture.Server.ImapPort, Tls = "starttls" };
+        var options = Options(proxy) with { StopOnError = true, Port = fixture.Server.ImapPort, Tls = UpstreamTlsMode.StartTls };
         var result = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
 
         var examine = result.Exchanges.Single(x => x.Command == "EXAMINE");
@@ -153,7 +154,7 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
     /// <summary>Straight to Dovecot's implicit-TLS port, trusting its certificate, as alice.</summary>
     private ClientReplayOptions Options(ProxyHarness proxy) => new()
     {
-        Host = DovecotServer.Host, Port = fixture.Server.ImapsPort, Tls = "implicit", CaFile = proxy.UpstreamCaFile,
+        Host = DovecotServer.Host, Port = fixture.Server.ImapsPort, Tls = UpstreamTlsMode.Implicit, CaFile = proxy.UpstreamCaFile,
         Credentials = new Credentials("alice", DovecotUser.Alice.Password),
     };
 }

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ImapProxy.Capture.Bus;
+using ImapProxy.Recording.Bus;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Captured;
 using ImapProxy.Tests.Support;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using ImapProxy.Capture.Relay;
-using ImapProxy.Capture.Tls;
+using ImapProxy.Tls;
 using ImapProxy.Hosting;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.TestSupport;
@@ -64,8 +64,8 @@ internal sealed class ProxyHarness : IAsyncDisposable
         {
             Services = app.Services;
             var listeners = app.Services.GetRequiredService<BoundListeners>().All;
-            PlainPort = listeners.First(l => l.Kind == Capture.Events.ListenerKind.Plain).EndPoint.Port;
-            TlsPort = listeners.First(l => l.Kind == Capture.Events.ListenerKind.Tls).EndPoint.Port;
+            PlainPort = listeners.First(l => l.Kind == Recording.Events.ListenerKind.Plain).EndPoint.Port;
+            TlsPort = listeners.First(l => l.Kind == Recording.Events.ListenerKind.Tls).EndPoint.Port;
             Dashboard = new Uri(app.Urls.First());
             started.SetResult();
         }, stop.Token));

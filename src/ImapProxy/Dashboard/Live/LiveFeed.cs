@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Dashboard.Live;
 

@@ -5,7 +5,7 @@ using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>
 /// The CA's three files. The PEM certificate and the key are the CA; the DER file is a copy for

@@ -1,4 +1,4 @@
-namespace ImapProxy.Capture.Relay;
+namespace ImapProxy.Recording;
 
 /// <summary>
 /// The clock of a replayed session (a rawlog import, a test, a benchmark): it reads the time the replay moved it to,

@@ -1,4 +1,4 @@
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>
 /// A bounded, thread-safe cache that evicts the least recently used entry and replaces stale ones.

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>
 /// The name a leaf certificate is minted for: a DNS host name (lower case, no trailing dot)

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using ImapProxy.Capture.Events;
+using ImapProxy.Recording.Events;
 
-namespace ImapProxy.Capture.Bus;
+namespace ImapProxy.Recording.Bus;
 
 /// <summary>
 /// Fans session events out to subscribers (the store, live views). Publishing never blocks: each subscriber has

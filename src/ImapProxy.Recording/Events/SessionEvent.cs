@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using ImapProxy.Protocol;
 
-namespace ImapProxy.Capture.Events;
+namespace ImapProxy.Recording.Events;
 
 /// <summary>Who produced the bytes or the fact an event describes.</summary>
 public enum EventSource
@@ -64,8 +64,11 @@ public sealed record SessionOpened : SessionEvent
     public required string ListenerAddress { get; init; }
     public required ListenerKind Listener { get; init; }
     public required string Upstream { get; init; }
-    public required string UpstreamTls { get; init; }
-    public required string ClientTls { get; init; }
+    /// <summary>The upstream leg's TLS as resolved for this session; null where it is not known (a rawlog import).</summary>
+    public UpstreamTlsMode? UpstreamTls { get; init; }
+
+    /// <summary>The client leg's TLS mode; null where it is not known (a rawlog import).</summary>
+    public ClientTlsMode? ClientTls { get; init; }
 
     /// <summary>The user opted out of upstream certificate validation (--upstream-insecure).</summary>
     public bool UpstreamInsecure { get; init; }

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Crypto;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>
 /// The proxy's local certificate authority: loaded from (or created once in) a directory, it mints

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>A minted server certificate, ready for SslStream, and when it stops being valid.</summary>
 internal sealed record LeafCertificate(X509Certificate2 Certificate, SslStreamCertificateContext Context, DateTimeOffset NotAfter);

@@ -1,27 +1,29 @@
 using System.Security.Cryptography;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Rawlog;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
 
-namespace ImapProxy.Capture.Relay;
+namespace ImapProxy.Recording;
 
-/// <summary>What the relay needs to know after a chunk went through the parser.</summary>
+/// <summary>What the parser found in a chunk that the relay must act on (facts, not decisions).</summary>
 /// <param name="Consumed">Bytes the parser took; the rest of the chunk lies beyond a TLS boundary.</param>
 /// <param name="StartTlsPending">The client sent STARTTLS and the server has not answered yet.</param>
 /// <param name="TlsStarted">The server accepted STARTTLS within this chunk, at <paramref name="Consumed"/>.</param>
 /// <param name="StartTlsTag">The tag of the pending STARTTLS.</param>
-public readonly record struct TapResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null);
+public readonly record struct FeedResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null);
 
 /// <summary>
-/// The observer side of one session: feeds each direction's plaintext to the parser and publishes what it finds
-/// on the bus, stamped with session id, sequence and time. Both pumps call it; a lock keeps the sequence in
-/// publication order. Publishing never blocks; a failure here disables capture, never the relay.
-/// Public for imports (Storage), which replay recordings through it so they get the shapes of live sessions.
+/// The recording of one session, whatever produced it (the relay, a rawlog import, a client replay, a served
+/// capture): feeds each direction's plaintext to the parser and publishes what it finds on the bus, stamped with
+/// session id, sequence and time. Lifecycle guarantee: the constructor publishes the one <see cref="SessionOpened"/>,
+/// <see cref="Close"/> (or, failing that, <see cref="Dispose"/>) the one <see cref="SessionClosed"/>; nothing is
+/// published after it. Callers on several threads are serialised by a lock that keeps sequence in publication
+/// order. Publishing never blocks; a failure here disables the parsing, never the caller.
 /// </summary>
-public sealed class CaptureTap : IImapSink, IDisposable
+public sealed class SessionRecording : IImapSink, IDisposable
 {
     private const int RawChunkSize = 64 * 1024;
     private const int MaxTrackedCommands = 10_000;
@@ -40,13 +42,14 @@ public sealed class CaptureTap : IImapSink, IDisposable
     private long dropped;
     private long droppedReported;
     private bool tlsStarted;
+    private readonly long[] fed = new long[2];
     private bool broken;
-    private TaskCompletionSource<bool>? startTlsDecision;
+    private bool closed;
 
     /// <param name="options">Parser options; recordings that start after login need <see cref="ImapParserOptions.StartsAuthenticated"/>.</param>
     /// <param name="compressedInput">Live sessions see compressed bytes after COMPRESS; recordings may hold them inflated.</param>
     /// <param name="frameObserver">Sees each frame as it is parsed, on the feeding thread (replays steer by it).</param>
-    public CaptureTap(long sessionId, EventBus bus, TimeProvider time, long literalLimit,
+    public SessionRecording(long sessionId, SessionOpened opened, EventBus bus, TimeProvider time, long literalLimit,
         ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate, Action<ImapFrame>? frameObserver = null)
     {
         this.frameObserver = frameObserver;
@@ -56,6 +59,7 @@ public sealed class CaptureTap : IImapSink, IDisposable
         this.literalLimit = literalLimit;
         startTimestamp = time.GetTimestamp();
         decoder = new SessionDecoder(this, options, compressedInput);
+        Stamp(opened, ++sequence);
     }
 
     public long SessionId { get; }
@@ -65,52 +69,25 @@ public sealed class CaptureTap : IImapSink, IDisposable
     /// <summary>Latest protocol state seen (user, mailbox), for logs and the session list.</summary>
     public StateChangeFrame? State { get; private set; }
 
-    public TapResult Feed(Direction direction, ReadOnlySpan<byte> bytes)
+    public FeedResult Feed(Direction direction, ReadOnlySpan<byte> bytes)
     {
         lock (gate)
         {
-            if (broken) return new TapResult(bytes.Length, false, false);
+            fed[(int)direction] += bytes.Length;
+            if (broken || closed) return new FeedResult(bytes.Length, false, false);
             try
             {
                 tlsStarted = false;
                 var consumed = decoder.Feed(direction, bytes);
                 FlushRaw();
                 var pending = decoder.Parser.PendingTransport == Transport.Tls;
-                // The server refused STARTTLS: the client pump may read plaintext again.
-                if (!pending && !tlsStarted && startTlsDecision is { } decision)
-                {
-                    startTlsDecision = null;
-                    decision.TrySetResult(false);
-                }
-                return new TapResult(consumed, pending, tlsStarted, decoder.Parser.PendingTransportTag);
+                return new FeedResult(consumed, pending, tlsStarted, decoder.Parser.PendingTransportTag);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Break(e);
-                return new TapResult(bytes.Length, false, false);
+                return new FeedResult(bytes.Length, false, false);
             }
-        }
-    }
-
-    /// <summary>
-    /// The client pump waits on this after forwarding STARTTLS. It completes with false when the server refuses
-    /// (seen by <see cref="Feed"/>), with true once the server pump upgraded both legs (<see cref="CompleteStartTlsDecision"/>).
-    /// </summary>
-    public Task<bool> AwaitStartTlsDecision()
-    {
-        lock (gate)
-        {
-            startTlsDecision = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return startTlsDecision.Task;
-        }
-    }
-
-    public void CompleteStartTlsDecision(bool upgraded)
-    {
-        lock (gate)
-        {
-            startTlsDecision?.TrySetResult(upgraded);
-            startTlsDecision = null;
         }
     }
 
@@ -119,7 +96,7 @@ public sealed class CaptureTap : IImapSink, IDisposable
     {
         lock (gate)
         {
-            if (broken) return;
+            if (broken || closed) return;
             decoder.Parser.ReportUnparsed(direction, bytes);
             FlushRaw();
         }
@@ -134,7 +111,7 @@ public sealed class CaptureTap : IImapSink, IDisposable
     {
         lock (gate)
         {
-            if (broken) return;
+            if (broken || closed) return;
             RawlogReplay.Replay(decoder, clientLines, serverLines, (direction, line) =>
             {
                 FlushRaw();
@@ -144,25 +121,45 @@ public sealed class CaptureTap : IImapSink, IDisposable
         }
     }
 
-    /// <summary>The connection ended: frames still in progress are reported as truncated.</summary>
-    public void Complete()
+    /// <summary>Publishes a session-level event (TLS, proxy action...); opening and closing are this type's own.</summary>
+    public void Publish(SessionEvent e)
     {
+        if (e is SessionOpened or SessionClosed)
+            throw new ArgumentException($"{e.GetType().Name} is published by the recording's lifecycle, not by its users", nameof(e));
         lock (gate)
         {
-            if (broken) return;
-            decoder.Complete(Direction.Client);
-            decoder.Complete(Direction.Server);
-            FlushRaw();
+            if (!closed) Stamp(e, e is RawBytes ? 0 : ++sequence);
         }
     }
 
-    /// <summary>Publishes a session-level event (opened, TLS, proxy action, closed).</summary>
-    public void Publish(SessionEvent e)
+    /// <summary>
+    /// Ends the session: frames still in progress are reported as truncated, then the one <see cref="SessionClosed"/>.
+    /// Byte counts default to what was fed; the relay passes what it relayed. Later calls do nothing.
+    /// </summary>
+    public void Close(CloseReason reason, string detail, long? clientBytes = null, long? serverBytes = null)
     {
         lock (gate)
         {
-            if (e is SessionClosed) FlushRaw();
-            Stamp(e, e is RawBytes ? 0 : ++sequence);
+            if (closed) return;
+            if (!broken)
+            {
+                try
+                {
+                    decoder.Complete(Direction.Client);
+                    decoder.Complete(Direction.Server);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Break(e);
+                }
+            }
+            FlushRaw();
+            Stamp(new SessionClosed
+            {
+                Source = EventSource.Proxy, Reason = reason, Detail = detail,
+                ClientBytes = clientBytes ?? fed[(int)Direction.Client], ServerBytes = serverBytes ?? fed[(int)Direction.Server],
+            }, ++sequence);
+            closed = true;
         }
     }
 
@@ -286,8 +283,10 @@ public sealed class CaptureTap : IImapSink, IDisposable
         }, ++sequence);
     }
 
+    /// <summary>Closes the session if its owner did not (an exception on the way), then frees the parser.</summary>
     public void Dispose()
     {
+        Close(CloseReason.ProxyError, "the session ended without being closed (an internal error)");
         decoder.Dispose();
         foreach (var hash in literalHashes) hash?.Dispose();
     }

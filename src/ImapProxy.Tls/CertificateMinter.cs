@@ -15,7 +15,7 @@ using Org.BouncyCastle.X509;
 using Org.BouncyCastle.X509.Extension;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>Builds the CA and leaf certificates with BouncyCastle. Pure: no files, no clock.</summary>
 internal static class CertificateMinter

@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
-using ImapProxy.Capture.Bus;
-using ImapProxy.Capture.Events;
-using ImapProxy.Capture.Relay;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+using ImapProxy.Recording;
 using ImapProxy.Protocol;
 
-namespace ImapProxy.Capture.Tests.Relay;
+namespace ImapProxy.Capture.Tests.Recording;
 
-public class CaptureTapTests
+public class SessionRecordingTests
 {
     private static readonly byte[] Greeting = "* OK ready\r\n"u8.ToArray();
 
@@ -17,9 +17,8 @@ public class CaptureTapTests
         var bus = new EventBus();
         using var store = bus.Subscribe("store", 1000, essential: true);
         var time = new ReplayClock(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
-        using var tap = new CaptureTap(7, bus, time, literalLimit: 1024);
+        using var tap = new SessionRecording(7, Opened, bus, time, literalLimit: 1024);
 
-        tap.Publish(new SessionOpened { Source = EventSource.Proxy, ClientAddress = "c", ListenerAddress = "l", Listener = ListenerKind.Plain, Upstream = "u", UpstreamTls = "none", ClientTls = "mirror" });
         tap.Feed(Direction.Server, Greeting);
         tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
         time.Advance(TimeSpan.FromMilliseconds(250));
@@ -40,7 +39,7 @@ public class CaptureTapTests
     {
         var bus = new EventBus();
         using var store = bus.Subscribe("store", 10_000, essential: true);
-        using var tap = new CaptureTap(1, bus, TimeProvider.System, literalLimit: 100);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 100);
         var body = new byte[5000];
         new Random(3).NextBytes(body);
 
@@ -63,7 +62,7 @@ public class CaptureTapTests
     {
         var bus = new EventBus();
         using var store = bus.Subscribe("store", 4, essential: true);
-        using var tap = new CaptureTap(1, bus, TimeProvider.System, literalLimit: 1024);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
 
         // Nobody reads: the queue of 4 fills and the rest is dropped, without the tap ever waiting.
         tap.Feed(Direction.Server, Greeting);
@@ -85,7 +84,7 @@ public class CaptureTapTests
         var bus = new EventBus();
         using var store = bus.Subscribe("store", 10_000, essential: true);
         using var browser = bus.Subscribe("browser", 1);
-        using var tap = new CaptureTap(1, bus, TimeProvider.System, literalLimit: 1024);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
 
         tap.Feed(Direction.Server, Greeting);
         for (var i = 0; i < 20; i++) tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a{i} NOOP\r\n"));
@@ -94,6 +93,61 @@ public class CaptureTapTests
         Assert.True(browser.Dropped > 0);
         Assert.DoesNotContain(Drain(store), e => e is CaptureIncomplete);
     }
+
+    [Fact]
+    public void Lifecycle_OneOpenedFirst_OneClosedLast_WhateverTheCallerDoes()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 1000, essential: true);
+        var tap = new SessionRecording(3, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
+
+        tap.Close(CloseReason.ClientClosed, "bye");
+        tap.Close(CloseReason.ServerClosed, "again");
+        tap.Feed(Direction.Server, "a1 OK late\r\n"u8);
+        tap.Publish(new ProxyAction { Source = EventSource.Proxy, Action = "late", Description = "after the close" });
+        tap.Dispose();
+        var events = Drain(store).Where(e => e is not RawBytes).ToList();
+
+        Assert.IsType<SessionOpened>(events[0]);
+        var closed = Assert.Single(events.OfType<SessionClosed>());
+        Assert.Same(closed, events[^1]);
+        Assert.Equal((CloseReason.ClientClosed, "bye"), (closed.Reason, closed.Detail));
+        // What was fed before the close is counted; the unanswered NOOP is reported as such, not as a late OK.
+        Assert.Equal(("a1 NOOP\r\n".Length, Greeting.Length), (closed.ClientBytes, closed.ServerBytes));
+        Assert.DoesNotContain(events, e => e is ProxyAction { Action: "late" });
+    }
+
+    [Fact]
+    public void Dispose_WithoutClose_ClosesAsAProxyError()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 1000, essential: true);
+        using (var tap = new SessionRecording(4, Opened, bus, TimeProvider.System, literalLimit: 1024))
+            tap.Feed(Direction.Server, Greeting);
+
+        var closed = Assert.Single(Drain(store).OfType<SessionClosed>());
+        Assert.Equal(CloseReason.ProxyError, closed.Reason);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Publish_RefusesLifecycleEvents(bool opened)
+    {
+        using var tap = new SessionRecording(5, Opened, new EventBus(), TimeProvider.System, literalLimit: 1024);
+        SessionEvent e = opened ? Opened
+            : new SessionClosed { Source = EventSource.Proxy, Reason = CloseReason.ClientClosed, Detail = "", ClientBytes = 0, ServerBytes = 0 };
+
+        Assert.Throws<ArgumentException>(() => tap.Publish(e));
+    }
+
+    private static readonly SessionOpened Opened = new()
+    {
+        Source = EventSource.Proxy, ClientAddress = "c", ListenerAddress = "l", Listener = ListenerKind.Plain, Upstream = "u",
+        UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.Mirror,
+    };
 
     private static List<SessionEvent> Drain(EventBus.Subscription subscription)
     {

@@ -1,4 +1,4 @@
-namespace ImapProxy.Capture.Tls;
+namespace ImapProxy.Tls;
 
 /// <summary>
 /// The CA directory cannot be used as it is (a file is corrupt, missing or does not match).
