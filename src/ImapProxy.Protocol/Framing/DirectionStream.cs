@@ -1,4 +1,3 @@
-
 namespace ImapProxy.Protocol.Framing;
 
 /// <summary>
@@ -9,6 +8,8 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
 {
     private const int InitialLineCapacity = 256;
     private const int RetainedLineCapacity = 64 * 1024;
+
+    private int literalFilled;
 
     public enum ReadMode
     {
@@ -22,30 +23,38 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
     public Direction Direction { get; } = direction;
 
     /// <summary>Offset of the next byte this direction will consume.</summary>
-    public long Position { get; set; }
+    public long Position { get; private set; }
 
-    public ReadMode Mode { get; set; }
+    public ReadMode Mode { get; private set; }
 
     /// <summary>The frame being assembled, null between frames.</summary>
-    public FrameContent? Frame { get; set; }
+    public FrameContent? Frame { get; private set; }
 
     public byte[] Line { get; private set; } = new byte[InitialLineCapacity];
-    public int LineLength { get; set; }
+    public int LineLength { get; private set; }
 
     /// <summary>Start of the current segment in <see cref="Line"/>, and its stream offset.</summary>
-    public int SegmentStart { get; set; }
-    public long SegmentOffset { get; set; }
+    public int SegmentStart { get; private set; }
+    public long SegmentOffset { get; private set; }
+
+    /// <summary>The current segment's bytes so far.</summary>
+    public ReadOnlySpan<byte> Segment => Line.AsSpan(SegmentStart, LineLength - SegmentStart);
 
     /// <summary>True when the frame is free text that cannot contain literals (status responses, SASL lines).</summary>
-    public bool FrameIsText { get; set; }
+    public bool FrameIsText { get; private set; }
 
-    public Literal? Literal { get; set; }
-    public long LiteralRemaining { get; set; }
-    public byte[]? LiteralContent { get; set; }
-    public int LiteralFilled { get; set; }
+    /// <summary>The literal whose body is being read, null outside one.</summary>
+    public Literal? Literal { get; private set; }
+    public long LiteralRemaining { get; private set; }
 
-    /// <summary>Appends line bytes; false when the line would exceed the limit.</summary>
-    public bool Append(ReadOnlySpan<byte> bytes)
+    /// <summary>The body read so far, kept only for literals small enough to parse.</summary>
+    public byte[]? LiteralContent { get; private set; }
+
+    /// <summary>Moves past bytes that were consumed without being framed (skipped or reported as unparsed).</summary>
+    public void Skip(long count) => Position += count;
+
+    /// <summary>Appends line bytes and moves past them; false, consuming nothing, when the line would exceed the limit.</summary>
+    public bool TryAppend(ReadOnlySpan<byte> bytes)
     {
         var needed = (long)LineLength + bytes.Length;
         if (needed > options.MaxLineLength) return false;
@@ -57,8 +66,11 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
         }
         bytes.CopyTo(Line.AsSpan(LineLength));
         LineLength += bytes.Length;
+        Position += bytes.Length;
         return true;
     }
+
+    public void StartDiscard() => Mode = ReadMode.Discard;
 
     public void BeginFrame()
     {
@@ -70,13 +82,49 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
         Frame.AddSegment(0, Position);
     }
 
-    /// <summary>Forgets the frame; gives back a line buffer that a big line made large.</summary>
+    public void MarkFrameAsText() => FrameIsText = true;
+
+    public void BeginLiteral(Literal literal, bool keepContent)
+    {
+        Literal = literal;
+        LiteralRemaining = literal.Length;
+        LiteralContent = keepContent ? new byte[literal.Length] : null;
+        literalFilled = 0;
+        Mode = ReadMode.Literal;
+    }
+
+    /// <summary>Moves past a chunk of the literal's body, keeping a copy when the body is kept.</summary>
+    public void ConsumeLiteral(ReadOnlySpan<byte> chunk)
+    {
+        if (LiteralContent is { } content)
+        {
+            chunk.CopyTo(content.AsSpan(literalFilled));
+            literalFilled += chunk.Length;
+        }
+        Position += chunk.Length;
+        LiteralRemaining -= chunk.Length;
+    }
+
+    /// <summary>The literal's body is complete: the frame goes on with a new line segment after it.</summary>
+    public void EndLiteral()
+    {
+        Literal = null;
+        LiteralContent = null;
+        Mode = ReadMode.Line;
+        SegmentStart = LineLength;
+        SegmentOffset = Position;
+        Frame!.AddSegment(LineLength, Position);
+    }
+
+    /// <summary>Forgets the frame and any literal in it; gives back a line buffer that a big line made large.</summary>
     public void EndFrame()
     {
         Frame = null;
         LineLength = 0;
         SegmentStart = 0;
         Mode = ReadMode.Line;
+        Literal = null;
+        LiteralContent = null;
         if (Line.Length > RetainedLineCapacity) Line = new byte[InitialLineCapacity];
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ImapProxy.Protocol.Session;
+namespace ImapProxy.Protocol.Secrets;
 
 /// <summary>Reads the user name out of SASL client responses so it can stay visible while the rest is redacted.</summary>
 internal static class SaslUser
