@@ -9,9 +9,11 @@ namespace ImapProxy.Storage;
 /// </summary>
 public static class LiveSessionRows
 {
-    public static SessionRow Opened(SessionOpened o) => new(
-        o.SessionId, o.Time, null, o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener), o.Upstream, StoredText.Of(o.UpstreamTls),
-        StoredText.Of(o.ClientTls), o.UpstreamInsecure, null, null, null, null, null, null, null, null, null, 1, 0, 0, 0, 0, false);
+    public static SessionRow Opened(SessionOpened o) => SessionRow.Blank(o.SessionId, o.Time) with
+    {
+        ClientAddress = o.ClientAddress, ListenerAddress = o.ListenerAddress, Listener = StoredText.Of(o.Listener), Upstream = o.Upstream,
+        UpstreamTls = StoredText.Of(o.UpstreamTls), ClientTls = StoredText.Of(o.ClientTls), UpstreamInsecure = o.UpstreamInsecure, Events = 1,
+    };
 
     /// <summary>The row after one more event of its session (raw bytes change nothing).</summary>
     public static SessionRow Apply(SessionRow row, SessionEvent e)
@@ -31,6 +33,6 @@ public static class LiveEventRows
         var columns = EventColumns.Of(e);
         return new EventRow(e.SessionId, e.Sequence, e.Time, e.Elapsed, StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind,
             columns.Tag, columns.Name, columns.Status, columns.LatencyUs is { } us ? TimeSpan.FromMicroseconds(us) : null,
-            System.Text.Json.JsonSerializer.Serialize(e, StoredText.EventJson));
+            Recording.EventJson.Write(e));
     }
 }

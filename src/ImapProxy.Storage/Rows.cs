@@ -1,3 +1,6 @@
+using ImapProxy.Recording;
+using ImapProxy.Recording.Events;
+
 namespace ImapProxy.Storage;
 
 // Storage rows, as the tables hold them: text values are the events' JSON spellings (kebab-case), counts are
@@ -36,7 +39,12 @@ public sealed record SessionRow(
     long Failures,
     long Anomalies,
     long DroppedEvents,
-    bool CaptureIncomplete);
+    bool CaptureIncomplete)
+{
+    /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
+    public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,
+        null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, false);
+}
 
 /// <summary>One stored event: the columns lists and filters use, and the whole event as JSON (FrameJson's shape).</summary>
 /// <param name="Elapsed">To the microsecond, like <paramref name="Latency"/>; the JSON has the exact values.</param>
@@ -57,7 +65,11 @@ public sealed record EventRow(
     string? Name,
     string? Status,
     TimeSpan? Latency,
-    string Json);
+    string Json)
+{
+    /// <summary>The stored event read back as its record (an <see cref="UnreadableEvent"/> when it cannot be): reads the JSON at each call.</summary>
+    public SessionEvent ReadEvent() => EventJson.Read(Json);
+}
 
 /// <summary>Consecutive stored bytes of one direction, starting at <see cref="Offset"/> in that direction's stream.</summary>
 public sealed record RawSegment(long Offset, byte[] Data)

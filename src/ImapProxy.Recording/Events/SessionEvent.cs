@@ -28,6 +28,7 @@ public enum EventSource
 [JsonDerivedType(typeof(CaptureIncomplete), "capture-incomplete")]
 [JsonDerivedType(typeof(RawBytes), "raw")]
 [JsonDerivedType(typeof(LiteralTruncated), "literal-truncated")]
+[JsonDerivedType(typeof(UnreadableEvent), "unreadable")]
 public abstract record SessionEvent
 {
     // Session id, sequence and times are stamped by the session's capture when it publishes the event.
@@ -172,4 +173,16 @@ public sealed record LiteralTruncated : SessionEvent
     public required long Length { get; init; }
     public required long Kept { get; init; }
     public required string Sha256 { get; init; }
+}
+
+/// <summary>
+/// A stored event that could not be read back as its record (written by another version, or damaged on disk).
+/// Never recorded: readers get it in place of the event, so one bad row costs that row, not the session.
+/// </summary>
+public sealed record UnreadableEvent : SessionEvent
+{
+    /// <summary>The stored text (its start, for a long one).</summary>
+    public required string Json { get; init; }
+
+    public required string Error { get; init; }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using ImapProxy.Protocol;
 
 namespace ImapProxy.Replay.Captured;
 
@@ -26,8 +26,8 @@ public sealed record CapturedExchange
     public required string Tag { get; init; }
     public required string Name { get; init; }
 
-    /// <summary>The command's parsed form (FrameJson's shape), as stored.</summary>
-    public required JsonElement Frame { get; init; }
+    /// <summary>The command as parsed and stored.</summary>
+    public required CommandFrame Frame { get; init; }
 
     /// <summary>The command's bytes, literals included; secrets as stored (redacted).</summary>
     public required byte[] Command { get; init; }
@@ -41,9 +41,9 @@ public sealed record CapturedExchange
     public required int CompletionStart { get; init; }
 
     /// <summary>The server's parsed responses (continuations, untagged, the completion), as stored, for the diff.</summary>
-    public required IReadOnlyList<JsonElement> Responses { get; init; }
+    public required IReadOnlyList<ResponseFrame> Responses { get; init; }
 
-    public string? Status { get; init; }
+    public ResponseStatus? Status { get; init; }
     public TimeSpan? Latency { get; init; }
 
     /// <summary>For IDLE: how long the client idled before DONE.</summary>
@@ -51,7 +51,4 @@ public sealed record CapturedExchange
 
     /// <summary>The key that matches a client's command to this one (<see cref="CommandKey"/>).</summary>
     public required string Key { get; init; }
-
-    /// <summary>One of the command's typed arguments ("mechanism", "user", ...), when it has it.</summary>
-    public JsonElement? Arg(string name) => Frame.TryGetProperty("args", out var args) && args.TryGetProperty(name, out var value) ? value : null;
 }

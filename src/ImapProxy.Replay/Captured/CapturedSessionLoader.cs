@@ -1,5 +1,5 @@
-using System.Text.Json;
 using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
 
@@ -36,18 +36,15 @@ public static class CapturedSessionLoader
                 after = events[^1].Sequence;
             }
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or JsonException)
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
             return (null, $"the stored events of session {row.Id} do not fit its stored bytes ({e.Message})");
         }
-        try
+        catch (UnreadableEventException e)
         {
-            return (builder.Build(row.Id, row.CloseReason == "server-closed"), null);
+            return (null, $"a stored event of session {row.Id} cannot be read back ({e.Message})");
         }
-        catch (JsonException e)
-        {
-            return (null, $"a stored command of session {row.Id} cannot be read back ({e.Message})");
-        }
+        return (builder.Build(row.Id, builder.ServerClosed), null);
     }
 
     /// <summary>A direction's stored bytes, or why they are not all there: literals above the capture cap keep only their start.</summary>
@@ -66,55 +63,57 @@ public static class CapturedSessionLoader
     {
         private readonly List<ExchangeBuilder> exchanges = [];
         private readonly Dictionary<string, ExchangeBuilder> open = new(StringComparer.Ordinal);
-        private readonly List<JsonElement> pending = [];
+        private readonly List<ResponseFrame> pending = [];
         private readonly List<int> continuationEnds = [];
         private byte[] greeting = [];
         private int serverCursor;
         private ExchangeBuilder? lastCompleted;
 
-        public void Add(EventRow e)
+        /// <summary>The server ended the session (a served capture closes the connection as it did).</summary>
+        public bool ServerClosed { get; private set; }
+
+        public void Add(EventRow row)
         {
-            if (e.Type == "command-completed")
+            switch (row.ReadEvent())
             {
-                if (lastCompleted is { } done && done.Tag == e.Tag) done.Latency = e.Latency;
-                return;
-            }
-            if (e.Type != "frame") return;
-            using var document = JsonDocument.Parse(e.Json, FrameJson.DocumentOptions);
-            var frame = document.RootElement.GetProperty("frame").Clone();
-            var offset = (int)frame.GetProperty("offset").GetInt64();
-            var length = (int)frame.GetProperty("length").GetInt64();
-            switch (e.Kind)
-            {
-                case "command":
-                    var exchange = new ExchangeBuilder(exchanges.Count, e.Tag ?? "", e.Name ?? "", frame, client[offset..(offset + length)], e.Time);
+                case CommandCompleted completed:
+                    if (lastCompleted is { } done && done.Tag == completed.Tag) done.Latency = completed.Latency;
+                    break;
+                case SessionClosed closed:
+                    ServerClosed = closed.Reason == CloseReason.ServerClosed;
+                    break;
+                case FrameParsed { Frame: CommandFrame command }:
+                    var exchange = new ExchangeBuilder(exchanges.Count, command, client[Range(command)], row.Time);
                     exchanges.Add(exchange);
-                    open[exchange.Tag] = exchange;
+                    open[command.Tag] = exchange;
                     break;
-                case "client-line" when e.Tag is { } tag && open.TryGetValue(tag, out var owner):
-                    owner.ClientLines.Add(client[offset..(offset + length)]);
-                    if (frame.GetProperty("lineKind").GetString() == "idle-done") owner.IdleFor = e.Time - owner.Time;
+                case FrameParsed { Frame: ClientLineFrame line } when open.TryGetValue(line.Tag, out var owner):
+                    owner.ClientLines.Add(client[Range(line)]);
+                    if (line.LineKind == ClientLineKind.IdleDone) owner.IdleFor = row.Time - owner.Time;
                     break;
-                case "response":
-                    AddResponse(frame, offset, length);
+                case FrameParsed { Frame: ResponseFrame response }:
+                    AddResponse(response);
                     break;
+                case UnreadableEvent unreadable:
+                    throw new UnreadableEventException(unreadable.Error);
             }
         }
 
-        private void AddResponse(JsonElement frame, int offset, int length)
+        private static Range Range(ImapFrame frame) => checked((int)frame.Offset)..checked((int)(frame.Offset + frame.Length));
+
+        private void AddResponse(ResponseFrame frame)
         {
-            var end = offset + length;
-            var kind = frame.GetProperty("responseKind").GetString();
-            if (kind == "greeting" && exchanges.Count == 0)
+            var offset = checked((int)frame.Offset);
+            var end = checked((int)(frame.Offset + frame.Length));
+            if (frame.ResponseKind == ResponseKind.Greeting && exchanges.Count == 0)
             {
                 greeting = server[..end];
                 serverCursor = end;
                 return;
             }
             pending.Add(frame);
-            if (kind == "continuation") continuationEnds.Add(end);
-            if (!frame.TryGetProperty("completes", out var completes)
-                || !open.Remove(completes.GetProperty("tag").GetString() ?? "", out var exchange)) return;
+            if (frame.ResponseKind == ResponseKind.Continuation) continuationEnds.Add(end);
+            if (frame.Completes is not { } completes || !open.Remove(completes.Tag, out var exchange)) return;
 
             var parts = new List<byte[]>();
             var start = serverCursor;
@@ -127,7 +126,7 @@ public static class CapturedSessionLoader
             exchange.ServerParts = parts;
             exchange.CompletionStart = offset - start;
             exchange.Responses = [.. pending];
-            exchange.Status = frame.TryGetProperty("status", out var status) ? status.GetString() : null;
+            exchange.Status = frame.Status;
             serverCursor = end;
             pending.Clear();
             continuationEnds.Clear();
@@ -138,23 +137,26 @@ public static class CapturedSessionLoader
             exchanges.Select(x => x.Build()).ToList(), server[serverCursor..], serverClosed);
     }
 
-    private sealed class ExchangeBuilder(int index, string tag, string name, JsonElement frame, byte[] command, DateTimeOffset time)
+    private sealed class ExchangeBuilder(int index, CommandFrame frame, byte[] command, DateTimeOffset time)
     {
-        public string Tag => tag;
+        public string Tag => frame.Tag;
         public DateTimeOffset Time => time;
         public List<byte[]> ClientLines { get; } = [];
         public IReadOnlyList<byte[]> ServerParts { get; set; } = [];
         public int CompletionStart { get; set; }
-        public IReadOnlyList<JsonElement> Responses { get; set; } = [];
-        public string? Status { get; set; }
+        public IReadOnlyList<ResponseFrame> Responses { get; set; } = [];
+        public ResponseStatus? Status { get; set; }
         public TimeSpan? Latency { get; set; }
         public TimeSpan? IdleFor { get; set; }
 
         public CapturedExchange Build() => new()
         {
-            Index = index, Tag = tag, Name = name, Frame = frame, Command = command, ClientLines = ClientLines,
+            Index = index, Tag = frame.Tag, Name = frame.Name, Frame = frame, Command = command, ClientLines = ClientLines,
             ServerParts = ServerParts, CompletionStart = CompletionStart, Responses = Responses,
             Status = Status, Latency = Latency, IdleFor = IdleFor, Key = CommandKey.Of(frame),
         };
     }
 }
+
+/// <summary>A stored event of the session could not be read back as its record.</summary>
+internal sealed class UnreadableEventException(string message) : Exception(message);

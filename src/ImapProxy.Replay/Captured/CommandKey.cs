@@ -1,4 +1,4 @@
-using System.Text.Json;
+using ImapProxy.Protocol;
 using ImapProxy.Replay.Diff;
 
 namespace ImapProxy.Replay.Captured;
@@ -10,16 +10,16 @@ namespace ImapProxy.Replay.Captured;
 /// </summary>
 public static class CommandKey
 {
+    // Literal's own JSON names: where a literal was and how it was announced, at whatever depth the arguments nest
+    // it (APPEND's messages, a token tree). The key is the arguments' JSON without them.
     private static readonly HashSet<string> Positional = ["offset", "nonSynchronizing"];
 
-    /// <param name="frame">A command frame in FrameJson's shape.</param>
-    public static string Of(JsonElement frame)
+    public static string Of(CommandFrame frame)
     {
-        var name = frame.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
-        var key = name.ToUpperInvariant();
-        // Typed commands have "args"; the rest "arguments", a token tree.
-        if (frame.TryGetProperty("args", out var args)) key += " " + JsonShape.Without(args, Positional)?.ToJsonString(JsonShape.Readable);
-        if (frame.TryGetProperty("arguments", out var arguments)) key += " " + JsonShape.Without(arguments, Positional)?.ToJsonString(JsonShape.Readable);
+        var key = frame.Name.ToUpperInvariant();
+        // Typed commands have arguments as records; the rest a token tree.
+        if (frame.Args is { } args) key += " " + JsonShape.Without(JsonShape.Of(args), Positional)?.ToJsonString(JsonShape.Readable);
+        if (frame.Arguments is { } arguments) key += " " + JsonShape.Without(JsonShape.Of(arguments), Positional)?.ToJsonString(JsonShape.Readable);
         return key;
     }
 }

@@ -93,7 +93,7 @@ public sealed class ClientReplay : IAsyncDisposable
                 var replayed = await ExchangeAsync(exchange, credentials, linked.Token).ConfigureAwait(false);
                 outcomes.Add(replayed);
                 if (replayed.Note is { } note) stopped = note;
-                else if (options.StopOnError && replayed.Status is "no" or "bad") stopped = $"stopped after {exchange.Tag} {exchange.Name} answered {replayed.Status!.ToUpperInvariant()} (--stop-on-error)";
+                else if (options.StopOnError && replayed.Status is ResponseStatus.No or ResponseStatus.Bad) stopped = $"stopped after {exchange.Tag} {exchange.Name} answered {replayed.Status.Value.ToString().ToUpperInvariant()} (--stop-on-error)";
             }
         }
         catch (Exception e) when (e is IOException or SocketException or AuthenticationException or OperationCanceledException)
@@ -107,7 +107,7 @@ public sealed class ClientReplay : IAsyncDisposable
         }
         finally
         {
-            await CloseAsync(stopped, outcomes.LastOrDefault() is { Original.Name: "LOGOUT", Status: "ok" }).ConfigureAwait(false);
+            await CloseAsync(stopped, outcomes.LastOrDefault() is { Original.Name: "LOGOUT", Status: ResponseStatus.Ok }).ConfigureAwait(false);
         }
         var exchanges = outcomes.Select(Compare).ToList();
         // Commands after a stop were never sent; say so for each.
@@ -297,11 +297,11 @@ public sealed class ClientReplay : IAsyncDisposable
     private sealed class Answer(string tag)
     {
         public string Tag => tag;
-        public List<JsonElement> Responses { get; } = [];
-        public string? Status { get; set; }
+        public List<ResponseFrame> Responses { get; } = [];
+        public ResponseStatus? Status { get; set; }
         public bool Completed { get; set; }
 
-        public void Add(JsonElement response)
+        public void Add(ResponseFrame response)
         {
             if (Responses.Count < MaxComparedResponses) Responses.Add(response);
         }
@@ -321,11 +321,11 @@ public sealed class ClientReplay : IAsyncDisposable
                 while (frames.Reader.TryRead(out var frame))
                 {
                     if (frame is not ResponseFrame response) continue;
-                    answer.Add(JsonShape.Of(response));
+                    answer.Add(response);
                     if (response.Completes?.Tag == answer.Tag)
                     {
                         answer.Completed = true;
-                        answer.Status = response.Status?.ToString().ToLowerInvariant();
+                        answer.Status = response.Status;
                         return null;
                     }
                     if (response.ResponseKind == ResponseKind.Continuation) return null;

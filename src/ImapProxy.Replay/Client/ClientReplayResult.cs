@@ -1,4 +1,4 @@
-using System.Text.Json;
+using ImapProxy.Protocol;
 using ImapProxy.Replay.Captured;
 using ImapProxy.Replay.Diff;
 
@@ -7,7 +7,7 @@ namespace ImapProxy.Replay.Client;
 /// <summary>What happened to one captured command in the replay, and how the answers differ.</summary>
 /// <param name="Note">Why the command was not compared: skipped (STARTTLS, COMPRESS), not sent (stopped before it).</param>
 public sealed record ExchangeOutcome(
-    int Index, string Tag, string Command, string? OriginalStatus, string? ReplayStatus,
+    int Index, string Tag, string Command, ResponseStatus? OriginalStatus, ResponseStatus? ReplayStatus,
     IReadOnlyList<ResponseChange> Changes, string? Note)
 {
     public bool Same => Note is null && Changes.Count == 0;
@@ -21,4 +21,4 @@ public sealed record ClientReplayResult(long OriginalSessionId, long ReplaySessi
 }
 
 /// <summary>The answers the replay got to one command, before comparison.</summary>
-internal sealed record ReplayedExchange(CapturedExchange Original, IReadOnlyList<JsonElement> Responses, string? Status, string? Note);
+internal sealed record ReplayedExchange(CapturedExchange Original, IReadOnlyList<ResponseFrame> Responses, ResponseStatus? Status, string? Note);

@@ -1,4 +1,5 @@
 using System.Text;
+using ImapProxy.Protocol.Commands;
 using ImapProxy.Replay.Captured;
 
 namespace ImapProxy.Replay.Client;
@@ -18,7 +19,7 @@ public sealed record Credentials(string User, string Password)
                 return (Ascii($"{tag} LOGIN {AString(User)} {AString(Password)}\r\n"), []);
             case "AUTHENTICATE":
                 var mechanism = Mechanism(exchange);
-                var initial = exchange.Arg("hasInitialResponse")?.ValueKind == System.Text.Json.JsonValueKind.True;
+                var initial = exchange.Frame.Args is AuthenticateArgs { HasInitialResponse: true };
                 if (mechanism == "PLAIN")
                 {
                     var response = Base64($"\0{User}\0{Password}");
@@ -43,7 +44,13 @@ public sealed record Credentials(string User, string Password)
     {
         foreach (var exchange in session.Exchanges.Where(x => x.Name is "LOGIN" or "AUTHENTICATE"))
         {
-            if (exchange.Arg("user")?.GetString() is { Length: > 0 } name) return name;
+            var user = exchange.Frame.Args switch
+            {
+                LoginArgs login => login.User,
+                AuthenticateArgs authenticate => authenticate.User,
+                _ => null,
+            };
+            if (user is { Length: > 0 }) return user;
         }
         return null;
     }
@@ -54,7 +61,8 @@ public sealed record Credentials(string User, string Password)
     public static bool CanRebuild(CapturedExchange exchange) =>
         exchange.Name == "LOGIN" || (exchange.Name == "AUTHENTICATE" && Mechanism(exchange) is "PLAIN" or "LOGIN");
 
-    public static string Mechanism(CapturedExchange exchange) => exchange.Arg("mechanism")?.GetString()?.ToUpperInvariant() ?? "";
+    public static string Mechanism(CapturedExchange exchange) =>
+        (exchange.Frame.Args as AuthenticateArgs)?.Mechanism.ToUpperInvariant() ?? "";
 
     /// <summary>A quoted string when the text allows one, else a synchronizing literal (RFC 3501 §4.3, §4.5).</summary>
     private static string AString(string text)

@@ -12,8 +12,8 @@ internal static class JsonShape
     /// <summary>For people to read: mail text stays as it is (the dashboard escapes on render).</summary>
     public static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = 1024 };
 
-    /// <summary>A parsed frame as a JSON element, however deep it nests.</summary>
-    public static JsonElement Of(ImapFrame frame) => JsonSerializer.SerializeToElement(frame, FrameJson.Options);
+    /// <summary>A parsed frame or part of one as a JSON element, however deep it nests.</summary>
+    public static JsonElement Of<T>(T value) => JsonSerializer.SerializeToElement(value, FrameJson.Options);
 
     /// <summary>A copy of <paramref name="element"/> without the properties named in <paramref name="names"/>, at any depth.</summary>
     public static JsonNode? Without(JsonElement element, IReadOnlySet<string> names)

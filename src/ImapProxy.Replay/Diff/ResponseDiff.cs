@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Responses;
 
 namespace ImapProxy.Replay.Diff;
 
@@ -19,11 +20,11 @@ public sealed record ResponseChange(string Kind, string Response, string? Path, 
 /// </summary>
 public static class ResponseDiff
 {
-    // Where the bytes were, never what they said.
-    private static readonly HashSet<string> Positional = ["offset", "direction", "redactions", "diagnostics", "tag", "completes"];
+    // JSON names of where the bytes were, never what they said (the frame's and its literals' positions).
+    private static readonly HashSet<string> Positional = ["offset", "length", "direction", "redactions", "diagnostics", "tag", "completes", "literals", "literal"];
     private static readonly HashSet<string> VolatileCodes = new(["UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ", "APPENDUID", "COPYUID"], StringComparer.OrdinalIgnoreCase);
 
-    public static IReadOnlyList<ResponseChange> Compare(IReadOnlyList<JsonElement> original, IReadOnlyList<JsonElement> replay, bool strict = false)
+    public static IReadOnlyList<ResponseChange> Compare(IReadOnlyList<ResponseFrame> original, IReadOnlyList<ResponseFrame> replay, bool strict = false)
     {
         var left = Identify(original, strict);
         var right = Identify(replay, strict).ToDictionary(r => r.Key);
@@ -50,7 +51,7 @@ public static class ResponseDiff
 
     private sealed record Identified(string Key, string Label, JsonNode? Node, int Position);
 
-    private static List<Identified> Identify(IReadOnlyList<JsonElement> responses, bool strict)
+    private static List<Identified> Identify(IReadOnlyList<ResponseFrame> responses, bool strict)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var result = new List<Identified>();
@@ -64,63 +65,47 @@ public static class ResponseDiff
             // count apart from the label (NUL is in no IMAP string), so a mailbox named "INBOX #2" is no second INBOX.
             var n = seen[label] = seen.GetValueOrDefault(label) + 1;
             var count = n.ToString(CultureInfo.InvariantCulture);
-            result.Add(new Identified($"{label}\0{count}", n == 1 ? label : $"{label} #{count}", Normalise(responses[i], strict), i));
+            var node = JsonShape.Without(JsonShape.Of(Normalise(responses[i], strict)), Positional);
+            result.Add(new Identified($"{label}\0{count}", n == 1 ? label : $"{label} #{count}", node, i));
         }
         return result;
     }
 
-    private static string Label(JsonElement response)
+    private static string Label(ResponseFrame response)
     {
-        var kind = Text(response, "responseKind");
-        if (kind == "continuation") return "+";
-        if (kind == "tagged") return "tagged";
-        var name = Text(response, "name") ?? Text(response, "status")?.ToUpperInvariant() ?? kind ?? "?";
-        if (!response.TryGetProperty("data", out var data)) return $"* {name}";
-        if (data.TryGetProperty("sequenceNumber", out var number)) return $"* {number.GetRawText()} {name}";
-        if (data.TryGetProperty("mailbox", out var mailbox)) return $"* {name} {mailbox.GetString()}";
-        return $"* {name}";
+        if (response.ResponseKind == ResponseKind.Continuation) return "+";
+        if (response.ResponseKind == ResponseKind.Tagged) return "tagged";
+        var name = response.Name ?? response.Status?.ToString().ToUpperInvariant() ?? response.ResponseKind.ToString().ToLowerInvariant();
+        return response.Data switch
+        {
+            FetchData fetch => $"* {fetch.SequenceNumber.ToString(CultureInfo.InvariantCulture)} {name}",
+            ListData list => $"* {name} {list.Mailbox}",
+            StatusData status => $"* {name} {status.Mailbox}",
+            _ => $"* {name}",
+        };
     }
 
-    private static JsonNode? Normalise(JsonElement response, bool strict)
+    /// <summary>The response without what differs between two equal servers (unless strict).</summary>
+    private static ResponseFrame Normalise(ResponseFrame response, bool strict)
     {
-        var node = JsonShape.Without(response, Positional);
-        if (node is not JsonObject o) return node;
-        o.Remove("length"); // of the frame: follows its text
-        RemoveLiteralPositions(o);
-        if (strict) return o;
-        o.Remove("text");
+        if (strict) return response;
+        response = response with { Text = null };
         // Of these codes only the name says something; their numbers are the server's bookkeeping.
-        if (o["code"] is JsonObject code && code["name"]?.GetValue<string>() is { } codeName && VolatileCodes.Contains(codeName))
-            o["code"] = new JsonObject { ["name"] = codeName };
-        var name = o["name"]?.GetValue<string>();
-        if (o["data"] is JsonObject data && name == "FETCH")
+        if (response.Code is { } code && VolatileCodes.Contains(code.Name)) response = response with { Code = new ResponseCode(code.Name) };
+        if (response.Data is FetchData fetch)
         {
-            data.Remove("uid");
-            data.Remove("internalDate");
-            data.Remove("modSeq");
-            // \Recent says which session looked first, not what the mailbox holds (RFC 9051 dropped it).
-            if (data["flags"] is JsonArray flags)
-                foreach (var recent in flags.Where(f => string.Equals(f?.GetValue<string>(), "\\Recent", StringComparison.OrdinalIgnoreCase)).ToList())
-                    flags.Remove(recent);
+            response = response with
+            {
+                Data = fetch with
+                {
+                    Uid = null, InternalDate = null, ModSeq = null,
+                    // \Recent says which session looked first, not what the mailbox holds (RFC 9051 dropped it).
+                    Flags = fetch.Flags?.Where(f => !f.Equals("\\Recent", StringComparison.OrdinalIgnoreCase)).ToList(),
+                },
+            };
         }
-        if (name == "RECENT") o.Remove("data");
-        return o;
-    }
-
-    /// <summary>Literals say where their bytes were; their length stays, as "size" of the section.</summary>
-    private static void RemoveLiteralPositions(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                o.Remove("literals");
-                o.Remove("literal");
-                foreach (var (_, child) in o) RemoveLiteralPositions(child);
-                break;
-            case JsonArray a:
-                foreach (var child in a) RemoveLiteralPositions(child);
-                break;
-        }
+        if (response.Name == "RECENT") response = response with { Data = null };
+        return response;
     }
 
     private static string Summary(JsonNode? node)
@@ -128,7 +113,4 @@ public static class ResponseDiff
         var text = node?.ToJsonString(JsonShape.Readable) ?? "";
         return text.Length <= 300 ? text : text[..300] + "…";
     }
-
-    private static string? Text(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }

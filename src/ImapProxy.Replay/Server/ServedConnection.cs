@@ -98,7 +98,7 @@ internal sealed class ServedConnection
                 await SendAsync(Encoding.UTF8.GetBytes($"{tag} BAD [CLIENTBUG] ImapProxy server replay: this command does not parse\r\n"), ct);
                 continue;
             }
-            var key = CommandKey.Of(JsonShape.Of(parsed));
+            var key = CommandKey.Of(parsed);
             if (matcher.Take(key) is not { } exchange)
             {
                 var next = matcher.Next is { } n ? $"the capture's next command is {n.Tag} {n.Name}" : "every captured command was served";
@@ -202,7 +202,7 @@ internal sealed class ServedConnection
         var completionStart = last.Length - (parts[^1].Length - exchange.CompletionStart);
         await SendAsync([.. RetagCorrelators(last[..completionStart], exchange.Tag, tag), .. Retag(last.AsSpan(completionStart), exchange.Tag, tag)], ct);
 
-        if (exchange.Name == "STARTTLS" && exchange.Status == "ok")
+        if (exchange.Name == "STARTTLS" && exchange.Status == ResponseStatus.Ok)
         {
             // RFC 3501 §6.2.1: what the client sent behind STARTTLS in plaintext is dropped with the old reader.
             if (reader.HasBuffered) recording.Note("starttls-injection", "bytes the client sent behind STARTTLS were dropped");

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Storage.Export;
 
@@ -13,8 +13,8 @@ internal abstract record ConversationStep(DateTimeOffset Time);
 internal sealed record BytesStep(Direction Direction, long From, long To, IReadOnlyList<LiteralSpan> Literals, DateTimeOffset Time)
     : ConversationStep(Time);
 
-/// <summary>A stored event (frames included, after their bytes), with its JSON.</summary>
-internal sealed record EventStep(EventRow Row, JsonElement Json) : ConversationStep(Row.Time);
+/// <summary>A stored event (frames included, after their bytes), read back as its record.</summary>
+internal sealed record EventStep(EventRow Row, SessionEvent Event) : ConversationStep(Row.Time);
 
 /// <summary>A literal body: where it starts in its direction's stream and how long it is.</summary>
 internal readonly record struct LiteralSpan(long Offset, long Length)

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Export;
@@ -60,21 +60,22 @@ internal sealed class StoredConversation
         {
             // Times only move forward, so formats that order by time (rawlog) keep the event order.
             if (row.Time > now) now = row.Time;
-            var json = JsonSerializer.Deserialize<JsonElement>(row.Json);
-            if (row.Type == "frame" && json.TryGetProperty("frame", out var frame) && BytesOf(frame) is var (direction, end, literals))
+            var e = row.ReadEvent();
+            if (e is FrameParsed { Frame: { Length: > 0 } frame })
             {
-                if (direction == Direction.Server && IsContinuation(frame) && ReleaseClientHead() is { } head) yield return head;
+                var (direction, end) = (frame.Direction, frame.Offset + frame.Length);
+                if (frame is ResponseFrame { ResponseKind: ResponseKind.Continuation } && ReleaseClientHead() is { } head) yield return head;
                 if (end > emitted[(int)direction])
                 {
-                    yield return Take(direction, end, literals);
+                    yield return Take(direction, end, frame.Literals?.Select(l => new LiteralSpan(l.Offset, l.Length)).ToList() ?? []);
                     if (direction == Direction.Client) clientLiteralAhead = 0;
                 }
             }
-            if (row.Type == "session-closed")
+            if (e is SessionClosed)
             {
                 foreach (var rest in Rest()) yield return rest;
             }
-            yield return new EventStep(row, json);
+            yield return new EventStep(row, e);
         }
         foreach (var rest in Rest()) yield return rest;
     }
@@ -130,20 +131,4 @@ internal sealed class StoredConversation
         }
         return n;
     }
-
-    private static (Direction, long End, IReadOnlyList<LiteralSpan>)? BytesOf(JsonElement frame)
-    {
-        if (!frame.TryGetProperty("length", out var length) || length.GetInt64() == 0) return null;
-        var direction = frame.GetProperty("direction").GetString() == "client" ? Direction.Client : Direction.Server;
-        var literals = new List<LiteralSpan>();
-        if (frame.TryGetProperty("literals", out var list))
-        {
-            foreach (var literal in list.EnumerateArray())
-                literals.Add(new LiteralSpan(literal.GetProperty("offset").GetInt64(), literal.GetProperty("length").GetInt64()));
-        }
-        return (direction, frame.GetProperty("offset").GetInt64() + length.GetInt64(), literals);
-    }
-
-    private static bool IsContinuation(JsonElement frame) =>
-        frame.TryGetProperty("responseKind", out var kind) && kind.GetString() == "continuation";
 }

@@ -1,5 +1,6 @@
-using System.Text.Json;
 using ImapProxy.Protocol;
+using ImapProxy.Recording;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Storage.Export;
 
@@ -137,54 +138,38 @@ internal sealed class TranscriptExport
 
     private void WriteEvent(EventStep step)
     {
-        var json = step.Json;
-        switch (step.Row.Type)
+        switch (step.Event)
         {
-            case "frame":
-                WriteFrameNotes(json.GetProperty("frame"));
+            case FrameParsed { Frame: var frame }:
+                WriteFrameNotes(frame);
                 break;
-            case "tls-handshake":
-                var leg = $"TLS handshake on the {Text(json, "leg")} leg";
-                Comment(json.GetProperty("succeeded").GetBoolean()
-                    ? $"{leg}: {Text(json, "protocol")} {Text(json, "cipher")}{Optional(json, "serverName", ", SNI ")}{Optional(json, "validationErrors", ", certificate problems: ")}"
-                    : $"{leg} failed: {Text(json, "error")}");
+            case LiteralTruncated cut:
+                // Said where the literal is shown, not here: the bytes it is about come later in the transcript.
+                truncated.Add((cut.Source == EventSource.Client ? Direction.Client : Direction.Server,
+                    new LiteralSpan(cut.LiteralOffset, cut.Length), EventText.Describe(cut)!));
                 break;
-            case "proxy-action":
-                Comment($"proxy {Text(json, "action")}: {Text(json, "description")}");
-                if (json.TryGetProperty("bytes", out var bytes)) Comment($"  bytes: {bytes.GetString()}");
+            case SessionClosed closed:
+                Comment($"{EventText.Describe(closed)} (at {Time(step.Row.Time)})");
                 break;
-            case "capture-incomplete":
-                Comment($"capture incomplete: {json.GetProperty("droppedEvents").GetInt64()} events dropped so far");
+            case SessionOpened or CommandCompleted:
+                break; // the header says where the session came from; completions are the S: lines themselves
+            case ProxyAction action:
+                Comment(EventText.Describe(action)!);
+                if (action.Bytes is { } bytes) Comment($"  bytes: {bytes}");
                 break;
-            case "literal-truncated":
-                var literal = new LiteralSpan(json.GetProperty("literalOffset").GetInt64(), json.GetProperty("length").GetInt64());
-                truncated.Add((step.Row.Source == "client" ? Direction.Client : Direction.Server, literal,
-                    $"literal truncated by the capture: {json.GetProperty("kept").GetInt64()} of {literal.Length} bytes kept, sha256 {Text(json, "sha256")}"));
-                break;
-            case "session-closed":
-                Comment($"closed at {Time(step.Row.Time)}: {Text(json, "reason")} ({Text(json, "detail")}); " +
-                    $"{json.GetProperty("clientBytes").GetInt64()} bytes from the client, {json.GetProperty("serverBytes").GetInt64()} from the server");
+            case var e when EventText.Describe(e) is { } line:
+                Comment(line);
                 break;
         }
     }
 
-    private void WriteFrameNotes(JsonElement frame)
+    private void WriteFrameNotes(ImapFrame frame)
     {
-        var kind = Text(frame, "kind");
         // The parser reports a transport change once per direction; the server's OK is where it happens.
-        if (kind == "transport" && Text(frame, "direction") == "server")
-        {
-            Comment(Text(frame, "transport") == "tls"
-                ? "--- STARTTLS accepted: TLS from here on, both directions (RFC 3501 §6.2.1); shown decrypted ---"
-                : "--- COMPRESS accepted: DEFLATE from here on, both directions (RFC 4978 §3); shown inflated ---");
-        }
-        if (kind == "malformed") Comment($"malformed {Text(frame, "direction")} bytes: {Text(frame, "reason")}");
-        if (!frame.TryGetProperty("diagnostics", out var diagnostics)) return;
-        foreach (var d in diagnostics.EnumerateArray())
-        {
-            var rfc = d.TryGetProperty("rfc", out var reference) ? $" ({reference.GetString()})" : "";
-            Comment($"! {Text(d, "severity")} {Text(d, "rule")}: {Text(d, "message")}{rfc}");
-        }
+        if (frame is TransportChangeFrame { Direction: Direction.Server } change)
+            Comment($"--- {EventText.Describe(change)}; shown {(change.Transport == Transport.Tls ? "decrypted" : "inflated")} ---");
+        if (frame is MalformedFrame malformed) Comment(EventText.Describe(malformed)!);
+        foreach (var diagnostic in frame.Diagnostics ?? []) Comment($"! {EventText.Describe(diagnostic)}");
     }
 
     private string? Truncation(Direction direction, long offset) =>
@@ -196,12 +181,6 @@ internal sealed class TranscriptExport
         $"({(direction == Direction.Client ? "client" : "server")} offset {from}, {to - from} bytes)";
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'");
-
-    private static string Text(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ToString() : "?";
-
-    private static string Optional(JsonElement json, string name, string prefix) =>
-        json.TryGetProperty(name, out var value) ? prefix + value : "";
 
     /// <summary>The bytes of a line not ended yet in one direction.</summary>
     private sealed class PendingLine : MemoryStream;

@@ -1,4 +1,6 @@
-using System.Text.Json;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Commands;
+using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Storage.Query;
 
@@ -21,22 +23,19 @@ internal static class EventFacts
 
 
     /// <summary>Column <c>size</c>: bytes of a frame in its direction's stream, literals included.</summary>
-    public static long? FrameLength(EventRow e) =>
-        e.Type == "frame" && Read(e.Json, ["frame", "length"]) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt64(out var length) ? length : null;
+    public static long? FrameLength(EventRow e) => e.Type == "frame" && e.ReadEvent() is FrameParsed { Frame: var frame } ? frame.Length : null;
 
     /// <summary>Column <c>command_mailbox</c>: the mailbox a command names (SELECT, EXAMINE, STATUS, APPEND, CREATE, COPY...).</summary>
     public static string? CommandMailbox(EventRow e) =>
-        e.Kind == "command" && Read(e.Json, ["frame", "args", "mailbox"]) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
-
-    private static JsonElement? Read(string json, string[] path)
-    {
-        using var document = JsonDocument.Parse(json, Protocol.FrameJson.DocumentOptions);
-        var element = document.RootElement;
-        foreach (var name in path)
-        {
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element)) return null;
-        }
-        // Cloned: the document goes away with the using.
-        return element.Clone();
-    }
+        e.Kind == "command" && e.ReadEvent() is FrameParsed { Frame: CommandFrame { Args: var args } }
+            ? args switch
+            {
+                SelectArgs a => a.Mailbox,
+                MailboxArgs a => a.Mailbox,
+                StatusArgs a => a.Mailbox,
+                AppendArgs a => a.Mailbox,
+                CopyArgs a => a.Mailbox,
+                _ => null,
+            }
+            : null;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImapProxy.Recording;
 using ImapProxy.Recording.Events;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -133,7 +134,7 @@ internal sealed class BatchWriter : IDisposable
 
         // Everything that can fail because of the event itself happens before the first write.
         var columns = EventColumns.Of(e);
-        var json = JsonSerializer.Serialize(e, StoredText.EventJson);
+        var json = EventJson.Write(e);
         EnsureSession(e);
         insertEvent.Execute(e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
             StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status,

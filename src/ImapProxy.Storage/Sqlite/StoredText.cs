@@ -15,9 +15,6 @@ internal static class StoredText
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    public static JsonTypeInfo<SessionEvent> EventJson { get; } =
-        (JsonTypeInfo<SessionEvent>)FrameJson.Options.GetTypeInfo(typeof(SessionEvent));
-
     // Read from the serializer's own contract, so the columns can never disagree with the "type"/"kind" in the JSON.
     private static readonly Dictionary<Type, string> EventTypes = Discriminators(typeof(SessionEvent));
     private static readonly Dictionary<Type, string> FrameKinds = Discriminators(typeof(ImapFrame));

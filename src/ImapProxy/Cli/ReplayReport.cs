@@ -12,7 +12,7 @@ internal static class ReplayReport
         text.AppendLine($"replay of session {result.OriginalSessionId} against {result.Target}, stored as session {result.ReplaySessionId}");
         foreach (var x in result.Exchanges)
         {
-            var statuses = $"{x.OriginalStatus?.ToUpperInvariant() ?? "-"} -> {x.ReplayStatus?.ToUpperInvariant() ?? "-"}";
+            var statuses = $"{Word(x.OriginalStatus)} -> {Word(x.ReplayStatus)}";
             var verdict = x.Note ?? (x.Changes.Count == 0 ? "same" : $"{x.Changes.Count} difference(s)");
             text.AppendLine($"  {x.Tag} {x.Command}  {statuses}  {verdict}");
             foreach (var c in x.Changes)
@@ -30,4 +30,6 @@ internal static class ReplayReport
             $"{result.Exchanges.Count - compared} not compared" + (result.Stopped is { } s ? $"; stopped: {s}" : ""));
         return text.ToString();
     }
+
+    private static string Word(Protocol.ResponseStatus? status) => status?.ToString().ToUpperInvariant() ?? "-";
 }

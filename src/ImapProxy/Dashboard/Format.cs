@@ -22,13 +22,6 @@ public static class Format
         _ => $"{(int)span.TotalHours} h {span.Minutes} min",
     };
 
-    /// <summary>"Tls13" (SslProtocols) as "TLS 1.3"; null as "none".</summary>
-    public static string Tls(string? leg) => leg switch
-    {
-        null => "none",
-        "failed" => "failed",
-        ['T', 'l', 's', var major, var minor] => $"TLS {major}.{minor}",
-        "Tls" => "TLS 1.0",
-        _ => leg,
-    };
+    /// <summary>A leg's TLS as the session row holds it: "Tls13" as "TLS 1.3", null as "none", or "failed".</summary>
+    public static string Tls(string? leg) => leg == "failed" ? leg : Recording.EventText.TlsVersion(leg);
 }

@@ -7,6 +7,7 @@ using ImapProxy.Configuration;
 using ImapProxy.Dashboard;
 using ImapProxy.Dashboard.Components;
 using ImapProxy.Dashboard.Live;
+using ImapProxy.Queries;
 using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Retention;
 using ImapProxy.Storage;
@@ -96,7 +97,8 @@ internal static class ProxyHost
             settings.Proxy.LiteralCaptureLimit, ca, line => Serilog.Log.Information("Served capture: {Connection}", line)));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         builder.Services.AddSingleton<QueryService>();
-        builder.Services.AddSingleton<IDashboardQueries, DashboardQueries>();
+        builder.Services.AddSingleton<StoreQueries>();
+        builder.Services.AddSingleton<IDashboardQueries>(services => services.GetRequiredService<StoreQueries>());
         builder.Services.AddSingleton<SessionRaw>();
         builder.Services.AddScoped<SessionListModel>();
         builder.Services.AddScoped<SessionEventsModel>();

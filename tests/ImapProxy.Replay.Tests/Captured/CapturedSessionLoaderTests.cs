@@ -58,7 +58,7 @@ public class CapturedSessionLoaderTests
         Assert.Equal("DONE\r\n", Text(Assert.Single(idle.ClientLines)));
         Assert.Equal(TimeSpan.FromMilliseconds(30), idle.IdleFor);
         Assert.Equal(["* BYE bye\r\na5 OK logged out\r\n"], logout.ServerParts.Select(Text));
-        Assert.Equal("ok", logout.Status);
+        Assert.Equal(ResponseStatus.Ok, logout.Status);
         Assert.Equal(TimeSpan.FromMilliseconds(10), logout.Latency);
         Assert.Empty(session.Trailer);
         Assert.True(session.ServerClosed);

@@ -92,7 +92,7 @@ public class ClientReplayTests
         // RFC 3501 §7.5: after a tagged answer to the header, the literal is not sent; the next thing is the next command.
         Assert.Equal(["a1 APPEND INBOX {17}", "a2 LOGOUT"], received);
         var append = result.Exchanges[0];
-        Assert.Equal(("ok", "no"), (append.OriginalStatus, append.ReplayStatus));
+        Assert.Equal((ResponseStatus.Ok, ResponseStatus.No), (append.OriginalStatus, append.ReplayStatus));
         Assert.Contains(append.Changes, c => c is { Response: "tagged", Path: "status" });
         Assert.True(result.Exchanges[1].Same);
     }

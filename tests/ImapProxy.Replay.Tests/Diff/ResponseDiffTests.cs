@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using ImapProxy.Protocol;
 using ImapProxy.Replay.Diff;
 
@@ -80,7 +79,7 @@ public class ResponseDiffTests
     }
 
     /// <summary>The response frames the real parser makes of <paramref name="server"/> after the client's "A1 FETCH".</summary>
-    private static List<JsonElement> Parse(string server)
+    private static List<ResponseFrame> Parse(string server)
     {
         var sink = new Frames();
         var parser = new ImapSessionParser(sink, ImapParserOptions.Default with { StartsAuthenticated = true });
@@ -93,10 +92,10 @@ public class ResponseDiffTests
 
     private sealed class Frames : IImapSink
     {
-        public List<JsonElement> Responses { get; } = [];
+        public List<ResponseFrame> Responses { get; } = [];
         public void OnFrame(ImapFrame frame)
         {
-            if (frame is ResponseFrame) Responses.Add(JsonSerializer.SerializeToElement(frame, FrameJson.Options));
+            if (frame is ResponseFrame response) Responses.Add(response);
         }
         public void OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Protocol.Framing.Literal? literal) { }
     }

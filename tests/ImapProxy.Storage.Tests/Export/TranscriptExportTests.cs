@@ -38,7 +38,7 @@ public class TranscriptExportTests
         var lines = (await TranscriptAsync(h, id, TranscriptOptions.Default)).Split('\n');
 
         Assert.StartsWith($"# ImapProxy transcript of session {id}", lines[0]);
-        Assert.Contains("# TLS handshake on the client leg: Tls13 TLS_AES_256_GCM_SHA384, SNI imap.example.test", lines);
+        Assert.Contains("# TLS on the client leg: TLS 1.3 TLS_AES_256_GCM_SHA384, SNI imap.example.test", lines);
         // Secrets stay redacted; the rest is the conversation, in order.
         Assert.Contains("C: A00000000 AUTHENTICATE PLAIN ****************************", lines);
         Assert.Contains(@"S: * LIST (\HasNoChildren) ""."" INBOX", lines);
@@ -48,7 +48,7 @@ public class TranscriptExportTests
         Assert.StartsWith("C: A00000004 ID ", lines[compress + 3]);
         var status = Array.FindIndex(lines, l => l.StartsWith("C: ", StringComparison.Ordinal) && l.Contains(" STATUS ", StringComparison.Ordinal));
         Assert.StartsWith("S: * STATUS ", lines[status + 1]);
-        Assert.Equal(1, lines.Count(l => l.StartsWith("# closed at ", StringComparison.Ordinal)));
+        Assert.Equal(1, lines.Count(l => l.StartsWith("# session closed: server closed — ", StringComparison.Ordinal)));
         Assert.DoesNotContain(lines, l => l.StartsWith("# !", StringComparison.Ordinal));
     }
 
@@ -82,7 +82,8 @@ public class TranscriptExportTests
         Assert.Equal(h.Store.GetRaw(id, Direction.Client), client);
         Assert.Equal(h.Store.GetRaw(id, Direction.Server), server);
         Assert.Equal(1, markers);
-        Assert.Contains($"literal truncated by the capture: 100 of {body.Length} bytes kept, sha256 ", text);
+        Assert.Contains($"literal of {body.Length:N0} bytes at ", text);
+        Assert.Contains(": the capture kept the first 100, SHA-256 ", text);
         Assert.Contains("S: line 0 of the message", text);
         Assert.Contains("\nS: )\n", text);
     }

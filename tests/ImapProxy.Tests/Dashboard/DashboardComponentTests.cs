@@ -7,6 +7,7 @@ using ImapProxy.Dashboard.Components.Pages;
 using ImapProxy.Dashboard.Components.Shared;
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Dashboard.Timeline;
+using ImapProxy.Queries;
 using ImapProxy.Protocol;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
@@ -37,7 +38,7 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
         await feed.StartAsync(CancellationToken.None);
         Services.AddSingleton(store);
         Services.AddSingleton(feed);
-        Services.AddSingleton<IDashboardQueries>(new DashboardQueries(new Storage.Query.QueryService(store)));
+        Services.AddSingleton<IDashboardQueries>(new StoreQueries(store, new Storage.Query.QueryService(store)));
         Services.AddSingleton(new SessionRaw(store));
         Services.AddScoped<SessionListModel>();
         Services.AddScoped<SessionEventsModel>();

@@ -125,7 +125,7 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         var result = await ClientReplay.RunAsync(captured, options, ReplayScenario.Recorder(proxy), cts.Token);
 
         var examine = result.Exchanges.Single(x => x.Command == "EXAMINE");
-        Assert.Equal(("ok", "no"), (examine.OriginalStatus, examine.ReplayStatus));
+        Assert.Equal((ResponseStatus.Ok, ResponseStatus.No), (examine.OriginalStatus, examine.ReplayStatus));
         Assert.Contains(examine.Changes, c => c is { Response: "tagged", Path: "status" });
         Assert.StartsWith($"stopped after {examine.Tag} EXAMINE answered NO", result.Stopped);
         Assert.True(result.Exchanges[0] is { Command: "AUTHENTICATE", Same: true }); // logged in after STARTTLS
@@ -145,7 +145,7 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
             ReplayScenario.Recorder(proxy), cts.Token);
 
         var login = result.Exchanges.First(x => x.Command is "AUTHENTICATE" or "LOGIN");
-        Assert.Equal(("ok", "no"), (login.OriginalStatus, login.ReplayStatus));
+        Assert.Equal((ResponseStatus.Ok, ResponseStatus.No), (login.OriginalStatus, login.ReplayStatus));
         var withoutPassword = Options(proxy) with { Credentials = null };
         var error = await Assert.ThrowsAsync<ReplayException>(() => ClientReplay.RunAsync(captured, withoutPassword, ReplayScenario.Recorder(proxy), cts.Token));
         Assert.Contains("give the password", error.Message);

@@ -1,3 +1,4 @@
+using ImapProxy.Queries;
 using ImapProxy.Recording.Events;
 using ImapProxy.Dashboard.Timeline;
 using ImapProxy.Storage;

@@ -1,3 +1,4 @@
+using ImapProxy.Queries;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
 
@@ -68,9 +69,6 @@ public sealed class SessionListModel(IDashboardQueries queries)
         return true;
     }
 }
-
-/// <summary>A filter the user got wrong: where, and why.</summary>
-public sealed record FilterError(int Position, int Length, string Message);
 
 /// <summary>Decides whether a live session shows under the current filter, given the event that just arrived.</summary>
 public interface ILiveMatcher

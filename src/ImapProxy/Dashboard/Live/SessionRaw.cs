@@ -1,6 +1,6 @@
 using System.Text;
-using System.Text.Json;
 using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Sqlite;
 
@@ -18,16 +18,11 @@ public sealed class SessionRaw(SqliteEventStore store)
         return bytes.ToArray();
     }
 
-    /// <summary>The bytes of a frame event (its offset and length in the JSON), or empty for other events.</summary>
-    public byte[] FrameBytes(long sessionId, EventRow e, int max = 64 * 1024)
-    {
-        if (e.Type != "frame" || e.Offset is not { } offset) return [];
-        using var json = JsonDocument.Parse(e.Json, Protocol.FrameJson.DocumentOptions);
-        var frame = json.RootElement.GetProperty("frame");
-        var length = frame.GetProperty("length").GetInt64();
-        var direction = e.Source == "client" ? Direction.Client : Direction.Server;
-        return length == 0 ? [] : Read(sessionId, direction, offset, length, max);
-    }
+    /// <summary>The bytes of a frame event, or empty for other events.</summary>
+    public byte[] FrameBytes(long sessionId, EventRow e, int max = 64 * 1024) =>
+        e.Type == "frame" && e.ReadEvent() is FrameParsed { Frame: { Length: > 0 } frame }
+            ? Read(sessionId, frame.Direction, frame.Offset, frame.Length, max)
+            : [];
 
     /// <summary>The protocol line of a frame: its first line, literal bodies left out, for one-line display.</summary>
     public string FirstLine(long sessionId, EventRow e)

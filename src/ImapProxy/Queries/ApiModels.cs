@@ -1,0 +1,68 @@
+using System.Text.Json;
+using ImapProxy.Protocol;
+using ImapProxy.Storage;
+
+namespace ImapProxy.Queries;
+
+// What the API and the CLI's --json hand out: their own shapes, apart from the store's rows (a column can be
+// renamed without changing the API, and the API can say things the tables do not hold).
+
+/// <summary>A session as the API and the CLI show it.</summary>
+public sealed record SessionView
+{
+    public required long Id { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public bool Live => EndedAt is null;
+    public string? ClientAddress { get; init; }
+    public string? ListenerAddress { get; init; }
+    public string? Listener { get; init; }
+    public string? Upstream { get; init; }
+
+    /// <summary>The TLS modes the session was started with: auto, implicit, starttls, none; mirror or none for the client.</summary>
+    public string? UpstreamTls { get; init; }
+    public string? ClientTls { get; init; }
+    public bool UpstreamInsecure { get; init; }
+
+    /// <summary>What each leg negotiated ("Tls13"), "failed", or null for plaintext.</summary>
+    public string? ClientLegTls { get; init; }
+    public string? UpstreamLegTls { get; init; }
+    public string? User { get; init; }
+    public string? State { get; init; }
+    public string? Mailbox { get; init; }
+    public string? CloseReason { get; init; }
+    public string? CloseDetail { get; init; }
+    public long? ClientBytes { get; init; }
+    public long? ServerBytes { get; init; }
+    public long Events { get; init; }
+    public long Commands { get; init; }
+    public long Failures { get; init; }
+    public long Anomalies { get; init; }
+    public long DroppedEvents { get; init; }
+    public bool CaptureIncomplete { get; init; }
+
+    public static SessionView From(SessionRow r) => new()
+    {
+        Id = r.Id, StartedAt = r.StartedAt, EndedAt = r.EndedAt, ClientAddress = r.ClientAddress, ListenerAddress = r.ListenerAddress,
+        Listener = r.Listener, Upstream = r.Upstream, UpstreamTls = r.UpstreamTls, ClientTls = r.ClientTls, UpstreamInsecure = r.UpstreamInsecure,
+        ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
+        CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
+        Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
+    };
+}
+
+/// <summary>An event as the API returns it: the columns lists show, and the whole event in its JSON form.</summary>
+public sealed record EventView(long Sequence, DateTimeOffset Time, string Source, string Type, string? Kind, string? Tag, string? Name,
+    string? Status, double? LatencyMs, JsonElement Event)
+{
+    // The event goes out in the one JSON form events have (FrameJson's), not re-shaped by the API's serializer.
+    public static EventView From(EventRow e) => new(e.Sequence, e.Time, e.Source, e.Type, e.Kind, e.Tag, e.Name, e.Status,
+        e.Latency?.TotalMilliseconds, JsonDocument.Parse(e.Json, FrameJson.DocumentOptions).RootElement.Clone());
+}
+
+public sealed record SessionPage(IReadOnlyList<SessionView> Sessions, long? Next);
+
+public sealed record EventPage(IReadOnlyList<EventView> Events, long? Next);
+
+/// <summary>Where a filter is wrong and why, for the filter bar, a 400 problem and a CLI line alike.</summary>
+public sealed record FilterError(int Position, int Length, string Message);

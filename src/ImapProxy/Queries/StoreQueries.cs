@@ -1,0 +1,89 @@
+using ImapProxy.Dashboard.Live;
+using ImapProxy.Recording.Events;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Export;
+using ImapProxy.Storage.Query;
+using ImapProxy.Storage.Sqlite;
+
+namespace ImapProxy.Queries;
+
+/// <summary>
+/// The one query edge: what the HTTP API, the CLI and the dashboard ask of the store — sessions, events, live
+/// filtering and exports — through the filter language, with its errors said one way.
+/// </summary>
+public sealed class StoreQueries(SqliteEventStore store, QueryService queries) : IDashboardQueries
+{
+    public string FilterHelp => FilterFields.HelpText;
+
+    /// <summary>The filter, or where and why it is wrong; no filter for empty text.</summary>
+    public static (Filter? Filter, FilterError? Error) ParseFilter(string? text)
+    {
+        try
+        {
+            return (Filter.ParseOrNull(text), null);
+        }
+        catch (FilterException e)
+        {
+            return (null, new FilterError(e.Position, e.Length, e.Message));
+        }
+    }
+
+    public SessionView? Session(long id) => store.GetSession(id) is { } row ? SessionView.From(row) : null;
+
+    public bool Exists(long id) => store.GetSession(id) is not null;
+
+    /// <summary>Sessions matching the filter, newest first; pass <see cref="SessionPage.Next"/> back as <paramref name="before"/>.</summary>
+    public (SessionPage? Page, FilterError? Error) Sessions(string? filter, int limit, long? before = null)
+    {
+        var (parsed, error) = ParseFilter(filter);
+        if (error is not null) return (null, error);
+        var page = queries.Sessions(parsed, limit, before);
+        return (new SessionPage([.. page.Rows.Select(SessionView.From)], page.Next), null);
+    }
+
+    /// <summary>One session's events matching the filter, in order; pass <see cref="EventPage.Next"/> back as <paramref name="after"/>.</summary>
+    public (IReadOnlyList<EventRow> Events, long? Next, FilterError? Error) Events(long sessionId, string? filter, int limit, long? after = null)
+    {
+        var (parsed, error) = ParseFilter(filter);
+        if (error is not null) return ([], null, error);
+        var page = queries.Events(sessionId, parsed, limit, after);
+        return (page.Rows, page.Next, null);
+    }
+
+    /// <summary>Decides for live events whether they match <paramref name="filter"/> (the SSE stream and the session page).</summary>
+    public LiveEventFilter LiveEvents(Filter? filter) => new(filter, queries);
+
+    public Task ExportAsync(ExportFormat format, long sessionId, Stream destination, CancellationToken ct = default) =>
+        SessionExport.WriteAsync(format, store, sessionId, destination, ct);
+
+    (IReadOnlyList<long> Ids, FilterError? Error, ILiveMatcher Matcher) IDashboardQueries.SessionIds(string? text)
+    {
+        var (filter, error) = ParseFilter(text);
+        if (error is not null) return ([], error, ILiveMatcher.All);
+        return (queries.SessionIds(filter), null, filter is null ? ILiveMatcher.All : new LiveSessions(filter));
+    }
+
+    IReadOnlyList<SessionRow> IDashboardQueries.Sessions(IReadOnlyList<long> ids) => queries.SessionsById(ids);
+
+    (IReadOnlyList<EventRow> Events, FilterError? Error, IEventMatcher Matcher) IDashboardQueries.Events(long sessionId, string? text)
+    {
+        var (filter, error) = ParseFilter(text);
+        if (error is not null) return ([], error, IEventMatcher.All);
+        var events = new List<EventRow>();
+        long? cursor = null;
+        do
+        {
+            var page = queries.Events(sessionId, filter, QueryService.MaxPage, cursor);
+            events.AddRange(page.Rows);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        return (events, null, LiveEvents(filter));
+    }
+
+    private sealed class LiveSessions(Filter filter) : ILiveMatcher
+    {
+        public bool Matches(SessionRow session, SessionEvent e) =>
+            filter.MatchesLiveSession(session, e is RawBytes ? null : LiveEventRows.From(e));
+    }
+}
