@@ -93,8 +93,13 @@ internal static class ProxyHost
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         builder.Services.AddSingleton<LiveFeed>();
-        builder.Services.AddSingleton(sp => new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
-            settings.Proxy.LiteralCaptureLimit, ca, line => Serilog.Log.Information("Served capture: {Connection}", line)));
+        builder.Services.AddSingleton(sp =>
+        {
+            // Through this host's logger, like every other line (the static Serilog.Log is configured by nobody).
+            var served = sp.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.ServedCapture");
+            return new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
+                settings.Proxy.LiteralCaptureLimit, ca, line => served.LogInformation("Served capture: {Connection}", line));
+        });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<StoreQueries>();
