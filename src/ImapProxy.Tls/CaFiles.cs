@@ -31,15 +31,40 @@ internal sealed class CaFiles(string directory)
     public bool AreAbsent() =>
         !File.Exists(CertificatePemPath) && !File.Exists(CertificateDerPath) && !File.Exists(PrivateKeyPath);
 
+    public const string LockName = ".imapproxy-ca.lock";
+
+    /// <summary>
+    /// Holds the CA directory for this process: two proxies started at the same moment on one --ca-dir must not
+    /// both create a CA (the second would fail on the first's files, or pair its key with the other's certificate).
+    /// The lock is the OS's (FileShare.None is an flock on Unix), so it goes with the process, even on kill -9.
+    /// </summary>
+    public IDisposable Lock(TimeSpan timeout)
+    {
+        CreateDirectory();
+        var path = Path.Combine(Directory, LockName);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+                return File.Open(path, options);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50); // another process is creating or reading the CA: a few milliseconds
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CertificateAuthorityException($"Cannot lock the CA directory {Directory} ({path}): {e.Message}", path, e);
+            }
+        }
+    }
+
     public void Write(BcCertificate certificate, AsymmetricKeyParameter privateKey)
     {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            if (OperatingSystem.IsWindows())
-                System.IO.Directory.CreateDirectory(Directory);
-            else
-                System.IO.Directory.CreateDirectory(Directory, OwnerOnlyDirectory);
-        }
+        CreateDirectory();
 
         // The key first: if we stop half-way, the next run reports the missing certificate
         // instead of finding a certificate whose key is gone.
@@ -115,6 +140,15 @@ internal sealed class CaFiles(string directory)
             throw new CertificateAuthorityException(
                 $"The {what} {path} is not a PEM file with a '-----BEGIN {label}-----' block.", path);
         return Convert.FromBase64String(text[fields.Base64Data]);
+    }
+
+    private void CreateDirectory()
+    {
+        if (System.IO.Directory.Exists(Directory)) return;
+        if (OperatingSystem.IsWindows())
+            System.IO.Directory.CreateDirectory(Directory);
+        else
+            System.IO.Directory.CreateDirectory(Directory, OwnerOnlyDirectory);
     }
 
     private static string Pem(string label, byte[] der) => PemEncoding.WriteString(label, der) + "\n";

@@ -58,6 +58,7 @@ public sealed class CertificateAuthority : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         time ??= TimeProvider.System;
         var files = new CaFiles(directory);
+        using var held = files.Lock(TimeSpan.FromSeconds(30));
 
         if (files.AreAbsent())
         {

@@ -28,7 +28,10 @@ internal static class ProxyHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = [],
+            // appsettings.json, --data and --ca-dir are the caller's (the working directory); the dashboard's files
+            // are the application's own, beside the executable, wherever it is started from.
             ContentRootPath = Directory.GetCurrentDirectory(),
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
             // The dashboard's static files are found by the application's name, also when a test hosts it.
             ApplicationName = typeof(ProxyHost).Assembly.GetName().Name,
         });

@@ -39,6 +39,28 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadOrCreate_ManyFirstRunsAtOnce_AllGetOneCa()
+    {
+        // Two proxies started together on a fresh --ca-dir: before the lock, the second failed with
+        // "Cannot create …/imapproxy-ca.key: The file … already exists".
+        const int starts = 8;
+        using var together = new Barrier(starts);
+        // Threads of their own: blocked pool threads would make the pool grow one a second.
+        var runs = Enumerable.Range(0, starts).Select(_ => Task.Factory.StartNew(() =>
+        {
+            together.SignalAndWait(TimeSpan.FromSeconds(30));
+            using var ca = CertificateAuthority.LoadOrCreate(CaDirectory, _time);
+            return (ca.Created, Thumbprint: Convert.ToHexString(SHA256.HashData(ca.ExportCertificateDer())));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+
+        var results = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, results.Count(r => r.Created));
+        Assert.Single(results.Select(r => r.Thumbprint).Distinct());
+        Assert.Equal(results[0].Thumbprint, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(CaDirectory, "imapproxy-ca.cer")))));
+    }
+
+    [Fact]
     public void LoadOrCreate_SecondRun_LoadsTheSameCa()
     {
         string thumbprint;
