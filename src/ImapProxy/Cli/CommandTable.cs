@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using ImapProxy.Configuration;
@@ -23,15 +24,19 @@ internal static partial class CommandTable
         var result = Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         // --help and --version answer even on a command line with mistakes.
         if (result.Action is not CommandLineAction { ClearsParseErrors: true } && UsageError.Describe(result) is { } message)
-            return UsageError.Write(error, result.CommandResult.Command, message);
+            return UsageError.Write(error, result.CommandResult, message);
         try
         {
             // The proxy and serve-capture stop on SIGINT/SIGTERM by themselves, tidily: System.CommandLine keeps out of it.
-            return await result.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
+            // A settings mistake found while running comes here to be told like any other, not as a stack trace.
+            return await result.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output, Error = error, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false,
+            });
         }
         catch (SettingsException e)
         {
-            return UsageError.Write(error, result.CommandResult.Command, e.Message);
+            return UsageError.Write(error, result.CommandResult, e.Message);
         }
     }
 
@@ -63,6 +68,9 @@ internal static partial class CommandTable
         var help = new Command("help", "Shows this help.") { Hidden = true };
         help.SetAction(result => Root.Parse("--help").Invoke(result.InvocationConfiguration));
         root.Subcommands.Add(help);
+        UsageError.RefuseOptionsAsValues(root);
+        // Help is read in terminals and in this repository's README: lines of a readable length, also when redirected.
+        foreach (var action in root.Options.Select(o => o.Action).OfType<HelpAction>()) action.MaxWidth = 110;
         return root;
     }
 
