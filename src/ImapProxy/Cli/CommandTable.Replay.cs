@@ -59,7 +59,8 @@ internal static partial class CommandTable
         var session = SessionArgument();
         var listen = Valued("--listen", "ADDR:PORT", $"where to listen (default {Defaults.ServeListen})", (text, name) => EndPoint(text, name).ToString());
         var tls = new Option<bool>("--tls") { Description = "implicit TLS, with a certificate from the ImapProxy CA" };
-        var timing = Valued("--timing", "original|none", "original: wait as long as the server did before each answer (at most 30s); none (default): answer at once",
+        var timing = Valued("--timing", "original|none", $"original: wait as long as the server did before each answer (at most {Units.Duration(Defaults.ServeMaxDelay)}); " +
+            "none (default): answer at once",
             (text, name) => OneOf(text, name, "original", "none"));
         var command = new Command("serve-capture", "Plays a captured session's server side to every client that connects, until Ctrl+C: " +
             "the greeting, then the captured answer of each matching command (tags rewritten, literals byte-exact); a command that " +
@@ -69,12 +70,12 @@ internal static partial class CommandTable
         };
         command.SetAction((result, _) =>
         {
-            var serve = new ServeRequest
+            var check = result.GetValue(Check);
+            var serve = check ? null : new ServeRequest
             {
                 Listen = result.GetValue(listen) ?? Defaults.ServeListen, Tls = result.GetValue(tls), OriginalTiming = result.GetValue(timing) == "original",
             };
-            var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), result.GetValue(Check), false, false, null, serve,
-                CaDirectory(result));
+            var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), check, false, false, null, serve, CaDirectory(result));
             return ReplayVerbs.RunAsync("serve-capture", options, Output(result), Error(result));
         });
         return command;

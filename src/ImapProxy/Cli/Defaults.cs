@@ -1,5 +1,6 @@
 using ImapProxy.Recording;
 using ImapProxy.Replay.Client;
+using ImapProxy.Replay.Server;
 using ImapProxy.Storage.Retention;
 
 namespace ImapProxy.Cli;
@@ -30,7 +31,10 @@ internal static class Defaults
     public const int EventsLimit = 1000;
 
     /// <summary>Where serve-capture listens from the command line (the API picks a free port).</summary>
-    public const string ServeListen = "127.0.0.1:2143";
+    public static string ServeListen => new ServeOptions().Listen.ToString();
+
+    /// <summary>The longest wait of serve-capture --timing original.</summary>
+    public static TimeSpan ServeMaxDelay => new ServeOptions().MaxDelay;
 
     /// <summary>How long a replay holds IDLE at most, and waits for each answer.</summary>
     public static TimeSpan ReplayIdleMax => ClientReplayOptions.DefaultIdleMax;

@@ -17,7 +17,7 @@ internal static class SharedOptions
         Description = $"the ImapProxy CA (default ./{Defaults.CaDirectory}; created there when it holds none)",
     };
 
-    public static readonly Option<bool> Json = new("--json") { Description = "print JSON instead of text: a line per row, or one object per replay" };
+    public static readonly Option<bool> Json = new("--json") { Description = "print JSON instead of text" };
 
     public static string DataDirectory(ParseResult result) => Path.GetFullPath(result.GetValue(Data) ?? Defaults.DataDirectory);
 

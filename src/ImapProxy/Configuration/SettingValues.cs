@@ -34,11 +34,9 @@ internal static class SettingValues
     public static T Choice<T>(string text, string option) where T : struct, Enum
     {
         if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && !int.TryParse(text, out _)) return value;
-        throw new SettingsException($"{option}: '{text}' is not one of {Choices<T>()}");
+        var names = string.Join("|", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
+        throw new SettingsException($"{option}: '{text}' is not one of {names}");
     }
-
-    /// <summary>The names of an enum's values as options spell them: auto|implicit|starttls|none.</summary>
-    public static string Choices<T>() where T : struct, Enum => string.Join("|", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
 
     public static bool Bool(string text, string option) =>
         bool.TryParse(text, out var b) ? b : throw new SettingsException($"{option}: '{text}' is not true or false");
