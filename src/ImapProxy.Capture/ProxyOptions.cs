@@ -1,4 +1,5 @@
 using System.Net;
+using ImapProxy.Recording;
 using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Capture;
@@ -8,7 +9,7 @@ public sealed record UpstreamEndpoint(string Host, int Port)
     public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }
 
-/// <summary>The proxy's settings, bound from configuration and validated at start-up (see <see cref="ProxyOptionsParser"/>).</summary>
+/// <summary>The proxy's settings, read from configuration and validated at start-up by the executable.</summary>
 public sealed record ProxyOptions
 {
     public required UpstreamEndpoint Upstream { get; init; }
@@ -16,10 +17,10 @@ public sealed record ProxyOptions
     public ClientTlsMode ClientTls { get; init; } = ClientTlsMode.Mirror;
 
     /// <summary>Plaintext listeners (clients may STARTTLS).</summary>
-    public IReadOnlyList<IPEndPoint> Listen { get; init; } = [new(IPAddress.Loopback, 1143)];
+    public required IReadOnlyList<IPEndPoint> Listen { get; init; }
 
     /// <summary>Implicit-TLS listeners.</summary>
-    public IReadOnlyList<IPEndPoint> ListenTls { get; init; } = [new(IPAddress.Loopback, 1993)];
+    public required IReadOnlyList<IPEndPoint> ListenTls { get; init; }
 
     /// <summary>An extra trust anchor for the upstream certificate (PEM or DER file).</summary>
     public string? UpstreamCaFile { get; init; }
@@ -28,7 +29,7 @@ public sealed record ProxyOptions
     public bool UpstreamInsecure { get; init; }
 
     /// <summary>Bytes of each literal body kept in the store; the rest is counted and hashed.</summary>
-    public long LiteralCaptureLimit { get; init; } = 16L * 1024 * 1024;
+    public long LiteralCaptureLimit { get; init; } = SessionRecording.DefaultLiteralLimit;
 
     /// <summary>Close a session after this long without a byte in either direction. Null: never (IDLE lasts hours).</summary>
     public TimeSpan? IdleTimeout { get; init; }

@@ -25,6 +25,9 @@ public readonly record struct FeedResult(int Consumed, bool StartTlsPending, boo
 /// </summary>
 public sealed class SessionRecording : IImapSink, IDisposable
 {
+    /// <summary>Bytes of each literal kept unless a recording is told otherwise (the proxy's <c>--literal-cap</c> default).</summary>
+    public const long DefaultLiteralLimit = 16L * 1024 * 1024;
+
     private const int RawChunkSize = 64 * 1024;
     private const int MaxTrackedCommands = 10_000;
 

@@ -10,7 +10,7 @@ namespace ImapProxy.Replay;
 /// Records a replay as a session of its own, through the same <see cref="SessionRecording"/> as live sessions: it
 /// is stored, listed, filtered and shown like any other, with a proxy action that names the session it replays.
 /// </summary>
-public sealed class ReplayRecorder(SqliteEventStore store, EventBus bus, long literalCaptureLimit = 16L * 1024 * 1024, TimeProvider? time = null)
+public sealed class ReplayRecorder(SqliteEventStore store, EventBus bus, long literalCaptureLimit = SessionRecording.DefaultLiteralLimit, TimeProvider? time = null)
 {
     public RecordedReplay Open(SessionOpened opened, string action, string description, Action<ImapFrame> observer)
     {

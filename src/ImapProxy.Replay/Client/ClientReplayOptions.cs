@@ -32,14 +32,17 @@ public sealed record ClientReplayOptions
     /// <summary>Send R0001, R0002... instead of the captured tags.</summary>
     public bool NewTags { get; init; }
 
+    public static readonly TimeSpan DefaultIdleMax = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>IDLE is held as long as it was captured, at most this long.</summary>
-    public TimeSpan IdleMax { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan IdleMax { get; init; } = DefaultIdleMax;
 
     /// <summary>Stop after the first command the server answers NO or BAD.</summary>
     public bool StopOnError { get; init; }
 
     /// <summary>How long to wait for each answer before giving up.</summary>
-    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ResponseTimeout { get; init; } = DefaultResponseTimeout;
 
     /// <summary>Compare every value, also those that differ between two equal servers (UIDs, dates, free text).</summary>
     public bool Strict { get; init; }

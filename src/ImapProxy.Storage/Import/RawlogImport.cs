@@ -11,8 +11,8 @@ namespace ImapProxy.Storage.Import;
 
 public sealed record RawlogImportOptions
 {
-    /// <summary>Bytes of each literal kept in the store, as the proxy's <c>--literal-cap</c> (16 MiB by default).</summary>
-    public long LiteralCaptureLimit { get; init; } = 16L * 1024 * 1024;
+    /// <summary>Bytes of each literal kept in the store, as the proxy's <c>--literal-cap</c>.</summary>
+    public long LiteralCaptureLimit { get; init; } = SessionRecording.DefaultLiteralLimit;
 }
 
 /// <summary>

@@ -2,38 +2,15 @@ using ImapProxy.Tls;
 
 namespace ImapProxy.Cli;
 
-/// <summary><c>imapproxy ca</c>: where the CA is (created when missing), and exports of its certificate.</summary>
+/// <summary><c>imapproxy ca</c>: where the CA is (created first when there is none), and exports of its certificate.</summary>
 internal static class CaVerb
 {
-    public const string Usage = """
-        Usage: imapproxy ca [--ca-dir DIR] [--export FILE [--der]]
-
-        Shows where the ImapProxy CA certificate is, creating the CA on first use, and how to trust it.
-          --ca-dir DIR     the CA directory (default ./certs)
-          --export FILE    write the CA certificate to FILE (PEM; DER with --der, for phones)
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <param name="export">Where to write the CA certificate, PEM (or DER with <paramref name="der"/>); null for none.</param>
+    public static int Run(string directory, string? export, bool der, TextWriter output, TextWriter error)
     {
-        string directory = "certs";
-        string? export = null;
-        var der = false;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--ca-dir" when i + 1 < args.Length: directory = args[++i]; break;
-                case "--export" when i + 1 < args.Length: export = args[++i]; break;
-                case "--der": der = true; break;
-                case "--help" or "-h": output.WriteLine(Usage); return ExitCodes.Ok;
-                default:
-                    error.WriteLine($"imapproxy ca: unexpected argument {args[i]} (see imapproxy ca --help)");
-                    return ExitCodes.Usage;
-            }
-        }
         try
         {
-            using var ca = CertificateAuthority.LoadOrCreate(Path.GetFullPath(directory));
+            using var ca = CertificateAuthority.LoadOrCreate(directory);
             output.WriteLine(ca.Created ? "Created a new ImapProxy CA." : "ImapProxy CA:");
             output.WriteLine($"  subject      {ca.Certificate.Subject}");
             output.WriteLine($"  valid until  {ca.Certificate.NotAfter:yyyy-MM-dd}");

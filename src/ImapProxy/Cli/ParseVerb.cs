@@ -11,33 +11,7 @@ namespace ImapProxy.Cli;
 /// </summary>
 internal static class ParseVerb
 {
-    public const string Usage = """
-        Usage: imapproxy parse --from client|server FILE
-               imapproxy parse --rawlog BASE
-
-        Parses recorded IMAP bytes and prints one JSON object per frame (direction, offset, length, kind,
-        tag, command or status, parsed fields, diagnostics).
-          --from client|server FILE  one direction's raw bytes; the other side's answers are assumed
-          --rawlog BASE              a Dovecot rawlog pair BASE.in (client) and BASE.out (server),
-                                     with or without rawlog timestamps
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
-    {
-        if (args is ["--from", var side, var file] && side is "client" or "server")
-            return ParseOneDirection(side == "client" ? Direction.Client : Direction.Server, file, output, error);
-        if (args is ["--rawlog", var baseName])
-            return ParseRawlog(baseName, output, error);
-        if (args is ["--help"] or ["-h"])
-        {
-            output.WriteLine(Usage);
-            return 0;
-        }
-        error.WriteLine("imapproxy parse: expected --from client|server FILE or --rawlog BASE (see imapproxy parse --help)");
-        return ExitCodes.Usage;
-    }
-
-    private static int ParseOneDirection(Direction direction, string file, TextWriter output, TextWriter error)
+    public static int ParseOneDirection(Direction direction, string file, TextWriter output, TextWriter error)
     {
         if (!TryRead(file, error, out var bytes)) return ExitCodes.Unreadable;
         var options = ImapParserOptions.Default with
@@ -49,10 +23,10 @@ internal static class ParseVerb
         if (taken < bytes.Length)
             decoder.Parser.ReportUnparsed(direction, bytes.AsSpan(taken), Protocol.Diagnostics.Rules.NotPlaintext);
         decoder.Complete(direction);
-        return 0;
+        return ExitCodes.Ok;
     }
 
-    private static int ParseRawlog(string baseName, TextWriter output, TextWriter error)
+    public static int ParseRawlog(string baseName, TextWriter output, TextWriter error)
     {
         if (!TryRead(baseName + ".in", error, out var input) || !TryRead(baseName + ".out", error, out var outgoing))
             return ExitCodes.Unreadable;
@@ -61,7 +35,7 @@ internal static class ParseVerb
         // Dovecot's rawlog holds the compressed bytes after COMPRESS; ImapProxy's exports hold them inflated.
         using var decoder = new SessionDecoder(new JsonLinesSink(output), RawlogReplay.OptionsFor(serverLines), CompressedInput.Detect);
         RawlogReplay.Replay(decoder, clientLines, serverLines);
-        return 0;
+        return ExitCodes.Ok;
     }
 
     private static bool TryRead(string path, TextWriter error, out byte[] bytes)

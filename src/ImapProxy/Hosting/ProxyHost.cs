@@ -19,11 +19,13 @@ namespace ImapProxy.Hosting;
 
 /// <summary>
 /// <c>imapproxy [run] --upstream HOST:PORT ...</c>: the composition root. Every start-up problem the user can fix
-/// (a bad option, a port in use, an unreadable CA or database) is one line on stderr and exit code 2.
+/// (a bad setting, a port in use, an unreadable CA or database) is one line on stderr and exit code 2.
 /// </summary>
 internal static class ProxyHost
 {
-    public static async Task<int> RunAsync(string[] args, Action<WebApplication>? onStarted = null, CancellationToken stop = default)
+    /// <param name="commandLine">The configuration the command line's options set (<see cref="CommandTable.ProxyConfiguration(IReadOnlyList{string})"/>).</param>
+    /// <exception cref="SettingsException">A setting is missing or bad, from whichever source.</exception>
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, Action<WebApplication>? onStarted = null, CancellationToken stop = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -35,16 +37,9 @@ internal static class ProxyHost
             // The dashboard's static files are found by the application's name, also when a test hosts it.
             ApplicationName = typeof(ProxyHost).Assembly.GetName().Name,
         });
-        ProxySettings settings;
-        try
-        {
-            builder.Configuration.AddInMemoryCollection(CommandLine.ToSettings(args));
-            settings = ProxySettings.From(builder.Configuration);
-        }
-        catch (SettingsException e)
-        {
-            return Fail(e.Message);
-        }
+        // The command line goes last, so it wins over appsettings.json and the environment.
+        builder.Configuration.AddInMemoryCollection(commandLine);
+        var settings = ProxySettings.From(builder.Configuration);
 
         // Captured mail is private: the data directory is the owner's only, like the CA key.
         if (!Directory.Exists(settings.DataDirectory) && !OperatingSystem.IsWindows())

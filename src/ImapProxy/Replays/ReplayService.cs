@@ -2,6 +2,7 @@ using ImapProxy.Capture;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using ImapProxy.Tls;
+using ImapProxy.Cli;
 using ImapProxy.Configuration;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
@@ -31,7 +32,7 @@ public sealed record ReplayRequest
     public bool NewTags { get; init; }
     public double? IdleMaxSeconds { get; init; }
 
-    /// <summary>Silence after which an answer counts as missing (30 by default).</summary>
+    /// <summary>Silence after which an answer counts as missing (<see cref="Defaults.ReplayTimeout"/> by default).</summary>
     public double? TimeoutSeconds { get; init; }
     public bool StopOnError { get; init; }
     public bool Strict { get; init; }
@@ -74,19 +75,19 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         UpstreamEndpoint target;
         try
         {
-            target = NullIfEmpty(request.To) is { } to ? ProxySettings.ParseUpstream(to)
+            target = NullIfEmpty(request.To) is { } to ? SettingValues.Upstream(to, "the server")
                 : original?.Target ?? throw new ReplayException($"session {sessionId} has no upstream to dial (it was imported or served): give the server");
         }
         catch (SettingsException e)
         {
-            throw new ReplayException(e.Message.Replace("--upstream", "the server", StringComparison.Ordinal));
+            throw new ReplayException(e.Message);
         }
         var options = new ClientReplayOptions
         {
             Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile), Insecure = request.Insecure, NewTags = request.NewTags,
             StopOnError = request.StopOnError, Strict = request.Strict,
-            IdleMax = Seconds(request.IdleMaxSeconds, 10, 0, "--idle-max"),
-            ResponseTimeout = Seconds(request.TimeoutSeconds, 30, 0.001, "--timeout"),
+            IdleMax = Seconds(request.IdleMaxSeconds, Defaults.ReplayIdleMax, 0, "--idle-max"),
+            ResponseTimeout = Seconds(request.TimeoutSeconds, Defaults.ReplayTimeout, 0.001, "--timeout"),
             Credentials = string.IsNullOrEmpty(request.Password) ? null
                 : new Credentials(NullIfEmpty(request.User) ?? Credentials.CapturedUser(session) ?? throw new ReplayException("the capture shows no user name: give one"), request.Password),
         };
@@ -102,7 +103,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         if (store.GetSession(sessionId) is not { Upstream: { } upstream, UpstreamTls: { } tls }) return null;
         try
         {
-            return (ProxySettings.ParseUpstream(upstream), tls);
+            return (SettingValues.Upstream(upstream, "--upstream"), tls);
         }
         catch (SettingsException)
         {
@@ -110,9 +111,9 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         }
     }
 
-    private static TimeSpan Seconds(double? value, double fallback, double min, string option) => value switch
+    private static TimeSpan Seconds(double? value, TimeSpan fallback, double min, string option) => value switch
     {
-        null => TimeSpan.FromSeconds(fallback),
+        null => fallback,
         // Timers take at most about 49 days; nobody means more than a day here.
         >= 0 and <= 86_400 and var seconds when seconds >= min => TimeSpan.FromSeconds(seconds),
         _ => throw new ReplayException($"{option} must be between {min} and 86400 seconds"),
@@ -126,7 +127,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         System.Net.IPEndPoint listen;
         try
         {
-            listen = ProxySettings.EndPoint(NullIfEmpty(request.Listen) ?? "127.0.0.1:0", "listen");
+            listen = SettingValues.EndPoint(NullIfEmpty(request.Listen) ?? "127.0.0.1:0", "listen");
         }
         catch (SettingsException e)
         {

@@ -25,7 +25,7 @@ public class FilterParserTests
     [Theory]
     [InlineData("after:2026-11-25T10:00 before:2026-11-26T00:00:30.5Z")]
     [InlineData("client:[::1] client:::1 server:imap.example.com:993 client:10.0.0.*")]
-    [InlineData("latency>=1s latency<=2s latency<3m latency=500ms latency:250us latency!=1ms latency>0.5s")]
+    [InlineData("latency>=1s latency<=2s latency<3m latency=500ms latency:250us latency!=1ms latency>0.5s latency>1d latency<00:00:02")]
     [InlineData("size<1MiB size>=10KB size>1GB size:300 session>3 session<=9 id:1|2")]
     [InlineData("text:\"BODYSTRUCTURE (\\\"text\\\"\" body:\"Subject: hello\" \"two words\" word")]
     [InlineData("anomaly:* rule:unescaped-quote anomaly:bare-lf|extra-space tls:none|both status:!OK dir:!proxy")]

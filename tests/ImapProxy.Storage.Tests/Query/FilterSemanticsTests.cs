@@ -44,6 +44,7 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
     [InlineData("cmd:\"UID FETCH\"", "5-25 5-21 1-31 1-28")]
     [InlineData("cmd:*STORE", "2-26 2-24 1-23 1-20")]
     [InlineData("latency>500ms", "3-16 1-31 1-19")]
+    [InlineData("latency>1d", "")]
     [InlineData("body:\"Subject: hello\"", "5-15 2-17 1-17")]
     [InlineData("body:binary", "5-15")]
     [InlineData("body:\"long enough to cross several raw rows\"", "5-15")]

@@ -1,6 +1,10 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using System.Net;
+using System.Reflection;
 using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
+using ImapProxy.Cli;
 using ImapProxy.Tests.Support;
 
 namespace ImapProxy.Tests.Cli;
@@ -62,15 +66,86 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains($"imapproxy: cannot serve the dashboard on http://127.0.0.1:{port}", output);
     }
 
-    [Fact]
-    public async Task Help_DocumentsEveryOption()
+    /// <summary>Every command of the command table, as typed: "", "run", "import rawlog"...</summary>
+    public static TheoryData<string> Commands() => new(CommandPaths(CommandTable.Root).Select(p => p.Path));
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task EveryOption_IsInItsCommandsHelp_AndInTheReadme(string path)
     {
-        var (exitCode, output) = await Support.Cli.RunAsync("--help");
+        var command = CommandPaths(CommandTable.Root).Single(c => c.Path == path).Command;
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"));
+
+        var (exitCode, help) = await Support.Cli.RunAsync([.. Words(path), "--help"]);
 
         Assert.Equal(0, exitCode);
-        foreach (var option in new[] { "--upstream ", "--upstream-tls", "--listen ", "--listen-tls", "--client-tls", "--data", "--ca-dir",
-                     "--upstream-ca", "--upstream-insecure", "--dashboard", "--idle-timeout", "--literal-cap", "imapproxy ca", "imapproxy parse" })
-            Assert.Contains(option, output);
+        Assert.Contains($"imapproxy {path}".TrimEnd() + " ", help);
+        foreach (var option in command.Options.Where(o => !o.Hidden).Select(o => o.Name).Where(n => n != "--help"))
+        {
+            Assert.Matches(Mentioned(option), help);
+            Assert.True(Regex.IsMatch(readme, Mentioned(option)), $"README.md does not mention {option} (of imapproxy {path})");
+        }
+    }
+
+    [Fact]
+    public async Task EachCommandsHelp_IsItsOwn()
+    {
+        var helps = new Dictionary<string, string>();
+        foreach (var (path, _) in CommandPaths(CommandTable.Root))
+        {
+            var (exitCode, help) = await Support.Cli.RunAsync([.. Words(path), "--help"]);
+            Assert.Equal(0, exitCode);
+            Assert.Contains($"Usage:\n  imapproxy {path}".TrimEnd(), help);
+            helps[path] = help;
+        }
+
+        Assert.Equal(helps.Count, helps.Values.Distinct().Count());
+        Assert.Contains("--format", helps["export"]);
+        Assert.DoesNotContain("--format", helps["sessions"]);
+        Assert.Contains("--filter", helps["events"]);
+        Assert.DoesNotContain("--filter", helps["import rawlog"]);
+    }
+
+    [Theory]
+    [InlineData("sessions --limit many", "imapproxy sessions: --limit needs a positive number, not 'many' (see imapproxy sessions --help)")]
+    [InlineData("events 7 --filter latency>soon", "imapproxy events: --filter: bad filter at position 8: 'soon' is not a duration")]
+    [InlineData("export 7 --format zip", "imapproxy export: --format: 'zip' is not one of jsonl|transcript|rawlog|pcap (see imapproxy export --help)")]
+    [InlineData("export 7", "imapproxy export: --format is required (see imapproxy export --help)")]
+    [InlineData("import rawlog", "imapproxy import rawlog: BASE is missing (see imapproxy import rawlog --help)")]
+    [InlineData("replay 7 --timeout soon", "imapproxy replay: --timeout: 'soon' is not a duration such as 90s, 30m or 2h (see imapproxy replay --help)")]
+    [InlineData("serve-capture 7 --listen nowhere", "imapproxy serve-capture: --listen: expected HOST:PORT, got 'nowhere' (see imapproxy serve-capture --help)")]
+    [InlineData("ca --der", "imapproxy ca: --der goes with --export FILE (see imapproxy ca --help)")]
+    [InlineData("run --literal-cap lots", "imapproxy run: --literal-cap: 'lots' is not a size such as 16MiB (see imapproxy run --help)")]
+    [InlineData("events seven", "imapproxy events: SESSION: 'seven' is not a session id such as 42 (see imapproxy events --help)")]
+    public async Task BadValues_InEveryVerb_AreOneLine_AndExitCode2(string args, string message)
+    {
+        var (exitCode, output) = await Support.Cli.RunAsync(args.Split(' '));
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith(message, output);
+        Assert.Single(output.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Version_IsTheInformationalVersion()
+    {
+        var version = typeof(CommandTable).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+
+        var (exitCode, output) = await Support.Cli.RunAsync("--version");
+
+        Assert.Equal((0, version), (exitCode, output.Trim()));
+    }
+
+    [Fact]
+    public async Task CaHelp_SaysWhatCaDoes_AndOnlyHelps()
+    {
+        var caDir = Path.Combine(temp.FullName, "ca");
+
+        var (exitCode, help) = await Support.Cli.RunAsync("ca", "--ca-dir", caDir, "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("creates one there first", help);
+        Assert.False(Directory.Exists(caDir));
     }
 
     [Fact]
@@ -93,4 +168,25 @@ public sealed class CommandLineTests : IDisposable
     }
 
     public void Dispose() => temp.Delete(recursive: true);
+
+    private static IEnumerable<(string Path, Command Command)> CommandPaths(Command command, string path = "")
+    {
+        yield return (path, command);
+        foreach (var sub in command.Subcommands.Where(c => !c.Hidden))
+        {
+            foreach (var nested in CommandPaths(sub, $"{path} {sub.Name}".Trim())) yield return nested;
+        }
+    }
+
+    private static string[] Words(string path) => path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The option as a word of its own: --listen is not found inside --listen-tls.</summary>
+    private static string Mentioned(string option) => $@"(?<![\w-]){Regex.Escape(option)}(?![\w-])";
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory.FullName, "ImapProxy.sln"))) directory = directory.Parent!;
+        return directory.FullName;
+    }
 }

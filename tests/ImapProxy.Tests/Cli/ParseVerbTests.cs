@@ -46,7 +46,9 @@ public sealed class ParseVerbTests : IDisposable
     [Theory]
     [InlineData("--from client /nonexistent/file", 1, "cannot read /nonexistent/file")]
     [InlineData("--rawlog /nonexistent/base", 1, "cannot read /nonexistent/base.in")]
-    [InlineData("--from sideways file", 2, "expected --from client|server FILE or --rawlog BASE")]
+    [InlineData("--from sideways file", 2, "--from: 'sideways' is not one of client|server")]
+    [InlineData("--from client", 2, "expected --from client|server FILE or --rawlog BASE")]
+    [InlineData("--rawlog base --from client file", 2, "expected --from client|server FILE or --rawlog BASE")]
     public async Task BadInput_IsOneLine_WithItsExitCode(string args, int expectedExit, string message)
     {
         var (exitCode, output) = await Support.Cli.RunAsync(["parse", .. args.Split(' ')]);

@@ -42,7 +42,7 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
         Assert.Contains("--ca-file", untrusted.Output);
         Assert.Contains("client replay: there is no session 999", unknown.Output);
         Assert.Equal(2, badTls.ExitCode);
-        Assert.Contains("--tls must be implicit, starttls or none", badTls.Output);
+        Assert.Contains("--tls: 'sometimes' is not one of implicit|starttls|none", badTls.Output);
     }
 
     [Fact]

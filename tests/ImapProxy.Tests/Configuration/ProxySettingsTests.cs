@@ -1,6 +1,7 @@
 using System.Net;
 using ImapProxy.Capture;
 using ImapProxy.Recording.Events;
+using ImapProxy.Cli;
 using ImapProxy.Configuration;
 using Microsoft.Extensions.Configuration;
 
@@ -13,7 +14,7 @@ public class ProxySettingsTests
         var builder = new ConfigurationBuilder();
         if (json is not null) builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
         if (environment is not null) builder.AddInMemoryCollection(environment);
-        builder.AddInMemoryCollection(CommandLine.ToSettings(args));
+        builder.AddInMemoryCollection(CommandTable.ProxyConfiguration(args));
         return ProxySettings.From(builder.Build());
     }
 
@@ -78,12 +79,12 @@ public class ProxySettingsTests
     [InlineData("1.5h", 5400)]
     [InlineData("00:00:10", 10)]
     public void Durations(string text, int seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), ProxySettings.Duration(text, "--idle-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), SettingValues.Duration(text, "--idle-timeout"));
 
     [Theory]
     [InlineData("16MiB", 16L << 20)]
     [InlineData("512KiB", 512L << 10)]
     [InlineData("1GB", 1_000_000_000L)]
     [InlineData("4096", 4096L)]
-    public void Sizes(string text, long bytes) => Assert.Equal(bytes, ProxySettings.Size(text, "--literal-cap"));
+    public void Sizes(string text, long bytes) => Assert.Equal(bytes, SettingValues.Size(text, "--literal-cap"));
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using ImapProxy.Capture.Relay;
+using ImapProxy.Cli;
 using ImapProxy.Tls;
 using ImapProxy.Hosting;
 using ImapProxy.Storage.Sqlite;
@@ -45,12 +46,17 @@ internal sealed class ProxyHarness : IAsyncDisposable
         var upstreamCa = harness.UpstreamCaFile;
         await File.WriteAllTextAsync(upstreamCa, dovecot.Certificate.ExportCertificatePem());
         var port = upstreamTls == "implicit" ? dovecot.ImapsPort : dovecot.ImapPort;
+        (string Option, string Value)[] defaults =
+        [
+            ("--upstream", $"{DovecotServer.Host}:{port}"), ("--upstream-tls", upstreamTls),
+            ("--listen", "127.0.0.1:0"), ("--listen-tls", "127.0.0.1:0"), ("--dashboard", "http://127.0.0.1:0"),
+            ("--data", harness.DataDirectory), ("--ca-dir", harness.CaDirectory),
+            .. args.Contains("--upstream-insecure") || args.Contains("--no-upstream-ca") ? [] : new[] { ("--upstream-ca", upstreamCa) },
+        ];
+        // An option in args overrides its default (an option is given once).
         string[] all =
         [
-            "--upstream", $"{DovecotServer.Host}:{port}", "--upstream-tls", upstreamTls,
-            "--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0", "--dashboard", "http://127.0.0.1:0",
-            "--data", harness.DataDirectory, "--ca-dir", harness.CaDirectory,
-            .. args.Contains("--upstream-insecure") || args.Contains("--no-upstream-ca") ? Array.Empty<string>() : ["--upstream-ca", upstreamCa],
+            .. defaults.Where(d => !args.Contains(d.Option)).SelectMany(d => new[] { d.Option, d.Value }),
             .. args.Where(a => a != "--no-upstream-ca"),
         ];
         await harness.StartAsync(all);
@@ -60,7 +66,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     private async Task StartAsync(string[] args)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        run = Task.Run(() => ProxyHost.RunAsync(args, app =>
+        run = Task.Run(() => ProxyHost.RunAsync(CommandTable.ProxyConfiguration(args), app =>
         {
             Services = app.Services;
             var listeners = app.Services.GetRequiredService<BoundListeners>().All;

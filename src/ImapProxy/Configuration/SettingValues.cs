@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Net;
+using ImapProxy.Capture;
+using ImapProxy.Storage;
+
+namespace ImapProxy.Configuration;
+
+/// <summary>
+/// Reads one setting's text, from the command line or the configuration alike, so both refuse the same values with
+/// the same words. Each error names the option, as the user would type it.
+/// </summary>
+internal static class SettingValues
+{
+    public static UpstreamEndpoint Upstream(string text, string option)
+    {
+        var (host, port) = HostAndPort(text, option);
+        return new UpstreamEndpoint(host, port);
+    }
+
+    /// <summary>ADDR:PORT of a listener; localhost is 127.0.0.1.</summary>
+    public static IPEndPoint EndPoint(string text, string option)
+    {
+        var (host, port) = HostAndPort(text, option);
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return new IPEndPoint(IPAddress.Loopback, port);
+        return IPAddress.TryParse(host, out var address)
+            ? new IPEndPoint(address, port)
+            : throw new SettingsException($"{option}: '{host}' is not an IP address (e.g. 127.0.0.1:1143 or 0.0.0.0:1143)");
+    }
+
+    /// <summary>Listeners; one value (an environment variable, a JSON string) may list several, comma-separated.</summary>
+    public static IEnumerable<IPEndPoint> EndPoints(string text, string option) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => EndPoint(v, option));
+
+    public static T Choice<T>(string text, string option) where T : struct, Enum
+    {
+        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && !int.TryParse(text, out _)) return value;
+        var names = string.Join("|", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
+        throw new SettingsException($"{option}: '{text}' is not one of {names}");
+    }
+
+    public static bool Bool(string text, string option) =>
+        bool.TryParse(text, out var b) ? b : throw new SettingsException($"{option}: '{text}' is not true or false");
+
+    public static Uri HttpUrl(string text, string option) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
+            ? uri
+            : throw new SettingsException($"{option}: '{text}' is not an http:// URL such as {Cli.Defaults.Dashboard}");
+
+    /// <summary>A positive duration in the one grammar of <see cref="Units"/>: "90s", "30m", "2h", "1d", "00:30:00".</summary>
+    public static TimeSpan Duration(string text, string option) =>
+        // A bare number is days: TimeSpan reads "30" so, and options took TimeSpans before they took units.
+        Units.Seconds(text, bareNumberSeconds: 86_400) is { } seconds && seconds > 0 && seconds < TimeSpan.MaxValue.TotalSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new SettingsException($"{option}: '{text}' is not a duration such as 90s, 30m or 2h");
+
+    /// <summary>Bytes in the one grammar of <see cref="Units"/>: "16MiB", "512KiB", "1GB" or a number of bytes.</summary>
+    public static long Size(string text, string option) =>
+        Units.Bytes(text) is { } bytes && bytes < long.MaxValue
+            ? (long)Math.Round(bytes)
+            : throw new SettingsException($"{option}: '{text}' is not a size such as 16MiB");
+
+    /// <summary>A limit that "0" or "none" turns off (null).</summary>
+    public static T? LimitOrOff<T>(string text, Func<string, string, T> read, string option) where T : struct =>
+        text is "0" || text.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : read(text, option);
+
+    private static (string Host, int Port) HostAndPort(string text, string option)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1) throw new SettingsException($"{option}: expected HOST:PORT, got '{text}'");
+        var host = text[..colon].Trim('[', ']');
+        if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535)
+            throw new SettingsException($"{option}: '{text[(colon + 1)..]}' is not a port number (0-65535)");
+        return (host, port);
+    }
+}
