@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImapProxy.Dashboard;
+using ImapProxy.Queries;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Import;
@@ -15,39 +16,48 @@ namespace ImapProxy.Cli;
 internal static class StoreVerbs
 {
     public static Task<int> SessionsAsync(string data, Filter? filter, int limit, bool json, TextWriter output, TextWriter error) =>
-        WithStoreAsync("sessions", data, error, store =>
+        WithStoreAsync("sessions", data, error, queries =>
         {
-            Print(output, json, new QueryService(store).Sessions(filter, limit).Rows, SessionTable);
+            var sessions = queries.Sessions(filter, limit).Sessions;
+            if (json) foreach (var session in sessions) output.WriteLine(JsonSerializer.Serialize(session, Protocol.FrameJson.Options));
+            else output.Write(SessionTable(sessions));
             return Task.FromResult(ExitCodes.Ok);
         });
 
     public static Task<int> EventsAsync(string data, long session, Filter? filter, int limit, bool json, TextWriter output, TextWriter error) =>
-        WithStoreAsync("events", data, error, store =>
+        WithStoreAsync("events", data, error, queries =>
         {
-            if (store.GetSession(session) is null) return Task.FromResult(Missing(error, "events", session));
-            Print(output, json, new QueryService(store).Events(session, filter, limit).Rows, EventTable);
+            if (!queries.Exists(session)) return Task.FromResult(Missing(error, "events", session));
+            var events = queries.Events(session, filter, limit).Events;
+            // Events go out in their one JSON form, as stored and as the API and the jsonl export give them.
+            if (json) foreach (var e in events) output.WriteLine(e.Json);
+            else output.Write(EventTable(events));
             return Task.FromResult(ExitCodes.Ok);
         });
 
     public static Task<int> ExportAsync(string data, long session, ExportFormat format, string? file, TextWriter error) =>
-        WithStoreAsync("export", data, error, async store =>
+        WithStoreAsync("export", data, error, async queries =>
         {
-            if (store.GetSession(session) is null) return Missing(error, "export", session);
+            if (!queries.Exists(session)) return Missing(error, "export", session);
             await using (var destination = file is null ? Console.OpenStandardOutput() : File.Create(file))
-                await SessionExport.WriteAsync(format, store, session, destination);
+                await queries.ExportAsync(format, session, destination);
             if (file is not null) error.WriteLine($"wrote {file}");
             return ExitCodes.Ok;
         });
 
     /// <summary>Imports into the store, creating it when there is none yet.</summary>
     public static Task<int> ImportAsync(string data, string baseName, TextWriter output, TextWriter error) =>
-        WithStoreAsync("import", data, error, async store =>
+        WithStoreAsync("import", data, error, async (_, store) =>
         {
             output.WriteLine(await RawlogImport.ImportAsync(store, baseName));
             return ExitCodes.Ok;
         }, create: true);
 
-    private static async Task<int> WithStoreAsync(string verb, string data, TextWriter error, Func<SqliteEventStore, Task<int>> use, bool create = false)
+    private static Task<int> WithStoreAsync(string verb, string data, TextWriter error, Func<StoreQueries, Task<int>> use) =>
+        WithStoreAsync(verb, data, error, (queries, _) => use(queries));
+
+    /// <summary>Opens the store for one verb, through the same query edge as the API and the dashboard.</summary>
+    private static async Task<int> WithStoreAsync(string verb, string data, TextWriter error, Func<StoreQueries, SqliteEventStore, Task<int>> use, bool create = false)
     {
         if (!create && !File.Exists(Path.Combine(data, SqliteEventStore.FileName)))
         {
@@ -57,7 +67,7 @@ internal static class StoreVerbs
         try
         {
             using var store = new SqliteEventStore(new StorageOptions { DataDirectory = data });
-            return await use(store);
+            return await use(new StoreQueries(store, new QueryService(store)), store);
         }
         catch (Exception e) when (e is EventStoreException or IOException or UnauthorizedAccessException)
         {
@@ -72,20 +82,7 @@ internal static class StoreVerbs
         return ExitCodes.Unreadable;
     }
 
-    private static void Print<T>(TextWriter output, bool json, IReadOnlyList<T> rows, Func<IReadOnlyList<T>, string> table)
-    {
-        if (!json)
-        {
-            output.Write(table(rows));
-            return;
-        }
-        foreach (var row in rows)
-        {
-            output.WriteLine(row is EventRow e ? e.Json : JsonSerializer.Serialize(row, Protocol.FrameJson.Options));
-        }
-    }
-
-    private static string SessionTable(IReadOnlyList<SessionRow> rows) => TextTable.Render(
+    private static string SessionTable(IReadOnlyList<SessionView> rows) => TextTable.Render(
         ["id", "started (UTC)", "client", "user", "upstream", "cmds", "NO/BAD", "anomalies", "closed"],
         rows.Select(s => new[]
         {

@@ -36,18 +36,29 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
     public (SessionPage? Page, FilterError? Error) Sessions(string? filter, int limit, long? before = null)
     {
         var (parsed, error) = ParseFilter(filter);
-        if (error is not null) return (null, error);
-        var page = queries.Sessions(parsed, limit, before);
-        return (new SessionPage([.. page.Rows.Select(SessionView.From)], page.Next), null);
+        return error is null ? (Sessions(parsed, limit, before), null) : (null, error);
     }
 
-    /// <summary>One session's events matching the filter, in order; pass <see cref="EventPage.Next"/> back as <paramref name="after"/>.</summary>
+    /// <summary>As <see cref="Sessions(string?, int, long?)"/>, for a filter parsed already (the CLI's options parse theirs).</summary>
+    public SessionPage Sessions(Filter? filter, int limit, long? before = null)
+    {
+        var page = queries.Sessions(filter, limit, before);
+        return new SessionPage([.. page.Rows.Select(SessionView.From)], page.Next);
+    }
+
+    /// <summary>One session's events matching the filter, in order; pass the next cursor back as <paramref name="after"/>.</summary>
     public (IReadOnlyList<EventRow> Events, long? Next, FilterError? Error) Events(long sessionId, string? filter, int limit, long? after = null)
     {
         var (parsed, error) = ParseFilter(filter);
         if (error is not null) return ([], null, error);
-        var page = queries.Events(sessionId, parsed, limit, after);
-        return (page.Rows, page.Next, null);
+        var (events, next) = Events(sessionId, parsed, limit, after);
+        return (events, next, null);
+    }
+
+    public (IReadOnlyList<EventRow> Events, long? Next) Events(long sessionId, Filter? filter, int limit, long? after = null)
+    {
+        var page = queries.Events(sessionId, filter, limit, after);
+        return (page.Rows, page.Next);
     }
 
     /// <summary>Decides for live events whether they match <paramref name="filter"/> (the SSE stream and the session page).</summary>
