@@ -15,7 +15,7 @@ public static class EventText
     public static string? Describe(SessionEvent e) => e switch
     {
         SessionOpened o => $"session opened from {o.ClientAddress} on the {Word(o.Listener)} listener {o.ListenerAddress}, upstream {o.Upstream}" +
-            (o.UpstreamTls is { } tls ? $" ({TlsModeText.Of(tls)})" : ""),
+            (o.UpstreamTls is { } tls ? $" ({tls.ToString().ToLowerInvariant()})" : ""),
         SessionClosed c => $"session closed: {Word(c.Reason)} — {c.Detail}; {Count(c.ClientBytes)} bytes from the client, {Count(c.ServerBytes)} from the server",
         TlsHandshake { Succeeded: true } t => $"TLS on the {Word(t.Leg)} leg: {TlsVersion(t.Protocol)} {t.Cipher}" +
             (t.ServerName is { } sni ? $", SNI {sni}" : "") +

@@ -31,22 +31,3 @@ public enum ClientTlsMode
     /// <summary>Bridging: the client speaks plaintext to the proxy whatever the upstream does.</summary>
     None,
 }
-
-/// <summary>The TLS modes as users type them (--upstream-tls, --tls, the API's "tls") and as events spell them.</summary>
-public static class TlsModeText
-{
-    public static string Of(UpstreamTlsMode mode) => mode == UpstreamTlsMode.StartTls ? "starttls" : mode.ToString().ToLowerInvariant();
-
-    /// <summary>auto, implicit, starttls or none, in any case; nothing else (not the enum's numbers).</summary>
-    public static bool TryParse(string? text, out UpstreamTlsMode mode)
-    {
-        mode = default;
-        foreach (var candidate in Enum.GetValues<UpstreamTlsMode>())
-        {
-            if (!string.Equals(Of(candidate), text?.Trim(), StringComparison.OrdinalIgnoreCase)) continue;
-            mode = candidate;
-            return true;
-        }
-        return false;
-    }
-}

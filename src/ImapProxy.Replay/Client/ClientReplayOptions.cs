@@ -18,7 +18,7 @@ public sealed record ClientReplayOptions
     private readonly UpstreamTlsMode tls;
 
     /// <summary>The mode as users type it (--tls).</summary>
-    public string TlsText => TlsModeText.Of(Tls);
+    public string TlsText => Tls.ToString().ToLowerInvariant();
 
     /// <summary>Extra trust anchor for the server's certificate (PEM or DER), as --upstream-ca.</summary>
     public string? CaFile { get; init; }

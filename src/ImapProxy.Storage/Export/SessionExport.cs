@@ -27,16 +27,6 @@ public static class SessionExport
     /// <summary>The formats as users type them (--format, ?format=), in the order the dashboard offers them.</summary>
     public static IReadOnlyList<string> FormatNames { get; } = [.. Enum.GetValues<ExportFormat>().Select(f => f.ToString().ToLowerInvariant())];
 
-    /// <summary>jsonl, transcript, rawlog or pcap, in any case; not the enum's numbers.</summary>
-    public static bool TryParseFormat(string? text, out ExportFormat format)
-    {
-        var index = FormatNames.ToList().FindIndex(name => string.Equals(name, text?.Trim(), StringComparison.OrdinalIgnoreCase));
-        format = index >= 0 ? Enum.GetValues<ExportFormat>()[index] : default;
-        return index >= 0;
-    }
-
-    public static string FormatChoices => string.Join(", ", FormatNames.SkipLast(1)) + " or " + FormatNames[^1];
-
     public static Task WriteAsync(ExportFormat format, SqliteEventStore store, long sessionId, Stream destination,
         CancellationToken cancellationToken = default) => format switch
     {

@@ -1,3 +1,4 @@
+using ImapProxy.Configuration;
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Queries;
 using ImapProxy.Protocol;
@@ -53,8 +54,8 @@ internal static class ApiEndpoints
 
         api.MapGet("/sessions/{id:long}/export", async (StoreQueries queries, HttpContext context, long id, string? format) =>
             {
-                if (!SessionExport.TryParseFormat(format, out var kind))
-                    return Results.Problem($"format must be {SessionExport.FormatChoices}", statusCode: StatusCodes.Status400BadRequest);
+                if (!SettingValues.TryChoice<ExportFormat>(format, out var kind))
+                    return Results.Problem($"format must be one of {SettingValues.Choices<ExportFormat>()}", statusCode: StatusCodes.Status400BadRequest);
                 if (!queries.Exists(id)) return NotFound(id);
                 context.Response.ContentType = SessionExport.ContentType(kind);
                 context.Response.Headers.ContentDisposition = $"attachment; filename=\"{SessionExport.FileName(kind, id)}\"";

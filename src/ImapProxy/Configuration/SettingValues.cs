@@ -31,12 +31,14 @@ internal static class SettingValues
     public static IEnumerable<IPEndPoint> EndPoints(string text, string option) =>
         text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => EndPoint(v, option));
 
-    public static T Choice<T>(string text, string option) where T : struct, Enum
-    {
-        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && !int.TryParse(text, out _)) return value;
-        var names = string.Join("|", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
-        throw new SettingsException($"{option}: '{text}' is not one of {names}");
-    }
+    public static T Choice<T>(string text, string option) where T : struct, Enum =>
+        TryChoice<T>(text, out var value) ? value : throw new SettingsException($"{option}: '{text}' is not one of {Choices<T>()}");
+
+    /// <summary>An enum's member by its name in any case (starttls, jsonl); never by the enum's numbers.</summary>
+    public static bool TryChoice<T>(string? text, out T value) where T : struct, Enum =>
+        Enum.TryParse(text, ignoreCase: true, out value) && !int.TryParse(text, out _);
+
+    public static string Choices<T>() where T : struct, Enum => string.Join("|", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
 
     public static bool Bool(string text, string option) =>
         bool.TryParse(text, out var b) ? b : throw new SettingsException($"{option}: '{text}' is not true or false");

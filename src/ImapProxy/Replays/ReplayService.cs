@@ -93,7 +93,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         };
         // The session's own TLS mode goes with its own upstream; another server gets the port's default.
         if ((NullIfEmpty(request.Tls) ?? (target == original?.Target ? original.Value.Tls : null)) is { } tls)
-            options = options with { Tls = TlsModeText.TryParse(tls, out var mode) ? mode : throw new ReplayException($"--tls must be implicit, starttls or none, not '{tls}'") };
+            options = options with { Tls = SettingValues.TryChoice<UpstreamTlsMode>(tls, out var mode) ? mode : throw new ReplayException($"--tls: '{tls}' is not one of {SettingValues.Choices<UpstreamTlsMode>()}") };
         return ClientReplay.RunAsync(session, options, Recorder(), ct);
     }
 
