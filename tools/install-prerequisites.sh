@@ -9,6 +9,8 @@ command -v socat   >/dev/null || need+=(socat)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
 # The pcap export is checked by opening it in Wireshark's tshark.
 command -v tshark  >/dev/null || need+=(tshark)
+# The compose file is validated offline (no Docker engine here) with Debian's docker-compose.
+command -v docker-compose >/dev/null || need+=(docker-compose)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -62,6 +62,9 @@ public sealed partial class PublishedBuildTests(DovecotFixture dovecot, BrowserF
             Assert.True(File.Exists(Path.Combine(work.FullName, "data", "imapproxy.db")));
             Assert.False(Directory.Exists(Path.Combine(build.AppDirectory, "data")));
             Assert.False(Directory.Exists(Path.Combine(build.AppDirectory, "certs")));
+            // The container's HEALTHCHECK, as the Dockerfile writes it, against this dashboard.
+            var (health, healthOutput) = await ContainerFiles.RunHealthCheckAsync(new Uri(dashboard).Port, cts.Token);
+            Assert.True(health == 0, $"the HEALTHCHECK failed ({health}): {healthOutput}");
 
             Libc.Signal(process.Id, Libc.SigTerm);
             await process.WaitForExitAsync(cts.Token);
