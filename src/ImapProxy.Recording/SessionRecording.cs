@@ -13,7 +13,8 @@ namespace ImapProxy.Recording;
 /// <param name="StartTlsPending">The client sent STARTTLS and the server has not answered yet.</param>
 /// <param name="TlsStarted">The server accepted STARTTLS within this chunk, at <paramref name="Consumed"/>.</param>
 /// <param name="StartTlsTag">The tag of the pending STARTTLS.</param>
-public readonly record struct FeedResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null);
+/// <param name="StartTlsRefused">The server answered the pending STARTTLS with anything but OK within this chunk.</param>
+public readonly record struct FeedResult(int Consumed, bool StartTlsPending, bool TlsStarted, string? StartTlsTag = null, bool StartTlsRefused = false);
 
 /// <summary>
 /// The recording of one session, whatever produced it (the relay, a rawlog import, a client replay, a served
@@ -81,10 +82,14 @@ public sealed class SessionRecording : IImapSink, IDisposable
             try
             {
                 tlsStarted = false;
+                // Decided here, under the lock that orders both directions: a pump that compared later would race
+                // the other pump's STARTTLS.
+                var pendingBefore = decoder.Parser.PendingTransport == Transport.Tls;
                 var consumed = decoder.Feed(direction, bytes);
                 FlushRaw();
                 var pending = decoder.Parser.PendingTransport == Transport.Tls;
-                return new FeedResult(consumed, pending, tlsStarted, decoder.Parser.PendingTransportTag);
+                var refused = direction == Direction.Server && pendingBefore && !pending && !tlsStarted;
+                return new FeedResult(consumed, pending, tlsStarted, decoder.Parser.PendingTransportTag, refused);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -46,7 +46,10 @@ internal sealed class StartTlsPolicy(ClientTlsMode clientTls)
     public bool ClientLegTls { get; private set; }
     public bool UpstreamLegTls { get; private set; }
 
-    /// <summary>Between the server's OK and the end of both handshakes: nothing may be written to the client.</summary>
+    /// <summary>
+    /// From the OK to STARTTLS (the server's, or the proxy's own for a client-only upgrade) until the client leg's
+    /// handshake is done: nothing may be written to the client. A failed handshake leaves it set; the session ends then.
+    /// </summary>
     public bool Upgrading
     {
         get { lock (gate) return upgrading; }
@@ -74,25 +77,17 @@ internal sealed class StartTlsPolicy(ClientTlsMode clientTls)
 
     /// <summary>
     /// After a server chunk went through the parser: true when the server accepted the forwarded STARTTLS, so both
-    /// legs upgrade at <see cref="FeedResult.Consumed"/>; <paramref name="refused"/> when it answered anything else.
+    /// legs upgrade at <see cref="FeedResult.Consumed"/>; <paramref name="refused"/> when it answered anything else
+    /// (the parser says which, under the lock that orders both directions).
     /// </summary>
     public bool OnServerChunk(FeedResult result, out bool refused)
     {
         lock (gate)
         {
-            refused = false;
-            if (result.TlsStarted)
-            {
-                awaitingServer = false;
-                upgrading = true;
-                return true;
-            }
-            if (awaitingServer && !result.StartTlsPending)
-            {
-                awaitingServer = false;
-                refused = true;
-            }
-            return false;
+            refused = awaitingServer && result.StartTlsRefused;
+            if (result.TlsStarted || refused) awaitingServer = false;
+            if (result.TlsStarted) upgrading = true;
+            return result.TlsStarted;
         }
     }
 

@@ -66,9 +66,11 @@ public sealed record SessionOpened : SessionEvent
     public required ListenerKind Listener { get; init; }
     public required string Upstream { get; init; }
     /// <summary>The upstream leg's TLS as resolved for this session; null where it is not known (a rawlog import).</summary>
+    [JsonConverter(typeof(RecordedTlsModeConverter<UpstreamTlsMode>))]
     public UpstreamTlsMode? UpstreamTls { get; init; }
 
     /// <summary>The client leg's TLS mode; null where it is not known (a rawlog import).</summary>
+    [JsonConverter(typeof(RecordedTlsModeConverter<ClientTlsMode>))]
     public ClientTlsMode? ClientTls { get; init; }
 
     /// <summary>The user opted out of upstream certificate validation (--upstream-insecure).</summary>

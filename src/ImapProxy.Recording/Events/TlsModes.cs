@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ImapProxy.Recording.Events;
@@ -30,4 +31,31 @@ public enum ClientTlsMode
 
     /// <summary>Bridging: the client speaks plaintext to the proxy whatever the upstream does.</summary>
     None,
+}
+
+/// <summary>
+/// A TLS mode as a session records it, read leniently: earlier versions stored free text ("unknown" for imports,
+/// "implicit" for a served capture's client leg), which reads back as not known rather than making the whole event
+/// unreadable. Written as the enum converter of the options writes it.
+/// </summary>
+public sealed class RecordedTlsModeConverter<T> : JsonConverter<T?> where T : struct, Enum
+{
+    public override bool HandleNull => true;
+
+    public override T? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) return null;
+        var text = reader.GetString();
+        foreach (var value in Enum.GetValues<T>())
+        {
+            if (string.Equals(JsonSerializer.Serialize(value, options).Trim('"'), text, StringComparison.OrdinalIgnoreCase)) return value;
+        }
+        return null;
+    }
+
+    public override void Write(Utf8JsonWriter writer, T? value, JsonSerializerOptions options)
+    {
+        if (value is { } v) JsonSerializer.Serialize(writer, v, options);
+        else writer.WriteNullValue();
+    }
 }

@@ -36,7 +36,7 @@ public static class CapturedSessionLoader
                 after = events[^1].Sequence;
             }
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or OverflowException)
         {
             return (null, $"the stored events of session {row.Id} do not fit its stored bytes ({e.Message})");
         }
@@ -94,7 +94,8 @@ public static class CapturedSessionLoader
                 case FrameParsed { Frame: ResponseFrame response }:
                     AddResponse(response);
                     break;
-                case UnreadableEvent unreadable:
+                // Only the events a replay is made of matter; an unreadable TLS note or proxy action costs nothing.
+                case UnreadableEvent unreadable when row.Type is "frame" or "command-completed" or "session-closed":
                     throw new UnreadableEventException(unreadable.Error);
             }
         }

@@ -20,7 +20,8 @@ public sealed record ResponseChange(string Kind, string Response, string? Path, 
 /// </summary>
 public static class ResponseDiff
 {
-    // JSON names of where the bytes were, never what they said (the frame's and its literals' positions).
+    // JSON names of where the bytes were, never what they said (the frame's and its literals' positions). Stripped at
+    // any depth, so a key of that name in a map the server chose (MIME parameters, ID fields) is left out too.
     private static readonly HashSet<string> Positional = ["offset", "length", "direction", "redactions", "diagnostics", "tag", "completes", "literals", "literal"];
     private static readonly HashSet<string> VolatileCodes = new(["UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ", "APPENDUID", "COPYUID"], StringComparer.OrdinalIgnoreCase);
 

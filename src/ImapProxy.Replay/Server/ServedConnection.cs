@@ -41,7 +41,8 @@ internal sealed class ServedConnection
             {
                 Source = EventSource.Proxy, ClientAddress = remote, ListenerAddress = options.Listen.ToString(),
                 Listener = options.Tls ? ListenerKind.Tls : ListenerKind.Plain, Upstream = $"capture of session {session.Id}",
-                UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.Mirror,
+                // The listener says whether TLS came first; STARTTLS is answered when there is a CA to mint with.
+                UpstreamTls = UpstreamTlsMode.None, ClientTls = options.Authority is null ? ClientTlsMode.None : ClientTlsMode.Mirror,
             }, "serve-capture", $"server replay of session {session.Id}",
             frame =>
             {

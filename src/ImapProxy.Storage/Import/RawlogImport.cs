@@ -18,7 +18,7 @@ public sealed record RawlogImportOptions
 /// <summary>
 /// Turns a Dovecot rawlog pair (<c>BASE.in</c>: what the server received, <c>BASE.out</c>: what it sent; written by
 /// <c>rawlog_dir</c>, usually after login, compressed after COMPRESS) into a stored session that every other feature
-/// can use. The pair is replayed through the live sessions' <see cref="CaptureTap"/>, so its events have the same
+/// can use. The pair is replayed through the live sessions' <see cref="SessionRecording"/>, so its events have the same
 /// shapes (frames, completions with latencies, raw bytes, state changes); their times are the lines' timestamps.
 /// </summary>
 public static class RawlogImport

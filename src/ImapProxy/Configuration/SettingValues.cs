@@ -35,8 +35,13 @@ internal static class SettingValues
         TryChoice<T>(text, out var value) ? value : throw new SettingsException($"{option}: '{text}' is not one of {Choices<T>()}");
 
     /// <summary>An enum's member by its name in any case (starttls, jsonl); never by the enum's numbers.</summary>
-    public static bool TryChoice<T>(string? text, out T value) where T : struct, Enum =>
-        Enum.TryParse(text, ignoreCase: true, out value) && !int.TryParse(text, out _);
+    public static bool TryChoice<T>(string? text, out T value) where T : struct, Enum
+    {
+        // By exact name only: Enum.TryParse would also take numbers, spaces and "a,b" (two flags or'ed together).
+        var name = Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));
+        value = name is null ? default : Enum.Parse<T>(name);
+        return name is not null;
+    }
 
     public static string Choices<T>() where T : struct, Enum => string.Join("|", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
 

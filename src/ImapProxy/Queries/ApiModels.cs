@@ -19,7 +19,8 @@ public sealed record SessionView
     public string? Listener { get; init; }
     public string? Upstream { get; init; }
 
-    /// <summary>The TLS modes the session was started with: auto, implicit, starttls, none; mirror or none for the client.</summary>
+    /// <summary>The TLS modes the session was started with: implicit, starttls or none upstream; mirror or none for the
+    /// client; "unknown" where the source cannot know (a rawlog import).</summary>
     public string? UpstreamTls { get; init; }
     public string? ClientTls { get; init; }
     public bool UpstreamInsecure { get; init; }

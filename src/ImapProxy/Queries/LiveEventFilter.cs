@@ -14,15 +14,16 @@ public sealed class LiveEventFilter(Filter? filter, QueryService queries) : IEve
     // Sessions of a long-lived stream come and go; beyond this the cache starts again rather than grow.
     private const int MaxSessions = 10_000;
 
-    private readonly Dictionary<long, SessionRow?> sessions = [];
+    private readonly Dictionary<long, SessionRow> sessions = [];
 
     public bool Matches(EventRow e)
     {
         if (filter is null) return true;
+        // Asked again while the store has not written the session, and when its fields change.
         if (!sessions.TryGetValue(e.SessionId, out var session) || e.Kind == "state" || e.Type is "tls-handshake" or "session-closed")
         {
             if (sessions.Count >= MaxSessions) sessions.Clear();
-            sessions[e.SessionId] = session = queries.SessionsById([e.SessionId]).FirstOrDefault() ?? session;
+            if (queries.SessionsById([e.SessionId]).FirstOrDefault() is { } stored) sessions[e.SessionId] = session = stored;
         }
         return filter.MatchesEvent(session ?? SessionRow.Blank(e.SessionId, DateTimeOffset.MinValue), e, queries.Context);
     }

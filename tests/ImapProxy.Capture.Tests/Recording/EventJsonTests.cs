@@ -106,6 +106,18 @@ public class EventJsonTests
     }
 
     [Fact]
+    public void SessionOpened_OfAnEarlierVersion_ReadsWithItsTlsModesUnknown()
+    {
+        // Earlier versions stored the modes as free text: "unknown" for imports, "implicit" for a served capture's client leg.
+        var stored = """{"type":"session-opened","sessionId":3,"sequence":1,"time":"2026-11-26T09:00:00+00:00","elapsed":"00:00:00","source":"proxy","clientAddress":"import","listenerAddress":"import","listener":"plain","upstream":"x.in/.out","upstreamTls":"unknown","clientTls":"implicit","upstreamInsecure":false}""";
+
+        var opened = Assert.IsType<SessionOpened>(EventJson.Read(stored));
+
+        Assert.Equal(("x.in/.out", null, null), (opened.Upstream, opened.UpstreamTls, opened.ClientTls));
+        Assert.Equal(UpstreamTlsMode.StartTls, ((SessionOpened)EventJson.Read(stored.Replace("\"unknown\"", "\"starttls\""))).UpstreamTls);
+    }
+
+    [Fact]
     public void JsonFromElsewhere_IsReportedNotThrown()
     {
         var unknown = Assert.IsType<UnreadableEvent>(EventJson.Read("""{"type":"from-the-future","source":"proxy"}"""));

@@ -120,6 +120,24 @@ public class SessionRecordingTests
     }
 
     [Fact]
+    public void Feed_SaysWhenTheServerRefusesStartTls_NotWhenItTalksOfSomethingElse()
+    {
+        using var tap = new SessionRecording(6, Opened, new EventBus(), TimeProvider.System, literalLimit: 1024);
+        tap.Feed(Direction.Server, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"u8);
+
+        Assert.True(tap.Feed(Direction.Client, "a1 STARTTLS\r\n"u8).StartTlsPending);
+        var untagged = tap.Feed(Direction.Server, "* 1 EXISTS\r\n"u8);
+        Assert.Equal((true, false), (untagged.StartTlsPending, untagged.StartTlsRefused));
+        var refusal = tap.Feed(Direction.Server, "a1 NO [UNAVAILABLE] not now\r\n"u8);
+        Assert.Equal((false, true, false), (refusal.StartTlsPending, refusal.StartTlsRefused, refusal.TlsStarted));
+        Assert.False(tap.Feed(Direction.Server, "* 2 EXISTS\r\n"u8).StartTlsRefused);
+
+        tap.Feed(Direction.Client, "a2 STARTTLS\r\n"u8);
+        var accepted = tap.Feed(Direction.Server, "a2 OK go\r\n"u8);
+        Assert.Equal((true, false), (accepted.TlsStarted, accepted.StartTlsRefused));
+    }
+
+    [Fact]
     public void Dispose_WithoutClose_ClosesAsAProxyError()
     {
         var bus = new EventBus();

@@ -9,7 +9,8 @@ public class StartTlsPolicyTests
 {
     private static readonly FeedResult Pending = new(14, StartTlsPending: true, TlsStarted: false, "a1");
     private static readonly FeedResult Accepted = new(20, StartTlsPending: false, TlsStarted: true, "a1");
-    private static readonly FeedResult Refused = new(30, StartTlsPending: false, TlsStarted: false);
+    private static readonly FeedResult Refused = new(30, StartTlsPending: false, TlsStarted: false, StartTlsRefused: true);
+    private static readonly FeedResult Unrelated = new(30, StartTlsPending: false, TlsStarted: false);
 
     [Fact]
     public void BothLegsPlain_Mirror_ForwardsAndUpgradesBothOnOk()
@@ -38,7 +39,10 @@ public class StartTlsPolicyTests
         Assert.True(refused);
         Assert.False(policy.OnServerChunk(Refused, out refused));
         Assert.False(refused);
-        Assert.Equal(StartTlsAnswer.Forward, policy.OnClientStartTls()); // the client may try again
+        Assert.Equal(StartTlsAnswer.Forward, policy.OnClientStartTls());
+        // A chunk the parser fed before it saw the STARTTLS says nothing about it (the pumps' race the review found).
+        Assert.False(policy.OnServerChunk(Unrelated, out refused));
+        Assert.False(refused);
     }
 
     [Fact]
