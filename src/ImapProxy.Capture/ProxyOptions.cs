@@ -34,6 +34,16 @@ public sealed record ProxyOptions
     /// <summary>Close a session after this long without a byte in either direction. Null: never (IDLE lasts hours).</summary>
     public TimeSpan? IdleTimeout { get; init; }
 
+    /// <summary>Sessions relayed at once; more are refused with a BYE that says why. Every session opens an upstream
+    /// connection before the client says a word (the greeting is the server's), so a flood must stop here.</summary>
+    public int MaxSessions { get; init; } = DefaultMaxSessions;
+
+    /// <summary>Sessions relayed at once for one client address.</summary>
+    public int MaxSessionsPerClient { get; init; } = DefaultMaxSessionsPerClient;
+
+    public const int DefaultMaxSessions = 10_000;
+    public const int DefaultMaxSessionsPerClient = 1_000;
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

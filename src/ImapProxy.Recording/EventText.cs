@@ -23,7 +23,9 @@ public static class EventText
             (t.ValidationErrors is { } errors ? $" — certificate problems: {errors}" + (t.ValidationIgnored ? " (ignored: --upstream-insecure)" : "") : ""),
         TlsHandshake t => $"TLS on the {Word(t.Leg)} leg failed: {t.Error}",
         ProxyAction a => $"proxy {a.Action}: {a.Description}",
-        CaptureIncomplete d => $"capture incomplete: {Count(d.DroppedEvents)} events dropped so far because the store fell behind",
+        CaptureIncomplete d => $"capture incomplete: {Count(d.DroppedEvents)} more events dropped because the store fell behind",
+        LiteralTruncated { Cause: TruncationCause.StoreBehind } l =>
+            $"literal of {Count(l.Length)} bytes at {l.LiteralOffset}: not kept because the store fell behind (the frames were), SHA-256 {l.Sha256}",
         LiteralTruncated l => $"literal of {Count(l.Length)} bytes at {l.LiteralOffset}: the capture kept the first {Count(l.Kept)}, SHA-256 {l.Sha256}",
         UnreadableEvent u => $"a stored event could not be read back: {u.Error}",
         FrameParsed { Frame: var frame } => Describe(frame),

@@ -32,6 +32,11 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private const int RawChunkSize = 64 * 1024;
     private const int MaxTrackedCommands = 10_000;
 
+    // Under pressure, literals above this size go first: a message body is worth less than the frames around it,
+    // which say what happened. Half full leaves the rest of the queue to frames.
+    private const long SheddableLiteral = 64 * 1024;
+    private const double ShedAbovePressure = 0.5;
+
     private readonly object gate = new();
     private readonly EventBus bus;
     private readonly TimeProvider time;
@@ -42,6 +47,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private readonly Dictionary<long, long> commandTimestamps = [];
     private readonly PendingRaw[] raw = [new(), new()];
     private readonly IncrementalHash?[] literalHashes = new IncrementalHash?[2];
+    private readonly (long Kept, TruncationCause Cause)?[] literalCuts = new (long, TruncationCause)?[2];
     private long sequence;
     private long dropped;
     private long droppedReported;
@@ -162,6 +168,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
                 }
             }
             FlushRaw();
+            ReportDrops();
             Stamp(new SessionClosed
             {
                 Source = EventSource.Proxy, Reason = reason, Detail = detail,
@@ -203,27 +210,37 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     void IImapSink.OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal)
     {
-        if (literal is null || literal.Length <= literalLimit)
+        var position = literal is null ? 0 : offset - literal.Offset;
+        // Decided at a literal's first byte: kept whole, cut at the capture cap, or (the store falling behind) kept
+        // as size and hash only, so that the frames around it still fit in the store's queue.
+        if (literal is not null && position == 0) literalCuts[(int)direction] = CutFor(literal);
+        if (literal is null || literalCuts[(int)direction] is not { } cut)
         {
             Append(direction, offset, bytes);
             return;
         }
         // A literal above the cap: keep its first bytes, hash all of it, record what was cut.
-        var position = offset - literal.Offset;
-        var keep = (int)Math.Clamp(literalLimit - position, 0, bytes.Length);
+        var keep = (int)Math.Clamp(cut.Kept - position, 0, bytes.Length);
         if (keep > 0) Append(direction, offset, bytes[..keep]);
         var hash = literalHashes[(int)direction] ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(bytes);
         if (position + bytes.Length < literal.Length) return;
         literalHashes[(int)direction] = null;
+        literalCuts[(int)direction] = null;
         FlushRaw();
         Stamp(new LiteralTruncated
         {
             Source = direction == Direction.Client ? EventSource.Client : EventSource.Server, Offset = literal.Offset,
-            LiteralOffset = literal.Offset, Length = literal.Length, Kept = literalLimit,
+            LiteralOffset = literal.Offset, Length = literal.Length, Kept = cut.Kept, Cause = cut.Cause,
             Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()),
         }, ++sequence);
         hash.Dispose();
+    }
+
+    private (long Kept, TruncationCause Cause)? CutFor(Literal literal)
+    {
+        if (literal.Length > SheddableLiteral && bus.Pressure >= ShedAbovePressure) return (0, TruncationCause.StoreBehind);
+        return literal.Length > literalLimit ? (literalLimit, TruncationCause.CaptureCap) : null;
     }
 
     private void Append(Direction direction, long offset, ReadOnlySpan<byte> bytes)
@@ -270,12 +287,15 @@ public sealed class SessionRecording : IImapSink, IDisposable
         Interlocked.Increment(ref dropped);
     }
 
-    /// <summary>After drops, tell the store as soon as it has room again (DESIGN.md: capture degrades visibly).</summary>
+    /// <summary>
+    /// After drops, tell the store as soon as it has room again (capture degrades visibly). Each notice counts the
+    /// drops since the one before, so the store's sum is exact.
+    /// </summary>
     private void ReportDrops()
     {
         var total = Interlocked.Read(ref dropped);
         if (total == droppedReported) return;
-        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total };
+        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total - droppedReported };
         var stamped = notice with { SessionId = SessionId, Sequence = ++sequence, Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp) };
         if (bus.Publish(stamped)) droppedReported = total;
         else Interlocked.Increment(ref dropped);

@@ -6,9 +6,14 @@ public sealed record StorageOptions
     /// <summary>Folder of the database file (<c>imapproxy.db</c>); created when missing.</summary>
     public string DataDirectory { get; init; } = "data";
 
-    /// <summary>Queue between the event bus and the writer. When it is full the bus drops events and marks
-    /// the session's capture incomplete; the relay never waits.</summary>
-    public int QueueCapacity { get; init; } = 100_000;
+    /// <summary>Queue between the event bus and the writer, in events and in bytes (<see cref="QueueBytes"/>). When it is
+    /// full the bus drops events and marks the session's capture incomplete; the relay never waits.</summary>
+    public int QueueCapacity { get; init; } = 1_000_000;
+
+    public const long DefaultQueueBytes = 64L * 1024 * 1024;
+
+    /// <summary>The queue's memory budget: beyond half of it literal bodies go first, beyond all of it events.</summary>
+    public long QueueBytes { get; init; } = DefaultQueueBytes;
 
     /// <summary>Most events written in one transaction.</summary>
     public int MaxBatchEvents { get; init; } = 2_000;
@@ -26,6 +31,7 @@ public sealed record StorageOptions
     {
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("Storage:DataDirectory is required");
         if (QueueCapacity < 1) throw new ArgumentException("Storage:QueueCapacity must be at least 1");
+        if (QueueBytes < 1024 * 1024) throw new ArgumentException("the capture queue must be at least 1MiB");
         if (MaxBatchEvents < 1) throw new ArgumentException("Storage:MaxBatchEvents must be at least 1");
         if (MaxBatchBytes < 1) throw new ArgumentException("Storage:MaxBatchBytes must be at least 1");
         if (RawRowBytes < 1) throw new ArgumentException("Storage:RawRowBytes must be at least 1");

@@ -22,7 +22,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(_ => new SqliteEventStore(options));
         services.AddSingleton(sp => new EventStoreWriter(
             sp.GetRequiredService<SqliteEventStore>(),
-            sp.GetRequiredService<EventBus>().Subscribe("store", options.QueueCapacity, essential: true),
+            sp.GetRequiredService<EventBus>().Subscribe("store", options.QueueCapacity, essential: true, maxBytes: options.QueueBytes),
             sp.GetService<ILogger<EventStoreWriter>>() ?? NullLogger<EventStoreWriter>.Instance));
         services.AddHostedService(sp => sp.GetRequiredService<EventStoreWriter>());
         return services;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using ImapProxy.Recording.Events;
 
@@ -5,8 +6,8 @@ namespace ImapProxy.Recording.Bus;
 
 /// <summary>
 /// Fans session events out to subscribers (the store, live views). Publishing never blocks: each subscriber has
-/// its own bounded queue, and an event that does not fit is dropped and counted for that subscriber. The relay
-/// therefore never waits for a slow store or a slow browser (DESIGN.md, rule 1 of the data path).
+/// its own queue, bounded in events and in bytes, and an event that does not fit is dropped and counted for that
+/// subscriber. The relay therefore never waits for a slow store or a slow browser.
 /// </summary>
 public sealed class EventBus
 {
@@ -18,10 +19,13 @@ public sealed class EventBus
 
     private long published;
 
+    /// <param name="capacity">Events the queue holds at most.</param>
+    /// <param name="maxBytes">Bytes (<see cref="EventWeight"/>) the queue holds at most: many small frames and a few
+    /// large chunks are bounded alike.</param>
     /// <param name="essential">Drops for this subscriber mark the session's capture incomplete (the store).</param>
-    public Subscription Subscribe(string name, int capacity, bool essential = false)
+    public Subscription Subscribe(string name, int capacity, bool essential = false, long maxBytes = long.MaxValue)
     {
-        var subscription = new Subscription(this, name, capacity, essential);
+        var subscription = new Subscription(this, name, capacity, maxBytes, essential);
         lock (gate) subscribers = [.. subscribers, subscription];
         return subscription;
     }
@@ -39,6 +43,20 @@ public sealed class EventBus
         return delivered;
     }
 
+    /// <summary>How full the fullest essential queue is, 0 to 1: recordings shed literal payloads before it is full.</summary>
+    public double Pressure
+    {
+        get
+        {
+            var pressure = 0.0;
+            foreach (var subscriber in subscribers)
+            {
+                if (subscriber.Essential) pressure = Math.Max(pressure, subscriber.Fill);
+            }
+            return pressure;
+        }
+    }
+
     private void Remove(Subscription subscription)
     {
         lock (gate) subscribers = subscribers.Where(s => s != subscription).ToArray();
@@ -48,37 +66,80 @@ public sealed class EventBus
     {
         private readonly EventBus bus;
         private readonly Channel<SessionEvent> channel;
+        private readonly int capacity;
+        private readonly long maxBytes;
         private long dropped;
+        private long queuedEvents;
+        private long queuedBytes;
 
-        internal Subscription(EventBus bus, string name, int capacity, bool essential)
+        internal Subscription(EventBus bus, string name, int capacity, long maxBytes, bool essential)
         {
             this.bus = bus;
+            this.capacity = capacity;
+            this.maxBytes = maxBytes;
             Name = name;
             Essential = essential;
-            channel = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(capacity)
-            {
-                FullMode = BoundedChannelFullMode.Wait, // with TryWrite: a full queue refuses instead of evicting
-                SingleReader = true,
-                SingleWriter = false,
-            });
+            // Unbounded underneath: the limits are this class's own, so that lifecycle events can pass a full queue.
+            channel = Channel.CreateUnbounded<SessionEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+            Reader = new CountingReader(this);
         }
 
         public string Name { get; }
         public bool Essential { get; }
         public long Dropped => Interlocked.Read(ref dropped);
-        public ChannelReader<SessionEvent> Reader => channel.Reader;
+        public long QueuedBytes => Interlocked.Read(ref queuedBytes);
+        public ChannelReader<SessionEvent> Reader { get; }
+
+        internal double Fill => Math.Max((double)Interlocked.Read(ref queuedEvents) / capacity, (double)Interlocked.Read(ref queuedBytes) / maxBytes);
 
         internal bool TryWrite(SessionEvent e)
         {
+            var weight = EventWeight.Of(e);
+            // A session's opening, end and drop notices always get in (a few per session): a session must never lose
+            // its end, nor the news that it lost events.
+            var lifecycle = e is SessionOpened or SessionClosed or CaptureIncomplete;
+            if (!lifecycle && (Interlocked.Read(ref queuedEvents) >= capacity || Interlocked.Read(ref queuedBytes) + weight > maxBytes))
+            {
+                Interlocked.Increment(ref dropped);
+                return false;
+            }
+            Interlocked.Increment(ref queuedEvents);
+            Interlocked.Add(ref queuedBytes, weight);
             if (channel.Writer.TryWrite(e)) return true;
+            Taken(e); // completed: the subscriber is gone
             Interlocked.Increment(ref dropped);
             return false;
+        }
+
+        private void Taken(SessionEvent e)
+        {
+            Interlocked.Decrement(ref queuedEvents);
+            Interlocked.Add(ref queuedBytes, -EventWeight.Of(e));
         }
 
         public void Dispose()
         {
             bus.Remove(this);
             channel.Writer.TryComplete();
+        }
+
+        /// <summary>The channel's reader, giving back an event's share of the limits as it is taken.</summary>
+        private sealed class CountingReader(Subscription owner) : ChannelReader<SessionEvent>
+        {
+            private ChannelReader<SessionEvent> Inner => owner.channel.Reader;
+
+            public override bool CanCount => true;
+            public override int Count => Inner.Count;
+            public override Task Completion => Inner.Completion;
+
+            public override bool TryRead([MaybeNullWhen(false)] out SessionEvent item)
+            {
+                if (!Inner.TryRead(out item)) return false;
+                owner.Taken(item);
+                return true;
+            }
+
+            public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => Inner.WaitToReadAsync(cancellationToken);
         }
     }
 }

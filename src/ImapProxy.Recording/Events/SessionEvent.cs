@@ -159,7 +159,18 @@ public sealed record ProxyAction : SessionEvent
 /// <summary>The store fell behind and events of this session were dropped; the relay was not slowed.</summary>
 public sealed record CaptureIncomplete : SessionEvent
 {
+    /// <summary>Events dropped since the previous notice of the session (the notices add up to the total).</summary>
     public required long DroppedEvents { get; init; }
+}
+
+/// <summary>Why a literal's bytes were not all kept.</summary>
+public enum TruncationCause
+{
+    /// <summary>Longer than the capture cap (--literal-cap): its first bytes are kept.</summary>
+    CaptureCap,
+
+    /// <summary>The store was falling behind: the body was let go (size and hash kept) so that no frame had to be.</summary>
+    StoreBehind,
 }
 
 /// <summary>A chunk of one direction's plaintext (secrets overwritten), for byte-exact views and replay.</summary>
@@ -168,13 +179,14 @@ public sealed record RawBytes : SessionEvent
     public required byte[] Data { get; init; }
 }
 
-/// <summary>A literal longer than the capture cap: only its first bytes were kept; its size and hash are recorded.</summary>
+/// <summary>A literal whose bytes were not all kept (see <see cref="Cause"/>); its size and hash are recorded.</summary>
 public sealed record LiteralTruncated : SessionEvent
 {
     public required long LiteralOffset { get; init; }
     public required long Length { get; init; }
     public required long Kept { get; init; }
     public required string Sha256 { get; init; }
+    public TruncationCause Cause { get; init; }
 }
 
 /// <summary>

@@ -80,7 +80,8 @@ internal sealed class BatchWriter : IDisposable
 
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
 
-    public BatchResult Write(IReadOnlyList<SessionEvent> batch)
+    /// <param name="lost">What earlier batches lost, said in the sessions' rows within this batch's transaction.</param>
+    public BatchResult Write(IReadOnlyList<SessionEvent> batch, LostEvents lost)
     {
         var events = 0;
         rawBytes = 0;
@@ -102,6 +103,11 @@ internal sealed class BatchWriter : IDisposable
             }
             // The batch's transaction holds all of its bytes and summaries: a reader sees all of a batch or none.
             raw.FlushAll();
+            foreach (var mark in lost.Marks)
+            {
+                ensureSession.Execute(mark.SessionId, StoredText.Time(mark.FirstTime));
+                Summary(mark.SessionId).Lost(mark.Events, mark.Closed);
+            }
             foreach (var summary in summaries.Values) Update(summary);
             transaction.Commit();
             return new BatchResult(events, rawBytes, skipped);

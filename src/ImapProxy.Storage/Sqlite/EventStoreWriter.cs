@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,10 @@ public sealed class EventStoreWriter : BackgroundService
     private readonly ChannelReader<SessionEvent> queue;
     private readonly ILogger logger;
     private readonly List<SessionEvent> batch = [];
+    private readonly LostEvents lost = new();
+    private readonly TimeProvider time;
+    private StoreHealth health = StoreHealth.Ok;
+    private DateTimeOffset lastFailureLog;
 
     private TaskCompletionSource batchDone = NewSignal();
     private int busy;
@@ -32,8 +37,9 @@ public sealed class EventStoreWriter : BackgroundService
     private int lastBatchSize;
 
     /// <param name="subscription">An essential subscription (its drops mark capture incomplete); the writer owns it.</param>
-    public EventStoreWriter(SqliteEventStore store, EventBus.Subscription subscription, ILogger<EventStoreWriter> logger)
+    public EventStoreWriter(SqliteEventStore store, EventBus.Subscription subscription, ILogger<EventStoreWriter> logger, TimeProvider? time = null)
     {
+        this.time = time ?? TimeProvider.System;
         this.store = store;
         this.subscription = subscription;
         this.logger = logger;
@@ -62,6 +68,9 @@ public sealed class EventStoreWriter : BackgroundService
 
     /// <summary>Events (raw chunks included) in the last batch.</summary>
     public int LastBatchSize => Volatile.Read(ref lastBatchSize);
+
+    /// <summary>Whether the store is writing, and if not since when and why (the status page and /api/health say it).</summary>
+    public StoreHealth Health => Volatile.Read(ref health);
 
     /// <summary>
     /// Completes when everything queued before the call has been written (or failed), or once the writer has
@@ -103,7 +112,7 @@ public sealed class EventStoreWriter : BackgroundService
             using var writer = new BatchWriter(store.OpenWriterConnection(), store.Options.RawRowBytes, logger);
             try
             {
-                while (await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+                while (await NextAsync(stoppingToken).ConfigureAwait(false))
                 {
                     // Let a trickle of interactive events (a NOOP makes five) gather into one transaction:
                     // fewer commits, less CPU taken from the relay. A full queue is written at once.
@@ -129,13 +138,35 @@ public sealed class EventStoreWriter : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Waits for events; while the store is failing, also wakes now and then with none, so that what was lost is said
+    /// in the sessions' rows as soon as the disk has room again, even if no session is running.
+    /// </summary>
+    private async Task<bool> NextAsync(CancellationToken stoppingToken)
+    {
+        if (lost.IsEmpty) return await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        using var retry = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        retry.CancelAfter(RetryEvery);
+        try
+        {
+            return await queue.WaitToReadAsync(retry.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FailureLogEvery = TimeSpan.FromMinutes(1);
+
     private void WriteQueued(BatchWriter writer)
     {
         while (true)
         {
             Volatile.Write(ref busy, 1);
             var taken = TakeBatch();
-            if (taken > 0) Write(writer);
+            if (taken > 0 || !lost.IsEmpty) Write(writer);
             Volatile.Write(ref busy, 0);
             Signal();
             if (taken == 0) return;
@@ -159,24 +190,49 @@ public sealed class EventStoreWriter : BackgroundService
     {
         try
         {
-            var result = writer.Write(batch);
+            var result = writer.Write(batch, lost);
+            lost.Clear();
             Interlocked.Add(ref eventsWritten, result.Events);
             Interlocked.Add(ref rawBytesWritten, result.RawBytes);
             Interlocked.Add(ref eventsSkipped, result.Skipped);
             Interlocked.Increment(ref batches);
             Volatile.Write(ref lastBatchSize, batch.Count);
+            Recovered();
         }
         catch (Exception e)
         {
-            // The batch is lost, the writer is not: the next batch may well succeed (space freed, disk back).
+            // The batch is lost, the writer is not: the next batch may well succeed (space freed, disk back). Its
+            // sessions are marked incomplete (and closed, if their close was in it) by the first batch that commits.
+            lost.Add(batch);
             Interlocked.Add(ref eventsLost, batch.Count);
             Interlocked.Increment(ref failedBatches);
-            logger.LogError(e, "Event store lost a batch of {Count} events: {Path}", batch.Count, store.FilePath);
+            Failed(e);
         }
         finally
         {
             batch.Clear();
         }
+    }
+
+    private void Failed(Exception e)
+    {
+        var now = time.GetUtcNow();
+        var problem = e is SqliteException sqlite ? store.Describe(sqlite) : e.Message;
+        var was = Health;
+        Volatile.Write(ref health, new StoreHealth(false, problem, was.Writing ? now : was.FailingSince, EventsLost));
+        // One line when it starts, then one a minute: a full disk must not fill the log (nor the console) with itself.
+        if (!was.Writing && now - lastFailureLog < FailureLogEvery) return;
+        lastFailureLog = now;
+        logger.LogError("Event store cannot write ({Problem}): {Lost} events lost so far, the relay goes on; {Path}", problem, EventsLost, store.FilePath);
+    }
+
+    private void Recovered()
+    {
+        var was = Health;
+        if (was.Writing) return;
+        Volatile.Write(ref health, StoreHealth.Ok);
+        logger.LogWarning("Event store writes again after {Duration} ({Lost} events lost; those sessions are marked incomplete)",
+            time.GetUtcNow() - was.FailingSince, EventsLost);
     }
 
     private void Signal() => Interlocked.Exchange(ref batchDone, NewSignal()).TrySetResult();

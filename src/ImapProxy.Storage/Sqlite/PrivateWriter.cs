@@ -14,7 +14,7 @@ public static class PrivateWriter
         ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default)
     {
         var bus = new EventBus();
-        using var writer = new EventStoreWriter(store, bus.Subscribe(name, store.Options.QueueCapacity, essential: true),
+        using var writer = new EventStoreWriter(store, bus.Subscribe(name, store.Options.QueueCapacity, essential: true, maxBytes: store.Options.QueueBytes),
             logger ?? NullLogger<EventStoreWriter>.Instance);
         await writer.StartAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -52,10 +52,21 @@ internal sealed class SessionSummary(long sessionId)
                 CaptureIncomplete = true;
                 DroppedEvents += i.DroppedEvents;
                 break;
+            case LiteralTruncated { Cause: TruncationCause.StoreBehind }:
+                CaptureIncomplete = true;
+                break;
             case SessionClosed c:
                 Closed = c;
                 break;
         }
+    }
+
+    /// <summary>Events of the session a refused batch took with it: the capture is incomplete by that many, and a lost close still ends it.</summary>
+    public void Lost(long events, SessionClosed? closed)
+    {
+        CaptureIncomplete = true;
+        DroppedEvents += events;
+        Closed ??= closed;
     }
 
     /// <summary>The summary row after this summary's events, as the writer's UPDATE leaves it.</summary>

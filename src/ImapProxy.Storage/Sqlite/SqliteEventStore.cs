@@ -13,6 +13,8 @@ public sealed class SqliteEventStore : IDisposable
     public const string FileName = "imapproxy.db";
 
     // SQLite result codes (sqlite3.h) that say something about the file rather than about a statement.
+    private const int SqliteIoError = 10;
+    private const int SqliteFull = 13;
     private const int SqliteCorrupt = 11;
     private const int SqliteReadOnly = 8;
     private const int SqliteCantOpen = 14;
@@ -219,8 +221,10 @@ public sealed class SqliteEventStore : IDisposable
         SqliteConnection.ClearPool(connection);
     }
 
-    private string Describe(SqliteException e) => e.SqliteErrorCode switch
+    internal string Describe(SqliteException e) => e.SqliteErrorCode switch
     {
+        SqliteFull => $"the disk is full ({Path.GetDirectoryName(FilePath)}): free some space; capture resumes by itself",
+        SqliteIoError => $"the disk failed to write {FilePath} ({e.Message})",
         SqliteNotADatabase => $"{FilePath} is not a SQLite database ({e.Message}); move it away or use another data directory",
         SqliteCorrupt => $"{FilePath} is corrupt ({e.Message}); move it away or use another data directory",
         SqliteReadOnly => $"{FilePath} is read-only ({e.Message}); fix its permissions or use another data directory",

@@ -42,6 +42,12 @@ internal static partial class CommandTable
             $"(default {Units.Size(Defaults.RetentionSize)}; 0 or none for no limit)", (text, name) => LimitOrOff(text, Size, name)), "RetentionSize"),
         new(Valued("--retention-age", "DURATION", "prune finished sessions older than this, e.g. 30d (default: none)",
             (text, name) => LimitOrOff(text, Duration, name)), "RetentionAge"),
+        new(Valued("--capture-queue", "SIZE", "memory the capture may hold while the store catches up; beyond half of it message " +
+            $"bodies are let go (size and hash kept), beyond all of it events (default {Units.Size(Defaults.CaptureQueue)})", Size), "CaptureQueue"),
+        new(Valued("--max-sessions", "N", $"sessions relayed at once; more are refused with a BYE (default {Defaults.MaxSessions})", Count),
+            "MaxSessions"),
+        new(Valued("--max-sessions-per-client", "N", $"sessions relayed at once for one client address (default {Defaults.MaxSessionsPerClient})",
+            Count), "MaxSessionsPerClient"),
         new(new Option<string>("--dashboard-token") { HelpName = "TOKEN",
             Description = "the access token the dashboard requires when it listens beyond loopback (default: a random one, printed once at start)" },
             "DashboardToken"),

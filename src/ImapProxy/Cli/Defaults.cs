@@ -1,6 +1,8 @@
+using ImapProxy.Capture;
 using ImapProxy.Recording;
 using ImapProxy.Replay.Client;
 using ImapProxy.Replay.Server;
+using ImapProxy.Storage;
 using ImapProxy.Storage.Retention;
 
 namespace ImapProxy.Cli;
@@ -26,6 +28,10 @@ internal static class Defaults
     public const long LiteralCap = SessionRecording.DefaultLiteralLimit;
 
     public static long RetentionSize => RetentionOptions.DefaultMaxSize;
+
+    public const long CaptureQueue = StorageOptions.DefaultQueueBytes;
+    public const int MaxSessions = ProxyOptions.DefaultMaxSessions;
+    public const int MaxSessionsPerClient = ProxyOptions.DefaultMaxSessionsPerClient;
 
     public const int SessionsLimit = 100;
     public const int EventsLimit = 1000;

@@ -2,6 +2,7 @@ using System.Net;
 using ImapProxy.Capture;
 using ImapProxy.Cli;
 using ImapProxy.Recording.Events;
+using ImapProxy.Storage;
 using ImapProxy.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 using static ImapProxy.Configuration.SettingValues;
@@ -13,7 +14,7 @@ namespace ImapProxy.Configuration;
 /// ImapProxy__… environment variables, and the command line's options on top) and validated at start-up.
 /// </summary>
 internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
-    RetentionOptions Retention, string? DashboardToken)
+    RetentionOptions Retention, string? DashboardToken, long CaptureQueueBytes)
 {
     public const string Section = "ImapProxy";
 
@@ -43,6 +44,8 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             UpstreamInsecure = Text("UpstreamInsecure") is { } insecure && Bool(insecure, "--upstream-insecure"),
             IdleTimeout = Text("IdleTimeout") is { } idle ? Duration(idle, "--idle-timeout") : null,
             LiteralCaptureLimit = Text("LiteralCaptureLimit") is { } cap ? Size(cap, "--literal-cap") : Defaults.LiteralCap,
+            MaxSessions = Text("MaxSessions") is { } max ? Count(max, "--max-sessions") : Defaults.MaxSessions,
+            MaxSessionsPerClient = Text("MaxSessionsPerClient") is { } perClient ? Count(perClient, "--max-sessions-per-client") : Defaults.MaxSessionsPerClient,
         };
         if (options.Listen.Count + options.ListenTls.Count == 0) throw new SettingsException("no listener: name at least one --listen or --listen-tls");
         if (options.UpstreamCaFile is { } file && !File.Exists(file)) throw new SettingsException($"--upstream-ca: no such file {file}");
@@ -56,8 +59,12 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             Path.GetFullPath(Text("CaDir") ?? Defaults.CaDirectory),
             HttpUrl(Text("Dashboard") ?? Defaults.Dashboard, "--dashboard"),
             retention,
-            Text("DashboardToken"));
+            Text("DashboardToken"),
+            Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), 1024 * 1024, "--capture-queue") : Defaults.CaptureQueue);
     }
+
+    private static long AtLeast(long value, long least, string option) =>
+        value >= least ? value : throw new SettingsException($"{option}: at least {Units.Size(least)}");
 
     /// <summary>True when the dashboard listens on loopback only, where no access token is needed.</summary>
     public bool DashboardOnLoopback =>

@@ -66,6 +66,12 @@ internal static class SettingValues
             ? (long)Math.Round(bytes)
             : throw new SettingsException($"{option}: '{text}' is not a size such as 16MiB");
 
+    /// <summary>A whole number from 1 up, as counts of sessions are.</summary>
+    public static int Count(string text, string option) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n
+            : throw new SettingsException($"{option}: '{text}' is not a whole number of 1 or more");
+
     /// <summary>A limit that "0" or "none" turns off (null).</summary>
     public static T? LimitOrOff<T>(string text, Func<string, string, T> read, string option) where T : struct =>
         text is "0" || text.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : read(text, option);

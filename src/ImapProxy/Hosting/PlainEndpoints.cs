@@ -14,9 +14,13 @@ internal static class PlainEndpoints
     {
         app.MapGet("/ca.pem", (CertificateAuthority ca) => Results.File(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()), "application/x-pem-file", "imapproxy-ca.pem"));
         app.MapGet("/ca.cer", (CertificateAuthority ca) => Results.File(ca.ExportCertificateDer(), "application/pkix-cert", "imapproxy-ca.cer"));
-        app.MapGet("/api/health", (ProxyCounters counters) => Results.Json(new
+        app.MapGet("/api/health", (ProxyCounters counters, EventStoreWriter writer) => Results.Json(new
         {
+            // The proxy is healthy while it relays; a store that cannot write is said, not a reason to restart it.
             status = "ok",
+            store = writer.Health.Writing ? "writing" : "failing",
+            storeProblem = writer.Health.Problem,
+            eventsLost = writer.EventsLost,
             activeSessions = counters.ActiveSessions,
             totalSessions = counters.TotalSessions,
             bytesFromClients = counters.ClientBytes,

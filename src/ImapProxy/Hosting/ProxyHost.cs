@@ -84,7 +84,7 @@ internal static class ProxyHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
-        builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory });
+        builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory, QueueBytes = settings.CaptureQueueBytes });
         builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<SqliteEventStore>()));
         builder.Services.AddHostedService<ProxyServer>();
         builder.Services.AddSingleton(settings.Retention);

@@ -79,6 +79,75 @@ public class SessionRecordingTests
     }
 
     [Fact]
+    public void DropNotices_AddUpToExactlyWhatWasLost_AndTheCloseIsNeverDropped()
+    {
+        // Before: each notice carried the running total and the store added them up (7.6k lost, 56,820 reported).
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 8, essential: true);
+        var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        var seen = new List<SessionEvent>();
+        tap.Feed(Direction.Server, Greeting);
+        for (var round = 0; round < 20; round++)
+        {
+            for (var i = 0; i < 30; i++) tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a{round}x{i} NOOP\r\n"));
+            seen.AddRange(Drain(store));
+        }
+        for (var i = 0; i < 30; i++) tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"z{i} NOOP\r\n"));
+
+        tap.Close(CloseReason.ClientClosed, "bye"); // the queue is full: the close and the last notice still get in
+        seen.AddRange(Drain(store));
+
+        Assert.True(tap.DroppedEvents > 100);
+        Assert.Equal(tap.DroppedEvents, seen.OfType<CaptureIncomplete>().Sum(n => n.DroppedEvents));
+        Assert.Equal(store.Dropped, tap.DroppedEvents);
+        Assert.IsType<SessionClosed>(seen[^1]);
+    }
+
+    [Fact]
+    public void ManySmallResponses_FitTheDefaultBudget_WithoutADrop()
+    {
+        // An ordinary FETCH 1:* (FLAGS) on a big mailbox: 100,000 responses in about 5 MB, while the store reads nothing.
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 1_000_000, essential: true, maxBytes: 64L * 1024 * 1024);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 FETCH 1:* (FLAGS)\r\n"u8);
+        var burst = new StringBuilder();
+        for (var n = 1; n <= 100_000; n++) burst.Append($"* {n} FETCH (FLAGS (\\Seen))\r\n");
+        burst.Append("a1 OK done\r\n");
+
+        tap.Feed(Direction.Server, Encoding.ASCII.GetBytes(burst.ToString()));
+
+        Assert.Equal(0, tap.DroppedEvents);
+    }
+
+    [Fact]
+    public void StoreFallingBehind_LetsALiteralsBodyGo_BeforeAnyFrame()
+    {
+        // A 1 MiB budget, already half full: a 2 MiB message arrives. Its body goes (size and hash kept), every frame stays.
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 100_000, essential: true, maxBytes: 1024 * 1024);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024);
+        tap.Feed(Direction.Server, Greeting);
+        var filler = new string('x', 600 * 1024);
+        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a0 APPEND INBOX {{{filler.Length}+}}\r\n{filler}\r\n"));
+        var body = new byte[2 * 1024 * 1024];
+        new Random(5).NextBytes(body);
+
+        tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n"));
+        for (var i = 0; i < body.Length; i += 64 * 1024) tap.Feed(Direction.Server, body.AsSpan(i, 64 * 1024));
+        tap.Feed(Direction.Server, ")\r\na1 OK done\r\n"u8);
+        var events = Drain(store);
+
+        Assert.Equal(0, tap.DroppedEvents);
+        var cut = Assert.Single(events.OfType<LiteralTruncated>());
+        Assert.Equal((TruncationCause.StoreBehind, 0L, (long)body.Length), (cut.Cause, cut.Kept, cut.Length));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), cut.Sha256);
+        Assert.Contains(events, e => e is CommandCompleted { Tag: "a1" });
+    }
+
+    [Fact]
     public void NonEssentialSubscriber_FallingBehind_DoesNotMarkTheCaptureIncomplete()
     {
         var bus = new EventBus();

@@ -19,7 +19,7 @@ internal sealed class StoreHarness : IAsyncDisposable
         var options = new StorageOptions { DataDirectory = this.directory.Combine("data") };
         Options = configure?.Invoke(options) ?? options;
         Store = new SqliteEventStore(Options);
-        Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true), Logger);
+        Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true, maxBytes: Options.QueueBytes), Logger);
     }
 
     public StorageOptions Options { get; }
