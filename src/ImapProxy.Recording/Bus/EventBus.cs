@@ -129,7 +129,7 @@ public sealed class EventBus
             private ChannelReader<SessionEvent> Inner => owner.channel.Reader;
 
             public override bool CanCount => true;
-            public override int Count => Inner.Count;
+            public override int Count => (int)Math.Min(int.MaxValue, Interlocked.Read(ref owner.queuedEvents));
             public override Task Completion => Inner.Completion;
 
             public override bool TryRead([MaybeNullWhen(false)] out SessionEvent item)

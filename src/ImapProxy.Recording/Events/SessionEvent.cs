@@ -89,6 +89,9 @@ public enum CloseReason
     IdleTimeout,
     ProxyShutdown,
     ProxyError,
+
+    /// <summary>Closed by the next proxy to start: the one that relayed it stopped without closing it (a crash, kill -9).</summary>
+    ProxyStopped,
 }
 
 public sealed record SessionClosed : SessionEvent

@@ -57,6 +57,8 @@ internal sealed class SessionSummary(long sessionId)
                 break;
             case SessionClosed c:
                 Closed = c;
+                // Closed after the fact: whatever the dead proxy had not stored yet is missing.
+                if (c.Reason == CloseReason.ProxyStopped) CaptureIncomplete = true;
                 break;
         }
     }

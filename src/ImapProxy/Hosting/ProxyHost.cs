@@ -80,6 +80,8 @@ internal static class ProxyHost
         builder.Services.AddSingleton(ca);
         builder.Services.AddSingleton(trust);
         builder.Services.AddSingleton(listeners);
+        // A background part that fails (the store's writer on a broken disk) is logged; it must never stop the relay.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.Services.AddSingleton<ProxyCounters>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
@@ -109,7 +111,8 @@ internal static class ProxyHost
         await using var app = builder.Build();
         try
         {
-            app.Services.GetRequiredService<SqliteEventStore>();
+            var store = app.Services.GetRequiredService<SqliteEventStore>();
+            AbandonedSessions.Close(store, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.Store"));
         }
         catch (EventStoreException e)
         {
