@@ -11,6 +11,8 @@ command -v socat   >/dev/null || need+=(socat)
 command -v tshark  >/dev/null || need+=(tshark)
 # The compose file is validated offline (no Docker engine here) with Debian's docker-compose.
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# Hostile TLS clients (PSK-only offers) are played with openssl s_client.
+command -v openssl >/dev/null || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

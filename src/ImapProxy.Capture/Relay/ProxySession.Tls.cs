@@ -52,7 +52,10 @@ internal sealed partial class ProxySession
                 return ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = CertificateFor(serverName) });
             }, null, timeout.Token);
         }
-        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+        // Whatever a hostile ClientHello makes the TLS stack throw ends this session in one line, never with a stack trace.
+        catch (Exception e) when (e is AuthenticationException or IOException or System.ComponentModel.Win32Exception
+                                      or System.Security.Cryptography.CryptographicException or NotSupportedException
+                                  || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
             var hint = e is OperationCanceledException
                 ? $"the client did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"

@@ -40,6 +40,24 @@ public sealed class FaultTests(DovecotFixture fixture)
     }
 
     [Fact]
+    public async Task ClientOfferingOnlyPskSuites_IsOneLineAboutCiphers_NotATrustProblem()
+    {
+        // Probes that offer only PSK suites were logged as errors with stack traces and blamed on the CA.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
+
+        await ProcessRunner.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{proxy.TlsPort}", "-psk", "1a2b3c4d",
+            "-cipher", "PSK-AES128-CBC-SHA", "-tls1_2"], TimeSpan.FromSeconds(30), cts.Token);
+
+        await proxy.WaitForSessionsToCloseAsync();
+        var session = Assert.Single(proxy.Store.GetSessions(1));
+        Assert.Equal("client-tls-failed", session.CloseReason);
+        Assert.Contains("offered no TLS version or cipher suite the proxy accepts", session.CloseDetail);
+        Assert.DoesNotContain("ImapProxy CA", session.CloseDetail);
+        await AssertStillServesAsync(proxy, cts.Token);
+    }
+
+    [Fact]
     public async Task UntrustedUpstreamCertificate_IsRefusedByDefault()
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
