@@ -94,8 +94,9 @@ public sealed class ImapSessionParser
     /// <summary>The direction's stream ended: whatever frame was in progress is reported as truncated.</summary>
     public void Complete(Direction direction)
     {
+        // Held client bytes first: read as the client meant them, they may go on with the frame in progress.
+        if (direction == Direction.Client) heldClient.Complete();
         FramerOf(direction).Complete();
-        if (direction == Direction.Client) heldClient.ReportUnparsed(Rules.Truncated);
     }
 
     /// <summary>

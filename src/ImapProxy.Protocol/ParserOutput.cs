@@ -28,6 +28,15 @@ internal sealed class ParserOutput(IImapSink sink, SessionModel model)
         }
     }
 
+    /// <summary>Passes on bytes that could hold a secret with '*' over all but line breaks, so offsets and lines stay as they were.</summary>
+    public void Masked(Direction direction, long offset, ReadOnlySpan<byte> bytes)
+    {
+        var masked = bytes.ToArray();
+        foreach (ref var b in masked.AsSpan())
+            if (b is not ((byte)'\r' or (byte)'\n')) b = Redaction.RawFill;
+        sink.OnBytes(direction, offset, masked, null);
+    }
+
     /// <summary>Reports the session's state when a frame changed it.</summary>
     public void StateIfChanged(Direction direction, long offset)
     {
@@ -59,6 +68,7 @@ internal sealed class ParserOutput(IImapSink sink, SessionModel model)
         {
             Direction = frame.Direction, Offset = frame.Offset, Length = end - frame.Offset,
             Reason = reason, Preview = ByteText.Escape(bytes), Diagnostics = diagnostics,
+            Redactions = frame.Redactions.Count > 0 ? frame.Redactions.ToArray() : null,
         };
     }
 }

@@ -37,7 +37,7 @@ public class ChunkInvarianceTests
         AssertSame(reference, ParsedSession.Run(steps, length => Enumerable.Repeat(1, length)), $"{fixture} byte by byte");
         var random = new Random(fixture.GetHashCode(StringComparison.Ordinal));
         for (var round = 0; round < 20; round++)
-            AssertSame(reference, ParsedSession.Run(steps, length => RandomChunks(random, length)), $"{fixture} random round {round}");
+            AssertSame(reference, ParsedSession.Run(steps, length => RandomChunks.Of(random, length, 64)), $"{fixture} random round {round}");
     }
 
     [Theory]
@@ -58,16 +58,6 @@ public class ChunkInvarianceTests
                 Assert.True(raw[i] == (byte)'*' && redacted.Any(r => i >= r.Offset && i < r.Offset + r.Length),
                     $"{fixture}: {direction} byte {i} changed outside a redaction");
             }
-        }
-    }
-
-    private static IEnumerable<int> RandomChunks(Random random, int length)
-    {
-        while (length > 0)
-        {
-            var n = Math.Min(length, random.Next(1, 64));
-            yield return n;
-            length -= n;
         }
     }
 

@@ -116,7 +116,7 @@ public class RobustnessTests
         for (var round = 0; round < 100_000; round++)
         {
             var steps = Mutate(seeds[round % seeds.Count], random, round);
-            var session = ParsedSession.Run(steps, length => Chunks(random, length));
+            var session = ParsedSession.Run(steps, length => RandomChunks.Of(random, length, 200));
             Assert.DoesNotContain(session.Frames, f => f is MalformedFrame m && m.Reason.StartsWith("internal", StringComparison.Ordinal));
             var clientIn = steps.Where(s => s.Direction == Direction.Client).Sum(s => s.Bytes.Length);
             var serverIn = steps.Where(s => s.Direction == Direction.Server).Sum(s => s.Bytes.Length);
@@ -156,16 +156,6 @@ public class RobustnessTests
             mutated[index] = mutated[index] with { Bytes = bytes.ToArray() };
         }
         return mutated;
-    }
-
-    private static IEnumerable<int> Chunks(Random random, int length)
-    {
-        while (length > 0)
-        {
-            var n = Math.Min(length, random.Next(1, 200));
-            yield return n;
-            length -= n;
-        }
     }
 
     private sealed class CountingSink : IImapSink

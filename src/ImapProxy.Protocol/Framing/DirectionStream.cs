@@ -53,11 +53,13 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
     /// <summary>Moves past bytes that were consumed without being framed (skipped or reported as unparsed).</summary>
     public void Skip(long count) => Position += count;
 
-    /// <summary>Appends line bytes and moves past them; false, consuming nothing, when the line would exceed the limit.</summary>
-    public bool TryAppend(ReadOnlySpan<byte> bytes)
+    /// <summary>Line bytes that may still be appended before the line reaches the limit.</summary>
+    public int LineRoom => options.MaxLineLength - LineLength;
+
+    /// <summary>Appends line bytes (at most <see cref="LineRoom"/>) and moves past them.</summary>
+    public void Append(ReadOnlySpan<byte> bytes)
     {
-        var needed = (long)LineLength + bytes.Length;
-        if (needed > options.MaxLineLength) return false;
+        var needed = LineLength + bytes.Length;
         if (needed > Line.Length)
         {
             var grown = new byte[(int)Math.Min(Math.Max(needed, (long)Line.Length * 2), options.MaxLineLength)];
@@ -67,10 +69,17 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
         bytes.CopyTo(Line.AsSpan(LineLength));
         LineLength += bytes.Length;
         Position += bytes.Length;
-        return true;
     }
 
-    public void StartDiscard() => Mode = ReadMode.Discard;
+    /// <summary>The rest of an over-long line being skipped (see <see cref="ReadMode.Discard"/>), null otherwise.</summary>
+    public SkippedLine? Skipped { get; private set; }
+
+    /// <summary>The line is over the limit: its rest is skipped up to its LF.</summary>
+    public SkippedLine StartDiscard()
+    {
+        Mode = ReadMode.Discard;
+        return Skipped = new SkippedLine(Position, Line.AsSpan(0, LineLength));
+    }
 
     public void BeginFrame()
     {
@@ -125,6 +134,7 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
         Mode = ReadMode.Line;
         Literal = null;
         LiteralContent = null;
+        Skipped = null;
         if (Line.Length > RetainedLineCapacity) Line = new byte[InitialLineCapacity];
     }
 }

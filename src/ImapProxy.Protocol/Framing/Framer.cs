@@ -43,7 +43,17 @@ internal sealed class Framer(DirectionStream stream, IFrameHandler handler, Pars
     public void Complete()
     {
         if (stream.Frame is not { } frame) return;
-        if (stream.Mode != DirectionStream.ReadMode.Literal) PassOnSegment();
+        switch (stream.Mode)
+        {
+            case DirectionStream.ReadMode.Line:
+                RedactUnfinishedSegment(frame);
+                PassOnSegment();
+                break;
+            case DirectionStream.ReadMode.Discard:
+                // The kept start of the line was passed on when the skipping began, the rest as it came.
+                RedactDiscarded(frame, stream.Position);
+                break;
+        }
         output.Frame(ParserOutput.Malformed(frame, stream.Position, Rules.Truncated.Summary, stream.Line.AsSpan(0, stream.LineLength),
             Rules.Truncated.At(frame.Offset)));
         stream.EndFrame();
@@ -67,12 +77,17 @@ internal sealed class Framer(DirectionStream stream, IFrameHandler handler, Pars
         var lf = data.IndexOf((byte)'\n');
         var take = lf < 0 ? data.Length : lf + 1;
         if (stream.Frame is null) stream.BeginFrame();
-        if (!stream.TryAppend(data[..take]))
+        if (take > stream.LineRoom)
         {
+            // The line keeps what fits whatever the chunking, so what is kept and redacted does not depend on it.
+            var kept = stream.LineRoom;
+            stream.Append(data[..kept]);
+            var skipped = stream.StartDiscard();
+            skipped.IsSecret = RedactUnfinishedSegment(stream.Frame!);
             PassOnSegment();
-            stream.StartDiscard();
-            return 0;
+            return kept;
         }
+        stream.Append(data[..take]);
         if (lf >= 0) CompleteSegment();
         return take;
     }
@@ -80,18 +95,36 @@ internal sealed class Framer(DirectionStream stream, IFrameHandler handler, Pars
     /// <summary>Skips the rest of an over-long line; at its LF the frame is reported and given up.</summary>
     private int Discard(ReadOnlySpan<byte> data)
     {
+        var skipped = stream.Skipped!;
+        if (skipped.LiteralRemaining > 0) return DiscardLiteralBody(data, skipped);
         var lf = data.IndexOf((byte)'\n');
         var take = lf < 0 ? data.Length : lf + 1;
-        output.Bytes(stream.Direction, stream.Position, data[..take]);
+        if (skipped.IsSecret) output.Masked(stream.Direction, stream.Position, data[..take]);
+        else output.Bytes(stream.Direction, stream.Position, data[..take]);
         stream.Skip(take);
+        skipped.Append(data[..take]);
         if (lf < 0) return take;
+        // A secret line that ends in a literal header (LOGIN's password after a long user name) goes on with the
+        // body, which is skipped with it: taking it for the next command would show the password. The client's
+        // view is taken: it sends the body, as after "+" (RFC 3501 §7.5).
+        if (skipped.IsSecret && skipped.EndsInLiteralHeader()) return take;
 
         var frame = stream.Frame!;
+        RedactDiscarded(frame, stream.Position - 1);
         output.Frame(ParserOutput.Malformed(frame, stream.Position, Rules.LineTooLong.Summary, stream.Line.AsSpan(0, Math.Min(stream.LineLength, 200)),
             Rules.LineTooLong.At(frame.Offset, $"limit {options.MaxLineLength} bytes")));
-        handler.OnFrameAbandoned();
+        handler.OnFrameAbandoned(frame);
         stream.EndFrame();
         return take;
+    }
+
+    private int DiscardLiteralBody(ReadOnlySpan<byte> data, SkippedLine skipped)
+    {
+        var body = (int)Math.Min(skipped.LiteralRemaining, data.Length);
+        output.Stars(stream.Direction, stream.Position, body, null);
+        stream.Skip(body);
+        skipped.SkipLiteral(body);
+        return body;
     }
 
     private int ReadLiteralBody(ReadOnlySpan<byte> data)
@@ -170,6 +203,24 @@ internal sealed class Framer(DirectionStream stream, IFrameHandler handler, Pars
         stream.BeginLiteral(literal, keepContent: length <= options.MaxInlineLiteral);
         handler.OnLiteralStarted(frame, literal);
         if (length == 0) FinishLiteral();
+    }
+
+    /// <summary>
+    /// The current segment will never end in its line terminator (the stream ended in it, or the line is over the
+    /// limit): what could be a secret in it is overwritten. Returns true when the line's unread rest could hold one too.
+    /// </summary>
+    private bool RedactUnfinishedSegment(FrameContent frame)
+    {
+        frame.Line = stream.Line;
+        frame.LineLength = stream.LineLength;
+        frame.ContentLength = stream.LineLength;
+        return handler.RedactUnfinished(frame, stream.SegmentStart);
+    }
+
+    /// <summary>Records the skipped rest of an over-long line, up to <paramref name="end"/>, as redacted when it could hold a secret.</summary>
+    private void RedactDiscarded(FrameContent frame, long end)
+    {
+        if (stream.Skipped is { IsSecret: true, Offset: var start } && end > start) frame.Redactions.Add(new ByteRange(start, end - start));
     }
 
     /// <summary>Passes on the current segment's line bytes, which wait in the line until it is complete.</summary>

@@ -16,6 +16,12 @@ internal interface IFrameHandler
     /// <summary>Overwrites the secrets of a complete segment in place, before its bytes are passed on.</summary>
     void RedactSegment(FrameContent frame, int segmentStart);
 
+    /// <summary>
+    /// A segment that will never be complete (the stream ended in it, or its line is over the limit): overwrites in
+    /// place whatever in it could be a secret. True when the rest of the line, which will not be read, could hold one.
+    /// </summary>
+    bool RedactUnfinished(FrameContent frame, int segmentStart);
+
     /// <summary>A literal's header has been passed on; its body comes next.</summary>
     void OnLiteralStarted(FrameContent frame, Literal literal);
 
@@ -25,6 +31,6 @@ internal interface IFrameHandler
     /// <summary>A frame is complete.</summary>
     void OnFrame(FrameContent frame);
 
-    /// <summary>A frame was given up (its line was too long) and reported as malformed.</summary>
-    void OnFrameAbandoned();
+    /// <summary>A frame was given up (its line was too long) and reported as malformed; its line holds the kept start.</summary>
+    void OnFrameAbandoned(FrameContent frame);
 }

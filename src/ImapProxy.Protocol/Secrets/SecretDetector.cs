@@ -79,6 +79,55 @@ internal sealed class SecretDetector(ImapParserOptions options)
         return secret;
     }
 
+    /// <summary>
+    /// Overwrites what could be a secret in a segment that will never be complete, from where a secret could start
+    /// to the segment's end: in a SASL response all of it (RFC 3501 §6.2.2), in LOGIN the password (§6.2.3), in
+    /// AUTHENTICATE the initial response (RFC 4959 §3), and when the line is too short to tell, nothing yet.
+    /// Returns true when the line's unread rest could hold a secret.
+    /// </summary>
+    public bool RedactUnfinished(FrameContent frame, int segmentStart, bool saslResponse)
+    {
+        if (!options.RedactSecrets) return false;
+        var secretStart = saslResponse ? SaslUser.IsSecret(mechanism ?? "", step) ? 0 : (int?)null : UnfinishedCommandSecretStart(frame);
+        if (secretStart is not { } start) return false;
+        Overwrite(frame, Math.Max(start, segmentStart), frame.ContentLength);
+        return true;
+    }
+
+    /// <summary>Where a secret could start in an unfinished command line: null when it cannot hold one.</summary>
+    private int? UnfinishedCommandSecretStart(FrameContent frame)
+    {
+        var reader = new FrameReader(frame, options.MaxNestingDepth);
+        reader.ReadWord();
+        if (!reader.SkipSpace()) return reader.AtEnd ? frame.ContentLength : null;
+        var name = reader.ReadWord().ToUpperInvariant();
+        if (!reader.SkipSpace())
+            return CouldBe("LOGIN", name, reader.AtEnd) || CouldBe("AUTHENTICATE", name, reader.AtEnd) ? frame.ContentLength : null;
+        if (name is not ("LOGIN" or "AUTHENTICATE")) return null;
+
+        var argumentsStart = reader.Position;
+        var arguments = reader.ReadValuesToEnd();
+        // The second argument is the secret: the password, or the initial response. One sent as a literal is
+        // overwritten as its body streams (IsSecretLiteral).
+        return arguments.Count switch
+        {
+            0 => argumentsStart,
+            // The second argument has not begun, or cannot be read yet (an unclosed quoted string).
+            1 => StartOfNextValue(frame, arguments[0].End),
+            _ when arguments[1] is ImapString { Literal: not null } => null,
+            _ => StartOfNextValue(frame, arguments[1].Start),
+        };
+    }
+
+    /// <summary>The first byte of a value from <paramref name="position"/> on, after spaces and an opening quote,
+    /// which are kept as in <see cref="RedactLoginPassword"/>.</summary>
+    private static int StartOfNextValue(FrameContent frame, int position)
+    {
+        var content = frame.Content;
+        while (position < content.Length && content[position] == (byte)' ') position++;
+        return position < content.Length && content[position] == (byte)'"' ? position + 1 : position;
+    }
+
     private void RedactLoginPassword(FrameContent frame, int segmentStart)
     {
         var arguments = CommandParser.ReadArguments(frame, options.MaxNestingDepth);
@@ -104,6 +153,14 @@ internal sealed class SecretDetector(ImapParserOptions options)
         step = 1;
         Overwrite(frame, initial.Start, initial.End);
     }
+
+    /// <summary>Whether a command name read from a line cut short is <paramref name="command"/>, or could be: the
+    /// line ended inside a name that begins it.</summary>
+    public static bool CouldBe(string command, string name, bool lineEnded) =>
+        lineEnded ? command.StartsWith(name, StringComparison.Ordinal) : name == command;
+
+    /// <summary>A SASL exchange whose AUTHENTICATE line was too long to read: every response is taken as secret.</summary>
+    public void BeginUnreadSasl() => BeginSasl("");
 
     private void BeginSasl(string saslMechanism)
     {

@@ -25,8 +25,8 @@ internal sealed class ClientFrames(DirectionStream client, Turn turn, TagTable t
 
     public bool IsTextFrame(FrameContent frame)
     {
-        // Without the server's side, a line with a space after an AUTHENTICATE response is the next command.
-        if (ClientOnly && turn.ClientMode == ClientMode.AuthenticateResponse && frame.Content.Contains((byte)' '))
+        // Without the server's continuation, a line with a space after an AUTHENTICATE response is the next command.
+        if (turn.ContinuationAssumed && turn.ClientMode == ClientMode.AuthenticateResponse && frame.Content.Contains((byte)' '))
             turn.ReadCommands();
         if (turn.ClientMode != ClientMode.Command) return true;
         RegisterCommand(frame);
@@ -48,6 +48,9 @@ internal sealed class ClientFrames(DirectionStream client, Turn turn, TagTable t
         }
     }
 
+    public bool RedactUnfinished(FrameContent frame, int segmentStart) =>
+        secrets.RedactUnfinished(frame, segmentStart, saslResponse: turn.ClientMode == ClientMode.AuthenticateResponse);
+
     public void OnLiteralStarted(FrameContent frame, Literal literal)
     {
         CheckLiteralPlus(frame, literal);
@@ -57,7 +60,17 @@ internal sealed class ClientFrames(DirectionStream client, Turn turn, TagTable t
 
     public void OnSecretLiteral(ReadOnlySpan<byte> body) => secrets.OnSecretLiteral(body, current?.Name);
 
-    public void OnFrameAbandoned() => current = null;
+    public void OnFrameAbandoned(FrameContent frame)
+    {
+        current = null;
+        // An AUTHENTICATE too long to read still opens a SASL exchange on the server (RFC 3501 §6.2.2): the lines
+        // that answer its challenges are read as responses, all secret since its mechanism may not have been read.
+        var reader = new FrameReader(frame, options.MaxNestingDepth);
+        var tag = reader.ReadWord();
+        if (tag.Length == 0 || !reader.SkipSpace() || !SecretDetector.CouldBe("AUTHENTICATE", reader.ReadWord().ToUpperInvariant(), reader.AtEnd)) return;
+        secrets.BeginUnreadSasl();
+        AwaitAnswer("AUTHENTICATE", tag);
+    }
 
     public void OnFrame(FrameContent frame)
     {
@@ -125,7 +138,7 @@ internal sealed class ClientFrames(DirectionStream client, Turn turn, TagTable t
     {
         var cancel = frame.Content.SequenceEqual("*"u8);
         var text = secrets.SaslResponseIsSecret(cancel) ? Redaction.Marker : System.Text.Encoding.UTF8.GetString(frame.Content);
-        if (!ClientOnly) turn.AwaitNextChallenge();
+        if (!turn.ContinuationAssumed) turn.AwaitNextChallenge();
         output.Frame(ParserOutput.ClientLine(frame, cancel ? ClientLineKind.AuthenticateCancel : ClientLineKind.AuthenticateResponse,
             text, turn.Tag ?? "") with { User = secrets.User });
     }
@@ -146,13 +159,13 @@ internal sealed class ClientFrames(DirectionStream client, Turn turn, TagTable t
         if (tags.Count <= 1 && !ClientOnly && !CommandParser.IsValidIn(parsed.Name, model.State))
             frame.Report(Rules.CommandInWrongState, 0, $"{parsed.Name} in {model.State}");
         output.Frame(ParserOutput.WithCommon(parsed, frame));
-        AwaitAnswer(parsed);
+        AwaitAnswer(parsed.Name, parsed.Tag);
     }
 
     /// <summary>After AUTHENTICATE, IDLE, STARTTLS and COMPRESS the client's next bytes wait for the server's answer.</summary>
-    private void AwaitAnswer(CommandFrame command)
+    private void AwaitAnswer(string command, string tag)
     {
-        var awaited = command.Name switch
+        var awaited = command switch
         {
             "AUTHENTICATE" => Awaited.Authenticate,
             "IDLE" => Awaited.Idle,
@@ -163,12 +176,12 @@ internal sealed class ClientFrames(DirectionStream client, Turn turn, TagTable t
         if (awaited == Awaited.None) return;
         if (ClientOnly && awaited is Awaited.Authenticate or Awaited.Idle)
         {
-            turn.AssumeContinuation(awaited, command.Tag);
+            turn.AssumeContinuation(awaited, tag);
             if (awaited != Awaited.Idle) return;
             model.Idle = true;
             output.StateIfChanged(Direction.Client, client.Position);
             return;
         }
-        turn.Await(awaited, command.Tag);
+        turn.Await(awaited, tag);
     }
 }

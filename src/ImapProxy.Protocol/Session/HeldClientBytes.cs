@@ -7,7 +7,8 @@ namespace ImapProxy.Protocol.Session;
 /// The client's way into its framer. After <c>{n}</c>, AUTHENTICATE or IDLE what the client sends next depends on
 /// the server's answer (RFC 3501 §7.5, §6.2.2, RFC 2177): bytes that arrive before it are held, bounded, until
 /// the answer decides how to read them. After STARTTLS or COMPRESS nothing more is taken until the answer
-/// (RFC 3501 §6.2.1, RFC 4978 §3).
+/// (RFC 3501 §6.2.1, RFC 4978 §3). Held bytes whose answer will not be seen are read as the client meant them
+/// (see <see cref="Turn.AssumeContinuation()"/>), so that a secret among them is redacted as what it is.
 /// </summary>
 internal sealed class HeldClientBytes(Framer client, Turn turn, int capacity)
 {
@@ -35,6 +36,8 @@ internal sealed class HeldClientBytes(Framer client, Turn turn, int capacity)
         return i;
     }
 
+    public bool Holds => length > 0;
+
     /// <summary>The server decided how to read the client: read what the client sent meanwhile.</summary>
     public void Resume()
     {
@@ -45,11 +48,28 @@ internal sealed class HeldClientBytes(Framer client, Turn turn, int capacity)
         if (consumed < bytes.Length) Hold(bytes.AsSpan(consumed));
     }
 
-    /// <summary>The held bytes cannot be read (the transport changed under them, or the stream ended): they are
-    /// passed on unparsed, flagged with <paramref name="rule"/>.</summary>
+    /// <summary>The held bytes cannot be read (the transport changed under them): they are passed on unparsed,
+    /// flagged with <paramref name="rule"/>.</summary>
     public void ReportUnparsed(Rule rule)
     {
         if (length > 0) client.ReportUnparsed(Take(), rule);
+    }
+
+    /// <summary>The client's stream ended: no answer will come. The held bytes are read as if each continuation they
+    /// wait for had come; what waits for a transport switch is passed on unparsed.</summary>
+    public void Complete()
+    {
+        if (length == 0) return;
+        var bytes = Take();
+        var read = client.ReadSafely(bytes, ReadAssumingContinuations);
+        client.ReportUnparsed(bytes.AsSpan(read), Rules.Truncated);
+    }
+
+    private int ReadAssumingContinuations(ReadOnlySpan<byte> data)
+    {
+        var i = 0;
+        while (i < data.Length && (!turn.ClientWaits || turn.AssumeContinuation())) i += client.Step(data[i..]);
+        return i;
     }
 
     private void Hold(ReadOnlySpan<byte> data)
@@ -68,18 +88,17 @@ internal sealed class HeldClientBytes(Framer client, Turn turn, int capacity)
 
     private void Overflow(ReadOnlySpan<byte> data)
     {
-        if (turn.Awaited == Awaited.Literal)
+        byte[] pending = [.. Take(), .. data];
+        if (!turn.AssumeContinuation())
         {
-            // The client did not wait for "+": read the bytes as the literal, as LITERAL+ would (RFC 7888).
-            client.Stream.Frame?.Report(Rules.ClientDidNotWait, client.Stream.Frame.LineLength - 1);
-            var pending = Take();
-            turn.Resume();
-            Offer(pending);
-            client.ReadSafely(data, Offer);
+            client.ReportUnparsed(pending, Rules.ClientDidNotWait);
             return;
         }
-        client.ReportUnparsed(Take(), Rules.ClientDidNotWait);
-        client.ReportUnparsed(data, Rules.ClientDidNotWait);
+        // The client did not wait for "+": read what it sent as it meant it; a literal as LITERAL+ would (RFC 7888).
+        client.Stream.Frame?.Report(Rules.ClientDidNotWait, client.Stream.Frame.LineLength - 1);
+        var read = client.ReadSafely(pending, Offer);
+        // Stopped at STARTTLS/COMPRESS: keep the rest until the server answers it.
+        Hold(pending.AsSpan(read));
     }
 
     private byte[] Take()

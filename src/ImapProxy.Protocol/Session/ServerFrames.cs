@@ -39,10 +39,11 @@ internal sealed class ServerFrames(DirectionStream server, Turn turn, TagTable t
     // The parser knows of no secrets the server sends.
     public bool IsSecretLiteral(FrameContent frame) => false;
     public void RedactSegment(FrameContent frame, int segmentStart) { }
+    public bool RedactUnfinished(FrameContent frame, int segmentStart) => false;
     public void OnSecretLiteral(ReadOnlySpan<byte> body) { }
 
     public void OnLiteralStarted(FrameContent frame, Literal literal) { }
-    public void OnFrameAbandoned() { }
+    public void OnFrameAbandoned(FrameContent frame) { }
 
     public void OnFrame(FrameContent frame)
     {
@@ -107,7 +108,10 @@ internal sealed class ServerFrames(DirectionStream server, Turn turn, TagTable t
         }
         output.StateIfChanged(Direction.Server, server.Position);
         if (decided == Awaited.None) return;
-        turn.ResumeWithCommand();
+        // RFC 3501 §6.2.2: what the client sent before the server ended its SASL exchange may be responses it sent
+        // without waiting for a challenge; they are read as such, up to the first line that is a command.
+        if (decided == Awaited.Authenticate && heldClient.Holds) turn.AssumeContinuation();
+        else turn.ResumeWithCommand();
         heldClient.Resume();
     }
 

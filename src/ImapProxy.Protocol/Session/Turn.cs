@@ -47,6 +47,10 @@ internal sealed class Turn
 
     public bool ClientWaits => Awaited != Awaited.None;
 
+    /// <summary>The continuation the client's lines answer was assumed, not seen: a SASL exchange then goes on
+    /// without waiting for the server's next challenge.</summary>
+    public bool ContinuationAssumed { get; private set; }
+
     /// <summary>Set after STARTTLS or COMPRESS until the server answers: the client's bytes cannot be read before.</summary>
     public Transport? PendingTransport => Awaited switch
     {
@@ -60,6 +64,7 @@ internal sealed class Turn
     {
         Awaited = awaited;
         Tag = tag;
+        ContinuationAssumed = false;
     }
 
     /// <summary>
@@ -88,8 +93,20 @@ internal sealed class Turn
     public void AssumeContinuation(Awaited awaited, string tag)
     {
         Await(awaited, tag);
-        Continue();
+        AssumeContinuation();
+    }
+
+    /// <summary>
+    /// The continuation the client's bytes wait for will not be seen (the stream ended, the bytes outgrew the hold,
+    /// or the server ended the SASL exchange while the client had sent on): they are read as the client meant
+    /// them, as if it had come. False when they wait for a transport switch, which cannot be assumed.
+    /// </summary>
+    public bool AssumeContinuation()
+    {
+        if (!Continue()) return false;
+        ContinuationAssumed = true;
         Resume();
+        return true;
     }
 
     /// <summary>The client sent a SASL response: its next line waits for the server's next challenge or result.</summary>
@@ -112,5 +129,9 @@ internal sealed class Turn
         ReadCommands();
     }
 
-    public void ReadCommands() => ClientMode = ClientMode.Command;
+    public void ReadCommands()
+    {
+        ClientMode = ClientMode.Command;
+        ContinuationAssumed = false;
+    }
 }

@@ -207,6 +207,26 @@ public class SessionRecordingTests
     }
 
     [Fact]
+    public void SaslResponseToAMuteServer_IsStoredRedacted_WhenTheSessionCloses()
+    {
+        // "\0alice\0secret" (RFC 4616), sent before the "+" that never came: Dovecot's auth process stalled.
+        const string response = "AGFsaWNlAHNlY3JldA==";
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 1000, essential: true);
+        var tap = new SessionRecording(8, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 AUTHENTICATE PLAIN\r\n"u8);
+        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes(response + "\r\n"));
+
+        tap.Close(CloseReason.ServerClosed, "timeout");
+        var events = Drain(store);
+
+        var clientRaw = Encoding.ASCII.GetString(events.OfType<RawBytes>().Where(r => r.Source == EventSource.Client).SelectMany(r => r.Data).ToArray());
+        Assert.Equal("a1 AUTHENTICATE PLAIN\r\n" + new string('*', response.Length) + "\r\n", clientRaw);
+        Assert.All(events, e => Assert.DoesNotContain(response, EventJson.Write(e), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Dispose_WithoutClose_ClosesAsAProxyError()
     {
         var bus = new EventBus();

@@ -1,0 +1,118 @@
+namespace ImapProxy.Protocol.Tests.Secrets;
+
+/// <summary>
+/// Secrets in client bytes the parser cannot read the usual way: held for a server answer that never comes,
+/// cut off by the end of the session, or on a line over the line limit. They are redacted by what they could be.
+/// </summary>
+public class UnfinishedSecretTests
+{
+    private const string Greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR] ready\r\n";
+    private const string PlainResponse = "AGFsaWNlAHNlY3JldA=="; // "\0alice\0secret" (RFC 4616)
+
+    [Fact]
+    public void AuthenticatePlainResponse_SentBeforeAContinuationThatNeverCame_IsRedacted()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 AUTHENTICATE PLAIN\r\n"), ("C", PlainResponse + "\r\n")));
+
+        AssertRedacted(session, "a1 AUTHENTICATE PLAIN\r\n" + PlainResponse + "\r\n", PlainResponse, "secret");
+        Assert.Contains(session.Frames, f => f is ClientLineFrame { LineKind: ClientLineKind.AuthenticateResponse, Text: Redaction.Marker });
+    }
+
+    [Fact]
+    public void AuthenticatePlainResponse_HeldPastTheHoldLimit_IsRedacted()
+    {
+        var options = ImapParserOptions.Default with { MaxHeldClientBytes = 8 };
+        var session = ParsedSession.Run(
+            Transcript.Of(("S", Greeting), ("C", "a1 AUTHENTICATE PLAIN\r\n"), ("C", PlainResponse + "\r\n"), ("S", "+ \r\na1 OK done\r\n")),
+            options: options);
+
+        AssertRedacted(session, "a1 AUTHENTICATE PLAIN\r\n" + PlainResponse + "\r\n", PlainResponse, "secret");
+    }
+
+    [Fact]
+    public void AuthenticatePlainResponse_BeforeTheServerRefusesTheMechanism_IsRedacted()
+    {
+        var session = ParsedSession.Run(Transcript.Of(
+            ("S", Greeting), ("C", "a1 AUTHENTICATE PLAIN\r\n"), ("C", PlainResponse + "\r\na2 NOOP\r\n"),
+            ("S", "a1 NO [ALERT] not now\r\na2 OK done\r\n")));
+
+        AssertRedacted(session, "a1 AUTHENTICATE PLAIN\r\n" + PlainResponse + "\r\na2 NOOP\r\n", PlainResponse, "secret");
+        Assert.Equal("a2", session.Frames.OfType<ResponseFrame>().Last().Completes?.Tag);
+    }
+
+    [Fact]
+    public void SaslInitialResponse_ToAMuteServer_IsRedacted()
+    {
+        var client = $"a1 AUTHENTICATE PLAIN {PlainResponse}\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)));
+
+        AssertRedacted(session, client, PlainResponse, "secret");
+    }
+
+    [Fact]
+    public void AuthenticateLoginPassword_SentBeforeAnyContinuation_IsRedacted_AndTheUserNameKept()
+    {
+        // RFC 4616 is PLAIN; AUTHENTICATE LOGIN sends the user name, then the password, each as its own line.
+        var client = "a1 AUTHENTICATE LOGIN\r\nYWxpY2U=\r\nc2VjcmV0\r\n"; // "alice", "secret"
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)));
+
+        AssertRedacted(session, client, "c2VjcmV0", "secret");
+        Assert.Contains("YWxpY2U=", session.ClientText);
+    }
+
+    [Fact]
+    public void SessionEndingInsideALoginPassword_RedactsWhatArrived()
+    {
+        var client = "a1 LOGIN alice \"secr";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)));
+
+        AssertRedacted(session, client, "secr");
+        Assert.StartsWith("a1 LOGIN alice \"", session.ClientText);
+    }
+
+    [Theory]
+    [InlineData("a1 LOGIN alice \"secret-password-that-is-long\"\r\n")]
+    [InlineData("a1 LOGIN alice secret-password-that-is-long\r\n")]
+    [InlineData("a1 LOGIN \"a-user-name-past-the-limit\" secret-password-that-is-long\r\n")]
+    [InlineData("a1 AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldC1wYXNzd29yZC10aGF0LWlzLWxvbmc=\r\n")]
+    public void LoginOrInitialResponse_OnALineOverTheLimit_IsRedacted(string client)
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client), ("S", "a1 NO too long\r\n"), ("C", "a2 NOOP\r\n")),
+            options: options);
+
+        AssertRedacted(session, client + "a2 NOOP\r\n", "password", "c3N3b3Jk", "secret");
+        Assert.Contains(session.Frames, f => f is MalformedFrame { Redactions: not null });
+    }
+
+    [Fact]
+    public void SessionEndingInAnOverlongLine_PassesEachByteOnce()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16 };
+        var client = "a1 LOGIN alice secret-password";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        AssertRedacted(session, client, "password", "secret");
+    }
+
+    /// <summary>Every client byte reached the sink once (<see cref="ParsedSession"/> checks the order) and no
+    /// secret is in the raw bytes or the frames.</summary>
+    private static void AssertRedacted(ParsedSession session, string client, params string[] secrets)
+    {
+        Assert.DoesNotContain(session.Frames, f => f is MalformedFrame m && m.Reason.StartsWith("internal", StringComparison.Ordinal));
+        Assert.Equal(client.Length, session.ClientBytes.Length);
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, session.ClientText, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, session.Json, StringComparison.Ordinal);
+        }
+        var input = System.Text.Encoding.ASCII.GetBytes(client);
+        var redactions = session.Frames.SelectMany(f => f.Redactions ?? []).ToList();
+        for (var i = 0; i < input.Length; i++)
+        {
+            if (input[i] == session.ClientBytes[i]) continue;
+            Assert.True(session.ClientBytes[i] == Redaction.RawFill && redactions.Any(r => i >= r.Offset && i < r.Offset + r.Length),
+                $"client byte {i} changed outside a redaction");
+        }
+    }
+}
