@@ -3,6 +3,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Rawlog;
+using ImapProxy.Protocol.Secrets;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 
@@ -111,7 +112,8 @@ public sealed class SessionRecording : IImapSink, IDisposable
         lock (gate)
         {
             if (broken || closed) return;
-            decoder.Parser.ReportUnparsed(direction, bytes);
+            // Never parsed in place, so never redacted in place: a LOGIN pipelined behind STARTTLS keeps no password.
+            decoder.Parser.ReportUnparsed(direction, direction == Direction.Client ? ClientBytesRedaction.Redact(bytes) : bytes);
             FlushRaw();
         }
     }

@@ -210,7 +210,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             // Sent in plaintext before the handshake: never carried into the TLS session.
             recording.ReportUnparsed(Direction.Client, rest);
-            ReportProxyAction("starttls-injection", $"the client sent {rest.Length} bytes after STARTTLS before the TLS handshake; they were not relayed", rest);
+            ReportProxyAction("starttls-injection", $"the client sent {rest.Length} bytes after STARTTLS before the TLS handshake; they were not relayed",
+                ImapProxy.Protocol.Secrets.ClientBytesRedaction.Redact(rest));
             return;
         }
         await ForwardFromClientAsync(rest, ct);
