@@ -72,6 +72,11 @@ public sealed class EventStoreWriter : BackgroundService
     /// <summary>Whether the store is writing, and if not since when and why (the status page and /api/health say it).</summary>
     public StoreHealth Health => Volatile.Read(ref health);
 
+    /// <summary>Why the last batch that failed did (kept after recovery: on a nearly full disk small batches may pass again).</summary>
+    public string? LastProblem => Volatile.Read(ref lastProblem);
+
+    private string? lastProblem;
+
     /// <summary>
     /// Completes when everything queued before the call has been written (or failed), or once the writer has
     /// stopped. For tests and tools that must read what was just published, instead of sleeping.
@@ -218,6 +223,7 @@ public sealed class EventStoreWriter : BackgroundService
     {
         var now = time.GetUtcNow();
         var problem = e is SqliteException sqlite ? store.Describe(sqlite) : e.Message;
+        Volatile.Write(ref lastProblem, problem);
         var was = Health;
         Volatile.Write(ref health, new StoreHealth(false, problem, was.Writing ? now : was.FailingSince, EventsLost));
         // One line when it starts, then one a minute: a full disk must not fill the log (nor the console) with itself.
