@@ -57,7 +57,7 @@ internal static partial class CommandTable
     private static void AddProxyRun(Command command)
     {
         foreach (var setting in ProxySettingOptions) command.Options.Add(setting.Option);
-        command.SetAction((result, stop) => ProxyHost.RunAsync(ProxyConfiguration(result), stop: stop));
+        command.SetAction((result, stop) => ProxyHost.RunAsync(ProxyConfiguration(result), Output(result), stop: stop));
     }
 
     /// <summary>The configuration that the options of a proxy run's command line set (tests start the proxy with it).</summary>

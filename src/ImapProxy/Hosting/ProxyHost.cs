@@ -24,8 +24,10 @@ namespace ImapProxy.Hosting;
 internal static class ProxyHost
 {
     /// <param name="commandLine">The configuration the command line's options set (<see cref="CommandTable.ProxyConfiguration(IReadOnlyList{string})"/>).</param>
+    /// <param name="terminal">The terminal that started the proxy: what is for its user only (the dashboard's token) goes there, not into the log.</param>
     /// <exception cref="SettingsException">A setting is missing or bad, from whichever source.</exception>
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, Action<WebApplication>? onStarted = null, CancellationToken stop = default)
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, TextWriter terminal, Action<WebApplication>? onStarted = null,
+        CancellationToken stop = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
