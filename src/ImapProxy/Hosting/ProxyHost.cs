@@ -43,9 +43,18 @@ internal static class ProxyHost
         builder.Configuration.AddInMemoryCollection(commandLine);
         var settings = ProxySettings.From(builder.Configuration);
 
-        // Captured mail is private: the data directory is the owner's only, like the CA key.
-        if (!Directory.Exists(settings.DataDirectory) && !OperatingSystem.IsWindows())
-            Directory.CreateDirectory(settings.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Captured mail is private, and the log names users and servers: the data directory, when the proxy makes it,
+        // and the logs in it are the owner's only, like the CA key.
+        var logs = Path.Combine(settings.DataDirectory, "logs");
+        try
+        {
+            OwnerOnly.CreateDirectory(settings.DataDirectory);
+            OwnerOnly.CreateDirectory(logs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail($"cannot create the data directory and its logs: {e.Message}");
+        }
 
         // A logger of this host's own (not the static Log.Logger), so several hosts can run in one process (tests).
         var logger = new LoggerConfiguration()
@@ -54,7 +63,8 @@ internal static class ProxyHost
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")
-            .WriteTo.File(Path.Combine(settings.DataDirectory, "logs", "imapproxy-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+            .WriteTo.File(Path.Combine(logs, "imapproxy-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14,
+                hooks: new OwnerOnlyLogFiles())
             .CreateLogger();
         builder.Services.AddSerilog(logger, dispose: true);
 
