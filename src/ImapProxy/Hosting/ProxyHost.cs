@@ -150,7 +150,12 @@ internal static class ProxyHost
             logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
         logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
         if (token is not null && settings.DashboardToken is null)
-            logger.Warning("The dashboard listens beyond loopback and needs this access token (shown once): {Url}?token={Token}", app.Urls.First(), token);
+        {
+            // The token opens every captured message: it goes to the user's terminal, never into log files that backups
+            // and shared volumes copy.
+            logger.Warning("The dashboard listens beyond loopback and needs its access token: the link with it is on the terminal, not in the log");
+            terminal.WriteLine($"Dashboard access link (shown once): {app.Urls.First()}?token={token}");
+        }
         onStarted?.Invoke(app);
         await app.WaitForShutdownAsync(stop);
         listeners.Dispose();
