@@ -13,7 +13,7 @@ namespace ImapProxy.Configuration;
 /// ImapProxy__… environment variables, and the command line's options on top) and validated at start-up.
 /// </summary>
 internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
-    RetentionOptions Retention, string? DashboardToken)
+    RetentionOptions Retention, string? DashboardToken, IReadOnlyList<string> DashboardHosts)
 {
     public const string Section = "ImapProxy";
 
@@ -56,17 +56,24 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             Path.GetFullPath(Text("CaDir") ?? Defaults.CaDirectory),
             HttpUrl(Text("Dashboard") ?? Defaults.Dashboard, "--dashboard"),
             retention,
-            Text("DashboardToken"));
+            Text("DashboardToken"),
+            List(section, "DashboardHosts").Select(h => HostName(h, "--dashboard-host")).ToList());
     }
 
     /// <summary>True when the dashboard listens on loopback only, where no access token is needed.</summary>
     public bool DashboardOnLoopback =>
         Dashboard.IsLoopback || (IPAddress.TryParse(Dashboard.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
+    /// <summary>True when the dashboard listens on every address of the machine: 0.0.0.0, [::], or a name (Kestrel binds a name other than localhost so).</summary>
+    public bool DashboardOnEveryAddress => IPAddress.TryParse(Dashboard.Host.Trim('[', ']'), out var address)
+        ? address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+        : !Dashboard.IsLoopback;
+
+    private static List<IPEndPoint> Listeners(IConfigurationSection section, string key, string option) =>
+        List(section, key).Select(v => EndPoint(v, option)).ToList();
+
     /// <summary>A list from the command line (Listen:0, Listen:1...) or one comma-separated value (Listen).</summary>
-    private static List<IPEndPoint> Listeners(IConfigurationSection section, string key, string option)
-    {
-        var values = section.GetSection(key).GetChildren().Select(c => c.Value).Append(section[key]);
-        return values.Where(v => !string.IsNullOrWhiteSpace(v)).SelectMany(v => EndPoints(v!, option)).ToList();
-    }
+    private static IEnumerable<string> List(IConfigurationSection section, string key) =>
+        section.GetSection(key).GetChildren().Select(c => c.Value).Append(section[key])
+            .SelectMany(v => Items(v ?? ""));
 }

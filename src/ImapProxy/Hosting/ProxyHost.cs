@@ -128,14 +128,21 @@ internal static class ProxyHost
             listeners.Dispose();
             return Fail(e.Message);
         }
+        // The defences first, in this order: every answer carries the headers, refusals included; a rebound Host or a
+        // request from another site is refused before the token is looked at, and before anything is done.
+        SecurityHeaders.Add(app);
+        HostCheck.Add(app, settings);
+        CrossSiteCheck.Add(app);
         var token = settings.DashboardOnLoopback ? null : settings.DashboardToken ?? DashboardAccess.NewToken();
         if (token is not null) DashboardAccess.Require(app, token);
+        // Blazor's form posts carry an antiforgery token; a form posted to a page without one is refused.
         app.UseAntiforgery();
         app.MapStaticAssets();
         PlainEndpoints.Map(app);
         app.MapOpenApi();
         ApiEndpoints.Map(app);
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // SecurityHeaders' policy already forbids every frame ancestor; Blazor's own, a second header, would only repeat it.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 
         try
         {
