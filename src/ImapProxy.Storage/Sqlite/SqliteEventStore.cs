@@ -30,11 +30,14 @@ public sealed class SqliteEventStore : IDisposable
         FilePath = Path.Combine(directory, FileName);
         try
         {
-            Directory.CreateDirectory(directory);
+            OwnerOnly.CreateDirectory(directory);
+            // Created here rather than by SQLite, which would make it readable by all (0644 under the usual umask);
+            // SQLite gives the -wal and -shm files it creates the database file's mode.
+            OwnerOnly.CreateFile(FilePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EventStoreException($"cannot create the data directory {directory}: {e.Message}", e);
+            throw new EventStoreException($"cannot create the store in {directory}: {e.Message}", e);
         }
         connectionString = new SqliteConnectionStringBuilder
         {

@@ -34,12 +34,14 @@ internal static class ReplayEndpoints
             .WithSummary("Sends the session's commands to a server and compares the answers (the password is used once, never stored)")
             .Produces<ClientReplayResult>().ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, SqliteEventStore store, long id, ServeRequest? request) =>
+        // The body is required, if only {}: a page on another site can send a POST without one (or as text/plain) with
+        // no CORS preflight, but never a JSON one.
+        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, SqliteEventStore store, long id, ServeRequest request) =>
             {
                 if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 try
                 {
-                    var served = replays.Serve(id, request ?? new ServeRequest());
+                    var served = replays.Serve(id, request);
                     return Results.Created($"/api/serves/{served.Id}", served);
                 }
                 catch (ReplayException e)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using ImapProxy.Capture;
 using ImapProxy.Configuration;
 using ImapProxy.Hosting;
@@ -22,9 +21,9 @@ internal static partial class CommandTable
             "auto (default: implicit for port 993, else starttls), implicit, starttls (plaintext, upgraded when the client's " +
             "STARTTLS succeeds, or by the proxy right after the greeting when the client leg cannot mirror it), none (plaintext, " +
             "never upgraded by the proxy)", Choice<UpstreamTlsMode>), "UpstreamTls"),
-        new(Listeners("--listen", $"plaintext listener, STARTTLS available (default {Defaults.PlainListener}); naming any listener " +
-            "replaces both defaults; repeatable"), "Listen"),
-        new(Listeners("--listen-tls", $"implicit-TLS listener (default {Defaults.TlsListener}); repeatable"), "ListenTls"),
+        new(Repeated("--listen", "ADDR:PORT", $"plaintext listener, STARTTLS available (default {Defaults.PlainListener}); naming any " +
+            "listener replaces both defaults; repeatable", EndPoint), "Listen"),
+        new(Repeated("--listen-tls", "ADDR:PORT", $"implicit-TLS listener (default {Defaults.TlsListener}); repeatable", EndPoint), "ListenTls"),
         new(Valued("--client-tls", "MODE", "mirror (default): TLS towards the client as the client asks; none: the client speaks " +
             "plaintext to the proxy (bridging)", Choice<ClientTlsMode>), "ClientTls"),
         new(SharedOptions.Data, "Data"),
@@ -51,19 +50,23 @@ internal static partial class CommandTable
         new(new Option<string>("--dashboard-token") { HelpName = "TOKEN",
             Description = "the access token the dashboard requires when it listens beyond loopback (default: a random one, printed once at start)" },
             "DashboardToken"),
+        new(Repeated("--dashboard-host", "NAME", "another name the dashboard answers to, e.g. the machine's DNS name (it always " +
+            "answers to localhost, 127.0.0.1, [::1] and the address it listens on; other Host headers are refused, as DNS " +
+            "rebinding sends them); repeatable", HostName), "DashboardHosts"),
     ];
 
-    private static Option<IPEndPoint[]> Listeners(string name, string description) => new(name)
+    /// <summary>An option given once per value (a value may also list several, comma-separated, as in the configuration).</summary>
+    private static Option<T[]> Repeated<T>(string name, string helpName, string description, Func<string, string, T> read) => new(name)
     {
-        HelpName = "ADDR:PORT",
+        HelpName = helpName,
         Description = description,
-        CustomParser = result => Read(result, tokens => tokens.SelectMany(t => EndPoints(t, name)).ToArray()),
+        CustomParser = result => Read(result, tokens => tokens.SelectMany(Items).Select(t => read(t, name)).ToArray()),
     };
 
     private static void AddProxyRun(Command command)
     {
         foreach (var setting in ProxySettingOptions) command.Options.Add(setting.Option);
-        command.SetAction((result, stop) => ProxyHost.RunAsync(ProxyConfiguration(result), stop: stop));
+        command.SetAction((result, stop) => ProxyHost.RunAsync(ProxyConfiguration(result), Output(result), stop: stop));
     }
 
     /// <summary>The configuration that the options of a proxy run's command line set (tests start the proxy with it).</summary>

@@ -14,7 +14,7 @@ namespace ImapProxy.Configuration;
 /// ImapProxy__… environment variables, and the command line's options on top) and validated at start-up.
 /// </summary>
 internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
-    RetentionOptions Retention, string? DashboardToken, long CaptureQueueBytes)
+    RetentionOptions Retention, string? DashboardToken, IReadOnlyList<string> DashboardHosts, long CaptureQueueBytes)
 {
     public const string Section = "ImapProxy";
 
@@ -60,6 +60,7 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             HttpUrl(Text("Dashboard") ?? Defaults.Dashboard, "--dashboard"),
             retention,
             Text("DashboardToken"),
+            List(section, "DashboardHosts").Select(h => HostName(h, "--dashboard-host")).ToList(),
             Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), 1024 * 1024, "--capture-queue") : Defaults.CaptureQueue);
     }
 
@@ -70,10 +71,16 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
     public bool DashboardOnLoopback =>
         Dashboard.IsLoopback || (IPAddress.TryParse(Dashboard.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
+    /// <summary>True when the dashboard listens on every address of the machine: 0.0.0.0, [::], or a name (Kestrel binds a name other than localhost so).</summary>
+    public bool DashboardOnEveryAddress => IPAddress.TryParse(Dashboard.Host.Trim('[', ']'), out var address)
+        ? address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+        : !Dashboard.IsLoopback;
+
+    private static List<IPEndPoint> Listeners(IConfigurationSection section, string key, string option) =>
+        List(section, key).Select(v => EndPoint(v, option)).ToList();
+
     /// <summary>A list from the command line (Listen:0, Listen:1...) or one comma-separated value (Listen).</summary>
-    private static List<IPEndPoint> Listeners(IConfigurationSection section, string key, string option)
-    {
-        var values = section.GetSection(key).GetChildren().Select(c => c.Value).Append(section[key]);
-        return values.Where(v => !string.IsNullOrWhiteSpace(v)).SelectMany(v => EndPoints(v!, option)).ToList();
-    }
+    private static IEnumerable<string> List(IConfigurationSection section, string key) =>
+        section.GetSection(key).GetChildren().Select(c => c.Value).Append(section[key])
+            .SelectMany(v => Items(v ?? ""));
 }

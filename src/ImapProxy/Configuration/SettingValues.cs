@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using ImapProxy.Capture;
 using ImapProxy.Storage;
 
@@ -27,9 +28,21 @@ internal static class SettingValues
             : throw new SettingsException($"{option}: '{host}' is not an IP address (e.g. 127.0.0.1:1143 or 0.0.0.0:1143)");
     }
 
-    /// <summary>Listeners; one value (an environment variable, a JSON string) may list several, comma-separated.</summary>
-    public static IEnumerable<IPEndPoint> EndPoints(string text, string option) =>
-        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => EndPoint(v, option));
+    /// <summary>The values of a list setting: one value (an environment variable, a JSON string) may list several, comma-separated.</summary>
+    public static string[] Items(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// A name the dashboard answers to, as a browser writes it in Host: imapproxy.lan, 192.168.1.20 or [fe80::1]; no
+    /// scheme, no port.
+    /// </summary>
+    public static string HostName(string text, string option)
+    {
+        if (IPAddress.TryParse(text.Trim('[', ']'), out var address))
+            return address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return Uri.CheckHostName(text) == UriHostNameType.Dns
+            ? text
+            : throw new SettingsException($"{option}: '{text}' is not a host name such as imapproxy.lan (without scheme or port)");
+    }
 
     public static T Choice<T>(string text, string option) where T : struct, Enum =>
         TryChoice<T>(text, out var value) ? value : throw new SettingsException($"{option}: '{text}' is not one of {Choices<T>()}");

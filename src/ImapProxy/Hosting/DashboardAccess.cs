@@ -5,12 +5,11 @@ namespace ImapProxy.Hosting;
 /// <summary>
 /// The dashboard on an address other than loopback shows captured mail to whoever reaches it, so it then
 /// requires an access token: given once as ?token=..., it becomes a cookie; tools send it as a Bearer token.
-/// The CA certificate stays public (phones download it before they could have a token).
+/// The <see cref="PlainEndpoints"/> stay public.
 /// </summary>
 internal static class DashboardAccess
 {
     private const string Cookie = "imapproxy-token";
-    private static readonly string[] PublicPaths = ["/ca.pem", "/ca.cer", "/api/health"];
 
     public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
@@ -19,7 +18,7 @@ internal static class DashboardAccess
         app.Use(async (context, next) =>
         {
             var request = context.Request;
-            if (PublicPaths.Contains(request.Path.Value, StringComparer.OrdinalIgnoreCase) || Matches(request.Cookies[Cookie], token)
+            if (PlainEndpoints.Paths.Contains(request.Path.Value, StringComparer.OrdinalIgnoreCase) || Matches(request.Cookies[Cookie], token)
                 || Matches(request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal), token))
             {
                 await next();
@@ -31,9 +30,8 @@ internal static class DashboardAccess
                 context.Response.Redirect(request.PathBase + request.Path);
                 return;
             }
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync("ImapProxy: this dashboard needs its access token. Open the link the proxy printed at start (…/?token=…), or send Authorization: Bearer <token>.");
+            await Refusal.WriteAsync(context, StatusCodes.Status401Unauthorized,
+                "this dashboard needs its access token. Open the link the proxy printed at start (…/?token=…), or send Authorization: Bearer <token>.");
         });
     }
 

@@ -7,9 +7,15 @@ using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Hosting;
 
-/// <summary>Plain HTTP endpoints beside the dashboard: the CA downloads and a health probe.</summary>
+/// <summary>
+/// Plain HTTP endpoints beside the dashboard: the CA downloads and a health probe. They are public: a phone downloads
+/// the CA before it could have the dashboard's token, by whatever name reaches the machine, and a container's
+/// HEALTHCHECK asks for its health; none of them tells a secret.
+/// </summary>
 internal static class PlainEndpoints
 {
+    public static readonly string[] Paths = ["/ca.pem", "/ca.cer", "/api/health"];
+
     public static void Map(WebApplication app)
     {
         app.MapGet("/ca.pem", (CertificateAuthority ca) => Results.File(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()), "application/x-pem-file", "imapproxy-ca.pem"));

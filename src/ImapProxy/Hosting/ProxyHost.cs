@@ -24,8 +24,10 @@ namespace ImapProxy.Hosting;
 internal static class ProxyHost
 {
     /// <param name="commandLine">The configuration the command line's options set (<see cref="CommandTable.ProxyConfiguration(IReadOnlyList{string})"/>).</param>
+    /// <param name="terminal">The terminal that started the proxy: what is for its user only (the dashboard's token) goes there, not into the log.</param>
     /// <exception cref="SettingsException">A setting is missing or bad, from whichever source.</exception>
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, Action<WebApplication>? onStarted = null, CancellationToken stop = default)
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> commandLine, TextWriter terminal, Action<WebApplication>? onStarted = null,
+        CancellationToken stop = default)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -41,9 +43,18 @@ internal static class ProxyHost
         builder.Configuration.AddInMemoryCollection(commandLine);
         var settings = ProxySettings.From(builder.Configuration);
 
-        // Captured mail is private: the data directory is the owner's only, like the CA key.
-        if (!Directory.Exists(settings.DataDirectory) && !OperatingSystem.IsWindows())
-            Directory.CreateDirectory(settings.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Captured mail is private, and the log names users and servers: the data directory, when the proxy makes it,
+        // and the logs in it are the owner's only, like the CA key.
+        var logs = Path.Combine(settings.DataDirectory, "logs");
+        try
+        {
+            OwnerOnly.CreateDirectory(settings.DataDirectory);
+            OwnerOnly.CreateDirectory(logs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail($"cannot create the data directory and its logs: {e.Message}");
+        }
 
         // A logger of this host's own (not the static Log.Logger), so several hosts can run in one process (tests).
         var logger = new LoggerConfiguration()
@@ -52,7 +63,10 @@ internal static class ProxyHost
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}")
-            .WriteTo.File(Path.Combine(settings.DataDirectory, "logs", "imapproxy-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+            .WriteTo.Sink(new FailSafeSink(new LoggerConfiguration().MinimumLevel.Verbose()
+                .WriteTo.File(Path.Combine(logs, "imapproxy-.log"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14,
+                    hooks: new OwnerOnlyLogFiles())
+                .CreateLogger()))
             .CreateLogger();
         builder.Services.AddSerilog(logger, dispose: true);
 
@@ -119,14 +133,21 @@ internal static class ProxyHost
             listeners.Dispose();
             return Fail(e.Message);
         }
+        // The defences first, in this order: every answer carries the headers, refusals included; a rebound Host or a
+        // request from another site is refused before the token is looked at, and before anything is done.
+        SecurityHeaders.Add(app);
+        HostCheck.Add(app, settings);
+        CrossSiteCheck.Add(app);
         var token = settings.DashboardOnLoopback ? null : settings.DashboardToken ?? DashboardAccess.NewToken();
         if (token is not null) DashboardAccess.Require(app, token);
+        // Blazor's form posts carry an antiforgery token; a form posted to a page without one is refused.
         app.UseAntiforgery();
         app.MapStaticAssets();
         PlainEndpoints.Map(app);
         app.MapOpenApi();
         ApiEndpoints.Map(app);
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // SecurityHeaders' policy already forbids every frame ancestor; Blazor's own, a second header, would only repeat it.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 
         try
         {
@@ -141,7 +162,12 @@ internal static class ProxyHost
             logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
         logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
         if (token is not null && settings.DashboardToken is null)
-            logger.Warning("The dashboard listens beyond loopback and needs this access token (shown once): {Url}?token={Token}", app.Urls.First(), token);
+        {
+            // The token opens every captured message: it goes to the user's terminal, never into log files that backups
+            // and shared volumes copy.
+            logger.Warning("The dashboard listens beyond loopback and needs its access token: the link with it is on the terminal, not in the log");
+            terminal.WriteLine($"Dashboard access link (shown once): {app.Urls.First()}?token={token}");
+        }
         onStarted?.Invoke(app);
         await app.WaitForShutdownAsync(stop);
         listeners.Dispose();

@@ -17,6 +17,11 @@ window.imapproxy = {
     },
 };
 
+// The theme button (no onclick attribute: the Content-Security-Policy runs no inline script).
+document.addEventListener("click", event => {
+    if (event.target.closest("button.theme")) imapproxy.toggleTheme();
+});
+
 // Keyboard navigation between timeline items: j / k (and arrows), Enter opens or closes one.
 document.addEventListener("keydown", event => {
     if (event.target.closest("input, textarea, select")) return;

@@ -25,6 +25,20 @@ public class SqliteEventStoreTests
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")] // Unix file modes
+    public void Open_InADirectoryOthersCanRead_CreatesTheDatabaseAndItsWalOwnerOnly()
+    {
+        using var temp = new TempDirectory();
+        File.SetUnixFileMode(temp.Path, (UnixFileMode)0b111_101_101);
+        using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
+        using var connection = store.OpenWriterConnection();
+        Assert.Equal(1L, store.NextSessionId());
+
+        foreach (var file in new[] { store.FilePath, store.FilePath + "-wal", store.FilePath + "-shm" })
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
     public async Task Reopen_KeepsTheDataAndContinuesSessionIds()
     {
         using var temp = new TempDirectory();

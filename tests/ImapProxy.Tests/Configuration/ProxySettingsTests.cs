@@ -73,6 +73,17 @@ public class ProxySettingsTests
         Assert.Equal(TimeSpan.FromHours(2), settings.Proxy.IdleTimeout);
     }
 
+    [Fact]
+    public void DashboardHosts_RepeatOrComeCommaSeparated_AndAreNamesWithoutPorts()
+    {
+        Assert.Equal(["imapproxy.lan", "[fe80::1]"], From(["--upstream", "x:993", "--dashboard-host", "imapproxy.lan", "--dashboard-host", "fe80::1"]).DashboardHosts);
+        Assert.Equal(["a.lan", "192.168.1.20"], From(["--upstream", "x:993"], new() { ["ImapProxy:DashboardHosts"] = "a.lan, 192.168.1.20" }).DashboardHosts);
+        Assert.Empty(From(["--upstream", "x:993"]).DashboardHosts);
+
+        var error = Assert.Throws<SettingsException>(() => From(["--upstream", "x:993", "--dashboard-host", "imapproxy.lan:5143"]));
+        Assert.Contains("--dashboard-host", error.Message);
+    }
+
     [Theory]
     [InlineData("90s", 90)]
     [InlineData("30m", 1800)]

@@ -21,6 +21,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var refused = PolicyViolations.Watch(page);
         Assertions.SetDefaultExpectTimeout(15_000);
 
         await page.GotoAsync(proxy.Dashboard.ToString());
@@ -75,6 +76,11 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await page.GotoAsync(proxy.Dashboard + "status");
         await Assertions.Expect(page.Locator(".ca")).ToContainTextAsync("Download DER");
         await Screenshot(page, "status");
+        // The theme button's handler is in app.js (the policy runs no inline script).
+        var theme = await page.EvaluateAsync<string>("document.documentElement.dataset.theme");
+        await page.Locator("button.theme").ClickAsync();
+        Assert.NotEqual(theme, await page.EvaluateAsync<string>("document.documentElement.dataset.theme"));
+        Assert.True(refused.Count == 0, string.Join("\n", refused));
     }
 
     [Fact]
@@ -84,6 +90,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
         var id = await proxy.RecordSessionAsync(cts.Token);
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var refused = PolicyViolations.Watch(page);
         Assertions.SetDefaultExpectTimeout(15_000);
 
         await page.GotoAsync($"{proxy.Dashboard}sessions/{id}");
@@ -116,6 +123,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await served.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await Assertions.Expect(served).ToContainTextAsync("None.");
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawClient.ConnectAsync(port, cts.Token));
+        Assert.True(refused.Count == 0, string.Join("\n", refused));
     }
 
     /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>

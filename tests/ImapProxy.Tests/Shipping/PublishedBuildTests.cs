@@ -42,6 +42,7 @@ public sealed partial class PublishedBuildTests(DovecotFixture dovecot, BrowserF
             var (tlsPort, dashboard) = await ReadStartupAsync(process, cts.Token);
 
             var page = await browser.Browser.NewPageAsync();
+            var refused = PolicyViolations.Watch(page);
             await page.GotoAsync(dashboard);
             await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes", new() { Timeout = 20_000 });
             var css = await page.APIRequest.GetAsync(dashboard + "app.css");
@@ -65,6 +66,7 @@ public sealed partial class PublishedBuildTests(DovecotFixture dovecot, BrowserF
             // The container's HEALTHCHECK, as the Dockerfile writes it, against this dashboard.
             var (health, healthOutput) = await ContainerFiles.RunHealthCheckAsync(new Uri(dashboard).Port, cts.Token);
             Assert.True(health == 0, $"the HEALTHCHECK failed ({health}): {healthOutput}");
+            Assert.True(refused.Count == 0, string.Join("\n", refused));
 
             Libc.Signal(process.Id, Libc.SigTerm);
             await process.WaitForExitAsync(cts.Token);

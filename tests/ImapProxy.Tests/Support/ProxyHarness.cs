@@ -36,6 +36,8 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     /// <summary>The test Dovecot's certificate (PEM), which the proxy trusts for its upstream; replays trust it too.</summary>
     public string UpstreamCaFile => Path.Combine(directory, "dovecot-ca.pem");
+    /// <summary>What the proxy wrote to its terminal beside the log (the dashboard's access token).</summary>
+    public StringWriter Terminal { get; } = new();
     public SqliteEventStore Store => Services.GetRequiredService<SqliteEventStore>();
     public CertificateAuthority Ca => Services.GetRequiredService<CertificateAuthority>();
 
@@ -66,7 +68,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     private async Task StartAsync(string[] args)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        run = Task.Run(() => ProxyHost.RunAsync(CommandTable.ProxyConfiguration(args), app =>
+        run = Task.Run(() => ProxyHost.RunAsync(CommandTable.ProxyConfiguration(args), Terminal, app =>
         {
             Services = app.Services;
             var listeners = app.Services.GetRequiredService<BoundListeners>().All;
