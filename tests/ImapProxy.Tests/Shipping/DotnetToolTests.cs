@@ -5,6 +5,9 @@ using ImapProxy.TestSupport;
 namespace ImapProxy.Tests.Shipping;
 
 /// <summary>The .NET tool, as a .NET user installs it: dotnet pack, dotnet tool install, then the command from anywhere.</summary>
+/// <remarks>In the Dovecot collection only so that it never runs beside <see cref="PublishedBuildTests"/>: two Release builds of
+/// one project at once trip over each other's files.</remarks>
+[Collection(DovecotCollection.Name)]
 public sealed partial class DotnetToolTests : IDisposable
 {
     private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("imapproxy-tool-");
