@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using ImapProxy.Recording;
@@ -127,9 +128,13 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private async Task<(CloseReason, string)> RelayAsync(CancellationTokenSource session)
     {
         var ct = session.Token;
-        var pumps = new List<Task<(CloseReason, string)>> { PumpClientAsync(ct), PumpServerAsync(ct) };
+        var clientPump = PumpClientAsync(ct);
+        var serverPump = PumpServerAsync(ct);
+        var pumps = new List<Task<(CloseReason, string)>> { clientPump, serverPump };
         if (options.IdleTimeout is { } idle) pumps.Add(WatchIdleAsync(idle, ct));
         var first = await Task.WhenAny(pumps);
+        if (first == clientPump && clientPump.IsCompletedSuccessfully && clientPump.Result.Item1 == CloseReason.ClientClosed && !startTls.ClientLegTls)
+            await FinishHalfCloseAsync(serverPump, ct);
         (CloseReason Reason, string Detail) result;
         try
         {
@@ -151,6 +156,36 @@ internal sealed partial class ProxySession : IAsyncDisposable
         }
         return result;
     }
+
+    /// <summary>
+    /// The client closed its sending side only (a script piping commands into nc): it may still read. Pass the
+    /// half-close on upstream and relay the server's answer until the server closes, for a while (RFC 9293 §3.6).
+    /// The session still ends as the client's close. Plaintext client legs only: a TLS client's close_notify ends it.
+    /// </summary>
+    private async Task FinishHalfCloseAsync(Task<(CloseReason, string)> serverPump, CancellationToken ct)
+    {
+        try
+        {
+            if (startTls.UpstreamLegTls) await ((SslStream)serverStream!).ShutdownAsync();
+            serverSocket?.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidCastException)
+        {
+            return;
+        }
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        grace.CancelAfter(HalfCloseGrace);
+        try
+        {
+            await serverPump.WaitAsync(grace.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or SessionEndException)
+        {
+            // The server kept the connection open past the grace, or failed: the session ends as the client's all the same.
+        }
+    }
+
+    private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(30);
 
     // ---- client → server ----
 

@@ -58,6 +58,40 @@ public sealed class FaultTests(DovecotFixture fixture)
     }
 
     [Fact]
+    public async Task ClientThatHalfClosesAtOnce_StillGetsTheServersAnswer()
+    {
+        // printf 'a1 LOGOUT\r\n' | nc against a server slow to greet: the client has closed its side before anything came
+        // back. A fake upstream that answers only once it has seen the end of what the client sends (Dovecot cannot
+        // be made to wait for that on cue): before the fix the proxy closed both ways and the client got nothing.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        using var upstream = new TcpListener(IPAddress.Loopback, 0);
+        upstream.Start();
+        var port = ((IPEndPoint)upstream.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var socket = await upstream.AcceptSocketAsync(cts.Token);
+            var received = new MemoryStream();
+            var buffer = new byte[1024];
+            for (int n; (n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0;) received.Write(buffer, 0, n);
+            await socket.SendAsync("* OK slow fake ready\r\n* BYE logging out\r\na1 OK LOGOUT completed\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
+            socket.Shutdown(SocketShutdown.Both);
+            return Encoding.ASCII.GetString(received.ToArray());
+        });
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "none", "--upstream", $"127.0.0.1:{port}");
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, proxy.PlainPort, cts.Token);
+        await client.SendAsync("a1 LOGOUT\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
+        client.Shutdown(SocketShutdown.Send);
+
+        var answer = new MemoryStream();
+        var chunk = new byte[4096];
+        for (int n; (n = await client.ReceiveAsync(chunk, SocketFlags.None, cts.Token)) > 0;) answer.Write(chunk, 0, n);
+
+        Assert.Equal("a1 LOGOUT\r\n", await serve);
+        Assert.Equal("* OK slow fake ready\r\n* BYE logging out\r\na1 OK LOGOUT completed\r\n", Encoding.ASCII.GetString(answer.ToArray()));
+    }
+
+    [Fact]
     public async Task UntrustedUpstreamCertificate_IsRefusedByDefault()
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
