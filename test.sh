@@ -17,7 +17,9 @@ passed=0
 failed=0
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
-  dotnet test "$project" --no-build --logger "trx;LogFileName=$name.trx" --results-directory TestResults "$@" || status=1
+  # Line and branch coverage (coverlet) of the product code each project runs; tools/test-report.py merges them.
+  dotnet test "$project" --no-build --logger "trx;LogFileName=$name.trx" --results-directory TestResults \
+    --collect:"XPlat Code Coverage" "$@" || status=1
   trx="TestResults/$name.trx"
   if [ ! -f "$trx" ]; then
     echo "error: $name produced no test results (crashed or did not start)" >&2
@@ -29,5 +31,6 @@ for project in tests/*/*.Tests.csproj; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
+python3 tools/test-report.py TestResults || echo "test-report: could not summarise TestResults" >&2
 echo "$passed passed, $failed failed"
 exit "$status"
