@@ -1,5 +1,6 @@
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
+using ImapProxy.Protocol.Commands;
 
 namespace ImapProxy.Storage.Sqlite;
 
@@ -31,6 +32,8 @@ internal sealed class SessionSummary(long sessionId)
         {
             case FrameParsed { Frame: var frame }:
                 Anomalies += frame.Diagnostics?.Count ?? 0;
+                // The user a login tried, until one succeeds: user:alice also finds alice's failed logins.
+                if (User is null && AttemptedUser(frame) is { Length: > 0 } attempted) User = attempted;
                 if (frame is StateChangeFrame s)
                 {
                     State = StoredText.Of(s.State);
@@ -62,6 +65,14 @@ internal sealed class SessionSummary(long sessionId)
                 break;
         }
     }
+
+    private static string? AttemptedUser(ImapFrame frame) => frame switch
+    {
+        CommandFrame { Args: LoginArgs login } => login.User,
+        CommandFrame { Args: AuthenticateArgs authenticate } => authenticate.User,
+        ClientLineFrame { LineKind: ClientLineKind.AuthenticateResponse, User: { } user } => user,
+        _ => null,
+    };
 
     /// <summary>Events of the session a refused batch took with it: the capture is incomplete by that many, and a lost close still ends it.</summary>
     public void Lost(long events, SessionClosed? closed)

@@ -132,6 +132,22 @@ public class EventStoreWriterTests
         Assert.Equal(0, h.Writer.EventsLost);
     }
 
+    [Theory]
+    [InlineData("a1 LOGIN alice wrong\r\n", "a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")]
+    [InlineData("a1 AUTHENTICATE PLAIN AGFsaWNlAHdyb25n\r\n", "a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")]
+    public async Task FailedLogin_StillNamesTheUserItTried(string login, string refusal)
+    {
+        // user:alice must find alice's failed logins, not only her sessions that got in.
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var s = new Conversation(h.Bus, h.Store.NextSessionId(), Start);
+        s.Open("10.0.0.5:4000", "imap.example.com:993").Server("* OK ready\r\n").Client(login).Server(refusal).Close();
+        await h.IdleAsync();
+
+        var row = h.Store.GetSession(s.SessionId)!;
+        Assert.Equal(("alice", "not-authenticated"), (row.User, row.State ?? "not-authenticated"));
+    }
+
     [Fact]
     public async Task QueuedThousands_AreWrittenInOneTransaction()
     {
