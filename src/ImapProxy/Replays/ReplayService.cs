@@ -57,8 +57,12 @@ public sealed record ServedCapture(int Id, long SessionId, string Address, bool 
 /// </summary>
 /// <param name="authority">Mints certificates for served captures; without it, serving with TLS is refused.</param>
 /// <param name="log">Told of each served connection's start and end.</param>
+/// <summary>How the proxy itself trusts its upstream (--upstream-ca, --upstream-insecure): a replay against that server
+/// trusts it the same way unless told otherwise, as a web-form user who never typed those flags expects.</summary>
+public sealed record ProxyUpstreamTrust(UpstreamEndpoint Upstream, string? CaFile, bool Insecure);
+
 public sealed class ReplayService(SqliteEventStore store, EventBus bus, long literalCaptureLimit, CertificateAuthority? authority,
-    Action<string>? log = null) : IAsyncDisposable
+    Action<string>? log = null, ProxyUpstreamTrust? proxyTrust = null) : IAsyncDisposable
 {
     private readonly Dictionary<int, CaptureServer> servers = [];
     private int nextServer;
@@ -82,9 +86,11 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         {
             throw new ReplayException(e.Message);
         }
+        var ownTrust = proxyTrust is { } own && own.Upstream == target && NullIfEmpty(request.CaFile) is null && !request.Insecure ? own : null;
         var options = new ClientReplayOptions
         {
-            Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile), Insecure = request.Insecure, NewTags = request.NewTags,
+            Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile) ?? ownTrust?.CaFile,
+            Insecure = request.Insecure || ownTrust?.Insecure == true, NewTags = request.NewTags,
             StopOnError = request.StopOnError, Strict = request.Strict,
             IdleMax = Seconds(request.IdleMaxSeconds, Defaults.ReplayIdleMax, 0, "--idle-max"),
             ResponseTimeout = Seconds(request.TimeoutSeconds, Defaults.ReplayTimeout, 0.001, "--timeout"),

@@ -44,4 +44,23 @@ public sealed class ReplayApiTests(DovecotFixture fixture)
         Assert.Empty((await http.GetFromJsonAsync<JsonElement>("api/serves", cts.Token)).EnumerateArray());
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawClient.ConnectAsync(port, cts.Token));
     }
+
+    [Fact]
+    public async Task ReplayAgainstTheProxysOwnUpstream_TrustsItAsTheProxyDoes()
+    {
+        // A web-form user who never typed --upstream-ca: the replay used to fail with UntrustedRoot and then talk about CLI flags.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        var id = await proxy.RecordSessionAsync(cts.Token);
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+
+        var replay = await http.PostAsJsonAsync($"api/sessions/{id}/replay", new { password = DovecotUser.Alice.Password }, cts.Token);
+        var elsewhere = await http.PostAsJsonAsync($"api/sessions/{id}/replay",
+            new { to = $"localhost:{fixture.Server.ImapsPort}", tls = "implicit", password = DovecotUser.Alice.Password }, cts.Token);
+
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(0, (await replay.Content.ReadFromJsonAsync<JsonElement>(cts.Token)).GetProperty("differing").GetInt32());
+        // Another server name is not the proxy's upstream: its certificate is checked against the system's roots only.
+        Assert.Equal(HttpStatusCode.BadRequest, elsewhere.StatusCode);
+    }
 }
