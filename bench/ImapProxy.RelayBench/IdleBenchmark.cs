@@ -4,15 +4,21 @@ using ImapProxy.TestSupport;
 namespace ImapProxy.RelayBench;
 
 /// <summary>What holding many idle sessions costs the proxy process.</summary>
+/// <param name="Opened">Sessions that reached IDLE; the others failed on the way (<see cref="OpenFailures"/>).</param>
+/// <param name="EndedCleanly">Opened sessions that answered DONE, NOOP and LOGOUT with their tagged OKs.</param>
 internal sealed record IdleResult(Mode Mode, int Sessions, long RssBeforeKiB, long RssIdleKiB, long RssAfterEndKiB,
-    TimeSpan OpenDuration, int EndedCleanly)
+    TimeSpan OpenDuration, int Opened, int EndedCleanly)
 {
-    public double KiBPerSession => (RssIdleKiB - RssBeforeKiB) / (double)Sessions;
+    public double KiBPerSession => Opened == 0 ? 0 : (RssIdleKiB - RssBeforeKiB) / (double)Opened;
+    public int OpenFailures => Sessions - Opened;
+    public int EndFailures => Opened - EndedCleanly;
+    public int Failures => Sessions - EndedCleanly;
 }
 
 /// <summary>
 /// Memory per idle session: a fresh proxy, a few warm-up sessions, its RSS; then N sessions logged in, SELECTed and
-/// in IDLE (RFC 2177), its RSS again; then every session ends with DONE and LOGOUT.
+/// in IDLE (RFC 2177), its RSS again; then every session leaves IDLE (DONE), sends a NOOP and ends with LOGOUT.
+/// A session that fails to open or to end is counted, not fatal: the soak check reports how many did.
 /// </summary>
 internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
 {
@@ -20,6 +26,12 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
     private const int Parallelism = 20;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+
+    // One session's opening or ending: far more than it takes, so only a stuck session runs into it.
+    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(60);
+    private const int MaxFailuresReported = 10;
+
+    private int failuresReported;
 
     public async Task<IdleResult> RunAsync(ProxyProcess proxy, Mode mode, int sessions, CancellationToken ct)
     {
@@ -41,9 +53,10 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
             var stopwatch = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, sessions),
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = timeout.Token },
-                async (i, token) => clients[i] = await OpenIdleAsync(target, token));
+                async (i, token) => await SucceedsAsync(async t => clients[i] = await OpenIdleAsync(target, t), "open", token));
             var openDuration = stopwatch.Elapsed;
-            progress($"idle ({mode.ToString().ToLowerInvariant()}): {sessions} sessions in IDLE after {openDuration.TotalSeconds:0.0} s");
+            var opened = clients.Count(c => c is not null);
+            progress($"idle ({mode.ToString().ToLowerInvariant()}): {opened}/{sessions} sessions in IDLE after {openDuration.TotalSeconds:0.0} s");
             var idle = await SettledRssAsync(proxy, timeout.Token);
             if (hold > TimeSpan.Zero)
             {
@@ -51,19 +64,19 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
                 await Task.Delay(hold, ct);
             }
 
-            // 3. End them cleanly: DONE, the IDLE's tagged OK, LOGOUT and its tagged OK.
+            // 3. End them cleanly: DONE and the IDLE's tagged OK, a NOOP, LOGOUT and its tagged OK.
             var ended = 0;
-            await Parallel.ForEachAsync(Enumerable.Range(0, sessions),
+            await Parallel.ForEachAsync(Enumerable.Range(0, sessions).Where(i => clients[i] is not null),
                 new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = timeout.Token },
                 async (i, token) =>
                 {
-                    await EndAsync(clients[i]!, token);
-                    await clients[i]!.DisposeAsync();
+                    var client = clients[i]!;
+                    if (await SucceedsAsync(t => EndAsync(client, t), "end", token)) Interlocked.Increment(ref ended);
+                    await client.DisposeAsync();
                     clients[i] = null;
-                    Interlocked.Increment(ref ended);
                 });
             var after = await SettledRssAsync(proxy, timeout.Token);
-            return new IdleResult(mode, sessions, before, idle, after, openDuration, ended);
+            return new IdleResult(mode, sessions, before, idle, after, openDuration, opened, ended);
         }
         finally
         {
@@ -94,7 +107,27 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
     private static async Task EndAsync(RawImapClient client, CancellationToken ct)
     {
         await client.StopIdleAsync(ct);
+        await client.CommandAsync("NOOP", ct);
         await client.LogoutAsync(ct);
+    }
+
+    /// <summary>Runs one session's step with a timeout of its own; a failure is reported (the first few) and counted by the caller.</summary>
+    private async Task<bool> SucceedsAsync(Func<CancellationToken, Task> step, string what, CancellationToken ct)
+    {
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        session.CancelAfter(SessionTimeout);
+        try
+        {
+            await step(session.Token);
+            return true;
+        }
+        catch (Exception e) when (e is ImapException or IOException or System.Net.Sockets.SocketException
+                                       or System.Security.Authentication.AuthenticationException
+                                       or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            if (Interlocked.Increment(ref failuresReported) <= MaxFailuresReported) progress($"idle: a session failed to {what}: {e.GetType().Name}: {e.Message}");
+            return false;
+        }
     }
 
     // The store writer and the GC finish what the last burst started before RSS is read.
