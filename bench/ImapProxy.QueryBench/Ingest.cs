@@ -28,7 +28,7 @@ internal static class Ingest
     public static async Task<IngestResult> RunAsync(SqliteEventStore store, long rows, TextWriter output)
     {
         var storeBus = new EventBus();
-        using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true),
+        using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true, maxBytes: store.Options.QueueBytes),
             NullLogger<EventStoreWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         var generation = new EventBus();

@@ -70,6 +70,8 @@ internal sealed class ProxyProcess : IAsyncDisposable
             proxyDll,
             "--upstream", $"127.0.0.1:{upstreamPort}", "--upstream-tls", mode == Mode.Plaintext ? "none" : "implicit",
             "--listen", $"127.0.0.1:{plain}", "--listen-tls", $"127.0.0.1:{tls}", "--dashboard", $"http://127.0.0.1:{dashboard}",
+            // Every benchmark client comes from 127.0.0.1: lift the per-client limit above the largest --sessions.
+            "--max-sessions-per-client", "100000", "--max-sessions", "100000",
             "--data", Path.Combine(directory, "data"), "--ca-dir", Path.Combine(directory, "certs"), "--upstream-ca", upstreamCaFile,
         ];
         var process = ChildProcess.Start($"imapproxy ({mode.ToString().ToLowerInvariant()})", "dotnet", args,

@@ -51,9 +51,14 @@ internal sealed class CaFiles(string directory)
                 if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
                 return File.Open(path, options);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException e) when (HeldByAnother(e) && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(50); // another process is creating or reading the CA: a few milliseconds
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException && !HeldByAnother(e) && !AreAbsent())
+            {
+                // A read-only CA directory (a read-only mount, a secret volume): the CA is there, it only needs reading.
+                return new MemoryStream();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -61,6 +66,9 @@ internal sealed class CaFiles(string directory)
             }
         }
     }
+
+    // Another process holds the lock: on Unix .NET reports flock's EWOULDBLOCK (11), on Windows a sharing violation (32).
+    private static bool HeldByAnother(Exception e) => e is IOException && (e.HResult == 11 || (e.HResult & 0xFFFF) == 32);
 
     public void Write(BcCertificate certificate, AsymmetricKeyParameter privateKey)
     {

@@ -65,6 +65,7 @@ public sealed class ProxyServer(
                 continue;
             }
             var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4(); // one client, whichever listener it came in on
             if (Refusal(address) is { } why)
             {
                 counters.SessionRefused();

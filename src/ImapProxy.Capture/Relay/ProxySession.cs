@@ -164,28 +164,25 @@ internal sealed partial class ProxySession : IAsyncDisposable
     /// </summary>
     private async Task FinishHalfCloseAsync(Task<(CloseReason, string)> serverPump, CancellationToken ct)
     {
-        try
-        {
-            if (startTls.UpstreamLegTls) await ((SslStream)serverStream!).ShutdownAsync();
-            serverSocket?.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidCastException)
-        {
-            return;
-        }
         using var grace = CancellationTokenSource.CreateLinkedTokenSource(ct);
         grace.CancelAfter(HalfCloseGrace);
         try
         {
+            // The close_notify can wait on a server that reads nothing: bounded like the rest.
+            if (startTls.UpstreamLegTls) await ((SslStream)serverStream!).ShutdownAsync().WaitAsync(grace.Token);
+            serverSocket?.Shutdown(SocketShutdown.Send);
             await serverPump.WaitAsync(grace.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or SessionEndException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or SessionEndException
+                                      or ObjectDisposedException or InvalidCastException)
         {
             // The server kept the connection open past the grace, or failed: the session ends as the client's all the same.
         }
     }
 
-    private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(30);
+    // Long enough for a slow greeting and an answer; short, because an EOF looks the same for a half and a full close
+    // and the session holds its --max-sessions slot meanwhile.
+    private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(10);
 
     // ---- client → server ----
 

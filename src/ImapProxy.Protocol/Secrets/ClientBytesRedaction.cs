@@ -9,6 +9,21 @@ public static class ClientBytesRedaction
 {
     public static byte[] Redact(ReadOnlySpan<byte> bytes)
     {
+        try
+        {
+            return Parse(bytes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever went wrong, nothing of it is shown: the line breaks only.
+            var starred = bytes.ToArray();
+            for (var i = 0; i < starred.Length; i++) starred[i] = starred[i] is (byte)'\r' or (byte)'\n' ? starred[i] : (byte)'*';
+            return starred;
+        }
+    }
+
+    private static byte[] Parse(ReadOnlySpan<byte> bytes)
+    {
         var copy = new Copy(bytes.Length);
         var parser = new ImapSessionParser(copy, ImapParserOptions.Default with { Directions = FedDirections.ClientOnly, StartsAuthenticated = false });
         var consumed = parser.Feed(Direction.Client, bytes);

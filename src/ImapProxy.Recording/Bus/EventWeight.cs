@@ -13,10 +13,18 @@ public static class EventWeight
     // Small literals (mailbox names, ENVELOPE strings) are kept with their frame, up to the parser's inline limit.
     private const int MaxInlineBytes = 64 * 1024;
 
+    /// <summary>The frame's line bytes and the literals small enough to be kept with it (each one up to the inline limit).</summary>
+    private static long Held(Protocol.ImapFrame frame)
+    {
+        var literals = frame.Literals ?? [];
+        var lines = frame.Length - literals.Sum(l => l.Length);
+        return Math.Max(0, lines) + literals.Where(l => l.Length <= MaxInlineBytes).Sum(l => l.Length);
+    }
+
     public static long Of(SessionEvent e) => e switch
     {
         RawBytes raw => EventOverhead + raw.Data.Length,
-        FrameParsed { Frame: var frame } => FrameOverhead + Math.Min(frame.Length, MaxInlineBytes),
+        FrameParsed { Frame: var frame } => FrameOverhead + Held(frame),
         _ => EventOverhead,
     };
 }

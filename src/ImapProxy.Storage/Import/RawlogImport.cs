@@ -69,9 +69,8 @@ public static class RawlogImport
             Description = $"imported from the rawlog pair {name}.in and {name}.out; TLS, if any, is not in a rawlog",
         });
 
-        // The bus never waits, so the import does: it lets the writer catch up well before the store's queue is full.
-        var waitEvery = Math.Max(1, store.Options.QueueCapacity / 4);
-        var published = bus.Published;
+        // The bus never waits, so the import does: it lets the writer catch up long before the queue is half full in
+        // events or bytes, where a live capture would start letting message bodies go. An import loses nothing.
         var (reason, detail) = (CloseReason.ClientClosed, "end of the rawlog");
         try
         {
@@ -79,9 +78,7 @@ public static class RawlogImport
             {
                 ct.ThrowIfCancellationRequested();
                 clock.MoveTo(timestamp is { } seconds ? FromRawlog(seconds) : null);
-                if (bus.Published - published < waitEvery) return;
-                writer.WaitForIdleAsync(ct).GetAwaiter().GetResult();
-                published = bus.Published;
+                if (bus.Pressure >= 0.25) writer.WaitForIdleAsync(ct).GetAwaiter().GetResult();
             });
             if (tap.State?.State == ProtocolState.Logout) detail = "end of the rawlog, after LOGOUT";
         }

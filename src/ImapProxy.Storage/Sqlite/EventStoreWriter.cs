@@ -134,6 +134,9 @@ public sealed class EventStoreWriter : BackgroundService
         catch (Exception e)
         {
             logger.LogCritical(e, "Event store writer stopped: {Path}", store.FilePath);
+            // Nothing reads the queue any more: let the bus drop instead of holding events, and say so in the health.
+            subscription.Dispose();
+            Volatile.Write(ref health, new StoreHealth(false, $"the store's writer stopped: {e.Message}", time.GetUtcNow(), EventsLost));
             throw;
         }
         finally
@@ -210,7 +213,7 @@ public sealed class EventStoreWriter : BackgroundService
             // sessions are marked incomplete (and closed, if their close was in it) by the first batch that commits.
             lost.Add(batch);
             Interlocked.Add(ref eventsLost, batch.Count);
-            Interlocked.Increment(ref failedBatches);
+            if (batch.Count > 0) Interlocked.Increment(ref failedBatches); // not the retries that only carry marks
             Failed(e);
         }
         finally
@@ -226,8 +229,9 @@ public sealed class EventStoreWriter : BackgroundService
         Volatile.Write(ref lastProblem, problem);
         var was = Health;
         Volatile.Write(ref health, new StoreHealth(false, problem, was.Writing ? now : was.FailingSince, EventsLost));
-        // One line when it starts, then one a minute: a full disk must not fill the log (nor the console) with itself.
-        if (!was.Writing && now - lastFailureLog < FailureLogEvery) return;
+        // A line when it starts, then at most one a minute, whatever the state does meanwhile: on a nearly full disk
+        // small batches pass and large ones fail, and the log must not fill the console with that.
+        if (now - lastFailureLog < FailureLogEvery) return;
         lastFailureLog = now;
         logger.LogError("Event store cannot write ({Problem}): {Lost} events lost so far, the relay goes on; {Path}", problem, EventsLost, store.FilePath);
     }
@@ -237,6 +241,7 @@ public sealed class EventStoreWriter : BackgroundService
         var was = Health;
         if (was.Writing) return;
         Volatile.Write(ref health, StoreHealth.Ok);
+        if (time.GetUtcNow() - lastFailureLog < FailureLogEvery) return; // said with the next failure line, if any
         logger.LogWarning("Event store writes again after {Duration} ({Lost} events lost; those sessions are marked incomplete)",
             time.GetUtcNow() - was.FailingSince, EventsLost);
     }

@@ -19,13 +19,21 @@ internal sealed class LostEvents
 
     public IReadOnlyCollection<Mark> Marks => marks.Values;
 
+    /// <summary>Events whose sessions could not be marked because too many were.</summary>
+    public long Overflowed { get; private set; }
+
     public void Add(IEnumerable<SessionEvent> batch)
     {
         foreach (var e in batch)
         {
-            if (marks.Count >= MaxSessions && !marks.ContainsKey(e.SessionId)) continue;
+            var lost = 1 + (e is CaptureIncomplete notice ? notice.DroppedEvents : 0);
+            if (marks.Count >= MaxSessions && !marks.ContainsKey(e.SessionId) && e is not SessionClosed)
+            {
+                Overflowed += lost;
+                continue;
+            }
             var mark = marks.GetValueOrDefault(e.SessionId) ?? new Mark(e.SessionId, e.Time, 0, null);
-            marks[e.SessionId] = mark with { Events = mark.Events + 1, Closed = e as SessionClosed ?? mark.Closed };
+            marks[e.SessionId] = mark with { Events = mark.Events + lost, Closed = e as SessionClosed ?? mark.Closed };
         }
     }
 

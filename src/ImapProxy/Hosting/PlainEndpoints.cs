@@ -24,8 +24,8 @@ internal static class PlainEndpoints
         {
             // The proxy is healthy while it relays; a store that cannot write is said, not a reason to restart it.
             status = "ok",
+            // The details (with paths) are on the status page; this answers any Host, so it says only the state.
             store = writer.Health.Writing ? "writing" : "failing",
-            storeProblem = writer.Health.Problem,
             eventsLost = writer.EventsLost,
             activeSessions = counters.ActiveSessions,
             totalSessions = counters.TotalSessions,

@@ -12,6 +12,9 @@ namespace ImapProxy.Dashboard.Live;
 public sealed class LiveFeed : BackgroundService
 {
     public const int Capacity = 20_000;
+
+    // A browser that falls behind holds at most this much; it drops the rest (never the relay's problem).
+    private const long MaxBytes = 64L * 1024 * 1024;
     private const int MaxBatch = 2_000;
 
     private readonly EventBus.Subscription subscription;
@@ -20,7 +23,7 @@ public sealed class LiveFeed : BackgroundService
 
     public LiveFeed(EventBus bus, ILogger<LiveFeed> logger)
     {
-        subscription = bus.Subscribe("dashboard", Capacity);
+        subscription = bus.Subscribe("dashboard", Capacity, maxBytes: MaxBytes);
         this.logger = logger;
     }
 
