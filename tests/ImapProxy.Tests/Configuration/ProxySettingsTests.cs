@@ -96,8 +96,9 @@ public class ProxySettingsTests
             var log = await proxy.ReadUntilAsync(line => line.Contains("Dashboard on", StringComparison.Ordinal));
 
             // The two listeners named, not the defaults (1143, 1993), for the environment's upstream.
-            Assert.Equal([$"Listening on 127.0.0.1:{listen} (Plain) for 127.0.0.1:1", $"Listening on 127.0.0.1:{listenTls} (Tls) for 127.0.0.1:1"],
-                log.Select(line => line[(line.IndexOf("Listening on", StringComparison.Ordinal) is var at and >= 0 ? at : line.Length)..]).Where(l => l.Length > 0).Order());
+            string[] listening = [$"Listening on 127.0.0.1:{listen} (Plain) for 127.0.0.1:1", $"Listening on 127.0.0.1:{listenTls} (Tls) for 127.0.0.1:1"];
+            Assert.Equal(listening.Order(), log.Where(line => line.Contains("Listening on", StringComparison.Ordinal))
+                .Select(line => line[line.IndexOf("Listening on", StringComparison.Ordinal)..]).Order());
             // data/ and certs/ are relative to the working directory, where appsettings.json was read.
             Assert.EndsWith($"Dashboard on http://127.0.0.1:{environmentDashboard}; data in {Path.Combine(directory, "data")}", log[^1]);
             // And the proxy acts on them: a client on that port is told the environment's upstream cannot be reached.
