@@ -19,6 +19,9 @@ public sealed record ServeOptions
 
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The clock <see cref="OriginalTiming"/> waits on (tests turn one by hand).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>A client silent this long is disconnected (a served session must not hang forever).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
 

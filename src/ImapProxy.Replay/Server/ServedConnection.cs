@@ -199,7 +199,7 @@ internal sealed class ServedConnection
             if (await ReadClientLineAsync(ct) is null) return (CloseReason.ClientClosed, "the client closed the connection");
         }
         if (options.OriginalTiming && exchange.Latency is { } latency)
-            await Task.Delay(latency < options.MaxDelay ? latency : options.MaxDelay, ct);
+            await Task.Delay(latency < options.MaxDelay ? latency : options.MaxDelay, options.Time, ct);
         var completionStart = last.Length - (parts[^1].Length - exchange.CompletionStart);
         await SendAsync([.. RetagCorrelators(last[..completionStart], exchange.Tag, tag), .. Retag(last.AsSpan(completionStart), exchange.Tag, tag)], ct);
 

@@ -31,12 +31,16 @@ public sealed class CertificateAuthorityHandshakeTests : IDisposable
         _temp.Dispose();
     }
 
+    private const string Upstream = "imap.example.test";
+
+    // With SNI the leaf names what the client asked for; without (a client that dialled an IP address) it names the
+    // upstream host and the address dialled, which is what such a client checks.
     [Theory]
-    [InlineData("localhost")]  // SNI is sent: the leaf is minted for it
-    [InlineData("127.0.0.1")]  // no SNI for an IP: the server falls back to the upstream address
-    public async Task Handshake_ClientTrustingOurCa_Succeeds(string targetHost)
+    [InlineData("localhost", "DNS:localhost")]
+    [InlineData("127.0.0.1", "DNS:imap.example.test IP:127.0.0.1")]
+    public async Task Handshake_ClientTrustingOurCa_GetsALeafOfOurCaForTheNameItChecks(string targetHost, string names)
     {
-        var server = ServeOneEchoAsync(fallbackName: "127.0.0.1");
+        var server = ServeOneEchoAsync();
 
         using var tcp = await ConnectAsync();
         await using var tls = new SslStream(tcp.GetStream());
@@ -47,20 +51,29 @@ public sealed class CertificateAuthorityHandshakeTests : IDisposable
 
         Assert.Equal("ping"u8.ToArray(), echo);
         var presented = Assert.IsType<X509Certificate2>(tls.RemoteCertificate, exactMatch: false);
-        Assert.Equal(targetHost, presented.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        var san = presented.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(names, string.Join(" ", san.EnumerateDnsNames().Select(n => "DNS:" + n).Concat(san.EnumerateIPAddresses().Select(a => "IP:" + a))));
+        Assert.Equal(names.Split(' ')[0][4..], presented.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        // Exactly two links: the leaf, signed by this CA (not merely one of the same name) as the root.
+        using var chain = CustomRootChain(_ca.Certificate);
+        Assert.True(chain.Build(presented), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+        Assert.Equal([presented.Thumbprint, _ca.Certificate.Thumbprint], chain.ChainElements.Select(e => e.Certificate.Thumbprint));
         Assert.Null(await server);
     }
 
     [Fact]
-    public async Task Handshake_ClientNotTrustingOurCa_Fails()
+    public async Task Handshake_ClientTrustingAnotherImapProxyCa_IsRefused()
     {
-        var server = ServeOneEchoAsync(fallbackName: "127.0.0.1");
+        // Another install's CA has the same subject; only our key's signature may make the leaf trusted.
+        using var otherDirectory = new TempDirectory();
+        using var other = CertificateAuthority.LoadOrCreate(otherDirectory.Path);
+        Assert.Equal(_ca.Certificate.Subject, other.Certificate.Subject);
+        var server = ServeOneEchoAsync();
 
         using var tcp = await ConnectAsync();
         await using var tls = new SslStream(tcp.GetStream());
-        // No callback: the system trust store decides, and it does not know our CA.
         await Assert.ThrowsAsync<AuthenticationException>(
-            () => tls.AuthenticateAsClientAsync(ClientOptions("localhost", validation: null), _timeout.Token));
+            () => tls.AuthenticateAsClientAsync(ClientOptions("localhost", TrustOnly(other.Certificate)), _timeout.Token));
 
         tls.Close(); // so the server's read ends and it reports how it failed
         Assert.NotNull(await server);
@@ -81,17 +94,18 @@ public sealed class CertificateAuthorityHandshakeTests : IDisposable
     };
 
     /// <summary>Accepts one connection, echoes 4 bytes; returns the exception that ended it, if any.</summary>
-    private async Task<Exception?> ServeOneEchoAsync(string fallbackName)
+    private async Task<Exception?> ServeOneEchoAsync()
     {
         try
         {
             using var client = await _listener.AcceptTcpClientAsync(_timeout.Token);
             await using var tls = new SslStream(client.GetStream());
-            // The proxy's pattern: pick the certificate from the client's SNI, else from the upstream host.
+            // The proxy's choice, as its listeners make it: the client's SNI, else the upstream host and the address dialled.
+            var dialled = ((IPEndPoint)client.Client.LocalEndPoint!).Address;
             await tls.AuthenticateAsServerAsync(
                 (_, hello, _, _) => ValueTask.FromResult(new SslServerAuthenticationOptions
                 {
-                    ServerCertificateContext = _ca.GetServerContext(string.IsNullOrEmpty(hello.ServerName) ? fallbackName : hello.ServerName),
+                    ServerCertificateContext = _ca.GetServerContext(hello.ServerName, dialled, Upstream),
                 }),
                 null, _timeout.Token);
             var buffer = new byte[4];
@@ -112,11 +126,17 @@ public sealed class CertificateAuthorityHandshakeTests : IDisposable
         // A name mismatch stays fatal; only "unknown root" is ours to judge.
         if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
             return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var chain = CustomRootChain(ca);
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(leaf);
     };
+
+    private static X509Chain CustomRootChain(X509Certificate2 ca)
+    {
+        var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain;
+    }
 }

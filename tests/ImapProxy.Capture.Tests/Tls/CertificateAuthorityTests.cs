@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -284,15 +286,26 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
-    public void Export_PemAndDer_DescribeTheSameCertificate()
+    public void CertificateFiles_ReadByOpenSsl_AreOneCaNamedForThisMachine()
     {
         using var ca = CertificateAuthority.LoadOrCreate(CaDirectory, _time);
 
-        using var fromPem = X509Certificate2.CreateFromPem(ca.ExportCertificatePem());
-        using var fromDer = X509CertificateLoader.LoadCertificate(ca.ExportCertificateDer());
-
-        Assert.Equal(ca.Certificate.Thumbprint, fromPem.Thumbprint);
-        Assert.Equal(ca.Certificate.Thumbprint, fromDer.Thumbprint);
+        // What a user's `openssl x509` says of the files they install: read by OpenSSL, not by our own code.
+        var notBefore = _time.GetUtcNow().AddHours(-1);
+        var expected = string.Join("\n",
+            $"subject=CN=ImapProxy CA ({Environment.MachineName}),O=ImapProxy",
+            $"issuer=CN=ImapProxy CA ({Environment.MachineName}),O=ImapProxy",
+            string.Create(CultureInfo.InvariantCulture, $"notBefore={notBefore:MMM} {notBefore.Day,2} {notBefore:HH:mm:ss yyyy} GMT"),
+            "X509v3 Basic Constraints: critical",
+            "    CA:TRUE, pathlen:0",
+            "X509v3 Key Usage: critical",
+            "    Certificate Sign, CRL Sign");
+        string[] fields = ["-noout", "-nameopt", "RFC2253", "-subject", "-issuer", "-startdate", "-ext", "basicConstraints,keyUsage"];
+        Assert.Equal(expected, OpenSsl(["x509", "-in", ca.CertificatePemPath, .. fields]));
+        Assert.Equal(expected, OpenSsl(["x509", "-inform", "DER", "-in", ca.CertificateDerPath, .. fields]));
+        // The PEM (computers) and the DER (phones) are one certificate, not two alike.
+        Assert.Equal(OpenSsl(["x509", "-in", ca.CertificatePemPath, "-noout", "-fingerprint", "-sha256"]),
+            OpenSsl(["x509", "-inform", "DER", "-in", ca.CertificateDerPath, "-noout", "-fingerprint", "-sha256"]));
     }
 
     [Fact]
@@ -302,6 +315,19 @@ public sealed class CertificateAuthorityTests : IDisposable
         ca.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => ca.GetServerCertificate("imap.example.com"));
+    }
+
+    /// <summary>Runs the openssl command line (a prerequisite of the tests); its output, trimmed, with LF line ends.</summary>
+    private static string OpenSsl(string[] arguments)
+    {
+        var start = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "openssl did not finish");
+        Assert.True(process.ExitCode == 0, error.Result);
+        return output.Replace("\r\n", "\n").Trim();
     }
 
     private void AssertServerLeaf(CertificateAuthority ca, X509Certificate2 leaf, string name)

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Protocol;
 using ImapProxy.Replay.Server;
@@ -88,8 +88,10 @@ public class CaptureServerTests
         Assert.Equal("z2 OK done", await client.ReadLineAsync());
     }
 
-    [Fact]
-    public async Task OriginalTiming_WaitsAsLongAsTheServerDid()
+    [Theory]
+    [InlineData(30_000, 300)] // the FETCH's own 300 ms
+    [InlineData(100, 100)]    // capped at MaxDelay
+    public async Task OriginalTiming_HoldsTheAnswerForTheCapturedLatency_ThenSendsItInOrder(int maxDelayMs, int expectedWaitMs)
     {
         using var recorded = new RecordedStore();
         var session = ReplayCheck.Check(recorded.Store, await recorded.RecordAsync(Conversation)).Session!;
@@ -97,17 +99,25 @@ public class CaptureServerTests
         Assert.Equal(TimeSpan.FromMilliseconds(20), fetch.Latency);
         // A capture whose FETCH took 300 ms.
         session = session with { Exchanges = session.Exchanges.Select(x => x == fetch ? x with { Latency = TimeSpan.FromMilliseconds(300) } : x).ToList() };
-        await using var server = CaptureServer.Start(session, new ServeOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), OriginalTiming = true },
+        // The wait is on a clock turned by hand: the test sees it begin and ends it, no wall-clock slack involved.
+        var clock = new HandTurnedClock();
+        await using var server = CaptureServer.Start(session, new ServeOptions
+            {
+                Listen = new IPEndPoint(IPAddress.Loopback, 0), OriginalTiming = true, MaxDelay = TimeSpan.FromMilliseconds(maxDelayMs), Time = clock,
+            },
             new ReplayRecorder(recorded.Store, new EventBus()));
         using var client = await LineClient.ConnectAsync(server.EndPoint);
-        await client.ReadLineAsync();
+        Assert.StartsWith("* OK ", await client.ReadLineAsync());
 
-        var watch = Stopwatch.StartNew();
         await client.SendAsync("x1 FETCH 3 BODY[]\r\n");
-        while (await client.ReadLineAsync() is { } line && !line.StartsWith("x1 ", StringComparison.Ordinal)) { }
+        var wait = await clock.NextTimerAsync();
 
-        // A timer may fire a tick early (a run measured 299 ms): 5 ms of slack.
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(295), $"answered after {watch.ElapsedMilliseconds} ms");
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedWaitMs), wait.DueTime);
+        Assert.Equal(0, client.Available); // nothing of the answer went out before the wait
+        wait.Fire();
+        Assert.Equal("* 3 FETCH (BODY[] {5}", await client.ReadLineAsync());
+        Assert.Equal("hello)", await client.ReadLineAsync());
+        Assert.Equal("x1 OK fetched", await client.ReadLineAsync());
     }
 
     /// <summary>Lines over loopback, each read bounded by a timeout.</summary>
@@ -137,6 +147,39 @@ public class CaptureServerTests
 
         public Task SendAsync(string text) => tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
 
+        /// <summary>Bytes arrived that the reader has not taken yet.</summary>
+        public int Available => tcp.Available;
+
         public void Dispose() => tcp.Dispose();
+    }
+
+    /// <summary>A clock whose timers fire only when the test says; it hands each timer over as it is created.</summary>
+    private sealed class HandTurnedClock : TimeProvider
+    {
+        private readonly Channel<HandTimer> created = Channel.CreateUnbounded<HandTimer>();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new HandTimer(callback, state, dueTime);
+            created.Writer.TryWrite(timer);
+            return timer;
+        }
+
+        public async Task<HandTimer> NextTimerAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await created.Reader.ReadAsync(timeout.Token);
+        }
+    }
+
+    private sealed class HandTimer(TimerCallback callback, object? state, TimeSpan dueTime) : ITimer
+    {
+        public TimeSpan DueTime { get; } = dueTime;
+
+        public void Fire() => callback(state);
+
+        public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+        public void Dispose() { }
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

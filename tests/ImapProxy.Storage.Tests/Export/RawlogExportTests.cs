@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using System.Text.RegularExpressions;
 using ImapProxy.Protocol;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Import;
@@ -35,6 +36,47 @@ public class RawlogExportTests
         var (original, copy) = (h.Store.GetSession(id)!, h.Store.GetSession(imported)!);
         Assert.Equal((original.Commands, original.Failures, original.Anomalies, original.State), (copy.Commands, copy.Failures, copy.Anomalies, copy.State));
         Assert.Equal(0, copy.Anomalies);
+    }
+
+    [Fact]
+    public async Task Rawlog_OfASmallSession_IsTheLinesDovecotWouldWrite()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        // One step each 5 ms from 2026-11-25 22:14:53 UTC (1795644893 s after the epoch).
+        var id = await CapturedSessions.CaptureAsync(h, 1024,
+            (Direction.Server, "* OK ready\r\n"),
+            (Direction.Client, "a1 NOOP\r\n"),
+            (Direction.Server, "a1 OK done\r\n"),
+            (Direction.Client, "a2 LOGOUT\r\n"),
+            (Direction.Server, "* BYE bye\r\na2 OK logged out\r\n"));
+        using var output = new MemoryStream();
+
+        await SessionExport.WriteRawlogAsync(h.Store, id, output, baseName: "small");
+
+        // Dovecot's rawlog: each line prefixed with "seconds.microseconds " of the write that carried it, the line's
+        // own CRLF kept; two lines of one write share its stamp.
+        using var archive = new ZipArchive(new MemoryStream(output.ToArray()));
+        Assert.Equal("1795644893.010000 a1 NOOP\r\n1795644893.020000 a2 LOGOUT\r\n", Text(archive, "small.in"));
+        Assert.Equal("1795644893.005000 * OK ready\r\n1795644893.015000 a1 OK done\r\n" +
+                     "1795644893.025000 * BYE bye\r\n1795644893.025000 a2 OK logged out\r\n", Text(archive, "small.out"));
+    }
+
+    [Fact]
+    public async Task Rawlog_OfASessionDovecotLogged_IsDovecotsOwnFiles()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = await CapturedSessions.CaptureAsync(h, "dovecot-rawlog");
+        using var output = new MemoryStream();
+
+        await SessionExport.WriteRawlogAsync(h.Store, id, output, baseName: "exported");
+
+        // The fixture files are what Dovecot 2.3.19 wrote for this session: captured and exported, the same lines come
+        // out. Only the stamps of a literal's lines may differ (a command carries one time, Dovecot stamps each read).
+        using var archive = new ZipArchive(new MemoryStream(output.ToArray()));
+        Assert.Equal(Unstamped(File.ReadAllText(CapturedSessions.Fixture("dovecot-rawlog.in"), Encoding.Latin1)), Unstamped(Text(archive, "exported.in")));
+        Assert.Equal(Unstamped(File.ReadAllText(CapturedSessions.Fixture("dovecot-rawlog.out"), Encoding.Latin1)), Unstamped(Text(archive, "exported.out")));
     }
 
     [Fact]
@@ -90,6 +132,8 @@ public class RawlogExportTests
     private static List<string> Completions(StoreHarness h, long id) =>
         h.Store.GetEvents(id, 0, 100_000).Where(e => e.Type == "command-completed")
             .Select(e => $"{e.Offset} {e.Tag} {e.Name} {e.Status} {e.Latency!.Value.TotalMicroseconds}").ToList();
+
+    private static string Unstamped(string rawlog) => Regex.Replace(rawlog, @"^\d{10}\.\d{6} ", "", RegexOptions.Multiline);
 
     private static string Text(ZipArchive archive, string name)
     {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Storage.Query;
 
@@ -6,6 +7,29 @@ namespace ImapProxy.Storage.Tests.Query;
 /// <summary>The help is generated from the registry: every field, alias, example and rule is in it, and every example works.</summary>
 public class FilterHelpTests
 {
+    // What a user reads under "Fields", top to bottom: each field's names (aliases after the name) and its example.
+    // Written by hand: a field added, dropped, renamed or moved in the registry must show up here as a change.
+    private static readonly (string Names, string Example)[] Listed =
+    [
+        ("cmd, command", "cmd:FETCH|STORE"),
+        ("status", "status:!OK"),
+        ("user", "user:alice"),
+        ("client", "client:10.0.0.5"),
+        ("server", "server:imap.example.com"),
+        ("mailbox", "mailbox:INBOX"),
+        ("tag", "tag:a12"),
+        ("latency", "latency>500ms"),
+        ("size", "size>1MB"),
+        ("dir, direction", "dir:client|server"),
+        ("text", "text:BODYSTRUCTURE"),
+        ("body", "body:\"Subject: hello\""),
+        ("anomaly, rule", "anomaly:*"),
+        ("tls", "tls:none"),
+        ("session, id", "session:42"),
+        ("after", "after:2026-11-25T10:00"),
+        ("before", "before:2026-11-26"),
+    ];
+
     public static TheoryData<string> Fields() => new(FilterFields.All.Select(f => f.Name));
 
     [Theory]
@@ -33,7 +57,22 @@ public class FilterHelpTests
     }
 
     [Fact]
-    public void HelpText_IsTheRegistrysHelp() => Assert.Same(FilterHelp.Text, FilterFields.HelpText);
+    public void FieldsSection_ListsEachFieldInOrder_EndingWithItsExample()
+    {
+        var lines = FilterHelp.Text.Split(Environment.NewLine);
+        var start = Array.FindIndex(lines, l => l.StartsWith("Fields (", StringComparison.Ordinal)) + 1;
+        var section = lines[start..Array.FindIndex(lines, start, l => l.Length == 0)];
+        // A field's entry starts at a line indented by two; its wrapped description is indented further.
+        var entries = section.Select((line, at) => (line, at)).Where(x => Regex.IsMatch(x.line, "^  [a-z]")).Select(x => x.at).ToList();
+
+        Assert.Equal(Listed.Select(f => f.Names), entries.Select(at => Regex.Match(section[at], "^  ([a-z]+(?:, [a-z]+)*) ").Groups[1].Value));
+        for (var k = 0; k < entries.Count; k++)
+        {
+            var entry = string.Join(" ", section[entries[k]..(k + 1 < entries.Count ? entries[k + 1] : section.Length)].Select(l => l.Trim()));
+            Assert.EndsWith($". Example: {Listed[k].Example}", entry);
+            Assert.NotNull(Filter.Parse(Listed[k].Example)); // the example works as printed (Parse throws when it does not)
+        }
+    }
 
     [Fact]
     public void Lines_FitATerminal() => Assert.All(FilterHelp.Text.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 120, line));

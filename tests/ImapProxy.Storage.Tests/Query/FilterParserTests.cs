@@ -22,16 +22,28 @@ public class FilterParserTests
     public void Precedence_NotThenAndThenOr(string expression, string tree) =>
         Assert.Equal(tree, Render(Filter.Parse(expression)));
 
+    // Each expression is a row of terms side by side; the second column is the field a person expects each term to
+    // land in, in order (bare words and quoted text are the text field; aliases and any case name their field).
     [Theory]
-    [InlineData("after:2026-11-25T10:00 before:2026-11-26T00:00:30.5Z")]
-    [InlineData("client:[::1] client:::1 server:imap.example.com:993 client:10.0.0.*")]
-    [InlineData("latency>=1s latency<=2s latency<3m latency=500ms latency:250us latency!=1ms latency>0.5s latency>1d latency<00:00:02")]
-    [InlineData("size<1MiB size>=10KB size>1GB size:300 session>3 session<=9 id:1|2")]
-    [InlineData("text:\"BODYSTRUCTURE (\\\"text\\\"\" body:\"Subject: hello\" \"two words\" word")]
-    [InlineData("anomaly:* rule:unescaped-quote anomaly:bare-lf|extra-space tls:none|both status:!OK dir:!proxy")]
-    [InlineData("user:al* mailbox:INBOX tag:a12 cmd:\"UID FETCH\" command:fetch|store cmd:*STORE")]
-    [InlineData("USER:alice Cmd:fetch")]
-    public void ValidExpressions_Parse(string expression) => Assert.NotNull(Filter.Parse(expression));
+    [InlineData("after:2026-11-25T10:00 before:2026-11-26T00:00:30.5Z", "after before")]
+    [InlineData("client:[::1] client:::1 server:imap.example.com:993 client:10.0.0.*", "client client server client")]
+    [InlineData("latency>=1s latency<=2s latency<3m latency=500ms latency:250us latency!=1ms latency>0.5s latency>1d latency<00:00:02",
+        "latency latency latency latency latency latency latency latency latency")]
+    [InlineData("size<1MiB size>=10KB size>1GB size:300 session>3 session<=9 id:1|2", "size size size size session session session")]
+    [InlineData("text:\"BODYSTRUCTURE (\\\"text\\\"\" body:\"Subject: hello\" \"two words\" word", "text body text text")]
+    [InlineData("anomaly:* rule:unescaped-quote anomaly:bare-lf|extra-space tls:none|both status:!OK dir:!proxy",
+        "anomaly anomaly anomaly tls status dir")]
+    [InlineData("user:al* mailbox:INBOX tag:a12 cmd:\"UID FETCH\" command:fetch|store cmd:*STORE", "user mailbox tag cmd cmd cmd")]
+    [InlineData("USER:alice Cmd:fetch", "user cmd")]
+    public void ValidExpressions_ParseIntoTheirTerms(string expression, string fields)
+    {
+        var filter = Filter.Parse(expression);
+
+        var terms = Assert.IsType<AndNode>(filter.Root).Parts.Select(p => Assert.IsType<TermNode>(p)).ToList();
+        Assert.Equal(fields.Split(' '), terms.Select(t => t.Field.Name));
+        // The terms, as written, are the whole expression: none was dropped, cut short or run into the next.
+        Assert.Equal(expression, string.Join(" ", terms.Select(t => expression.Substring(t.Position, t.Length))));
+    }
 
     [Theory]
     [InlineData("cmd:", 4, 0, "cmd needs a value, e.g. cmd:FETCH|STORE")]
@@ -98,7 +110,7 @@ public class FilterParserTests
     [Fact]
     public void ManyTerms_AreRefused()
     {
-        Assert.NotNull(Filter.Parse(string.Join(" ", Enumerable.Repeat("a", FilterParser.MaxTerms))));
+        Assert.Equal(FilterParser.MaxTerms, Assert.IsType<AndNode>(Filter.Parse(string.Join(" ", Enumerable.Repeat("a", FilterParser.MaxTerms))).Root).Parts.Count);
 
         var error = Assert.Throws<FilterException>(() => Filter.Parse(string.Join(" ", Enumerable.Repeat("a", FilterParser.MaxTerms + 1))));
         Assert.Contains("more than 100 terms", error.Message);

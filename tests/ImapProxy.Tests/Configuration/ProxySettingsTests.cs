@@ -1,8 +1,10 @@
 using System.Net;
+using System.Net.Sockets;
 using ImapProxy.Capture;
 using ImapProxy.Recording.Events;
 using ImapProxy.Cli;
 using ImapProxy.Configuration;
+using ImapProxy.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
 namespace ImapProxy.Tests.Configuration;
@@ -71,6 +73,55 @@ public class ProxySettingsTests
         Assert.Equal([2143, 3143], settings.Proxy.Listen.Select(e => e.Port));
         Assert.True(settings.Proxy.UpstreamInsecure);
         Assert.Equal(TimeSpan.FromHours(2), settings.Proxy.IdleTimeout);
+    }
+
+    [Fact]
+    public async Task RealExecutable_ReadsAppsettingsJsonOfItsWorkingDirectory_AndImapProxyVariablesOverIt()
+    {
+        var directory = Directory.CreateTempSubdirectory("imapproxy-settings-").FullName;
+        try
+        {
+            var (listen, listenTls, jsonDashboard, environmentDashboard) = (FreePort(), FreePort(), FreePort(), FreePort());
+            // Nothing on the command line: the plain listener comes from the file; the upstream and the TLS listener (in
+            // the README's indexed form) from the environment; the dashboard from both, where the environment wins.
+            await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"),
+                $$"""{ "ImapProxy": { "Listen": "127.0.0.1:{{listen}}", "Dashboard": "http://127.0.0.1:{{jsonDashboard}}" } }""");
+            await using var proxy = Support.Cli.Start(directory, new Dictionary<string, string>
+            {
+                ["ImapProxy__Upstream"] = "127.0.0.1:1",
+                ["ImapProxy__ListenTls__0"] = $"127.0.0.1:{listenTls}",
+                ["ImapProxy__Dashboard"] = $"http://127.0.0.1:{environmentDashboard}",
+            });
+
+            var log = await proxy.ReadUntilAsync(line => line.Contains("Dashboard on", StringComparison.Ordinal));
+
+            // The two listeners named, not the defaults (1143, 1993), for the environment's upstream.
+            string[] listening = [$"Listening on 127.0.0.1:{listen} (Plain) for 127.0.0.1:1", $"Listening on 127.0.0.1:{listenTls} (Tls) for 127.0.0.1:1"];
+            Assert.Equal(listening.Order(), log.Where(line => line.Contains("Listening on", StringComparison.Ordinal))
+                .Select(line => line[line.IndexOf("Listening on", StringComparison.Ordinal)..]).Order());
+            // data/ and certs/ are relative to the working directory, where appsettings.json was read.
+            Assert.EndsWith($"Dashboard on http://127.0.0.1:{environmentDashboard}; data in {Path.Combine(directory, "data")}", log[^1]);
+            // And the proxy acts on them: a client on that port is told the environment's upstream cannot be reached.
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(ProxyHarness.Timeout);
+            await client.ConnectAsync(IPAddress.Loopback, listen, timeout.Token);
+            using var reader = new StreamReader(client.GetStream());
+            Assert.StartsWith("* BYE [UNAVAILABLE] ImapProxy cannot reach the upstream server 127.0.0.1:1", await reader.ReadLineAsync(timeout.Token));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>A port free on 127.0.0.1 just now (the system picks it; another process could take it before the proxy).</summary>
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     [Fact]
