@@ -24,10 +24,14 @@ for trx in sorted(glob.glob(os.path.join(results, "*.trx"))):
 lines = {}     # (package, file, line) -> hit
 branches = {}  # (package, file, line) -> (covered, total)
 for cobertura in glob.glob(os.path.join(results, "**", "coverage.cobertura.xml"), recursive=True):
-    for package in ET.parse(cobertura).getroot().iter("package"):
+    root = ET.parse(cobertura).getroot()
+    # File names are relative to the run's source root, which differs between test projects: compare full paths.
+    base = next((s.text for s in root.iter("source") if s.text), "")
+    for package in root.iter("package"):
         for cls in package.iter("class"):
+            path = os.path.normpath(os.path.join(base, cls.get("filename")))
             for line in cls.iter("line"):
-                key = (package.get("name"), cls.get("filename"), int(line.get("number")))
+                key = (package.get("name"), path, int(line.get("number")))
                 lines[key] = lines.get(key, False) or int(line.get("hits", "0")) > 0
                 match = re.search(r"\((\d+)/(\d+)\)", line.get("condition-coverage", ""))
                 if match:
