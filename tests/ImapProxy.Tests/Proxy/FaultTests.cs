@@ -64,20 +64,17 @@ public sealed class FaultTests(DovecotFixture fixture)
         // back. A fake upstream that answers only once it has seen the end of what the client sends (Dovecot cannot
         // be made to wait for that on cue): before the fix the proxy closed both ways and the client got nothing.
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
-        using var upstream = new TcpListener(IPAddress.Loopback, 0);
-        upstream.Start();
-        var port = ((IPEndPoint)upstream.LocalEndpoint).Port;
-        var serve = Task.Run(async () =>
+        using var upstream = new FakeUpstream();
+        var serve = upstream.ServeOneAsync(async socket =>
         {
-            using var socket = await upstream.AcceptSocketAsync(cts.Token);
             var received = new MemoryStream();
             var buffer = new byte[1024];
             for (int n; (n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0;) received.Write(buffer, 0, n);
             await socket.SendAsync("* OK slow fake ready\r\n* BYE logging out\r\na1 OK LOGOUT completed\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
             socket.Shutdown(SocketShutdown.Both);
             return Encoding.ASCII.GetString(received.ToArray());
-        });
-        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "none", "--upstream", $"127.0.0.1:{port}");
+        }, cts.Token);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "none", "--upstream", $"127.0.0.1:{upstream.Port}");
         using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(IPAddress.Loopback, proxy.PlainPort, cts.Token);
         await client.SendAsync("a1 LOGOUT\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
@@ -155,20 +152,18 @@ public sealed class FaultTests(DovecotFixture fixture)
     {
         // A fake upstream: Dovecot cannot be told to die in the middle of a literal on cue.
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
-        using var upstream = new TcpListener(IPAddress.Loopback, 0);
-        upstream.Start();
-        var port = ((IPEndPoint)upstream.LocalEndpoint).Port;
-        var serve = Task.Run(async () =>
+        using var upstream = new FakeUpstream();
+        var serve = upstream.ServeOneAsync(async socket =>
         {
-            using var socket = await upstream.AcceptSocketAsync(cts.Token);
             await using var stream = new NetworkStream(socket);
             var reader = new StreamReader(stream, Encoding.ASCII);
             await stream.WriteAsync("* OK fake ready\r\n"u8.ToArray(), cts.Token);
             await reader.ReadLineAsync(cts.Token);
             await stream.WriteAsync("* 1 FETCH (BODY[] {100000}\r\nSubject: half"u8.ToArray(), cts.Token);
             socket.Shutdown(SocketShutdown.Both);
-        });
-        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "none", "--upstream", $"127.0.0.1:{port}");
+            return true;
+        }, cts.Token);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "none", "--upstream", $"127.0.0.1:{upstream.Port}");
 
         using (var raw = await RawClient.ConnectAsync(proxy.PlainPort, cts.Token))
         {
