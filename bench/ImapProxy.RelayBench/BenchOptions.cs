@@ -47,8 +47,8 @@ internal sealed record BenchOptions
                 "--message-size" => options with { MessageSize = Number() },
                 "--noops" => options with { Noops = Number() },
                 "--sessions" => options with { Sessions = Number() },
-                "--parts" => options with { Parts = List(Value(), ["bulk", "latency", "idle"]).ToHashSet() },
-                "--idle-modes" => options with { IdleModes = List(Value(), ["plaintext", "tls"]).Select(m => m == "tls" ? Mode.Tls : Mode.Plaintext).ToList() },
+                "--parts" => options with { Parts = BenchMain.List(Value(), ["bulk", "latency", "idle"]).ToHashSet() },
+                "--idle-modes" => options with { IdleModes = BenchMain.List(Value(), ["plaintext", "tls"]).Select(m => m == "tls" ? Mode.Tls : Mode.Plaintext).ToList() },
                 "--proxy-env" => AddEnvironment(options, environment, Value()),
                 "--keep" => options with { Keep = true },
                 "--idle-hold" => options with { IdleHoldSeconds = Number() },
@@ -66,13 +66,5 @@ internal sealed record BenchOptions
         if (equals <= 0) throw new ArgumentException($"--proxy-env needs NAME=VALUE, not '{pair}'");
         environment[pair[..equals]] = pair[(equals + 1)..];
         return options;
-    }
-
-    private static IEnumerable<string> List(string value, string[] allowed)
-    {
-        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var unknown = items.Except(allowed).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"unknown value(s) {string.Join(", ", unknown)}; use {string.Join(", ", allowed)}");
-        return items;
     }
 }

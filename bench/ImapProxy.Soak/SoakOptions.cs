@@ -43,14 +43,14 @@ internal sealed record SoakOptions
             options = args[i] switch
             {
                 "--proxy" => options with { ProxyDll = Path.GetFullPath(Value()) },
-                "--parts" => options with { Parts = List(Value(), ["fuzz", "idle", "kill"]).ToHashSet() },
+                "--parts" => options with { Parts = BenchMain.List(Value(), ["fuzz", "idle", "kill"]).ToHashSet() },
                 "--sessions" => options with { Sessions = Number() },
                 "--seed" => options with { Seed = Integer() },
                 "--replay" => options with { Replay = Integer(), Parts = new HashSet<string> { "fuzz" } },
                 "--concurrency" => options with { Concurrency = Number() },
                 "--fuzz-minutes" => options with { FuzzBudget = TimeSpan.FromMinutes(Number()) },
                 "--idle-sessions" => options with { IdleSessions = Number() },
-                "--idle-modes" => options with { IdleModes = List(Value(), ["plaintext", "tls"]).Select(m => m == "tls" ? Mode.Tls : Mode.Plaintext).ToList() },
+                "--idle-modes" => options with { IdleModes = BenchMain.List(Value(), ["plaintext", "tls"]).Select(m => m == "tls" ? Mode.Tls : Mode.Plaintext).ToList() },
                 "--kill-rounds" => options with { KillRounds = Number() },
                 "--keep" => options with { Keep = true },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
@@ -59,13 +59,5 @@ internal sealed record SoakOptions
         if (options.ProxyDll == "") throw new ArgumentException("--proxy PATH/imapproxy.dll is required (bench/soak.sh publishes it)");
         if (!File.Exists(options.ProxyDll)) throw new ArgumentException($"{options.ProxyDll} does not exist");
         return options;
-    }
-
-    private static IEnumerable<string> List(string value, string[] allowed)
-    {
-        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var unknown = items.Except(allowed).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"unknown value(s) {string.Join(", ", unknown)}; use {string.Join(", ", allowed)}");
-        return items;
     }
 }
