@@ -54,11 +54,13 @@ public sealed class RetentionService(SqliteEventStore store, RetentionOptions op
         if (options.MaxAge is { } age)
         {
             var cutoff = StoredText.Time(time.GetUtcNow() - age);
-            while (DeleteOldest(connection, "ended_at < $cutoff", ("$cutoff", cutoff)) is var n and > 0) count += n;
+            while (DeleteOldest(connection, SessionsPerTransaction, "ended_at < $cutoff", ("$cutoff", cutoff)) is var n and > 0) count += n;
         }
         if (options.MaxSize is { } max)
         {
-            while (UsedBytes(connection) > max && DeleteOldest(connection, "1 = 1") is var n and > 0) count += n;
+            // One session at a time, measuring between: a batch would take sessions the limit lets the store keep
+            // (with fewer than a batch of finished sessions, all of them).
+            while (UsedBytes(connection) > max && DeleteOldest(connection, 1, "1 = 1") is var n and > 0) count += n;
         }
         LastRun = time.GetUtcNow();
         if (count > 0)
@@ -69,12 +71,12 @@ public sealed class RetentionService(SqliteEventStore store, RetentionOptions op
         return count;
     }
 
-    private static int DeleteOldest(SqliteConnection connection, string condition, params (string Name, object Value)[] parameters)
+    private static int DeleteOldest(SqliteConnection connection, int limit, string condition, params (string Name, object Value)[] parameters)
     {
         using var delete = connection.CreateCommand();
         delete.CommandText = $"""
             DELETE FROM sessions WHERE id IN (
-                SELECT id FROM sessions WHERE ended_at IS NOT NULL AND {condition} ORDER BY id LIMIT {SessionsPerTransaction})
+                SELECT id FROM sessions WHERE ended_at IS NOT NULL AND {condition} ORDER BY id LIMIT {limit})
             """;
         foreach (var (name, value) in parameters) delete.Parameters.AddWithValue(name, value);
         return delete.ExecuteNonQuery();
