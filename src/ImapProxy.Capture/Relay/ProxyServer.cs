@@ -32,6 +32,12 @@ public sealed class ProxyServer(
     private long running;
     private long unrecordedIds;
 
+    private volatile bool failed;
+
+    /// <summary>False once a listener stopped accepting clients by an error (the health check says so: a dead relay must
+    /// not look healthy now that a failing background service no longer stops the process).</summary>
+    public bool Accepting => !failed;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.UpstreamInsecure)
@@ -46,6 +52,20 @@ public sealed class ProxyServer(
     }
 
     private async Task AcceptLoopAsync(BoundListener listener, CancellationToken ct)
+    {
+        try
+        {
+            await AcceptAsync(listener, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            failed = true;
+            logger.LogCritical(e, "The listener {EndPoint} stopped accepting clients", listener.EndPoint);
+            throw;
+        }
+    }
+
+    private async Task AcceptAsync(BoundListener listener, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {

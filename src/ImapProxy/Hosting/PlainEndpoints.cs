@@ -20,10 +20,11 @@ internal static class PlainEndpoints
     {
         app.MapGet("/ca.pem", (CertificateAuthority ca) => Results.File(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()), "application/x-pem-file", "imapproxy-ca.pem"));
         app.MapGet("/ca.cer", (CertificateAuthority ca) => Results.File(ca.ExportCertificateDer(), "application/pkix-cert", "imapproxy-ca.cer"));
-        app.MapGet("/api/health", (ProxyCounters counters, EventStoreWriter writer) => Results.Json(new
+        app.MapGet("/api/health", (ProxyCounters counters, EventStoreWriter writer, ProxyServer relay) => Results.Json(new
         {
-            // The proxy is healthy while it relays; a store that cannot write is said, not a reason to restart it.
-            status = "ok",
+            // The proxy is healthy while it relays (503 otherwise, so a container restarts it); a store that cannot
+            // write is said, not a reason to restart it.
+            status = relay.Accepting ? "ok" : "relay-stopped",
             // The details (with paths) are on the status page; this answers any Host, so it says only the state.
             store = writer.Health.Writing ? "writing" : "failing",
             eventsLost = writer.EventsLost,
@@ -31,6 +32,6 @@ internal static class PlainEndpoints
             totalSessions = counters.TotalSessions,
             bytesFromClients = counters.ClientBytes,
             bytesFromServers = counters.ServerBytes,
-        }));
+        }, statusCode: relay.Accepting ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable));
     }
 }

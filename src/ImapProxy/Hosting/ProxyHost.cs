@@ -102,7 +102,8 @@ internal static class ProxyHost
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
         builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory, QueueBytes = settings.CaptureQueueBytes });
         builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<SqliteEventStore>()));
-        builder.Services.AddHostedService<ProxyServer>();
+        builder.Services.AddSingleton<ProxyServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
         builder.Services.AddSingleton(settings.Retention);
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());

@@ -5,6 +5,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
 using MailKit.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImapProxy.Tests.Api;
 
@@ -107,5 +108,23 @@ public sealed class ApiTests(DovecotFixture fixture)
         Assert.Equal("frame", e.GetProperty("type").GetString());
         Assert.Contains(e.GetProperty("frame").GetProperty("command").GetString(), new[] { "LOGIN", "AUTHENTICATE" });
         Assert.DoesNotContain(DovecotUser.Bob.Password, data);
+    }
+
+    [Fact]
+    public async Task Health_SaysServiceUnavailable_OnceTheRelayStopsAccepting()
+    {
+        // A failing background service no longer stops the process, so the health check is what tells a container.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/health", cts.Token)).StatusCode);
+
+        // The listening socket breaks under the accept loop (as a closed descriptor would).
+        proxy.Services.GetRequiredService<ImapProxy.Capture.Relay.BoundListeners>().All[0].Socket.Dispose();
+
+        HttpResponseMessage health;
+        while ((health = await http.GetAsync("api/health", cts.Token)).StatusCode == HttpStatusCode.OK) await Task.Delay(20, cts.Token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("relay-stopped", (await health.Content.ReadFromJsonAsync<JsonElement>(cts.Token)).GetProperty("status").GetString());
     }
 }
