@@ -103,7 +103,8 @@ public sealed class ImapSessionParser
     /// Records bytes that must not be parsed: what followed STARTTLS before the handshake (RFC 3501 §6.2.1), or
     /// data the caller could not decode. They take their place in the stream and are flagged.
     /// </summary>
-    public void ReportUnparsed(Direction direction, ReadOnlySpan<byte> bytes, Rule? rule = null) =>
+    /// <returns>The bytes as the sink got them: a client's secrets starred.</returns>
+    public ReadOnlySpan<byte> ReportUnparsed(Direction direction, ReadOnlySpan<byte> bytes, Rule? rule = null) =>
         FramerOf(direction).ReportUnparsed(bytes, rule ?? Rules.StartTlsInjection);
 
     /// <summary>Reports a problem found outside the IMAP syntax (e.g. a corrupt DEFLATE stream) at the current offset.</summary>

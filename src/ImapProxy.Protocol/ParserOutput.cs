@@ -32,8 +32,7 @@ internal sealed class ParserOutput(IImapSink sink, SessionModel model)
     public void Masked(Direction direction, long offset, ReadOnlySpan<byte> bytes)
     {
         var masked = bytes.ToArray();
-        foreach (ref var b in masked.AsSpan())
-            if (b is not ((byte)'\r' or (byte)'\n')) b = Redaction.RawFill;
+        Redaction.Mask(masked);
         sink.OnBytes(direction, offset, masked, null);
     }
 

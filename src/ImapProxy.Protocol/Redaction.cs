@@ -7,4 +7,11 @@ public static class Redaction
     public const string Marker = "[redacted]";
 
     public const byte RawFill = (byte)'*';
+
+    /// <summary>Every byte but the line breaks overwritten by <see cref="RawFill"/>: bytes whose secrets cannot be told apart.</summary>
+    public static void Mask(Span<byte> bytes)
+    {
+        foreach (ref var b in bytes)
+            if (b is not ((byte)'\r' or (byte)'\n')) b = RawFill;
+    }
 }

@@ -3,7 +3,6 @@ using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Rawlog;
-using ImapProxy.Protocol.Secrets;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 
@@ -107,14 +106,15 @@ public sealed class SessionRecording : IImapSink, IDisposable
     }
 
     /// <summary>Records bytes that must not be parsed as IMAP (STARTTLS injection) in their place in the stream.</summary>
-    public void ReportUnparsed(Direction direction, ReadOnlySpan<byte> bytes)
+    /// <returns>The bytes as recorded (a client's secrets starred by the parser), for the caller to show.</returns>
+    public byte[] ReportUnparsed(Direction direction, ReadOnlySpan<byte> bytes)
     {
         lock (gate)
         {
-            if (broken || closed) return;
-            // Never parsed in place, so never redacted in place: a LOGIN pipelined behind STARTTLS keeps no password.
-            decoder.Parser.ReportUnparsed(direction, direction == Direction.Client ? ClientBytesRedaction.Redact(bytes) : bytes);
+            if (broken || closed) return [];
+            var recorded = decoder.Parser.ReportUnparsed(direction, bytes).ToArray();
             FlushRaw();
+            return recorded;
         }
     }
 
@@ -221,7 +221,8 @@ public sealed class SessionRecording : IImapSink, IDisposable
             Append(direction, offset, bytes);
             return;
         }
-        // A literal above the cap: keep its first bytes, hash all of it, record what was cut.
+        // A literal cut (over the cap, or let go while the store is behind): keep what the cut keeps, hash all of it,
+        // record what was cut.
         var keep = (int)Math.Clamp(cut.Kept - position, 0, bytes.Length);
         if (keep > 0) Append(direction, offset, bytes[..keep]);
         var hash = literalHashes[(int)direction] ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -11,6 +11,7 @@ public sealed record StorageOptions
     public int QueueCapacity { get; init; } = 1_000_000;
 
     public const long DefaultQueueBytes = 64L * 1024 * 1024;
+    public const long MinQueueBytes = 1024 * 1024;
 
     /// <summary>The queue's memory budget: beyond half of it literal bodies go first, beyond all of it events.</summary>
     public long QueueBytes { get; init; } = DefaultQueueBytes;
@@ -31,7 +32,7 @@ public sealed record StorageOptions
     {
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("Storage:DataDirectory is required");
         if (QueueCapacity < 1) throw new ArgumentException("Storage:QueueCapacity must be at least 1");
-        if (QueueBytes < 1024 * 1024) throw new ArgumentException("the capture queue must be at least 1MiB");
+        if (QueueBytes < MinQueueBytes) throw new ArgumentException($"the capture queue must be at least {Units.Size(MinQueueBytes)}");
         if (MaxBatchEvents < 1) throw new ArgumentException("Storage:MaxBatchEvents must be at least 1");
         if (MaxBatchBytes < 1) throw new ArgumentException("Storage:MaxBatchBytes must be at least 1");
         if (RawRowBytes < 1) throw new ArgumentException("Storage:RawRowBytes must be at least 1");

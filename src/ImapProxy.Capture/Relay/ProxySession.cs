@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
@@ -241,9 +240,9 @@ internal sealed partial class ProxySession : IAsyncDisposable
         if (upgraded)
         {
             // Sent in plaintext before the handshake: never carried into the TLS session.
-            recording.ReportUnparsed(Direction.Client, rest);
+            var recorded = recording.ReportUnparsed(Direction.Client, rest);
             ReportProxyAction("starttls-injection", $"the client sent {rest.Length} bytes after STARTTLS before the TLS handshake; they were not relayed",
-                ImapProxy.Protocol.Secrets.ClientBytesRedaction.Redact(rest));
+                recorded);
             return;
         }
         await ForwardFromClientAsync(rest, ct);

@@ -60,9 +60,15 @@ internal sealed class Framer(DirectionStream stream, IFrameHandler handler, Pars
     }
 
     /// <summary>Passes on bytes that must not be parsed, flagged with the rule that explains why.</summary>
-    public void ReportUnparsed(ReadOnlySpan<byte> bytes, Rule rule)
+    /// <returns>The bytes as the sink got them (client secrets starred).</returns>
+    public ReadOnlySpan<byte> ReportUnparsed(ReadOnlySpan<byte> bytes, Rule rule)
     {
-        if (bytes.IsEmpty) return;
+        if (bytes.IsEmpty) return bytes;
+        // Never parsed in place, so never redacted in place: whatever path lets plaintext client bytes go unparsed,
+        // their secrets go first (RFC 3501 §6.2.1's injected LOGIN, bytes held for a STARTTLS that succeeded).
+        // Bytes that are not plaintext (TLS records, DEFLATE) hold nothing readable.
+        if (stream.Direction == Direction.Client && options.RedactSecrets && rule != Rules.NotPlaintext)
+            bytes = Secrets.ClientBytesRedaction.Redact(bytes);
         output.Bytes(stream.Direction, stream.Position, bytes);
         output.Frame(new MalformedFrame
         {
@@ -70,6 +76,7 @@ internal sealed class Framer(DirectionStream stream, IFrameHandler handler, Pars
             Preview = ByteText.Escape(bytes), Diagnostics = [rule.At(stream.Position, $"{bytes.Length} bytes")],
         });
         stream.Skip(bytes.Length);
+        return bytes;
     }
 
     private int ReadLine(ReadOnlySpan<byte> data)

@@ -7,7 +7,8 @@ namespace ImapProxy.Recording.Bus;
 /// <summary>
 /// Fans session events out to subscribers (the store, live views). Publishing never blocks: each subscriber has
 /// its own queue, bounded in events and in bytes, and an event that does not fit is dropped and counted for that
-/// subscriber. The relay therefore never waits for a slow store or a slow browser.
+/// subscriber, except a session's opening, end and drop notices, which always get in. The relay therefore never
+/// waits for a slow store or a slow browser.
 /// </summary>
 public sealed class EventBus
 {
@@ -35,9 +36,10 @@ public sealed class EventBus
     {
         Interlocked.Increment(ref published);
         var delivered = true;
+        var weight = EventWeight.Of(e); // once per event, whatever the number of subscribers
         foreach (var subscriber in subscribers)
         {
-            if (subscriber.TryWrite(e)) continue;
+            if (subscriber.TryWrite(e, weight)) continue;
             if (subscriber.Essential) delivered = false;
         }
         return delivered;
@@ -65,7 +67,8 @@ public sealed class EventBus
     public sealed class Subscription : IDisposable
     {
         private readonly EventBus bus;
-        private readonly Channel<SessionEvent> channel;
+        // Each event travels with its weight, so taking it gives back exactly what queueing it took.
+        private readonly Channel<(SessionEvent Event, long Weight)> channel;
         private readonly int capacity;
         private readonly long maxBytes;
         private long dropped;
@@ -80,21 +83,19 @@ public sealed class EventBus
             Name = name;
             Essential = essential;
             // Unbounded underneath: the limits are this class's own, so that lifecycle events can pass a full queue.
-            channel = Channel.CreateUnbounded<SessionEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+            channel = Channel.CreateUnbounded<(SessionEvent, long)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
             Reader = new CountingReader(this);
         }
 
         public string Name { get; }
         public bool Essential { get; }
         public long Dropped => Interlocked.Read(ref dropped);
-        public long QueuedBytes => Interlocked.Read(ref queuedBytes);
         public ChannelReader<SessionEvent> Reader { get; }
 
         internal double Fill => Math.Max((double)Interlocked.Read(ref queuedEvents) / capacity, (double)Interlocked.Read(ref queuedBytes) / maxBytes);
 
-        internal bool TryWrite(SessionEvent e)
+        internal bool TryWrite(SessionEvent e, long weight)
         {
-            var weight = EventWeight.Of(e);
             // A session's opening, end and drop notices always get in (a few per session): a session must never lose
             // its end, nor the news that it lost events.
             var lifecycle = e is SessionOpened or SessionClosed or CaptureIncomplete;
@@ -105,16 +106,16 @@ public sealed class EventBus
             }
             Interlocked.Increment(ref queuedEvents);
             Interlocked.Add(ref queuedBytes, weight);
-            if (channel.Writer.TryWrite(e)) return true;
-            Taken(e); // completed: the subscriber is gone
+            if (channel.Writer.TryWrite((e, weight))) return true;
+            Taken(weight); // completed: the subscriber is gone
             Interlocked.Increment(ref dropped);
             return false;
         }
 
-        private void Taken(SessionEvent e)
+        private void Taken(long weight)
         {
             Interlocked.Decrement(ref queuedEvents);
-            Interlocked.Add(ref queuedBytes, -EventWeight.Of(e));
+            Interlocked.Add(ref queuedBytes, -weight);
         }
 
         public void Dispose()
@@ -126,7 +127,7 @@ public sealed class EventBus
         /// <summary>The channel's reader, giving back an event's share of the limits as it is taken.</summary>
         private sealed class CountingReader(Subscription owner) : ChannelReader<SessionEvent>
         {
-            private ChannelReader<SessionEvent> Inner => owner.channel.Reader;
+            private ChannelReader<(SessionEvent Event, long Weight)> Inner => owner.channel.Reader;
 
             public override bool CanCount => true;
             public override int Count => (int)Math.Min(int.MaxValue, Interlocked.Read(ref owner.queuedEvents));
@@ -134,8 +135,13 @@ public sealed class EventBus
 
             public override bool TryRead([MaybeNullWhen(false)] out SessionEvent item)
             {
-                if (!Inner.TryRead(out item)) return false;
-                owner.Taken(item);
+                if (!Inner.TryRead(out var queued))
+                {
+                    item = default;
+                    return false;
+                }
+                owner.Taken(queued.Weight);
+                item = queued.Event;
                 return true;
             }
 

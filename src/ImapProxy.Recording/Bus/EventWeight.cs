@@ -1,3 +1,4 @@
+using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Recording.Bus;
@@ -10,21 +11,18 @@ public static class EventWeight
     private const int EventOverhead = 96;
     private const int FrameOverhead = 320;
 
-    // Small literals (mailbox names, ENVELOPE strings) are kept with their frame, up to the parser's inline limit.
-    private const int MaxInlineBytes = 64 * 1024;
-
-    /// <summary>The frame's line bytes and the literals small enough to be kept with it (each one up to the inline limit).</summary>
-    private static long Held(Protocol.ImapFrame frame)
-    {
-        var literals = frame.Literals ?? [];
-        var lines = frame.Length - literals.Sum(l => l.Length);
-        return Math.Max(0, lines) + literals.Where(l => l.Length <= MaxInlineBytes).Sum(l => l.Length);
-    }
-
     public static long Of(SessionEvent e) => e switch
     {
         RawBytes raw => EventOverhead + raw.Data.Length,
         FrameParsed { Frame: var frame } => FrameOverhead + Held(frame),
         _ => EventOverhead,
     };
+
+    /// <summary>The frame's line bytes and the bodies of the literals kept with it (the parser keeps the small ones).</summary>
+    private static long Held(ImapFrame frame)
+    {
+        var held = frame.Length;
+        foreach (var literal in frame.Literals ?? []) held -= literal.Length - (literal.Content?.Length ?? 0);
+        return Math.Max(0, held);
+    }
 }

@@ -31,7 +31,7 @@ public enum EventSource
 [JsonDerivedType(typeof(UnreadableEvent), "unreadable")]
 public abstract record SessionEvent
 {
-    // Session id, sequence and times are stamped by the session's capture when it publishes the event.
+    // Session id, sequence and times are stamped by the session's SessionRecording when it publishes the event.
     [JsonPropertyOrder(-5)] public long SessionId { get; init; }
 
     /// <summary>1, 2, 3... per session in publication order; 0 for <see cref="RawBytes"/>, which are stored apart.</summary>

@@ -44,7 +44,7 @@ public static class CapturedSessionLoader
         {
             return (null, $"a stored event of session {row.Id} cannot be read back ({e.Message})");
         }
-        return (builder.Build(row.Id, builder.ServerClosed), null);
+        return (builder.Build(row.Id, row.CloseReason == "server-closed"), null);
     }
 
     /// <summary>A direction's stored bytes, or why they are not all there: literals above the capture cap keep only their start.</summary>
@@ -69,18 +69,12 @@ public static class CapturedSessionLoader
         private int serverCursor;
         private ExchangeBuilder? lastCompleted;
 
-        /// <summary>The server ended the session (a served capture closes the connection as it did).</summary>
-        public bool ServerClosed { get; private set; }
-
         public void Add(EventRow row)
         {
             switch (row.ReadEvent())
             {
                 case CommandCompleted completed:
                     if (lastCompleted is { } done && done.Tag == completed.Tag) done.Latency = completed.Latency;
-                    break;
-                case SessionClosed closed:
-                    ServerClosed = closed.Reason == CloseReason.ServerClosed;
                     break;
                 case FrameParsed { Frame: CommandFrame command }:
                     var exchange = new ExchangeBuilder(exchanges.Count, command, client[Range(command)], row.Time);

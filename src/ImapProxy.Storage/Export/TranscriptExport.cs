@@ -153,10 +153,6 @@ internal sealed class TranscriptExport
                 break;
             case SessionOpened or CommandCompleted:
                 break; // the header says where the session came from; completions are the S: lines themselves
-            case ProxyAction action:
-                Comment(EventText.Describe(action)!);
-                if (action.Bytes is { } bytes) Comment($"  bytes: {bytes}");
-                break;
             case var e when EventText.Describe(e) is { } line:
                 Comment(line);
                 break;

@@ -58,12 +58,12 @@ public static class RawlogImport
     {
         var (name, clientLines, serverLines, parserOptions) = source;
         // TLS, if any, is not in a rawlog: the modes stay unknown.
-        using var tap = new SessionRecording(id, new SessionOpened
+        using var recording = new SessionRecording(id, new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = "import", ListenerAddress = "import", Listener = ListenerKind.Plain,
             Upstream = $"{name}.in/.out",
         }, bus, clock, options.LiteralCaptureLimit, parserOptions, CompressedInput.Detect);
-        tap.Publish(new ProxyAction
+        recording.Publish(new ProxyAction
         {
             Source = EventSource.Proxy, Action = "imported",
             Description = $"imported from the rawlog pair {name}.in and {name}.out; TLS, if any, is not in a rawlog",
@@ -74,13 +74,13 @@ public static class RawlogImport
         var (reason, detail) = (CloseReason.ClientClosed, "end of the rawlog");
         try
         {
-            tap.Replay(clientLines, serverLines, (_, timestamp) =>
+            recording.Replay(clientLines, serverLines, (_, timestamp) =>
             {
                 ct.ThrowIfCancellationRequested();
                 clock.MoveTo(timestamp is { } seconds ? FromRawlog(seconds) : null);
                 if (bus.Pressure >= 0.25) writer.WaitForIdleAsync(ct).GetAwaiter().GetResult();
             });
-            if (tap.State?.State == ProtocolState.Logout) detail = "end of the rawlog, after LOGOUT";
+            if (recording.State?.State == ProtocolState.Logout) detail = "end of the rawlog, after LOGOUT";
         }
         catch (Exception e)
         {
@@ -92,7 +92,7 @@ public static class RawlogImport
         finally
         {
             // A failed import is closed too, with its reason.
-            tap.Close(reason, detail, clientLines.Sum(l => (long)l.Bytes.Length), serverLines.Sum(l => (long)l.Bytes.Length));
+            recording.Close(reason, detail, clientLines.Sum(l => (long)l.Bytes.Length), serverLines.Sum(l => (long)l.Bytes.Length));
         }
     }
 

@@ -136,7 +136,7 @@ public sealed class EventStoreWriter : BackgroundService
             logger.LogCritical(e, "Event store writer stopped: {Path}", store.FilePath);
             // Nothing reads the queue any more: let the bus drop instead of holding events, and say so in the health.
             subscription.Dispose();
-            Volatile.Write(ref health, new StoreHealth(false, $"the store's writer stopped: {e.Message}", time.GetUtcNow(), EventsLost));
+            Volatile.Write(ref health, new StoreHealth(false, $"the store's writer stopped: {e.Message}", time.GetUtcNow()));
             throw;
         }
         finally
@@ -228,7 +228,7 @@ public sealed class EventStoreWriter : BackgroundService
         var problem = e is SqliteException sqlite ? store.Describe(sqlite) : e.Message;
         Volatile.Write(ref lastProblem, problem);
         var was = Health;
-        Volatile.Write(ref health, new StoreHealth(false, problem, was.Writing ? now : was.FailingSince, EventsLost));
+        Volatile.Write(ref health, new StoreHealth(false, problem, was.Writing ? now : was.FailingSince));
         // A line when it starts, then at most one a minute, whatever the state does meanwhile: on a nearly full disk
         // small batches pass and large ones fail, and the log must not fill the console with that.
         if (now - lastFailureLog < FailureLogEvery) return;

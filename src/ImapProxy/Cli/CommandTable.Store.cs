@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using ImapProxy.Configuration;
+using ImapProxy.Queries;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Query;
 using static ImapProxy.Cli.SharedOptions;
@@ -11,7 +12,7 @@ namespace ImapProxy.Cli;
 /// <summary>The store from the command line: <c>sessions</c>, <c>events</c>, <c>export</c>, <c>import</c>.</summary>
 internal static partial class CommandTable
 {
-    private static readonly Option<Filter> FilterOption = Valued("--filter", "FILTER",
+    private static readonly Option<Filter?> FilterOption = Valued("--filter", "FILTER",
         "only what matches this filter, in the language of the dashboard (--help-filter shows it)", ReadFilter);
 
     private static readonly Option<bool> HelpFilter = new("--help-filter")
@@ -75,17 +76,12 @@ internal static partial class CommandTable
 
     private static Argument<long> SessionArgument() => Positional("SESSION", "the session's id, as sessions lists it", SessionId);
 
-    private static Filter ReadFilter(string text, string name)
-    {
-        try
-        {
-            return Filter.Parse(text);
-        }
-        catch (FilterException e)
-        {
-            throw new SettingsException($"{name}: bad filter at position {e.Position}: {e.Message}");
-        }
-    }
+    // Through the query edge's parser: a mistake is found where the API and the dashboard find it, and an empty
+    // filter means none there as here.
+    private static Filter? ReadFilter(string text, string name) =>
+        StoreQueries.ParseFilter(text) is (var filter, var error) && error is null
+            ? filter
+            : throw new SettingsException($"{name}: bad filter at position {error!.Position}: {error.Message}");
 
     /// <summary>--help-filter answers like --help: whatever else is on the line.</summary>
     private sealed class FilterHelpAction : SynchronousCommandLineAction

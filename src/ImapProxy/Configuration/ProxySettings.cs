@@ -61,7 +61,7 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             retention,
             Text("DashboardToken"),
             List(section, "DashboardHosts").Select(h => HostName(h, "--dashboard-host")).ToList(),
-            Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), 1024 * 1024, "--capture-queue") : Defaults.CaptureQueue);
+            Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), StorageOptions.MinQueueBytes, "--capture-queue") : Defaults.CaptureQueue);
     }
 
     private static long AtLeast(long value, long least, string option) =>

@@ -50,16 +50,14 @@ public class RawlogExportTests
             (Direction.Server, "a1 OK done\r\n"),
             (Direction.Client, "a2 LOGOUT\r\n"),
             (Direction.Server, "* BYE bye\r\na2 OK logged out\r\n"));
-        using var output = new MemoryStream();
 
-        await SessionExport.WriteRawlogAsync(h.Store, id, output, baseName: "small");
+        var (client, server) = await ExportAsync(h, id);
 
         // Dovecot's rawlog: each line prefixed with "seconds.microseconds " of the write that carried it, the line's
         // own CRLF kept; two lines of one write share its stamp.
-        using var archive = new ZipArchive(new MemoryStream(output.ToArray()));
-        Assert.Equal("1795644893.010000 a1 NOOP\r\n1795644893.020000 a2 LOGOUT\r\n", Text(archive, "small.in"));
+        Assert.Equal("1795644893.010000 a1 NOOP\r\n1795644893.020000 a2 LOGOUT\r\n", client);
         Assert.Equal("1795644893.005000 * OK ready\r\n1795644893.015000 a1 OK done\r\n" +
-                     "1795644893.025000 * BYE bye\r\n1795644893.025000 a2 OK logged out\r\n", Text(archive, "small.out"));
+                     "1795644893.025000 * BYE bye\r\n1795644893.025000 a2 OK logged out\r\n", server);
     }
 
     [Fact]
@@ -67,16 +65,12 @@ public class RawlogExportTests
     {
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var id = await CapturedSessions.CaptureAsync(h, "dovecot-rawlog");
-        using var output = new MemoryStream();
-
-        await SessionExport.WriteRawlogAsync(h.Store, id, output, baseName: "exported");
+        var (client, server) = await ExportAsync(h, await CapturedSessions.CaptureAsync(h, "dovecot-rawlog"));
 
         // The fixture files are what Dovecot 2.3.19 wrote for this session: captured and exported, the same lines come
         // out. Only the stamps of a literal's lines may differ (a command carries one time, Dovecot stamps each read).
-        using var archive = new ZipArchive(new MemoryStream(output.ToArray()));
-        Assert.Equal(Unstamped(File.ReadAllText(CapturedSessions.Fixture("dovecot-rawlog.in"), Encoding.Latin1)), Unstamped(Text(archive, "exported.in")));
-        Assert.Equal(Unstamped(File.ReadAllText(CapturedSessions.Fixture("dovecot-rawlog.out"), Encoding.Latin1)), Unstamped(Text(archive, "exported.out")));
+        Assert.Equal(Unstamped(File.ReadAllText(CapturedSessions.Fixture("dovecot-rawlog.in"), Encoding.Latin1)), Unstamped(client));
+        Assert.Equal(Unstamped(File.ReadAllText(CapturedSessions.Fixture("dovecot-rawlog.out"), Encoding.Latin1)), Unstamped(server));
     }
 
     [Fact]
@@ -84,14 +78,7 @@ public class RawlogExportTests
     {
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var id = await CapturedSessions.CaptureAsync(h, "dovecot-rawlog");
-        using var output = new MemoryStream();
-
-        await SessionExport.WriteRawlogAsync(h.Store, id, output, baseName: "exported");
-
-        using var archive = new ZipArchive(new MemoryStream(output.ToArray()));
-        var client = Text(archive, "exported.in");
-        var server = Text(archive, "exported.out");
+        var (client, server) = await ExportAsync(h, await CapturedSessions.CaptureAsync(h, "dovecot-rawlog"));
         Assert.All(client.Split('\n')[..^1].Concat(server.Split('\n')[..^1]), l => Assert.Matches(@"^\d{10}\.\d{6} ", l));
         // Dovecot's own stamps, kept to the microsecond through capture, store and export.
         Assert.Contains("1795644893.203149 B00000004 CREATE rec-3b3c60d9e5c8\r\n", client);
@@ -139,5 +126,14 @@ public class RawlogExportTests
     {
         using var reader = new StreamReader(archive.GetEntry(name)!.Open(), Encoding.Latin1);
         return reader.ReadToEnd();
+    }
+
+    /// <summary>The rawlog pair of a stored session, as its export writes it (BASE.in, BASE.out in a zip).</summary>
+    private static async Task<(string In, string Out)> ExportAsync(StoreHarness h, long id)
+    {
+        using var output = new MemoryStream();
+        await SessionExport.WriteRawlogAsync(h.Store, id, output, baseName: "exported");
+        using var archive = new ZipArchive(new MemoryStream(output.ToArray()));
+        return (Text(archive, "exported.in"), Text(archive, "exported.out"));
     }
 }
