@@ -67,6 +67,8 @@ internal sealed class ParserOutput(IImapSink sink, SessionModel model)
         {
             Direction = frame.Direction, Offset = frame.Offset, Length = end - frame.Offset,
             Reason = reason, Preview = ByteText.Escape(bytes), Diagnostics = diagnostics,
+            // A frame cut short in a literal says how far the literal got.
+            Literals = frame.Literals.Count > 0 ? frame.Literals.ToArray() : null,
             Redactions = frame.Redactions.Count > 0 ? frame.Redactions.ToArray() : null,
         };
     }

@@ -5,6 +5,7 @@ using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Rawlog;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 
 namespace ImapProxy.Recording;
 
@@ -44,6 +45,8 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private readonly long literalLimit;
     private readonly SessionDecoder decoder;
     private readonly Action<ImapFrame>? frameObserver;
+    private readonly SessionAnalyzer analyzer = new();
+    private bool analysisBroken;
     private readonly Dictionary<long, long> commandTimestamps = [];
     private readonly PendingRaw[] raw = [new(), new()];
     private readonly IncrementalHash?[] literalHashes = new IncrementalHash?[2];
@@ -170,12 +173,17 @@ public sealed class SessionRecording : IImapSink, IDisposable
                 }
             }
             FlushRaw();
-            ReportDrops();
-            Stamp(new SessionClosed
+            var closing = new SessionClosed
             {
                 Source = EventSource.Proxy, Reason = reason, Detail = detail,
                 ClientBytes = clientBytes ?? fed[(int)Direction.Client], ServerBytes = serverBytes ?? fed[(int)Direction.Server],
-            }, ++sequence);
+                Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp),
+            };
+            // What only the end tells (commands never answered, a server gone without BYE) comes before the close,
+            // and the last drop notice after it, so that it counts those findings too.
+            Analyze(() => analyzer.Close(closing));
+            ReportDrops();
+            Stamp(closing, ++sequence);
             closed = true;
         }
     }
@@ -282,12 +290,33 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private void Stamp(SessionEvent e, long number)
     {
         var stamped = e with { SessionId = SessionId, Sequence = number, Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp) };
-        if (bus.Publish(stamped))
+        // Nothing follows the close, not even a drop notice (Close sends the last one before it).
+        if (!bus.Publish(stamped)) Interlocked.Increment(ref dropped);
+        else if (stamped is not SessionClosed) ReportDrops();
+        // The findings engine sees every event, stored or dropped: its conclusions do not depend on the store keeping up.
+        if (stamped is not RawBytes) Analyze(() => analyzer.Observe(stamped));
+    }
+
+    /// <summary>Publishes what the findings engine concludes; a fault in it stops the findings of this session, never its capture.</summary>
+    private void Analyze(Func<IReadOnlyList<FindingReported>> step)
+    {
+        if (analysisBroken) return;
+        IReadOnlyList<FindingReported> findings;
+        try
         {
-            ReportDrops();
+            findings = step();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            analysisBroken = true;
+            Stamp(new ProxyAction
+            {
+                Source = EventSource.Proxy, Action = "findings-failed",
+                Description = $"findings stopped for this session after an internal error ({e.GetType().Name}: {e.Message}); capture goes on",
+            }, ++sequence);
             return;
         }
-        Interlocked.Increment(ref dropped);
+        foreach (var finding in findings) Stamp(finding, ++sequence);
     }
 
     /// <summary>

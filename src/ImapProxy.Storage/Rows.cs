@@ -14,6 +14,7 @@ namespace ImapProxy.Storage;
 /// <param name="Commands">Completed commands; <paramref name="Failures"/> those completed with NO or BAD.</param>
 /// <param name="Anomalies">Diagnostics the parser attached to the session's frames.</param>
 /// <param name="Events">Events stored for the session (raw bytes not counted).</param>
+/// <param name="Findings">Findings of warning or error severity (info findings are on the session's timeline only).</param>
 public sealed record SessionRow(
     long Id,
     DateTimeOffset StartedAt,
@@ -39,11 +40,12 @@ public sealed record SessionRow(
     long Failures,
     long Anomalies,
     long DroppedEvents,
-    bool CaptureIncomplete)
+    bool CaptureIncomplete,
+    long Findings)
 {
     /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
     public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,
-        null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, false);
+        null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, false, 0);
 }
 
 /// <summary>One stored event: the columns lists and filters use, and the whole event as JSON (FrameJson's shape).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ImapProxy.Protocol;
+using ImapProxy.Protocol.Diagnostics;
 
 namespace ImapProxy.Recording.Events;
 
@@ -28,6 +29,7 @@ public enum EventSource
 [JsonDerivedType(typeof(CaptureIncomplete), "capture-incomplete")]
 [JsonDerivedType(typeof(RawBytes), "raw")]
 [JsonDerivedType(typeof(LiteralTruncated), "literal-truncated")]
+[JsonDerivedType(typeof(FindingReported), "finding")]
 [JsonDerivedType(typeof(UnreadableEvent), "unreadable")]
 public abstract record SessionEvent
 {
@@ -190,6 +192,31 @@ public sealed record LiteralTruncated : SessionEvent
     public required long Kept { get; init; }
     public required string Sha256 { get; init; }
     public TruncationCause Cause { get; init; }
+}
+
+/// <summary>
+/// What the findings engine concluded by comparing events of the session (a size the server announced against the
+/// bytes it sent, a UIDVALIDITY that changed, a command used without its capability...). Source is the proxy: the
+/// conclusion is ours, the evidence is the peers'.
+/// </summary>
+public sealed record FindingReported : SessionEvent
+{
+    /// <summary>The rule's stable id (<c>finding:rfc822-size-mismatch</c> in filters).</summary>
+    public required string Rule { get; init; }
+
+    public required Severity Severity { get; init; }
+
+    /// <summary>The RFC section that says what the peer should have done.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Rfc { get; init; }
+
+    /// <summary>One line: what is wrong in this session, with its figures.</summary>
+    public required string Message { get; init; }
+
+    /// <summary>What clients are known to do when they meet it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ClientImpact { get; init; }
+
+    /// <summary>Sequence numbers of the events that prove it (both ends of a comparison), in session order.</summary>
+    public required IReadOnlyList<long> Evidence { get; init; }
 }
 
 /// <summary>

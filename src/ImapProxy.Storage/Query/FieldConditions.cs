@@ -1,3 +1,4 @@
+using ImapProxy.Recording.Findings;
 using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Storage.Sqlite;
 using static ImapProxy.Storage.Query.FilterCondition;
@@ -90,13 +91,37 @@ internal static class FieldConditions
         return any && !t.Negated ? condition.ForSessions(OfSession(s => s.Anomalies > 0, _ => "s.anomalies > 0")) : condition;
     }
 
-    private static string Rule(TermValue value, IReadOnlyList<string> rules)
+    /// <summary>
+    /// Findings: events of type 'finding' named by their rule (served by the partial index events_findings, whose
+    /// condition "type = 'finding'" each form repeats). finding:!ID means the findings of other rules.
+    /// </summary>
+    public static FilterCondition Finding(TermSyntax t)
+    {
+        var rules = FindingRules.All.Select(r => r.Id).ToList();
+        var named = t.Values.Where(v => v.Text != "*").Select(v => Rule(v, rules, "finding")).ToList();
+        var any = named.Count < t.Values.Count;
+        if (any && t.Negated) throw new FilterException(t.Position, t.Length, "finding:!* matches nothing: for sessions without findings, write not finding:*");
+        return OfEvent(
+            (e, _) => e.Type == "finding" && (any || named.Contains(e.Name!) != t.Negated),
+            p => any ? "e.type = 'finding'" : $"(e.type = 'finding' AND e.name {(t.Negated ? "NOT " : "")}IN ({p.List(named)}))");
+    }
+
+    /// <summary>Findings by severity, which the finding's row keeps in its kind column.</summary>
+    public static FilterCondition Severity(TermSyntax t)
+    {
+        var levels = t.Values.Select(t.Field.Choose).Distinct().ToList();
+        return OfEvent(
+            (e, _) => e.Type == "finding" && levels.Contains(e.Kind!) != t.Negated,
+            p => $"(e.type = 'finding' AND e.kind {(t.Negated ? "NOT " : "")}IN ({p.List(levels)}))");
+    }
+
+    private static string Rule(TermValue value, IReadOnlyList<string> rules, string field = "anomaly")
     {
         var lower = AsciiText.Lower(value.Text);
         return rules.Contains(lower)
             ? lower
             : throw new FilterException(value.Position, Math.Max(value.Length, 1),
-                $"'{value.Text}' is not a rule{Suggestion.For(value.Text, rules)}; anomaly:* finds them all, the help lists them");
+                $"'{value.Text}' is not a {(field == "anomaly" ? "rule" : field)}{Suggestion.For(value.Text, rules)}; {field}:* finds them all, the help lists them");
     }
 
     /// <summary>A leg "has TLS" when its handshake succeeded (the column holds the protocol, or "failed").</summary>

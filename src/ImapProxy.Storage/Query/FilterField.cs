@@ -26,6 +26,9 @@ public enum FilterValueKind
 
     /// <summary>'*' or the id of one of the parser's rules.</summary>
     Rule,
+
+    /// <summary>'*' or the id of one of the findings engine's rules.</summary>
+    Finding,
 }
 
 /// <summary>Whether a field describes a session, an event, or means something for each.</summary>

@@ -49,6 +49,13 @@ public static class FilterFields
         new("anomaly", FilterScope.Event, FilterValueKind.Rule,
             "frames the parser flagged as deviating from the RFCs: any of them (*), or those flagged with a rule",
             "anomaly:*", FieldConditions.Anomaly, aliases: ["rule"]),
+        new("finding", FilterScope.Event, FilterValueKind.Finding,
+            "what the findings engine concluded from the session (sizes against bytes, mailbox state, capabilities, how it " +
+            "ended): any finding (*), or those of a rule",
+            "finding:rfc822-size-mismatch", FieldConditions.Finding, aliases: ["findings"]),
+        new("severity", FilterScope.Event, FilterValueKind.Choice,
+            "findings of a severity: info (worth knowing), warning (a deviation clients may trip on), error (clients break)",
+            "severity:error|warning", FieldConditions.Severity, choices: ["info", "warning", "error"]),
         new("tls", FilterScope.Session, FilterValueKind.Choice,
             "TLS of the session's legs: none (neither leg), client, upstream, both, failed (a handshake failed)", "tls:none",
             FieldConditions.Tls, choices: ["none", "client", "upstream", "both", "failed"]),

@@ -1,3 +1,4 @@
+using ImapProxy.Recording.Findings;
 using System.Text;
 using ImapProxy.Protocol.Diagnostics;
 
@@ -43,6 +44,7 @@ public static class FilterHelp
         }
         help.AppendLine();
         help.AppendLine(Wrap("Rules (anomaly:RULE): " + string.Join(", ", Rules.All.Select(r => r.Id)), "  "));
+        help.AppendLine(Wrap("Findings (finding:ID): " + string.Join(", ", FindingRules.All.Select(r => r.Id)), "  "));
         help.AppendLine();
         help.AppendLine("Examples: cmd:FETCH latency>500ms · status:!OK · user:alice not dir:proxy · anomaly:* after:2026-11-25");
         help.AppendLine("          (cmd:SELECT or cmd:EXAMINE) mailbox:INBOX · body:\"Subject: hello\" · size>1MB");
@@ -66,6 +68,7 @@ public static class FilterHelp
     {
         FilterValueKind.Name => "a name (any case; * matches any text)",
         FilterValueKind.Rule => "* or a rule id (Rules below)",
+        FilterValueKind.Finding => "* or a finding id (Findings below)",
         FilterValueKind.Text => "text to find inside",
         FilterValueKind.Choice => string.Join(" | ", field.Choices),
         FilterValueKind.Duration => FilterValues.DurationHelp,

@@ -64,7 +64,7 @@ internal sealed class BatchWriter : IDisposable
         updateSummary = new Statement(connection, """
             UPDATE sessions SET
                 events = events + $events, commands = commands + $commands, failures = failures + $failures,
-                anomalies = anomalies + $anomalies, dropped_events = dropped_events + $dropped_events,
+                anomalies = anomalies + $anomalies, dropped_events = dropped_events + $dropped_events, findings = findings + $findings,
                 capture_incomplete = max(capture_incomplete, $capture_incomplete),
                 state = coalesce($state, state), user = coalesce($user, user), mailbox = coalesce($mailbox, mailbox),
                 client_leg_tls = coalesce($client_leg_tls, client_leg_tls),
@@ -75,7 +75,7 @@ internal sealed class BatchWriter : IDisposable
             WHERE id = $id
             """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$state", "$user",
             "$mailbox", "$client_leg_tls", "$upstream_leg_tls", "$ended_at", "$close_reason", "$close_detail", "$client_bytes",
-            "$server_bytes");
+            "$server_bytes", "$findings");
     }
 
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
@@ -181,7 +181,7 @@ internal sealed class BatchWriter : IDisposable
         updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0,
             s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
-            closed?.Detail, closed?.ClientBytes, closed?.ServerBytes);
+            closed?.Detail, closed?.ClientBytes, closed?.ServerBytes, s.Findings);
     }
 
     private void InsertRaw(RawRow row)

@@ -18,6 +18,8 @@ internal readonly record struct EventColumns(string Type, string? Kind, string? 
             TlsHandshake t => new(type, null, null, StoredText.Of(t.Leg), t.Succeeded ? "ok" : "failed", null),
             SessionClosed c => new(type, null, null, StoredText.Of(c.Reason), null, null),
             ProxyAction a => new(type, null, null, a.Action, null, null),
+            // A finding's rule is its name (finding:ID) and its severity its kind (severity:warning).
+            FindingReported f => new(type, StoredText.Of(f.Severity), null, f.Rule, null, null),
             _ => new(type, null, null, null, null, null),
         };
     }

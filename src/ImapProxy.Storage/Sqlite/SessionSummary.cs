@@ -1,6 +1,7 @@
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Commands;
+using ImapProxy.Protocol.Diagnostics;
 
 namespace ImapProxy.Storage.Sqlite;
 
@@ -16,6 +17,7 @@ internal sealed class SessionSummary(long sessionId)
     public long Failures { get; private set; }
     public long Anomalies { get; private set; }
     public long DroppedEvents { get; private set; }
+    public long Findings { get; private set; }
     public bool CaptureIncomplete { get; private set; }
     public string? State { get; private set; }
     public string? User { get; private set; }
@@ -50,6 +52,9 @@ internal sealed class SessionSummary(long sessionId)
                 var outcome = t.Succeeded ? t.Protocol ?? "unknown" : "failed";
                 if (t.Leg == TlsLeg.Client) ClientLegTls = outcome;
                 else UpstreamLegTls = outcome;
+                break;
+            case FindingReported { Severity: not Severity.Info }:
+                Findings++;
                 break;
             case CaptureIncomplete i:
                 CaptureIncomplete = true;
@@ -90,6 +95,7 @@ internal sealed class SessionSummary(long sessionId)
         Failures = row.Failures + Failures,
         Anomalies = row.Anomalies + Anomalies,
         DroppedEvents = row.DroppedEvents + DroppedEvents,
+        Findings = row.Findings + Findings,
         CaptureIncomplete = row.CaptureIncomplete || CaptureIncomplete,
         State = State ?? row.State,
         User = User ?? row.User,

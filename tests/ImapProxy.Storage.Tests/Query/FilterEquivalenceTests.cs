@@ -44,6 +44,8 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         // anomaly, tls, session
         "anomaly:*", "anomaly:lowercase-keyword", "anomaly:unescaped-quote|quoted-8bit", "rule:bare-lf", "anomaly:!lowercase-keyword",
         "anomaly:literal-plus-not-announced",
+        "finding:*", "finding:bad-for-valid-command|sequence-above-exists", "finding:!plaintext-login", "findings:PLAINTEXT-LOGIN",
+        "severity:info|warning", "severity:!info", "not finding:*", "finding:* user:bob", "severity:error or anomaly:*",
         "tls:none", "tls:client", "tls:upstream", "tls:both", "tls:failed", "tls:!none", "tls:client|upstream",
         "session:2", "session>=3", "session<2", "id:1|3", "session!=2",
         // after, before

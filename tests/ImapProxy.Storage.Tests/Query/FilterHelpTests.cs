@@ -1,3 +1,4 @@
+using ImapProxy.Recording.Findings;
 using System.Text.RegularExpressions;
 using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Storage.Query;
@@ -24,6 +25,8 @@ public class FilterHelpTests
         ("text", "text:BODYSTRUCTURE"),
         ("body", "body:\"Subject: hello\""),
         ("anomaly, rule", "anomaly:*"),
+        ("finding, findings", "finding:rfc822-size-mismatch"),
+        ("severity", "severity:error|warning"),
         ("tls", "tls:none"),
         ("session, id", "session:42"),
         ("after", "after:2026-11-25T10:00"),
@@ -48,6 +51,10 @@ public class FilterHelpTests
 
     [Fact]
     public void EveryRule_IsListed() => Assert.All(Rules.All, r => Assert.Contains(r.Id, FilterHelp.Text));
+
+    [Fact]
+    public void EveryFindingRule_IsListed() =>
+        Assert.All(FindingRules.All, r => Assert.Contains(r.Id, FilterHelp.Text.Split("Findings (finding:ID):")[1]));
 
     [Fact]
     public void ChoiceFields_ListTheirChoices()

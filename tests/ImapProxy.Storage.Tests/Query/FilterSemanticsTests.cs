@@ -36,22 +36,35 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
     [InlineData("body:\"Subject: hello\"", new long[] { 5, 2, 1 })]
     [InlineData("body:\"Subject: later\"", new long[0])]
     [InlineData("dir:proxy tls:none", new long[] { 6, 4, 3 })]
+    // Findings: Bob's LOGIN crossed the client leg in clear (info, event 2-6); his server said 0 EXISTS, then sent
+    // FETCH for message 1 (error, 2-23); it answered his well-formed UID STORE with BAD [CANNOT] where a refusal is
+    // NO (warning, 2-28). Åsa's LOGIN crossed the upstream leg in clear (info, 5-6). Carol's plaintext session has no
+    // login (PREAUTH); Alice's legs both have TLS.
+    [InlineData("finding:*", new long[] { 5, 2 })]
+    [InlineData("finding:bad-for-valid-command", new long[] { 2 })]
+    [InlineData("finding:!bad-for-valid-command", new long[] { 5, 2 })]
+    [InlineData("severity:warning", new long[] { 2 })]
+    [InlineData("severity:error", new long[] { 2 })]
+    [InlineData("finding:sequence-above-exists", new long[] { 2 })]
+    [InlineData("finding:rfc822-size-mismatch", new long[0])]
     public void Sessions(string expression, long[] ids) =>
         Assert.Equal(ids, store.Queries.Sessions(Filter.Parse(expression), 100).Rows.Select(s => s.Id));
 
     [Theory]
     [InlineData("cmd:FETCH session:1", "1-31 1-28 1-19 1-15")]
-    [InlineData("cmd:\"UID FETCH\"", "5-25 5-21 1-31 1-28")]
-    [InlineData("cmd:*STORE", "2-26 2-24 1-23 1-20")]
+    [InlineData("cmd:\"UID FETCH\"", "5-26 5-22 1-31 1-28")]
+    [InlineData("cmd:*STORE", "2-29 2-26 1-23 1-20")]
     [InlineData("latency>500ms", "3-16 1-31 1-19")]
     [InlineData("latency>1d", "")]
-    [InlineData("body:\"Subject: hello\"", "5-15 2-17 1-17")]
-    [InlineData("body:binary", "5-15")]
-    [InlineData("body:\"long enough to cross several raw rows\"", "5-15")]
-    [InlineData("size>1MB", "5-23")]
+    [InlineData("body:\"Subject: hello\"", "5-16 2-18 1-17")]
+    [InlineData("body:binary", "5-16")]
+    [InlineData("body:\"long enough to cross several raw rows\"", "5-16")]
+    [InlineData("size>1MB", "5-24")]
     [InlineData("before:2026-11-25T10:01:01", "1-15 1-14 1-13 1-12 1-11 1-10 1-9 1-8 1-7 1-6 1-5 1-4 1-3 1-2 1-1")]
-    [InlineData("status:bye", "5-27 2-31 1-33")]
+    [InlineData("status:bye", "5-28 2-34 1-33")]
     [InlineData("tag:a3 dir:server", "1-19 1-18")]
+    [InlineData("finding:*", "5-6 2-28 2-23 2-6")]
+    [InlineData("severity:info", "5-6 2-6")]
     public void Events(string expression, string keys) =>
         Assert.Equal(keys, string.Join(" ", store.Queries.AllEvents(Filter.Parse(expression), 100).Rows.Select(e => $"{e.SessionId}-{e.Sequence}")));
 

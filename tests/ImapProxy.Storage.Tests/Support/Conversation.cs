@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
 
@@ -11,13 +12,14 @@ namespace ImapProxy.Storage.Tests.Support;
 /// One captured session, played the way the relay's capture does it: the conversation goes through the real
 /// <see cref="ImapSessionParser"/>, and what it finds is published on a real bus — frames, command completions
 /// with their latency, raw bytes in chunks (literals cut at <see cref="LiteralCap"/>), TLS, proxy actions,
-/// open and close. Time is a clock the test moves: each event takes <see cref="Step"/>, <see cref="Wait"/> adds more.
+/// open and close, and the findings engine's conclusions. Time is a clock the test moves: each event takes <see cref="Step"/>, <see cref="Wait"/> adds more.
 /// </summary>
 internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset start) : IImapSink
 {
     private readonly Dictionary<string, TimeSpan> commandTimes = [];
     private readonly Dictionary<long, IncrementalHash> literalHashes = [];
     private readonly long[] streamBytes = new long[2];
+    private readonly SessionAnalyzer analyzer = new();
     private ImapSessionParser? parser;
     private long sequence;
     private TimeSpan elapsed;
@@ -128,7 +130,12 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
     private Conversation Publish(SessionEvent e)
     {
         elapsed += Step;
-        Send(e with { SessionId = SessionId, Sequence = ++sequence, Time = start + elapsed, Elapsed = elapsed });
+        // As the recording does: the findings of the session's end come before its close, the others after their event.
+        if (e is SessionClosed closed)
+            foreach (var finding in analyzer.Close(closed with { Elapsed = elapsed })) Publish(finding);
+        var stamped = e with { SessionId = SessionId, Sequence = ++sequence, Time = start + elapsed, Elapsed = elapsed };
+        Send(stamped);
+        foreach (var finding in analyzer.Observe(stamped)) Publish(finding);
         return this;
     }
 

@@ -1,0 +1,8 @@
+namespace ImapProxy.Recording.Findings;
+
+/// <summary>
+/// Which message a FETCH is about: by UID within its mailbox when the response has one (stable), else by message
+/// number within the mailbox's current numbering (<paramref name="Numbering"/> changes with every EXPUNGE and
+/// SELECT, RFC 3501 §2.3.1.2, so facts keyed by an old number are never matched again).
+/// </summary>
+internal readonly record struct MessageKey(string? Mailbox, bool ByUid, ulong Number, long Numbering);

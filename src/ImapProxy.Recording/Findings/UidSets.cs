@@ -1,0 +1,21 @@
+namespace ImapProxy.Recording.Findings;
+
+/// <summary>sequence-set / uid-set text (RFC 3501 §9: "1:3,7,10:12").</summary>
+internal static class UidSets
+{
+    /// <summary>How many numbers the set names; null when it is not a set of plain numbers (the wire is not trusted).</summary>
+    public static ulong? Count(string set)
+    {
+        ulong total = 0;
+        foreach (var range in set.Split(','))
+        {
+            var ends = range.Split(':');
+            if (ends.Length > 2 || !ulong.TryParse(ends[0], out var first)) return null;
+            var last = first;
+            if (ends.Length == 2 && !ulong.TryParse(ends[1], out last)) return null;
+            var span = (first > last ? first - last : last - first) + 1;
+            total = total + span < total ? ulong.MaxValue : total + span;
+        }
+        return total;
+    }
+}

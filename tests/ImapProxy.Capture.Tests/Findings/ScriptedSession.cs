@@ -1,0 +1,75 @@
+using System.Text;
+using ImapProxy.Protocol;
+using ImapProxy.Recording;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+
+namespace ImapProxy.Capture.Tests.Findings;
+
+/// <summary>
+/// A session recorded from a script, as the relay records one: each step's bytes go through a real
+/// <see cref="SessionRecording"/> (parser, findings engine, bus), on a clock the script moves.
+/// </summary>
+internal sealed class ScriptedSession : IDisposable
+{
+    private readonly EventBus bus = new();
+    private readonly EventBus.Subscription store;
+    private readonly ReplayClock clock = new(new DateTimeOffset(2026, 12, 5, 10, 0, 0, TimeSpan.Zero));
+    private readonly SessionRecording recording;
+    private readonly List<SessionEvent> events = [];
+
+    /// <param name="plaintextLegs">Both legs known to be without TLS (as the relay records them); otherwise the legs'
+    /// TLS is unknown, as in a rawlog import, and credentials in clear are not judged.</param>
+    public ScriptedSession(bool plaintextLegs = false)
+    {
+        store = bus.Subscribe("store", 100_000, essential: true);
+        recording = new SessionRecording(1, new SessionOpened
+        {
+            Source = EventSource.Proxy, ClientAddress = "127.0.0.1:5000", ListenerAddress = "127.0.0.1:1143", Listener = ListenerKind.Plain,
+            Upstream = "127.0.0.1:143", UpstreamTls = plaintextLegs ? UpstreamTlsMode.None : null, ClientTls = plaintextLegs ? ClientTlsMode.Mirror : null,
+        }, bus, clock, literalLimit: 1 << 20);
+    }
+
+    public ScriptedSession Server(string text) => Feed(Direction.Server, text);
+
+    public ScriptedSession Client(string text) => Feed(Direction.Client, text);
+
+    public ScriptedSession Wait(TimeSpan span)
+    {
+        clock.Advance(span);
+        return this;
+    }
+
+    /// <summary>The session ends; every event it recorded, findings included.</summary>
+    public IReadOnlyList<SessionEvent> Close(CloseReason reason = CloseReason.ClientClosed)
+    {
+        recording.Close(reason, "scripted");
+        Drain();
+        return events;
+    }
+
+    /// <summary>The findings of the whole session, after it closed as <paramref name="reason"/>.</summary>
+    public IReadOnlyList<FindingReported> Findings(CloseReason reason = CloseReason.ClientClosed) =>
+        Close(reason).OfType<FindingReported>().ToList();
+
+    /// <summary>The event a finding names as evidence.</summary>
+    public SessionEvent At(long sequence) => events.Single(e => e.Sequence == sequence && e is not RawBytes);
+
+    private ScriptedSession Feed(Direction direction, string text)
+    {
+        recording.Feed(direction, Encoding.Latin1.GetBytes(text));
+        Drain();
+        return this;
+    }
+
+    private void Drain()
+    {
+        while (store.Reader.TryRead(out var e)) events.Add(e);
+    }
+
+    public void Dispose()
+    {
+        recording.Dispose();
+        store.Dispose();
+    }
+}
