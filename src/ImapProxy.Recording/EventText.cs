@@ -28,6 +28,8 @@ public static class EventText
             $"literal of {Count(l.Length)} bytes at {l.LiteralOffset}: not kept because the store fell behind (the frames were), SHA-256 {l.Sha256}",
         LiteralTruncated l => $"literal of {Count(l.Length)} bytes at {l.LiteralOffset}: the capture kept the first {Count(l.Kept)}, SHA-256 {l.Sha256}",
         UnreadableEvent u => $"a stored event could not be read back: {u.Error}",
+        FindingReported f => $"finding, {Word(f.Severity)} {f.Rule}: {f.Message}" + (f.Rfc is { } rfc ? $" ({rfc})" : "")
+            + (f.ClientImpact is { } impact ? $" — {impact}" : "") + (f.Evidence.Count > 0 ? $" — see events {string.Join(", ", f.Evidence.Select(s => $"#{s}"))}" : ""),
         FrameParsed { Frame: var frame } => Describe(frame),
         _ => null,
     };

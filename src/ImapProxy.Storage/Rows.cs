@@ -73,6 +73,9 @@ public sealed record EventRow(
     public SessionEvent ReadEvent() => EventJson.Read(Json);
 }
 
+/// <summary>One findings rule across the store: its findings, the sessions they are in, the first and the last.</summary>
+public sealed record FindingTotal(string Rule, string Severity, long Count, long Sessions, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+
 /// <summary>Consecutive stored bytes of one direction, starting at <see cref="Offset"/> in that direction's stream.</summary>
 public sealed record RawSegment(long Offset, byte[] Data)
 {

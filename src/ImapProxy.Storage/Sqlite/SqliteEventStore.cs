@@ -123,6 +123,19 @@ public sealed class SqliteEventStore : IDisposable
         return ReadAll(command, ReadEvent);
     }
 
+    /// <summary>Findings per rule across the store, most frequent first (served by the partial index events_findings).</summary>
+    public IReadOnlyList<FindingTotal> GetFindingTotals()
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT name, kind, count(*), count(DISTINCT session_id), min(time), max(time) FROM events
+            WHERE type = 'finding' GROUP BY name, kind ORDER BY count(*) DESC, name
+            """;
+        return ReadAll(command, r => new FindingTotal(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3),
+            StoredText.ParseTime(r.GetString(4)), StoredText.ParseTime(r.GetString(5))));
+    }
+
     /// <summary>The columns <see cref="ReadEvent"/> reads, over the alias <c>e</c>.</summary>
     internal const string EventSelect =
         "e.session_id, e.seq, e.time, e.elapsed_us, e.source, e.offset, e.type, e.kind, e.tag, e.name, e.status, e.latency_us, e.json";

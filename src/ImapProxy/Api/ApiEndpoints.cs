@@ -41,6 +41,15 @@ internal static class ApiEndpoints
             .WithSummary("A session's events matching a filter, in order").Produces<EventPage>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/sessions/{id:long}/findings", (StoreQueries queries, long id) =>
+                queries.Exists(id) ? Results.Ok(queries.Findings(id)) : NotFound(id))
+            .WithSummary("What the findings engine concluded from a session, each with the events that prove it")
+            .Produces<IReadOnlyList<FindingView>>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/findings", (StoreQueries queries) => Results.Ok(queries.FindingTotals()))
+            .WithSummary("Findings per rule across the stored sessions: count, sessions, first and last seen")
+            .Produces<IReadOnlyList<FindingTotalView>>();
+
         api.MapGet("/sessions/{id:long}/raw", (SqliteEventStore store, long id, string? dir) =>
             {
                 if (dir is not ("client" or "server"))

@@ -13,6 +13,9 @@ internal static class ExitCodes
     /// <summary>A replay with --exit-code whose answers differ from the captured ones.</summary>
     public const int Differences = 3;
 
+    /// <summary>lint found a warning or an error.</summary>
+    public const int Findings = 4;
+
     /// <summary>The line --help prints about them.</summary>
-    public const string Help = "Exit codes: 0 ok, 1 unreadable input, 2 bad option or unusable port, 3 replay answers differ (--exit-code).";
+    public const string Help = "Exit codes: 0 ok, 1 unreadable input, 2 bad option or unusable port, 3 replay answers differ (--exit-code), 4 lint found warnings or errors.";
 }

@@ -45,6 +45,12 @@ internal static class StoreVerbs
             return ExitCodes.Ok;
         });
 
+    /// <summary>The findings the engine draws from a stored session now (the same code as live; stored findings are not input).</summary>
+    public static Task<int> LintAsync(string data, long session, bool json, TextWriter output, TextWriter error) =>
+        WithStoreAsync("lint", data, error, queries => Task.FromResult(queries.Exists(session)
+            ? LintVerb.Print(queries.Analyze(session), $"session {session}", json, output)
+            : Missing(error, "lint", session)));
+
     /// <summary>Imports into the store, creating it when there is none yet.</summary>
     public static Task<int> ImportAsync(string data, string baseName, TextWriter output, TextWriter error) =>
         WithStoreAsync("import", data, error, async (_, store) =>
@@ -83,11 +89,11 @@ internal static class StoreVerbs
     }
 
     private static string SessionTable(IReadOnlyList<SessionView> rows) => TextTable.Render(
-        ["id", "started (UTC)", "client", "user", "upstream", "cmds", "NO/BAD", "anomalies", "closed"],
+        ["id", "started (UTC)", "client", "user", "upstream", "cmds", "NO/BAD", "anomalies", "findings", "closed"],
         rows.Select(s => new[]
         {
             s.Id.ToString(), s.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), s.ClientAddress ?? "", s.User ?? "", s.Upstream ?? "",
-            s.Commands.ToString(), s.Failures.ToString(), s.Anomalies.ToString(), s.CloseReason ?? (s.EndedAt is null ? "open" : ""),
+            s.Commands.ToString(), s.Failures.ToString(), s.Anomalies.ToString(), s.Findings.ToString(), s.CloseReason ?? (s.EndedAt is null ? "open" : ""),
         }));
 
     private static string EventTable(IReadOnlyList<EventRow> rows) => TextTable.Render(

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
 
 namespace ImapProxy.Queries;
@@ -42,6 +43,9 @@ public sealed record SessionView
     public long DroppedEvents { get; init; }
     public bool CaptureIncomplete { get; init; }
 
+    /// <summary>Findings of warning or error severity (the findings engine's, see <see cref="FindingView"/>).</summary>
+    public long Findings { get; init; }
+
     public static SessionView From(SessionRow r) => new()
     {
         Id = r.Id, StartedAt = r.StartedAt, EndedAt = r.EndedAt, ClientAddress = r.ClientAddress, ListenerAddress = r.ListenerAddress,
@@ -49,6 +53,7 @@ public sealed record SessionView
         ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
         CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
         Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
+        Findings = r.Findings,
     };
 }
 
@@ -60,6 +65,17 @@ public sealed record EventView(long Sequence, DateTimeOffset Time, string Source
     public static EventView From(EventRow e) => new(e.Sequence, e.Time, e.Source, e.Type, e.Kind, e.Tag, e.Name, e.Status,
         e.Latency?.TotalMilliseconds, JsonDocument.Parse(e.Json, FrameJson.DocumentOptions).RootElement.Clone());
 }
+
+/// <summary>What the findings engine concluded, and the events (by sequence number) that prove it.</summary>
+public sealed record FindingView(long Sequence, DateTimeOffset Time, string Rule, string Severity, string? Rfc, string Message,
+    string? ClientImpact, IReadOnlyList<long> Evidence)
+{
+    public static FindingView From(FindingReported f) => new(f.Sequence, f.Time, f.Rule,
+        f.Severity.ToString().ToLowerInvariant(), f.Rfc, f.Message, f.ClientImpact, f.Evidence);
+}
+
+/// <summary>One rule across the stored sessions: how often, in how many sessions, first and last seen.</summary>
+public sealed record FindingTotalView(string Rule, string Severity, long Count, long Sessions, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
 
 public sealed record SessionPage(IReadOnlyList<SessionView> Sessions, long? Next);
 

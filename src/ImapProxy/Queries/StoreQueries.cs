@@ -1,5 +1,6 @@
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Query;
@@ -61,6 +62,37 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
         return (page.Rows, page.Next);
     }
 
+    /// <summary>The findings stored with a session (recorded live, or at import), in order.</summary>
+    public IReadOnlyList<FindingView> Findings(long sessionId) =>
+        [.. AllEvents(sessionId, FindingsOnly).Select(e => e.ReadEvent()).OfType<FindingReported>().Select(FindingView.From)];
+
+    /// <summary>
+    /// The findings the engine draws from a stored session now, by the same code that records them live: for a
+    /// session stored before the engine knew a rule, or while it is still open. Stored findings are not input.
+    /// </summary>
+    public IReadOnlyList<FindingReported> Analyze(long sessionId) =>
+        SessionAnalyzer.Analyze(AllEvents(sessionId, null).Select(e => e.ReadEvent()));
+
+    public IReadOnlyList<FindingTotalView> FindingTotals() =>
+        [.. store.GetFindingTotals().Select(t => new FindingTotalView(t.Rule, t.Severity, t.Count, t.Sessions, t.FirstSeen, t.LastSeen))];
+
+    private static readonly Filter FindingsOnly = Filter.Parse("finding:*");
+
+    /// <summary>Every event of a session matching the filter, page after page.</summary>
+    private List<EventRow> AllEvents(long sessionId, Filter? filter)
+    {
+        var events = new List<EventRow>();
+        long? cursor = null;
+        do
+        {
+            var page = queries.Events(sessionId, filter, QueryService.MaxPage, cursor);
+            events.AddRange(page.Rows);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        return events;
+    }
+
     /// <summary>Decides for live events whether they match <paramref name="filter"/> (the SSE stream and the session page).</summary>
     public LiveEventFilter LiveEvents(Filter? filter) => new(filter, queries);
 
@@ -80,16 +112,7 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
     {
         var (filter, error) = ParseFilter(text);
         if (error is not null) return ([], error, IEventMatcher.All);
-        var events = new List<EventRow>();
-        long? cursor = null;
-        do
-        {
-            var page = queries.Events(sessionId, filter, QueryService.MaxPage, cursor);
-            events.AddRange(page.Rows);
-            cursor = page.Next;
-        }
-        while (cursor is not null);
-        return (events, null, LiveEvents(filter));
+        return (AllEvents(sessionId, filter), null, LiveEvents(filter));
     }
 
     private sealed class LiveSessions(Filter filter) : ILiveMatcher
