@@ -94,6 +94,9 @@ public enum CloseReason
 
     /// <summary>Closed by the next proxy to start: the one that relayed it stopped without closing it (a crash, kill -9).</summary>
     ProxyStopped,
+
+    /// <summary>A recording (a rawlog, a file) ended: not a peer's doing, so nothing is concluded from how it ended.</summary>
+    EndOfRecording,
 }
 
 public sealed record SessionClosed : SessionEvent

@@ -39,7 +39,7 @@ internal sealed class EndChecks : ISessionCheck
             found.Add(FindingRules.ClientGaveUp.Report($"{Progress(cut.Frame)}{(waiting.Count > 0 ? $", while {Commands(waiting)} waited" : "")}",
                 [.. waiting.Select(c => c.Sequence), cut.Sequence]));
         }
-        else if (waiting.Count > 0 && closed.Reason is not (CloseReason.ProxyShutdown or CloseReason.ProxyStopped))
+        else if (waiting.Count > 0 && closed.Reason is not (CloseReason.ProxyShutdown or CloseReason.ProxyStopped or CloseReason.EndOfRecording))
         {
             var who = byClient ? "the client closed" : closed.Reason is CloseReason.ServerClosed or CloseReason.ServerReset ? "the server closed" : "the session ended";
             found.Add(FindingRules.CommandUnanswered.Report($"{who} while {Commands(waiting)} waited for an answer",

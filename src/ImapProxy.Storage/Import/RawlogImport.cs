@@ -71,7 +71,7 @@ public static class RawlogImport
 
         // The bus never waits, so the import does: it lets the writer catch up long before the queue is half full in
         // events or bytes, where a live capture would start letting message bodies go. An import loses nothing.
-        var (reason, detail) = (CloseReason.ClientClosed, "end of the rawlog");
+        var (reason, detail) = (CloseReason.EndOfRecording, "end of the rawlog");
         try
         {
             recording.Replay(clientLines, serverLines, (_, timestamp) =>

@@ -73,7 +73,7 @@ internal static class LintVerb
                }, bus, new ReplayClock(DateTimeOffset.UnixEpoch), literalLimit: 0, options, CompressedInput.Detect))
         {
             feed(recording);
-            recording.Close(CloseReason.ClientClosed, "end of the recording");
+            recording.Close(CloseReason.EndOfRecording, "end of the recording");
         }
         while (subscription.Reader.TryRead(out var e))
             if (e is FindingReported finding) findings.Add(finding);

@@ -34,7 +34,7 @@ public class RawlogImportTests
         var session = store.GetSession(id)!;
         Assert.Equal((0L, commands.Count, 0L, false), (session.Anomalies, session.Commands, session.Failures, session.CaptureIncomplete));
         Assert.Equal(("import", "import", $"{name}.in/.out"), (session.ClientAddress, session.ListenerAddress, session.Upstream));
-        Assert.Equal(("logout", "client-closed", "end of the rawlog, after LOGOUT"), (session.State, session.CloseReason, session.CloseDetail));
+        Assert.Equal(("logout", "end-of-recording", "end of the rawlog, after LOGOUT"), (session.State, session.CloseReason, session.CloseDetail));
         Assert.Equal(firstStamp, RawlogExport.Timestamp(session.StartedAt).TrimEnd());
         Assert.Equal(["session-opened", "proxy-action"], events.Take(2).Select(e => e.Type));
         Assert.Equal("session-closed", events[^1].Type);
