@@ -15,6 +15,7 @@ namespace ImapProxy.Storage;
 /// <param name="Anomalies">Diagnostics the parser attached to the session's frames.</param>
 /// <param name="Events">Events stored for the session (raw bytes not counted).</param>
 /// <param name="Findings">Findings of warning or error severity (info findings are on the session's timeline only).</param>
+/// <param name="ClientApp">The mail client, from its ID command, or from its tag style (see <c>ClientApps</c>).</param>
 public sealed record SessionRow(
     long Id,
     DateTimeOffset StartedAt,
@@ -41,11 +42,12 @@ public sealed record SessionRow(
     long Anomalies,
     long DroppedEvents,
     bool CaptureIncomplete,
-    long Findings)
+    long Findings,
+    string? ClientApp)
 {
     /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
     public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,
-        null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, false, 0);
+        null, null, null, null, null, null, null, null, null, 0, 0, 0, 0, 0, false, 0, null);
 }
 
 /// <summary>One stored event: the columns lists and filters use, and the whole event as JSON (FrameJson's shape).</summary>

@@ -55,7 +55,8 @@ internal sealed class FilterLexer(string text)
                 return ValueTokens();
         }
         var nameEnd = start;
-        while (nameEnd < text.Length && char.IsAsciiLetter(text[nameEnd])) nameEnd++;
+        // Field names are letters, with inner hyphens (client-app).
+        while (nameEnd < text.Length && (char.IsAsciiLetter(text[nameEnd]) || text[nameEnd] == '-' && nameEnd > start)) nameEnd++;
         if (nameEnd > start && OperatorAt(nameEnd) is { } op)
         {
             position = nameEnd + op.Length;

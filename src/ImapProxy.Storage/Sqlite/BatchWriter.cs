@@ -67,6 +67,7 @@ internal sealed class BatchWriter : IDisposable
                 anomalies = anomalies + $anomalies, dropped_events = dropped_events + $dropped_events, findings = findings + $findings,
                 capture_incomplete = max(capture_incomplete, $capture_incomplete),
                 state = coalesce($state, state), user = coalesce($user, user), mailbox = coalesce($mailbox, mailbox),
+                client_app = coalesce($client_app_by_id, client_app, $client_app_by_tag),
                 client_leg_tls = coalesce($client_leg_tls, client_leg_tls),
                 upstream_leg_tls = coalesce($upstream_leg_tls, upstream_leg_tls),
                 ended_at = coalesce($ended_at, ended_at), close_reason = coalesce($close_reason, close_reason),
@@ -75,7 +76,7 @@ internal sealed class BatchWriter : IDisposable
             WHERE id = $id
             """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$state", "$user",
             "$mailbox", "$client_leg_tls", "$upstream_leg_tls", "$ended_at", "$close_reason", "$close_detail", "$client_bytes",
-            "$server_bytes", "$findings");
+            "$server_bytes", "$findings", "$client_app_by_id", "$client_app_by_tag");
     }
 
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
@@ -181,7 +182,7 @@ internal sealed class BatchWriter : IDisposable
         updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0,
             s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
-            closed?.Detail, closed?.ClientBytes, closed?.ServerBytes, s.Findings);
+            closed?.Detail, closed?.ClientBytes, closed?.ServerBytes, s.Findings, s.ClientAppById, s.ClientAppByTag);
     }
 
     private void InsertRaw(RawRow row)

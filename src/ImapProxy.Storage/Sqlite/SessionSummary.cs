@@ -1,3 +1,4 @@
+using ImapProxy.Recording;
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Commands;
@@ -18,6 +19,11 @@ internal sealed class SessionSummary(long sessionId)
     public long Anomalies { get; private set; }
     public long DroppedEvents { get; private set; }
     public long Findings { get; private set; }
+    /// <summary>The client named by its ID command: replaces what the row held.</summary>
+    public string? ClientAppById { get; private set; }
+
+    /// <summary>The client its tags suggest: only where the row holds nothing yet.</summary>
+    public string? ClientAppByTag { get; private set; }
     public bool CaptureIncomplete { get; private set; }
     public string? State { get; private set; }
     public string? User { get; private set; }
@@ -34,6 +40,9 @@ internal sealed class SessionSummary(long sessionId)
         {
             case FrameParsed { Frame: var frame }:
                 Anomalies += frame.Diagnostics?.Count ?? 0;
+                // The client's own word (ID) wins over what its tags suggest.
+                if (frame is CommandFrame { Args: IdArgs id } && ClientApps.FromId(id.Fields) is { } named) ClientAppById = named;
+                else if (frame is CommandFrame { Tag: var tag }) ClientAppByTag ??= ClientApps.FromTag(tag);
                 // The user a login tried, until one succeeds: user:alice also finds alice's failed logins.
                 if (User is null && AttemptedUser(frame) is { Length: > 0 } attempted) User = attempted;
                 if (frame is StateChangeFrame s)
@@ -96,6 +105,7 @@ internal sealed class SessionSummary(long sessionId)
         Anomalies = row.Anomalies + Anomalies,
         DroppedEvents = row.DroppedEvents + DroppedEvents,
         Findings = row.Findings + Findings,
+        ClientApp = ClientAppById ?? row.ClientApp ?? ClientAppByTag,
         CaptureIncomplete = row.CaptureIncomplete || CaptureIncomplete,
         State = State ?? row.State,
         User = User ?? row.User,

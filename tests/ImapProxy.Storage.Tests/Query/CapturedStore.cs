@@ -85,16 +85,17 @@ public sealed class CapturedStore : IAsyncLifetime
             .Close(CloseReason.ServerClosed);
     }
 
-    /// <summary>PREAUTH (no user), plaintext, IPv6, IDLE, lower-case commands, a proxy action; never closed.</summary>
+    /// <summary>PREAUTH (no user), plaintext, IPv6, IDLE, lower-case commands, a proxy action, an ID naming the client; never closed.</summary>
     private void Carol() =>
         New().Open("[::1]:5000", "other.example.org:143", ListenerKind.Plain)
-            .Server("* PREAUTH [CAPABILITY IMAP4rev1 IDLE] welcome\r\n")
+            .Server("* PREAUTH [CAPABILITY IMAP4rev1 IDLE ID] welcome\r\n")
             .Client("c1 select inbox\r\n").Server("* 5 EXISTS\r\nc1 OK [READ-WRITE] done\r\n")
             .Client("c2 IDLE\r\n").Server("+ idling\r\n").Wait(TimeSpan.FromSeconds(30)).Server("* 6 EXISTS\r\n")
             .Client("DONE\r\n").Server("c2 OK IDLE terminated\r\n")
             .Client("c3 COPY 1 Trash\r\n").Server("c3 OK [COPYUID 1 1 1] copied\r\n")
             .Proxy("note", "a proxy action for dir:proxy")
-            .Client("c4 NOOP\r\n").Server("c4 OK\r\n");
+            .Client("c4 NOOP\r\n").Server("c4 OK\r\n")
+            .Client("c5 ID (\"name\" \"K-9 Mail\" \"version\" \"6.400\" \"os\" \"Android\")\r\n").Server("* ID NIL\r\nc5 OK\r\n");
 
     private void FailedTls() =>
         New().Open("10.0.0.55:4002", "imap.example.com:993").Tls(TlsLeg.Client, succeeded: false).Close(CloseReason.ClientTlsFailed);

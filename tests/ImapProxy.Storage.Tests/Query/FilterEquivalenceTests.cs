@@ -14,7 +14,8 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
     private static readonly HashSet<string> MatchNothing =
     [
         "cmd:\"UID *\"", "user:åsa", "user:\"ali*\"", "body:\"subject: hello\"", "body:nothing-like-this", "body:\"Subject: later\"",
-        "before:2026-11-24", "latency<1", "mailbox:ENTWÜRFE", "mailbox:1_0*", "size>2MB", "text:1_0",
+        "before:2026-11-24", "latency<1", "mailbox:ENTWÜRFE", "mailbox:1_0*", "size>2MB", "text:1_0", "app:MailKit*",
+        "client-app:*imaplib*|curl*",
     ];
 
     public static TheoryData<string> Expressions() => new(
@@ -44,6 +45,7 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         // anomaly, tls, session
         "anomaly:*", "anomaly:lowercase-keyword", "anomaly:unescaped-quote|quoted-8bit", "rule:bare-lf", "anomaly:!lowercase-keyword",
         "anomaly:literal-plus-not-announced",
+        "client-app:*", "app:MailKit*", "not client-app:*", "client-app:*imaplib*|curl*",
         "finding:*", "finding:bad-for-valid-command|sequence-above-exists", "finding:!plaintext-login", "findings:PLAINTEXT-LOGIN",
         "severity:info|warning", "severity:!info", "not finding:*", "finding:* user:bob", "severity:error or anomaly:*",
         "tls:none", "tls:client", "tls:upstream", "tls:both", "tls:failed", "tls:!none", "tls:client|upstream",

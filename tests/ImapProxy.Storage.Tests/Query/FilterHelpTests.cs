@@ -15,6 +15,7 @@ public class FilterHelpTests
         ("cmd, command", "cmd:FETCH|STORE"),
         ("status", "status:!OK"),
         ("user", "user:alice"),
+        ("client-app, app", "client-app:*iPhone*"),
         ("client", "client:10.0.0.5"),
         ("server", "server:imap.example.com"),
         ("mailbox", "mailbox:INBOX"),
@@ -72,7 +73,7 @@ public class FilterHelpTests
         // A field's entry starts at a line indented by two; its wrapped description is indented further.
         var entries = section.Select((line, at) => (line, at)).Where(x => Regex.IsMatch(x.line, "^  [a-z]")).Select(x => x.at).ToList();
 
-        Assert.Equal(Listed.Select(f => f.Names), entries.Select(at => Regex.Match(section[at], "^  ([a-z]+(?:, [a-z]+)*) ").Groups[1].Value));
+        Assert.Equal(Listed.Select(f => f.Names), entries.Select(at => Regex.Match(section[at], "^  ([a-z-]+(?:, [a-z-]+)*) ").Groups[1].Value));
         for (var k = 0; k < entries.Count; k++)
         {
             var entry = string.Join(" ", section[entries[k]..(k + 1 < entries.Count ? entries[k + 1] : section.Length)].Select(l => l.Trim()));

@@ -47,6 +47,9 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
     [InlineData("severity:error", new long[] { 2 })]
     [InlineData("finding:sequence-above-exists", new long[] { 2 })]
     [InlineData("finding:rfc822-size-mismatch", new long[0])]
+    [InlineData("client-app:K-9*", new long[] { 3 })]
+    [InlineData("app:\"K-9 Mail 6.400 on Android\"", new long[] { 3 })]
+    [InlineData("not client-app:*", new long[] { 6, 5, 4, 2, 1 })]
     public void Sessions(string expression, long[] ids) =>
         Assert.Equal(ids, store.Queries.Sessions(Filter.Parse(expression), 100).Rows.Select(s => s.Id));
 

@@ -54,8 +54,11 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
         var migrated = new QueryService(store);
 
         var expressions = 0;
+        // Except the client app: version 4 learns it as sessions are written, so a migrated store cannot know it for
+        // the sessions it held before.
         foreach (string expression in FilterEquivalenceTests.Expressions())
         {
+            if (expression.Contains("app:")) continue;
             var filter = Filter.Parse(expression);
             Assert.True(Keys(captured.Queries, filter).SequenceEqual(Keys(migrated, filter)), $"events of {expression}");
             Assert.True(captured.Queries.SessionIds(filter).SequenceEqual(migrated.SessionIds(filter)), $"sessions of {expression}");

@@ -38,7 +38,7 @@ public class OneUnitGrammarTests
     }
 
     private static SessionRow Session(long bytes) => new(1, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddHours(1), null, null, null, null, null,
-        null, false, null, null, null, null, null, "client-closed", null, ClientBytes: bytes, ServerBytes: 0, 0, 0, 0, 0, 0, false, 0);
+        null, false, null, null, null, null, null, "client-closed", null, ClientBytes: bytes, ServerBytes: 0, 0, 0, 0, 0, 0, false, 0, null);
 
     private static EventRow Event(TimeSpan latency) => new(1, 2, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "proxy", null, "command-completed", null,
         "a1", "FETCH", "ok", latency, "{}");

@@ -40,6 +40,11 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
         var names = proxy.Store.GetEvents(session.Id, 0, 1000).Where(e => e.Type == "command-completed").Select(e => e.Name).ToList();
         string[] expected = ["STARTTLS", "LOGIN", "EXAMINE", "FETCH", "LOGOUT"];
         Assert.Equal(expected, names.Where(expected.Contains));
+        // A clean client against Dovecot: no false alarm from the findings engine (warnings and errors are counted).
+        Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
+        // Which client it was, told by imaplib's tags (four letters from A to P and a number); the seeding one is MailKit.
+        Assert.Equal("Python imaplib (by its tags)", session.ClientApp);
+        Assert.Contains(proxy.Store.GetSessions(10), s => s.ClientApp == "MailKit (by its tags)");
         await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
     }
 
@@ -61,6 +66,8 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
         await proxy.WaitForSessionsToCloseAsync();
         // The MailKit session that seeded the folder, then the two curl runs.
         Assert.Equal(3, proxy.Store.GetSessions(10).Count(s => s.User == "alice"));
+        Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
+        Assert.Equal(2, proxy.Store.GetSessions(10).Count(s => s.ClientApp == "curl (by its tags)"));
         await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
     }
 
