@@ -127,6 +127,56 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
     }
 
     /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>
+    [Fact]
+    public async Task AServerThatLiesAboutSizes_IsFlaggedInTheListAndExplainedFirstOnTheSessionPage()
+    {
+        // A scripted server: Dovecot does not lie about RFC822.SIZE on cue.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        const string message = "Subject: sizes\r\n\r\nThe body.\r\n";
+        using var server = new MisbehavingServer(message, announcedSize: 9999);
+        var serving = server.ServeOneAsync(cts.Token);
+        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "none", "--upstream", $"127.0.0.1:{server.Port}");
+        using (var client = new MailKit.Net.Imap.ImapClient())
+        {
+            await client.ConnectAsync("127.0.0.1", proxy.PlainPort, SecureSocketOptions.None, cts.Token);
+            await client.AuthenticateAsync("alice", "secret", cts.Token);
+            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+            var summary = (await client.Inbox.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Size, cts.Token))[0];
+            (await client.Inbox.GetMessageAsync(summary.UniqueId, cts.Token)).Dispose();
+            await client.DisconnectAsync(true, cts.Token);
+        }
+        await serving;
+        await proxy.WaitForSessionsToCloseAsync();
+        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var refused = PolicyViolations.Watch(page);
+        Assertions.SetDefaultExpectTimeout(15_000);
+
+        // The list counts it; finding:* finds it.
+        await page.GotoAsync(proxy.Dashboard + "?filter=finding%3A*");
+        await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
+        var row = page.Locator("tr.session");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row.Locator("td[data-findings]")).ToHaveTextAsync("1");
+
+        // First on the session page: the finding in words, and its proof one click away.
+        await row.ClickAsync();
+        var finding = page.Locator(".findings li.finding.error[data-rule='rfc822-size-mismatch']");
+        await Assertions.Expect(finding).ToContainTextAsync($"has RFC822.SIZE 9999 but its whole body (BODY[]) is {message.Length} bytes");
+        await Assertions.Expect(finding.Locator(".impact")).ToContainTextAsync("truncate the message");
+        await finding.Locator("button.link").First.ClickAsync();
+        await Assertions.Expect(finding.Locator(".frame")).ToContainTextAsync("RFC822.SIZE");
+        await Screenshot(page, "findings");
+
+        // Across sessions: the rule, how often and where, linking back to the sessions list filtered by it.
+        await page.GotoAsync(proxy.Dashboard + "findings");
+        var total = page.Locator("table.finding-totals tr[data-rule='rfc822-size-mismatch']");
+        await Assertions.Expect(total).ToContainTextAsync("RFC822.SIZE disagrees");
+        await total.Locator("a").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=finding%3Arfc822-size-mismatch"));
+        await Assertions.Expect(page.Locator("tr.session")).ToHaveCountAsync(1);
+        Assert.True(refused.Count == 0, string.Join("\n", refused));
+    }
+
     private static async Task Screenshot(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable("IMAPPROXY_SCREENSHOTS") is not { Length: > 0 } folder) return;
