@@ -20,6 +20,15 @@ public static class FindingRules
         "BINARY.SIZE disagrees with the length of the decoded part the server sent",
         "clients that allocate by BINARY.SIZE truncate the attachment or wait for bytes that never come");
 
+    // ---- what the server said of a message against the message itself ----
+
+    public static readonly FindingRule EnvelopeMismatch = new("envelope-mismatch", Severity.Error, "RFC 3501 §7.4.2 (ENVELOPE)",
+        "ENVELOPE disagrees with the message's own headers",
+        "clients show the ENVELOPE in the message list and the headers when the message is opened: recipients, subjects or senders change under the user (a space inserted into an address splits one recipient in two)");
+    public static readonly FindingRule BodyStructureMismatch = new("bodystructure-mismatch", Severity.Error, "RFC 3501 §7.4.2 (BODYSTRUCTURE)",
+        "BODYSTRUCTURE disagrees with the structure of the message the server sent",
+        "clients that fetch parts by BODYSTRUCTURE ask for parts that are not there, decode with the wrong charset or encoding, or lose attachments");
+
     // ---- the selected mailbox's state ----
 
     public static readonly FindingRule UidValidityChanged = new("uidvalidity-changed", Severity.Error, "RFC 3501 §2.3.1.1",

@@ -71,7 +71,7 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
     /// session stored before the engine knew a rule, or while it is still open. Stored findings are not input.
     /// </summary>
     public IReadOnlyList<FindingReported> Analyze(long sessionId) =>
-        SessionAnalyzer.Analyze(AllEvents(sessionId, null).Select(e => e.ReadEvent()));
+        SessionAnalyzer.Analyze(StoredSessionEvents.Read(store, sessionId, AllEvents(sessionId, null)));
 
     public IReadOnlyList<FindingTotalView> FindingTotals() =>
         [.. store.GetFindingTotals().Select(t => new FindingTotalView(t.Rule, t.Severity, t.Count, t.Sessions, t.FirstSeen, t.LastSeen))];

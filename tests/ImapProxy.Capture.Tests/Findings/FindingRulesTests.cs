@@ -107,6 +107,61 @@ public class FindingRulesTests
         Assert.EndsWith("message UID 7 part 2 has BINARY.SIZE 300 but BINARY[2] is 256 bytes (44 bytes fewer than announced)", finding.Message);
     }
 
+    private const string Headers = "From: Ann <ann@example.com>\r\nTo: bob@example.com, carol@example.com\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n"
+        + "Message-ID: <m1@example.com>\r\n\r\n";
+
+    [Fact]
+    public void EnvelopeSplittingARecipientInTwo_AgainstTheHeaders_IsAnError()
+    {
+        // The "space inserted between recipients" bug: the ENVELOPE has three To addresses where the header has two.
+        const string envelope = "(\"Mon, 1 Dec 2026 10:00:00 +0000\" \"=?utf-8?q?caf=C3=A9?=\" ((\"Ann\" NIL \"ann\" \"example.com\")) "
+            + "((\"Ann\" NIL \"ann\" \"example.com\")) ((\"Ann\" NIL \"ann\" \"example.com\")) "
+            + "((NIL NIL \"bob\" \"example.com\")(NIL NIL \"car\" \"example.com\")(NIL NIL \"ol\" \"example.com\")) NIL NIL NIL \"<m1@example.com>\")";
+        using var session = InboxSelected()
+            .Client("a3 UID FETCH 7 (ENVELOPE BODY.PEEK[HEADER])\r\n")
+            .Server($"* 2 FETCH (UID 7 ENVELOPE {envelope} BODY[HEADER] {{{Headers.Length}}}\r\n{Headers})\r\na3 OK done\r\n");
+
+        var finding = Assert.Single(session.Findings());
+
+        Assert.Equal(("envelope-mismatch", Severity.Error), (finding.Rule, finding.Severity));
+        Assert.EndsWith("message UID 7: ENVELOPE to has 3 addresses (bob@example.com, car@example.com, ol@example.com), "
+            + "the To header 2 (bob@example.com, carol@example.com)", finding.Message);
+    }
+
+    [Fact]
+    public void EnvelopeThatAgreesWithTheHeaders_EncodedWordsAndAll_IsNoFinding()
+    {
+        const string envelope = "(NIL \"=?utf-8?q?caf=C3=A9?=\" ((\"Ann\" NIL \"ann\" \"example.com\")) NIL NIL "
+            + "((NIL NIL \"bob\" \"example.com\")(NIL NIL \"carol\" \"example.com\")) NIL NIL NIL \"<m1@example.com>\")";
+        using var session = InboxSelected()
+            .Client("a3 UID FETCH 7 (ENVELOPE)\r\n")
+            .Server($"* 2 FETCH (UID 7 ENVELOPE {envelope})\r\na3 OK done\r\n")
+            .Client("a4 UID FETCH 7 (BODY.PEEK[HEADER])\r\n")
+            .Server($"* 2 FETCH (UID 7 BODY[HEADER] {{{Headers.Length}}}\r\n{Headers})\r\na4 OK done\r\n");
+
+        Assert.Empty(session.Findings());
+    }
+
+    [Fact]
+    public void BodyStructureNamingTheWrongEncoding_AgainstTheMessageSent_IsAnError()
+    {
+        const string message = "Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+            + "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n";
+        const string structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 4 1 NIL NIL NIL NIL)"
+            + "(\"application\" \"pdf\" NIL NIL NIL \"quoted-printable\" 6 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)";
+        using var session = InboxSelected()
+            .Client("a3 UID FETCH 7 (BODYSTRUCTURE)\r\n")
+            .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure})\r\na3 OK done\r\n")
+            .Client("a4 UID FETCH 7 (BODY.PEEK[])\r\n")
+            .Server($"* 2 FETCH (UID 7 BODY[] {{{message.Length}}}\r\n{message})\r\na4 OK done\r\n");
+
+        var finding = Assert.Single(session.Findings());
+
+        Assert.Equal("bodystructure-mismatch", finding.Rule);
+        Assert.EndsWith("message UID 7: part 2 is encoded quoted-printable in BODYSTRUCTURE, base64 in the message", finding.Message);
+        Assert.Equal(2, finding.Evidence.Count);
+    }
+
     [Fact]
     public void UidValidityChangingForTheSameMailbox_IsAnError()
     {
