@@ -21,8 +21,11 @@ public sealed class QueryService(SqliteEventStore store)
     }
 
     /// <summary>The ids of every matching session, newest first (for a virtualised list of any length).</summary>
-    public IReadOnlyList<long> SessionIds(Filter? filter, int max = 1_000_000) =>
-        Read(QuerySql.SessionIds(filter, max), r => r.GetInt64(0));
+    public IReadOnlyList<long> SessionIds(Filter? filter, int max = 1_000_000) => RankedSessionIds(filter, SessionOrder.Newest, max).Select(s => s.Id).ToList();
+
+    /// <summary>Ids of the sessions matching <paramref name="filter"/> in <paramref name="order"/>, each with its count of findings.</summary>
+    public IReadOnlyList<(long Id, long Findings)> RankedSessionIds(Filter? filter, SessionOrder order, int max = 1_000_000) =>
+        Read(QuerySql.SessionIds(filter, max, order), r => (r.GetInt64(0), r.GetInt64(1)));
 
     /// <summary>The rows of these sessions (ids that do not exist are left out), in no particular order.</summary>
     public IReadOnlyList<SessionRow> SessionsById(IReadOnlyList<long> ids) =>

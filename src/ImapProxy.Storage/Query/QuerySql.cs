@@ -23,11 +23,12 @@ internal static class QuerySql
             """, p);
     }
 
-    public static SqlQuery SessionIds(Filter? filter, int max)
+    public static SqlQuery SessionIds(Filter? filter, int max, SessionOrder order)
     {
         var p = new SqlParameters();
         var where = filter is null ? [] : new List<string> { filter.SessionSql(p) };
-        return new($"SELECT s.id FROM sessions s {Where(where)} ORDER BY s.id DESC LIMIT {p.Add(max)}", p);
+        var orderBy = order == SessionOrder.MostFindings ? "s.findings DESC, s.id DESC" : "s.id DESC";
+        return new($"SELECT s.id, s.findings FROM sessions s {Where(where)} ORDER BY {orderBy} LIMIT {p.Add(max)}", p);
     }
 
     public static SqlQuery SessionsById(IReadOnlyList<long> ids)

@@ -99,11 +99,11 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
     public Task ExportAsync(ExportFormat format, long sessionId, Stream destination, CancellationToken ct = default) =>
         SessionExport.WriteAsync(format, store, sessionId, destination, ct);
 
-    (IReadOnlyList<long> Ids, FilterError? Error, ILiveMatcher Matcher) IDashboardQueries.SessionIds(string? text)
+    (IReadOnlyList<(long Id, long Findings)> Ids, FilterError? Error, ILiveMatcher Matcher) IDashboardQueries.SessionIds(string? text, SessionOrder order)
     {
         var (filter, error) = ParseFilter(text);
         if (error is not null) return ([], error, ILiveMatcher.All);
-        return (queries.SessionIds(filter), null, filter is null ? ILiveMatcher.All : new LiveSessions(filter));
+        return (queries.RankedSessionIds(filter, order), null, filter is null ? ILiveMatcher.All : new LiveSessions(filter));
     }
 
     IReadOnlyList<SessionRow> IDashboardQueries.Sessions(IReadOnlyList<long> ids) => queries.SessionsById(ids);

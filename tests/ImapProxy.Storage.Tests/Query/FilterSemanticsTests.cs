@@ -72,6 +72,15 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
         Assert.Equal(keys, string.Join(" ", store.Queries.AllEvents(Filter.Parse(expression), 100).Rows.Select(e => $"{e.SessionId}-{e.Sequence}")));
 
     [Fact]
+    public void SessionsByFindings_PutBobsTwoFirst_ThenTheRestNewestFirst()
+    {
+        var ranked = store.Queries.RankedSessionIds(null, SessionOrder.MostFindings);
+
+        Assert.Equal([(2L, 2L), (6, 0), (5, 0), (4, 0), (3, 0), (1, 0)], ranked);
+        Assert.Equal([2L], store.Queries.RankedSessionIds(Filter.Parse("user:bob"), SessionOrder.MostFindings).Select(s => s.Id));
+    }
+
+    [Fact]
     public void LiveSession_ShowsFromTheEventThatMatches()
     {
         var filter = Filter.Parse("cmd:IDLE");

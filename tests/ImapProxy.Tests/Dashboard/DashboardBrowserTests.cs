@@ -158,6 +158,11 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row.Locator("td[data-findings]")).ToHaveTextAsync("1");
 
+        // Sorted by findings from the column's header; the order goes into the URL.
+        await page.Locator("a.sort").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("order=findings"));
+        await Assertions.Expect(row.Locator("td[data-findings]")).ToHaveTextAsync("1");
+
         // First on the session page: the finding in words, and its proof one click away.
         await row.ClickAsync();
         var finding = page.Locator(".findings li.finding.error[data-rule='rfc822-size-mismatch']");

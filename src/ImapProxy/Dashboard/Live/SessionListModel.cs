@@ -1,6 +1,7 @@
 using ImapProxy.Queries;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Query;
 
 namespace ImapProxy.Dashboard.Live;
 
@@ -16,17 +17,22 @@ public sealed class SessionListModel(IDashboardQueries queries)
     private HashSet<long> shown = [];
     private ILiveMatcher matcher = ILiveMatcher.All;
 
+    // In findings order, the sessions with findings at load come first; sessions that start later go below them.
+    private int ranked;
+
     public int Count => ids.Count;
 
     /// <summary>Why the filter was refused, with its position; null when it is fine.</summary>
     public FilterError? Error { get; private set; }
 
-    public void Load(string? filter)
+    /// <remarks>The order is the one at load: a live session whose findings grow does not move until the next load.</remarks>
+    public void Load(string? filter, SessionOrder order = SessionOrder.Newest)
     {
         rows.Clear();
-        var result = queries.SessionIds(filter);
+        var result = queries.SessionIds(filter, order);
         Error = result.Error;
-        ids = result.Ids.ToList();
+        ids = result.Ids.Select(s => s.Id).ToList();
+        ranked = order == SessionOrder.MostFindings ? result.Ids.Count(s => s.Findings > 0) : 0;
         shown = [.. ids];
         matcher = result.Matcher;
     }
@@ -63,8 +69,8 @@ public sealed class SessionListModel(IDashboardQueries queries)
     private bool Show(long id)
     {
         if (!shown.Add(id)) return false;
-        // Newest first: a new session goes above every older one.
-        var at = ids.FindIndex(other => other < id);
+        // Newest first: a new session goes above every older one (below the ranked ones in findings order).
+        var at = ids.FindIndex(ranked, other => other < id);
         ids.Insert(at < 0 ? ids.Count : at, id);
         return true;
     }
@@ -86,7 +92,7 @@ public interface ILiveMatcher
 /// <summary>What the dashboard asks of the store, filtered with the filter language.</summary>
 public interface IDashboardQueries
 {
-    (IReadOnlyList<long> Ids, FilterError? Error, ILiveMatcher Matcher) SessionIds(string? filter);
+    (IReadOnlyList<(long Id, long Findings)> Ids, FilterError? Error, ILiveMatcher Matcher) SessionIds(string? filter, SessionOrder order);
 
     IReadOnlyList<SessionRow> Sessions(IReadOnlyList<long> ids);
 
