@@ -16,8 +16,11 @@ public static class FilterFields
             "client commands and their completions by command name; FETCH also matches UID FETCH, \"UID FETCH\" only the UID form",
             "cmd:FETCH|STORE", FieldConditions.Command, aliases: ["command"]),
         new("status", FilterScope.Event, FilterValueKind.Choice,
-            "status of responses (tagged, untagged, greeting), of command completions, and of TLS handshakes (ok or failed)",
-            "status:!OK", t => StatusOf(t), choices: ["ok", "no", "bad", "bye", "preauth", "failed"]),
+            "how a command completed: the status of its tagged response (and of its completion); untagged responses are untagged:",
+            "status:!OK", FieldConditions.TaggedStatus, choices: ["ok", "no", "bad"]),
+        new("untagged", FilterScope.Event, FilterValueKind.Choice,
+            "the status of an untagged response, the greeting included (* OK, * NO, * BAD, * PREAUTH, * BYE)",
+            "untagged:BYE", FieldConditions.UntaggedStatus, choices: ["ok", "no", "bad", "preauth", "bye"]),
         new("user", FilterScope.Session, FilterValueKind.Name, "the user the session authenticated as", "user:alice",
             t => Session(TextMatch.Equal(t), s => s.User, "s.user")),
         new("client", FilterScope.Session, FilterValueKind.Name, "the client's IP address (any port) or address:port",
@@ -84,10 +87,6 @@ public static class FilterFields
 
     private static FilterCondition Event(NumberMatch match, Func<EventRow, long?> read, string column) =>
         OfEvent((e, _) => match.Memory(read(e)), p => match.Sql(column, p));
-
-    private static FilterCondition StatusOf(TermSyntax t) =>
-        Event(TextMatch.OneOf(t.Values.Where(v => !v.IsPattern).Select(t.Field.Choose), t.Values.Where(v => v.IsPattern).Select(v => v.Text), t.Negated),
-            e => e.Status, "e.status");
 
     internal static NumberMatch Numbers(TermSyntax t, Func<TermValue, long> read) => new(t.Comparison, t.Values.Select(read).ToList(), t.Negated);
 }

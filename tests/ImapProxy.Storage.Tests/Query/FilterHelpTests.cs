@@ -13,6 +13,7 @@ public class FilterHelpTests
     [
         ("cmd, command", "cmd:FETCH|STORE"),
         ("status", "status:!OK"),
+        ("untagged", "untagged:BYE"),
         ("user", "user:alice"),
         ("client", "client:10.0.0.5"),
         ("server", "server:imap.example.com"),

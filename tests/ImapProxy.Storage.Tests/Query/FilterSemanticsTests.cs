@@ -16,8 +16,16 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
     [InlineData("user:ÅSA", new long[] { 5 })]
     [InlineData("user:åsa", new long[0])]
     [InlineData("not user:*", new long[] { 6, 4, 3 })]
-    [InlineData("status:!OK", new long[] { 5, 4, 3, 2, 1 })]
+    // status: is the tagged completion: bob's NO and BAD, åsa's BAD. Before, every LOGOUT's "* BYE", carol's
+    // "* PREAUTH" greeting and session 4's failed TLS handshake made it match all but one session.
+    [InlineData("status:!OK", new long[] { 5, 2 })]
+    [InlineData("status:no", new long[] { 2 })]
     [InlineData("not status:OK", new long[] { 6, 4 })]
+    [InlineData("untagged:BYE", new long[] { 5, 2, 1 })]
+    [InlineData("untagged:!OK", new long[] { 5, 3, 2, 1 })]
+    [InlineData("untagged:preauth", new long[] { 3 })]
+    [InlineData("untagged:ok", new long[] { 5, 2, 1 })]
+    [InlineData("not untagged:*", new long[] { 6, 4 })]
     [InlineData("not cmd:IDLE", new long[] { 6, 5, 4, 2, 1 })]
     [InlineData("cmd:FETCH status:BAD", new long[] { 5, 2 })]
     [InlineData("anomaly:*", new long[] { 5, 2 })]
@@ -50,7 +58,10 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
     [InlineData("body:\"long enough to cross several raw rows\"", "5-15")]
     [InlineData("size>1MB", "5-23")]
     [InlineData("before:2026-11-25T10:01:01", "1-15 1-14 1-13 1-12 1-11 1-10 1-9 1-8 1-7 1-6 1-5 1-4 1-3 1-2 1-1")]
-    [InlineData("status:bye", "5-27 2-31 1-33")]
+    [InlineData("untagged:bye", "5-27 2-31 1-33")]
+    // The tagged NO or BAD and its completion: åsa's d4, bob's b6 and b2.
+    [InlineData("status:!ok", "5-20 5-19 2-26 2-25 2-11 2-10")]
+    [InlineData("untagged:preauth", "3-2")]
     [InlineData("tag:a3 dir:server", "1-19 1-18")]
     public void Events(string expression, string keys) =>
         Assert.Equal(keys, string.Join(" ", store.Queries.AllEvents(Filter.Parse(expression), 100).Rows.Select(e => $"{e.SessionId}-{e.Sequence}")));
