@@ -74,7 +74,7 @@ internal static class FieldConditions
     }
 
     /// <summary>
-    /// Events: a frame's length (column size). Sessions: bytes relayed both ways, known once the session closed.
+    /// Events: a frame's length (column size). Sessions: bytes relayed both ways (while live, as far as the capture got).
     /// A term that can only match large frames also says so in the words of the partial index events_large, so the
     /// planner walks that index (few rows, already in page order) instead of reading every frame's JSON.
     /// </summary>

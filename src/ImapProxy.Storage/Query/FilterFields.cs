@@ -36,7 +36,7 @@ public static class FilterFields
             "latency>500ms",
             t => Event(Numbers(t, FilterValues.Duration), e => e.Latency is { } l ? StoredText.Microseconds(l) : null, "e.latency_us")),
         new("size", FilterScope.Both, FilterValueKind.Size,
-            "events: bytes of a command or response, literals included; sessions: bytes relayed both ways (known once closed)",
+            "events: bytes of a command or response, literals included; sessions: bytes relayed both ways (so far, while live)",
             "size>1MB", FieldConditions.Size),
         new("dir", FilterScope.Event, FilterValueKind.Choice, "who sent it: the client, the server, or the proxy itself", "dir:client|server",
             t => Event(TextMatch.OneOf(t.Values.Select(t.Field.Choose), [], t.Negated), e => e.Source, "e.source"),
