@@ -68,7 +68,7 @@ internal sealed partial class ProxySession
         clientStream = ssl;
         startTls.OnClientHandshake();
         clientSilentSinceHandshake = true;
-        recording.Publish(HandshakeReport.Succeeded(report, ssl, serverName));
+        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, serverName));
     }
 
     /// <summary>
@@ -108,7 +108,7 @@ internal sealed partial class ProxySession
         }
         serverStream = ssl;
         startTls.OnUpstreamHandshake();
-        recording.Publish(HandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
+        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
         {
             ValidationErrors = problems,
             ValidationIgnored = problems is not null && trust.Insecure,
