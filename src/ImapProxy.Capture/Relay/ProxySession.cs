@@ -129,6 +129,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
             logger.LogError(e, "Session {SessionId} failed in the proxy", Id);
         }
         await CloseStreamsAsync();
+        // A first read the relay never took over (the session ended before it) fails as the streams close: expected.
+        _ = firstClientRead?.ContinueWith(static read => read.Exception, TaskContinuationOptions.OnlyOnFaulted);
         recording.Close(reason, detail, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
         LogClosed(Id, reason, detail, recording.State?.User, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
     }
