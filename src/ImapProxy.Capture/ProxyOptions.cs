@@ -47,6 +47,10 @@ public sealed record ProxyOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a plaintext upstream may stay silent before the proxy asks whether it speaks TLS instead
+    /// (a real IMAP server greets at once; mail clients give up after about 30 s).</summary>
+    public TimeSpan GreetingTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The mode in effect once Auto is resolved (RFC 8314: 993 is implicit TLS).</summary>
     public UpstreamTlsMode EffectiveUpstreamTls =>
         UpstreamTls != UpstreamTlsMode.Auto ? UpstreamTls : Upstream.Port == 993 ? UpstreamTlsMode.Implicit : UpstreamTlsMode.StartTls;

@@ -1,6 +1,7 @@
 using ImapProxy.Replay.Captured;
 using ImapProxy.Replay.Client;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Import;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Replay;
@@ -26,8 +27,8 @@ public static class ReplayCheck
             return Both($"the capture of session {id} is incomplete (events were dropped while the store fell behind), so what was said is not all known");
         var (session, problem) = CapturedSessionLoader.Load(store, row);
         if (session is null) return Both(problem!);
-        if (session.Exchanges.Count == 0) return new(session, "the session has no client commands to send", ServerReplayProblem(session));
-        return new(session, ClientReplayProblem(session), ServerReplayProblem(session));
+        if (session.Exchanges.Count == 0) return new(session, "the session has no client commands to send", ServerReplayProblem(session, row));
+        return new(session, ClientReplayProblem(session), ServerReplayProblem(session, row));
     }
 
     private static ReplayVerdict Both(string reason) => new(null, reason, reason);
@@ -38,8 +39,8 @@ public static class ReplayCheck
               "redacted at capture and only PLAIN and LOGIN can be rebuilt from --user and a password (tokens such as XOAUTH2's cannot be replayed)"
             : null;
 
-    private static string? ServerReplayProblem(CapturedSession session) =>
-        session.Greeting.Length == 0
-            ? "the capture has no server greeting (a Dovecot rawlog starts after login), so a client would have nothing to start from"
-            : null;
+    private static string? ServerReplayProblem(CapturedSession session, SessionRow row) =>
+        session.Greeting.Length > 0 ? null
+        : RawlogImport.Imported(row) ? "the capture has no server greeting (a Dovecot rawlog starts after login), so a client would have nothing to start from"
+        : $"the server sent no greeting before session {row.Id} ended ({row.CloseReason}: {row.CloseDetail}), so a client would have nothing to start from";
 }

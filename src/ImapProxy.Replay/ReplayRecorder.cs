@@ -29,6 +29,10 @@ public sealed class RecordedReplay(SessionRecording recording) : IDisposable
 
     public void Server(ReadOnlySpan<byte> bytes) => recording.Feed(Direction.Server, bytes);
 
+    /// <summary>A finished TLS handshake of one leg: the session shows its protocol like a relayed session's.</summary>
+    public void Tls(TlsLeg leg, System.Net.Security.SslStream stream, string? serverName) =>
+        recording.Publish(TlsHandshakeReport.Succeeded(new TlsHandshake { Source = EventSource.Proxy, Leg = leg, Succeeded = true }, stream, serverName));
+
     public void Note(string action, string description) =>
         recording.Publish(new ProxyAction { Source = EventSource.Proxy, Action = action, Description = description });
 

@@ -15,12 +15,12 @@ public static class LiveSessionRows
         UpstreamTls = StoredText.Of(o.UpstreamTls), ClientTls = StoredText.Of(o.ClientTls), UpstreamInsecure = o.UpstreamInsecure, Events = 1,
     };
 
-    /// <summary>The row after one more event of its session (raw bytes change nothing).</summary>
+    /// <summary>The row after one more event of its session (raw bytes move its byte counts).</summary>
     public static SessionRow Apply(SessionRow row, SessionEvent e)
     {
-        if (e is RawBytes) return row;
         var summary = new SessionSummary(row.Id);
-        summary.Add(e);
+        if (e is RawBytes chunk) summary.AddRaw(chunk);
+        else summary.Add(e);
         return summary.ApplyTo(row);
     }
 }

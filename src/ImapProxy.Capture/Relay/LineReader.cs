@@ -12,6 +12,14 @@ internal sealed class LineReader(Stream stream)
 
     public ReadOnlyMemory<byte> Buffered => buffer.AsMemory(0, length);
 
+    /// <summary>Waits for the first bytes without asking for a whole line; false when the stream ended before any.</summary>
+    public async Task<bool> FillAsync(CancellationToken ct)
+    {
+        if (length > 0) return true;
+        length = await stream.ReadAsync(buffer, ct);
+        return length > 0;
+    }
+
     /// <summary>The next line with its CRLF, or null when the stream ended first.</summary>
     public async Task<string?> ReadLineAsync(CancellationToken ct)
     {

@@ -24,9 +24,11 @@ internal sealed partial class ProxySession
         {
             await socket.ConnectAsync(options.Upstream.Host, options.Upstream.Port, timeout.Token);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e)
         {
+            // Also when the session was cancelled (its client left): a connection made at that moment must not stay open.
             socket.Dispose();
+            if (!(e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)) throw;
             var why = e is OperationCanceledException ? $"no answer within {options.ConnectTimeout.TotalSeconds:0} s" : e.Message;
             var detail = $"cannot reach the upstream server {options.Upstream}: {why}";
             // Tell the user in their mail client, not only in our logs (RFC 9051 §7.1: UNAVAILABLE).
@@ -66,7 +68,7 @@ internal sealed partial class ProxySession
         clientStream = ssl;
         startTls.OnClientHandshake();
         clientSilentSinceHandshake = true;
-        recording.Publish(HandshakeReport.Succeeded(report, ssl, serverName));
+        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, serverName));
     }
 
     /// <summary>
@@ -76,9 +78,11 @@ internal sealed partial class ProxySession
     private SslStreamCertificateContext CertificateFor(string? serverName) =>
         ca.GetServerContext(serverName, (clientSocket.LocalEndPoint as IPEndPoint)?.Address, options.Upstream.Host);
 
-    private async Task HandshakeUpstreamAsync(CancellationToken ct)
+    /// <param name="fromFirstByte">Implicit TLS: a plaintext greeting instead of a handshake means --upstream-tls is wrong.</param>
+    private async Task HandshakeUpstreamAsync(CancellationToken ct, bool fromFirstByte = false)
     {
-        var ssl = new SslStream(serverStream!, leaveInnerStreamOpen: false);
+        var firstBytes = fromFirstByte ? new FirstBytesStream(serverStream!) : null;
+        var ssl = new SslStream(firstBytes ?? serverStream!, leaveInnerStreamOpen: false);
         string? problems = null;
         var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Upstream, Succeeded = false };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -89,18 +93,22 @@ internal sealed partial class ProxySession
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            var error = problems is not null
-                ? $"the upstream certificate was refused ({problems}); trust its CA with --upstream-ca FILE, or accept any certificate with --upstream-insecure"
-                : e is OperationCanceledException
-                    ? $"the upstream did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
-                    : $"the TLS handshake with the upstream failed: {Innermost(e).Message}";
+            var plaintext = firstBytes is not null && UpstreamTlsMismatch.IsImapGreeting(firstBytes.First);
+            var error = plaintext
+                ? UpstreamTlsMismatch.SpeaksPlaintext(firstBytes!.First)
+                : problems is not null
+                    ? $"the upstream certificate was refused ({problems}); trust its CA with --upstream-ca FILE, or accept any certificate with --upstream-insecure"
+                    : e is OperationCanceledException
+                        ? $"the upstream did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
+                        : $"the TLS handshake with the upstream failed: {Innermost(e).Message}";
             recording.Publish(report with { ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error });
+            if (plaintext) await EndForUpstreamTlsMismatchAsync(error, ct);
             await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
             throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
         }
         serverStream = ssl;
         startTls.OnUpstreamHandshake();
-        recording.Publish(HandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
+        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
         {
             ValidationErrors = problems,
             ValidationIgnored = problems is not null && trust.Insecure,
@@ -162,6 +170,7 @@ internal sealed partial class ProxySession
     private async Task UpgradeUpstreamItselfAsync(CancellationToken ct)
     {
         var reader = new LineReader(serverStream!);
+        await AwaitGreetingAsync(reader, ct);
         var greeting = await reader.ReadLineAsync(ct)
             ?? throw new SessionEndException(CloseReason.ServerClosed, "the server closed the connection before its greeting");
         if (!greeting.StartsWith("* OK", StringComparison.OrdinalIgnoreCase))

@@ -47,6 +47,18 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private long serverBytes;
     private long lastActivity;
 
+    // The client pump's first read, started before the upstream is ready; small, as most clients wait for the greeting.
+    private Task<int>? firstClientRead;
+    private readonly byte[] firstClientBuffer = new byte[4096];
+
+    private UpstreamStart upstreamStart;
+
+    // An end the proxy decided and told the client about: the client leaving on reading it does not replace its reason.
+    private (CloseReason, string)? endDecided;
+
+    // Set by whoever reads the upstream's first bytes (or its end before any): the greeting watch waits for it.
+    private readonly TaskCompletionSource greeted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     // Set by each client-leg handshake, cleared by the first byte read after it: a client that leaves before
     // sending anything over TLS most likely rejected our certificate (TLS 1.3 lets the server finish first).
     private bool clientSilentSinceHandshake;
@@ -95,14 +107,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             // 1. TLS listener: handshake with the client first, so its SNI can name our certificate.
             if (listener == ListenerKind.Tls) await HandshakeClientAsync(ct);
-            // 2. The upstream connection, and its TLS when it starts with TLS.
-            await ConnectUpstreamAsync(ct);
-            // 3. A client leg that cannot mirror STARTTLS: the proxy upgrades the upstream leg itself.
-            switch (startTls.StartFor(options.EffectiveUpstreamTls, listener))
-            {
-                case UpstreamStart.Implicit: await HandshakeUpstreamAsync(ct); break;
-                case UpstreamStart.ProxyStartTls: await UpgradeUpstreamItselfAsync(ct); break;
-            }
+            // 2. The client pump's first read starts now: a client that leaves while the proxy is still busy with the
+            //    upstream (which may never answer) ends the session then.
+            firstClientRead = ReadAsync(clientStream, firstClientBuffer, Side.Client, ct);
+            // 3. The upstream connection, and its TLS when it starts with TLS or the client leg cannot mirror STARTTLS.
+            await WhileTheClientStaysAsync(PrepareUpstreamAsync(ct), session);
             // 4. Relay until one side ends.
             (reason, detail) = await RelayAsync(session);
         }
@@ -120,9 +129,56 @@ internal sealed partial class ProxySession : IAsyncDisposable
             logger.LogError(e, "Session {SessionId} failed in the proxy", Id);
         }
         await CloseStreamsAsync();
+        // A first read the relay never took over (the session ended before it) fails as the streams close: expected.
+        _ = firstClientRead?.ContinueWith(static read => read.Exception, TaskContinuationOptions.OnlyOnFaulted);
         recording.Close(reason, detail, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
         LogClosed(Id, reason, detail, recording.State?.User, Interlocked.Read(ref clientBytes), Interlocked.Read(ref serverBytes));
     }
+
+    private async Task PrepareUpstreamAsync(CancellationToken ct)
+    {
+        await ConnectUpstreamAsync(ct);
+        upstreamStart = startTls.StartFor(options.EffectiveUpstreamTls, listener);
+        switch (upstreamStart)
+        {
+            case UpstreamStart.Implicit: await HandshakeUpstreamAsync(ct, fromFirstByte: true); break;
+            case UpstreamStart.ProxyStartTls: await UpgradeUpstreamItselfAsync(ct); break;
+        }
+    }
+
+    /// <summary>Awaits a step before the relay; if the client leaves first, the step is stopped and the session ends as the client's.</summary>
+    private async Task WhileTheClientStaysAsync(Task step, CancellationTokenSource session)
+    {
+        var read = firstClientRead!;
+        if (await Task.WhenAny(step, read) == step || !(read.IsFaulted || read is { IsCompletedSuccessfully: true, Result: 0 }))
+        {
+            await step;
+            return;
+        }
+        await session.CancelAsync();
+        try { await step; }
+        catch (Exception e) when (e is OperationCanceledException or SessionEndException or IOException or ObjectDisposedException) { }
+        var (reason, detail) = endDecided ?? await ClientEndAsync(read);
+        throw new SessionEndException(reason, detail);
+    }
+
+    /// <summary>How a client read that ended the session ends it: a close, or the reset its exception says.</summary>
+    private async Task<(CloseReason, string)> ClientEndAsync(Task<int> read)
+    {
+        try
+        {
+            await read;
+            return ClientGone((CloseReason.ClientClosed, "the client closed the connection"));
+        }
+        catch (SessionEndException e)
+        {
+            return ClientGone((e.Reason, e.Message));
+        }
+    }
+
+    /// <summary>A TLS client that leaves before sending anything over TLS most likely rejected our certificate.</summary>
+    private (CloseReason, string) ClientGone((CloseReason Reason, string Detail) end) =>
+        end.Reason is CloseReason.ClientClosed or CloseReason.ClientReset && clientSilentSinceHandshake ? ClientRejectedCertificate() : end;
 
     private async Task<(CloseReason, string)> RelayAsync(CancellationTokenSource session)
     {
@@ -131,6 +187,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         var serverPump = PumpServerAsync(ct);
         var pumps = new List<Task<(CloseReason, string)>> { clientPump, serverPump };
         if (options.IdleTimeout is { } idle) pumps.Add(WatchIdleAsync(idle, ct));
+        if (upstreamStart == UpstreamStart.Plain) pumps.Add(WatchGreetingWhileRelayingAsync(ct));
         var first = await Task.WhenAny(pumps);
         if (first == clientPump && clientPump.IsCompletedSuccessfully && clientPump.Result.Item1 == CloseReason.ClientClosed && !startTls.ClientLegTls)
             await FinishHalfCloseAsync(serverPump, ct);
@@ -143,8 +200,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             result = (e.Reason, e.Message);
         }
-        if (result.Reason is CloseReason.ClientClosed or CloseReason.ClientReset && clientSilentSinceHandshake)
-            result = ClientRejectedCertificate();
+        result = endDecided ?? ClientGone(result);
         await session.CancelAsync();
         // Closing the streams unblocks reads that do not watch the token.
         await CloseStreamsAsync();
@@ -187,6 +243,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task<(CloseReason, string)> PumpClientAsync(CancellationToken ct)
     {
+        // The first read was started before the upstream was ready (RunAsync); it may hold what the client said first.
+        var first = await firstClientRead!;
+        if (first == 0) return (CloseReason.ClientClosed, "the client closed the connection");
+        clientSilentSinceHandshake = false;
+        await ForwardFromClientAsync(firstClientBuffer.AsMemory(0, first), ct);
         var drained = true;
         while (true)
         {
@@ -273,6 +334,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
                 return (CloseReason.ServerClosed, "the server closed the connection");
             }
             drained = n < BufferSize;
+            if (FirstBytesSpeakTls(buffer.AsSpan(0, n)))
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
+            }
             await clientWrite.WaitAsync(ct);
             try
             {

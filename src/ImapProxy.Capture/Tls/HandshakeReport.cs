@@ -1,31 +1,10 @@
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Capture.Tls;
 
-/// <summary>Describes a finished (or failed) handshake as a <see cref="TlsHandshake"/> event's fields.</summary>
+/// <summary>Words for a failed handshake (a finished one is <see cref="TlsHandshakeReport"/>).</summary>
 internal static class HandshakeReport
 {
-    public static TlsHandshake Succeeded(TlsHandshake template, SslStream stream, string? serverName)
-    {
-        var certificate = Certificate(stream, template.Leg);
-        return template with
-        {
-            Succeeded = true,
-            Protocol = stream.SslProtocol.ToString(),
-            Cipher = stream.NegotiatedCipherSuite.ToString(),
-            ServerName = serverName,
-            CertificateSubject = certificate?.Subject,
-            CertificateIssuer = certificate?.Issuer,
-            CertificateNotAfter = certificate is null ? null : new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),
-        };
-    }
-
-    /// <summary>The certificate of the side we authenticated: the upstream's, or the one we presented to the client.</summary>
-    private static X509Certificate2? Certificate(SslStream stream, TlsLeg leg) =>
-        (leg == TlsLeg.Upstream ? stream.RemoteCertificate : stream.LocalCertificate) as X509Certificate2;
-
     /// <summary>Words for a client that gave up during our handshake: usually it does not trust the ImapProxy CA.</summary>
     public static string ClientFailureHint(Exception e, string caPath)
     {

@@ -87,6 +87,9 @@ public enum CloseReason
     ServerReset,
     ClientTlsFailed,
     UpstreamTlsFailed,
+
+    /// <summary>--upstream-tls does not match the server: it speaks TLS from the first byte, or plaintext where TLS was expected.</summary>
+    UpstreamTlsMismatch,
     UpstreamUnreachable,
     IdleTimeout,
     ProxyShutdown,

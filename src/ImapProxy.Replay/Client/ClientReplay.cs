@@ -202,7 +202,8 @@ public sealed class ClientReplay : IAsyncDisposable
             throw new ReplayException($"TLS with {options.Target} failed: {problem ?? e.Message}" +
                 (problem is null ? "" : " (give the server's CA with --ca-file, or --insecure to accept it anyway)"));
         }
-        if (problem is not null) recording!.Note("upstream-insecure", $"accepted a certificate with problems because of --insecure: {problem}");
+        recording!.Tls(TlsLeg.Upstream, tls, options.Host);
+        if (problem is not null) recording.Note("upstream-insecure", $"accepted a certificate with problems because of --insecure: {problem}");
         return tls;
     }
 

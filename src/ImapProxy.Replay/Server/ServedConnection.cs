@@ -86,6 +86,27 @@ internal sealed class ServedConnection
         }
     }
 
+    /// <summary>
+    /// What the capture has instead: the next captured command of the same name and the arguments that differ (a
+    /// client asking for UID 601 where the capture has 602 sees both), else the capture's next command. The values
+    /// are JSON (no line breaks) and bounded, as they go back on the client's line.
+    /// </summary>
+    private string Nearest(CommandFrame parsed)
+    {
+        if (matcher.NextNamed(parsed.Name) is { } same)
+        {
+            var differences = CommandKey.Differences(parsed, same.Frame);
+            var said = string.Join("; ", differences.Take(MaxDifferencesSaid).Select(d => Bounded(d.ToString())));
+            var more = differences.Count > MaxDifferencesSaid ? $"; {differences.Count - MaxDifferencesSaid} more" : "";
+            return $"the capture's next {same.Name} is {same.Tag}, which differs in {said}{more}";
+        }
+        return matcher.Next is { } n ? $"the capture's next command is {n.Tag} {n.Name}" : "every captured command was served";
+    }
+
+    private const int MaxDifferencesSaid = 3;
+
+    private static string Bounded(string text) => text.Length <= 200 ? text : text[..200] + "…";
+
     private async Task<(CloseReason, string)> RunAsync(CancellationToken ct)
     {
         await SendAsync(session.Greeting, ct);
@@ -102,8 +123,7 @@ internal sealed class ServedConnection
             var key = CommandKey.Of(parsed);
             if (matcher.Take(key) is not { } exchange)
             {
-                var next = matcher.Next is { } n ? $"the capture's next command is {n.Tag} {n.Name}" : "every captured command was served";
-                var reason = $"no captured command matches {parsed.Name}; {next}";
+                var reason = $"no captured command matches {parsed.Name}; {Nearest(parsed)}";
                 recording.Note("serve-mismatch", $"{parsed.Tag} {parsed.Name}: {reason}");
                 await SendAsync(Encoding.UTF8.GetBytes($"{parsed.Tag} BAD [CLIENTBUG] ImapProxy server replay: {reason}\r\n"), ct);
                 continue;
@@ -252,10 +272,14 @@ internal sealed class ServedConnection
     {
         if (options.Authority is not { } authority) throw new IOException("TLS was asked for but the server replay has no CA");
         var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        string? serverName = null;
         // As the proxy's own listeners: the name the client asked for, else localhost and the address it dialled.
         await BoundedAsync(options.IoTimeout, "the client did not finish its TLS handshake", t => tls.AuthenticateAsServerAsync((_, hello, _, _) =>
-            ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(hello.ServerName, dialled, "localhost") }),
-            null, t), ct);
+        {
+            serverName = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+            return ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = authority.GetServerContext(serverName, dialled, "localhost") });
+        }, null, t), ct);
+        recording.Tls(TlsLeg.Client, tls, serverName);
         return tls;
     }
 

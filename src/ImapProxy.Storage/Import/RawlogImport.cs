@@ -23,6 +23,12 @@ public sealed record RawlogImportOptions
 /// </summary>
 public static class RawlogImport
 {
+    /// <summary>What an imported session has for its client and listener address: it came from no connection.</summary>
+    public const string Address = "import";
+
+    /// <summary>Whether a stored session was imported from a rawlog rather than captured by the proxy.</summary>
+    public static bool Imported(SessionRow session) => session.ListenerAddress == Address;
+
     /// <summary>Imports with a bus and writer of its own (the CLI). Returns the new session's id.</summary>
     public static Task<long> ImportAsync(SqliteEventStore store, string basePath, RawlogImportOptions? options = null,
         ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default) =>
@@ -60,7 +66,7 @@ public static class RawlogImport
         // TLS, if any, is not in a rawlog: the modes stay unknown.
         using var recording = new SessionRecording(id, new SessionOpened
         {
-            Source = EventSource.Proxy, ClientAddress = "import", ListenerAddress = "import", Listener = ListenerKind.Plain,
+            Source = EventSource.Proxy, ClientAddress = Address, ListenerAddress = Address, Listener = ListenerKind.Plain,
             Upstream = $"{name}.in/.out",
         }, bus, clock, options.LiteralCaptureLimit, parserOptions, CompressedInput.Detect);
         recording.Publish(new ProxyAction

@@ -35,6 +35,29 @@ internal static class FieldConditions
             p => t.Negated ? $"(e.command IS NOT NULL AND NOT {AnySql(p)})" : AnySql(p));
     }
 
+    /// <summary>
+    /// status: the tagged completion only (RFC 9051 §7.1: a command's result is its tagged OK, NO or BAD), so that
+    /// status:!OK finds failed commands, not every session that logged out (LOGOUT's untagged BYE). Tagged response
+    /// frames and completions are the events with both a tag and a status.
+    /// </summary>
+    public static FilterCondition TaggedStatus(TermSyntax t)
+    {
+        foreach (var untagged in t.Values.Where(v => AsciiText.Lower(v.Text) is "bye" or "preauth"))
+            throw new FilterException(untagged.Position, untagged.Length,
+                $"status is how a command completed (ok, no, bad); {untagged.Text} is only ever untagged: write untagged:{untagged.Text}");
+        return Status(t, e => e.Tag is not null, "e.tag IS NOT NULL");
+    }
+
+    /// <summary>untagged: the status of untagged responses and the greeting, which are frames without a tag.</summary>
+    public static FilterCondition UntaggedStatus(TermSyntax t) => Status(t, e => e is { Type: "frame", Tag: null }, "e.type = 'frame' AND e.tag IS NULL");
+
+    private static FilterCondition Status(TermSyntax t, Func<EventRow, bool> applies, string appliesSql)
+    {
+        var match = TextMatch.OneOf(t.Values.Where(v => !v.IsPattern).Select(t.Field.Choose), t.Values.Where(v => v.IsPattern).Select(v => v.Text), t.Negated);
+        // Elsewhere the status is missing, and a missing value matches nothing, negated or not (TextMatch).
+        return OfEvent((e, _) => match.Memory(applies(e) ? e.Status : null), p => match.Sql($"(CASE WHEN {appliesSql} THEN e.status END)", p));
+    }
+
     /// <summary>"host:port" columns: a value matches the host or address with any port, or the whole text.</summary>
     public static FilterCondition Address(TermSyntax t, Func<SessionRow, string?> read, string column)
     {
@@ -52,7 +75,7 @@ internal static class FieldConditions
     }
 
     /// <summary>
-    /// Events: a frame's length (column size). Sessions: bytes relayed both ways, known once the session closed.
+    /// Events: a frame's length (column size). Sessions: bytes relayed both ways (while live, as far as the capture got).
     /// A term that can only match large frames also says so in the words of the partial index events_large, so the
     /// planner walks that index (few rows, already in page order) instead of reading every frame's JSON.
     /// </summary>

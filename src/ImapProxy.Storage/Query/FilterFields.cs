@@ -16,8 +16,11 @@ public static class FilterFields
             "client commands and their completions by command name; FETCH also matches UID FETCH, \"UID FETCH\" only the UID form",
             "cmd:FETCH|STORE", FieldConditions.Command, aliases: ["command"]),
         new("status", FilterScope.Event, FilterValueKind.Choice,
-            "status of responses (tagged, untagged, greeting), of command completions, and of TLS handshakes (ok or failed)",
-            "status:!OK", t => StatusOf(t), choices: ["ok", "no", "bad", "bye", "preauth", "failed"]),
+            "how a command completed: the status of its tagged response (and of its completion); untagged responses are untagged:",
+            "status:!OK", FieldConditions.TaggedStatus, choices: ["ok", "no", "bad"]),
+        new("untagged", FilterScope.Event, FilterValueKind.Choice,
+            "the status of an untagged response, the greeting included (* OK, * NO, * BAD, * PREAUTH, * BYE)",
+            "untagged:BYE", FieldConditions.UntaggedStatus, choices: ["ok", "no", "bad", "preauth", "bye"]),
         new("user", FilterScope.Session, FilterValueKind.Name, "the user the session authenticated as", "user:alice",
             t => Session(TextMatch.Equal(t), s => s.User, "s.user")),
         new("client-app", FilterScope.Session, FilterValueKind.Name,
@@ -36,7 +39,7 @@ public static class FilterFields
             "latency>500ms",
             t => Event(Numbers(t, FilterValues.Duration), e => e.Latency is { } l ? StoredText.Microseconds(l) : null, "e.latency_us")),
         new("size", FilterScope.Both, FilterValueKind.Size,
-            "events: bytes of a command or response, literals included; sessions: bytes relayed both ways (known once closed)",
+            "events: bytes of a command or response, literals included; sessions: bytes relayed both ways (so far, while live)",
             "size>1MB", FieldConditions.Size),
         new("dir", FilterScope.Event, FilterValueKind.Choice, "who sent it: the client, the server, or the proxy itself", "dir:client|server",
             t => Event(TextMatch.OneOf(t.Values.Select(t.Field.Choose), [], t.Negated), e => e.Source, "e.source"),
@@ -94,10 +97,6 @@ public static class FilterFields
 
     private static FilterCondition Event(NumberMatch match, Func<EventRow, long?> read, string column) =>
         OfEvent((e, _) => match.Memory(read(e)), p => match.Sql(column, p));
-
-    private static FilterCondition StatusOf(TermSyntax t) =>
-        Event(TextMatch.OneOf(t.Values.Where(v => !v.IsPattern).Select(t.Field.Choose), t.Values.Where(v => v.IsPattern).Select(v => v.Text), t.Negated),
-            e => e.Status, "e.status");
 
     internal static NumberMatch Numbers(TermSyntax t, Func<TermValue, long> read) => new(t.Comparison, t.Values.Select(read).ToList(), t.Negated);
 }

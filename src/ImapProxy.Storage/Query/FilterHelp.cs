@@ -24,7 +24,7 @@ public static class FilterHelp
               not a, !a              the opposite of a (an event without the field matches not a)
               word, "some text"      a bare word or quoted text searches text: (see below)
               field:a|b              either value (no spaces around |)
-              field:!a               the field has a value and it is not a (status:!OK: a status other than OK)
+              field:!a               the field has a value and it is not a (status:!OK: a completion other than OK)
               *                      a wildcard in words (user:al*, anomaly:*); inside "quotes" it is a star
               > >= < <= =            compare numbers: latency>500ms, size>=1MB, session<100
             Quoted text takes \" for a quote. Text ignores ASCII case except in body:. Times are UTC.

@@ -136,6 +136,7 @@ internal sealed class BatchWriter : IDisposable
         {
             EnsureSession(e);
             raw.Add(chunk);
+            Summary(e.SessionId).AddRaw(chunk);
             return false;
         }
 
@@ -182,7 +183,7 @@ internal sealed class BatchWriter : IDisposable
         updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0,
             s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
-            closed?.Detail, closed?.ClientBytes, closed?.ServerBytes, s.Findings, s.ClientAppById, s.ClientAppByTag);
+            closed?.Detail, s.ClientBytes(null), s.ServerBytes(null), s.Findings, s.ClientAppById, s.ClientAppByTag);
     }
 
     private void InsertRaw(RawRow row)

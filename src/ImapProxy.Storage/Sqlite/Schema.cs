@@ -82,8 +82,8 @@ internal static class Schema
     // Query/EventFacts.cs computes the same values in memory, for the live views.
     // - command: the command name of command frames and completions without "UID " (RFC 3501 §6.4.8: UID FETCH is
     //   FETCH by UID), so cmd:FETCH is one equality whose index entries are already in page order. Latency and
-    //   status ride along in the index: "cmd:FETCH latency>500ms" and "cmd:FETCH status:NO" are decided from index
-    //   entries, without reading the rows that do not match.
+    //   status ride along in the index: "cmd:FETCH latency>500ms" is decided from index entries, without reading the
+    //   rows that do not match ("cmd:FETCH status:NO" also reads the tag of each FETCH row: status: is tagged only).
     // - command_mailbox: the mailbox a command names (SELECT, STATUS, APPEND, COPY...), for mailbox:; NOCASE like
     //   the filter's matching, so the index serves it.
     // - size: a frame's length, literals included. Ranges cannot be walked in page order, but large frames are few:

@@ -32,6 +32,10 @@ internal sealed class SessionSummary(long sessionId)
     public string? UpstreamLegTls { get; private set; }
     public SessionClosed? Closed { get; private set; }
 
+    /// <summary>How far each direction's captured stream reached in this batch: the byte counts of a live session.</summary>
+    public long? ClientStreamEnd { get; private set; }
+    public long? ServerStreamEnd { get; private set; }
+
     /// <summary>Counts an event that was stored in the events table.</summary>
     public void Add(SessionEvent e)
     {
@@ -80,6 +84,25 @@ internal sealed class SessionSummary(long sessionId)
         }
     }
 
+    /// <summary>
+    /// Raw bytes are not events of the events table, but they say how far a live session got: the end of a chunk is the
+    /// count of bytes its side sent so far (offsets go on past bytes the capture cut). The close's relayed counts
+    /// replace these once the session ends; a dropped chunk only delays the count until the next one.
+    /// </summary>
+    public void AddRaw(RawBytes chunk)
+    {
+        if (chunk.Offset is not { } offset) return;
+        var end = offset + chunk.Data.Length;
+        if (chunk.Source == EventSource.Client) ClientStreamEnd = Math.Max(ClientStreamEnd ?? 0, end);
+        else if (chunk.Source == EventSource.Server) ServerStreamEnd = Math.Max(ServerStreamEnd ?? 0, end);
+    }
+
+    /// <summary>The byte counts the row holds after this summary: the close's, else the furthest the streams reached.</summary>
+    public long? ClientBytes(long? before) => Closed?.ClientBytes ?? Furthest(before, ClientStreamEnd);
+    public long? ServerBytes(long? before) => Closed?.ServerBytes ?? Furthest(before, ServerStreamEnd);
+
+    private static long? Furthest(long? before, long? now) => now is { } n ? Math.Max(before ?? 0, n) : before;
+
     private static string? AttemptedUser(ImapFrame frame) => frame switch
     {
         CommandFrame { Args: LoginArgs login } => login.User,
@@ -115,7 +138,7 @@ internal sealed class SessionSummary(long sessionId)
         EndedAt = Closed?.Time ?? row.EndedAt,
         CloseReason = Closed is { } c ? StoredText.Of(c.Reason) : row.CloseReason,
         CloseDetail = Closed?.Detail ?? row.CloseDetail,
-        ClientBytes = Closed?.ClientBytes ?? row.ClientBytes,
-        ServerBytes = Closed?.ServerBytes ?? row.ServerBytes,
+        ClientBytes = ClientBytes(row.ClientBytes),
+        ServerBytes = ServerBytes(row.ServerBytes),
     };
 }

@@ -68,6 +68,27 @@ public class CaptureServerTests
     }
 
     [Fact]
+    public async Task CommandWithOtherArguments_GetsABadThatShowsBothValues()
+    {
+        // Issue 15: "no captured command matches UID FETCH" did not say that the client asked for UID 601 and the capture has 602.
+        using var recorded = new RecordedStore();
+        var session = ReplayCheck.Check(recorded.Store, await recorded.RecordAsync([
+            (S, "* OK ready\r\n"), (C, "a1 UID FETCH 602 (FLAGS)\r\n"), (S, "* 1 FETCH (UID 602 FLAGS ())\r\na1 OK done\r\n"),
+        ])).Session!;
+        await using var server = CaptureServer.Start(session, new ServeOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0) },
+            new ReplayRecorder(recorded.Store, new EventBus()));
+        using var client = await LineClient.ConnectAsync(server.EndPoint);
+        await client.ReadLineAsync();
+
+        await client.SendAsync("x1 UID FETCH 601 (FLAGS)\r\n");
+
+        Assert.Equal("x1 BAD [CLIENTBUG] ImapProxy server replay: no captured command matches UID FETCH; the capture's next UID FETCH is a1, " +
+                     "which differs in sequenceSet: \"601\" sent, \"602\" captured", await client.ReadLineAsync());
+        await client.SendAsync("x2 UID FETCH 602 (FLAGS)\r\n");
+        Assert.Equal("* 1 FETCH (UID 602 FLAGS ())", await client.ReadLineAsync());
+    }
+
+    [Fact]
     public async Task EsearchTag_IsTheClients_AndAHostileCommandEndsNothing()
     {
         using var recorded = new RecordedStore();

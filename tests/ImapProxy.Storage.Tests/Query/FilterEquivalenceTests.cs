@@ -16,13 +16,17 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         "cmd:\"UID *\"", "user:åsa", "user:\"ali*\"", "body:\"subject: hello\"", "body:nothing-like-this", "body:\"Subject: later\"",
         "before:2026-11-24", "latency<1", "mailbox:ENTWÜRFE", "mailbox:1_0*", "size>2MB", "text:1_0", "app:MailKit*",
         "client-app:*imaplib*|curl*",
+        // No event is both tagged and untagged, and alice's commands all completed OK.
+        "untagged:bye status:!ok", "user:alice and status:!OK",
     ];
 
     public static TheoryData<string> Expressions() => new(
         // cmd
         "cmd:FETCH", "cmd:fetch", "cmd:\"UID FETCH\"", "cmd:FETCH|STORE", "cmd:!FETCH", "cmd:*STORE", "cmd:\"UID *\"", "command:select",
         // status
-        "status:NO", "status:!OK", "status:no|bad", "status:bye", "status:preauth", "status:failed", "status:*", "status!=ok",
+        "status:NO", "status:!OK", "status:no|bad", "status:*", "status!=ok", "not status:OK",
+        // untagged
+        "untagged:BYE", "untagged:!OK", "untagged:preauth", "untagged:ok|bye", "untagged:*", "not untagged:bye", "untagged:bye status:!ok",
         // user, client, server
         "user:alice", "user:AL*", "user:!alice", "not user:alice", "user:*", "not user:*", "user:åsa", "user:ÅSA", "user:\"ali*\"",
         "client:10.0.0.5", "client:10.0.0.*", "client:[::1]", "client:::1", "client:10.0.0.5:4000", "client:!10.0.0.5",

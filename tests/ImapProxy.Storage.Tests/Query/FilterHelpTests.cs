@@ -14,6 +14,7 @@ public class FilterHelpTests
     [
         ("cmd, command", "cmd:FETCH|STORE"),
         ("status", "status:!OK"),
+        ("untagged", "untagged:BYE"),
         ("user", "user:alice"),
         ("client-app, app", "client-app:*iPhone*"),
         ("client", "client:10.0.0.5"),

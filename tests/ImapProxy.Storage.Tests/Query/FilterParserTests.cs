@@ -63,6 +63,7 @@ public class FilterParserTests
     [InlineData("user:\"\"", 5, 2, "user needs a value, not empty quotes")]
     [InlineData("tls:sometimes", 4, 9, "tls cannot be 'sometimes': use none, client, upstream, both, failed")]
     [InlineData("status:NOPE", 7, 4, "status cannot be 'NOPE' (did you mean no?)")]
+    [InlineData("status:ok|BYE", 10, 3, "status is how a command completed (ok, no, bad); BYE is only ever untagged: write untagged:BYE")]
     [InlineData("dir:clinet", 4, 6, "dir cannot be 'clinet' (did you mean client?)")]
     [InlineData("anomaly:bare-cr", 8, 7, "'bare-cr' is not a rule (did you mean bare-lf?)")]
     [InlineData("anomaly:!*", 0, 10, "anomaly:!* matches nothing")]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ImapProxy.Protocol;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;
+using MailKit;
 using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,6 +44,31 @@ public sealed class ApiTests(DovecotFixture fixture)
         Assert.Equal(HttpStatusCode.OK, transcript.StatusCode);
         Assert.Contains("EXAMINE INBOX", await transcript.Content.ReadAsStringAsync(cts.Token));
         Assert.Contains("attachment", transcript.Content.Headers.ContentDisposition?.ToString());
+    }
+
+    [Fact]
+    public async Task ALiveSessionsByteCounts_GrowWhileItIsOpen()
+    {
+        // Issue 15, item 3: the counts stayed empty ("0 B") until the session closed, even after megabytes.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+        using var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token);
+        await proxy.FlushStoreAsync();
+        var id = Assert.Single(proxy.Store.GetSessions(1)).Id;
+        var before = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}", cts.Token);
+
+        var message = Messages.WithAttachment("live counters", 300_000);
+        var folder = (await client.GetFolder(client.PersonalNamespaces[0]).CreateAsync($"live-{Guid.NewGuid():N}", true, cts.Token))!;
+        await folder.AppendAsync(MimeKit.MimeMessage.Load(new MemoryStream(message)), cancellationToken: cts.Token);
+        await proxy.FlushStoreAsync();
+        var after = await http.GetFromJsonAsync<JsonElement>($"api/sessions/{id}", cts.Token);
+
+        Assert.True(after.GetProperty("live").GetBoolean());
+        Assert.True(before.GetProperty("clientBytes").GetInt64() > 0, "the LOGIN was sent before");
+        Assert.True(after.GetProperty("clientBytes").GetInt64() >= before.GetProperty("clientBytes").GetInt64() + message.Length);
+        Assert.True(after.GetProperty("serverBytes").GetInt64() > before.GetProperty("serverBytes").GetInt64());
+        await client.DisconnectAsync(true, cts.Token);
     }
 
     [Fact]

@@ -46,6 +46,31 @@ public sealed class ReplayVerbTests(DovecotFixture fixture)
     }
 
     [Fact]
+    public async Task Check_OfASessionThatEndedBeforeTheGreeting_SaysHowItEnded_NotARawlog()
+    {
+        // Issue 15: a session the proxy captured blamed "a Dovecot rawlog" for its missing greeting.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        using var upstream = new FakeUpstream();
+        var serve = upstream.ServeOneAsync(async socket =>
+        {
+            // Never greets; ends when the proxy lets go.
+            while (await socket.ReceiveAsync(new byte[64], System.Net.Sockets.SocketFlags.None, cts.Token) > 0) { }
+            return true;
+        }, cts.Token);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "none", "--upstream", $"127.0.0.1:{upstream.Port}");
+        using (await RawClient.ConnectAsync(proxy.PlainPort, cts.Token)) { }
+        await proxy.WaitForSessionsToCloseAsync(started: 1);
+        var id = Assert.Single(proxy.Store.GetSessions(1)).Id;
+
+        var check = await Support.Cli.RunAsync("replay", id.ToString(), "--check", "--data", proxy.DataDirectory);
+
+        Assert.Equal((0, "client replay: the session has no client commands to send\n" +
+                         $"server replay: the server sent no greeting before session {id} ended (client-closed: the client closed the connection), " +
+                         "so a client would have nothing to start from\n"), check);
+        Assert.True(await serve);
+    }
+
+    [Fact]
     public async Task ServeCapture_ServesUntilStopped_AndSaysHowManyItServed()
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);

@@ -71,6 +71,8 @@ public sealed class StoreVerbTests(DovecotFixture fixture)
             Assert.Contains("LOGOUT", commands);
             Assert.Equal(commands, completions);
             Assert.DoesNotContain(rows, r => r.ToString().Contains("\"diagnostics\""));
+            var check = await Support.Cli.RunAsync("replay", id, "--check", "--data", data);
+            Assert.Contains("server replay: the capture has no server greeting (a Dovecot rawlog starts after login)", check.Output);
         }
         finally
         {

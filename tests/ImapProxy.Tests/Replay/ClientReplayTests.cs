@@ -49,6 +49,9 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         await proxy.FlushStoreAsync();
         var replay = proxy.Store.GetSession(differing.ReplaySessionId)!;
         Assert.Equal(($"replay of session {captured.Id}", "alice"), (replay.ClientAddress, replay.User));
+        // Its TLS as it was: the replay is the client, its leg to Dovecot is TLS (issue 15: shown as "none / none").
+        Assert.Null(replay.ClientLegTls);
+        Assert.StartsWith("Tls1", replay.UpstreamLegTls);
         Assert.DoesNotContain(DovecotUser.Alice.Password, Encoding.UTF8.GetString(proxy.Store.GetRaw(replay.Id, Direction.Client)));
     }
 

@@ -39,6 +39,9 @@ public sealed class ServerReplayTests(DovecotFixture fixture)
         await proxy.FlushStoreAsync();
         var recorded = proxy.Store.GetSessions(10).Single(s => s.Upstream == $"capture of session {captured.Id}");
         Assert.Equal((captured.Exchanges.Count, 0L, "server-closed"), (recorded.Commands, recorded.Failures, recorded.CloseReason));
+        // The served leg was TLS from the first byte, and the session says so (issue 15: shown as "none / none").
+        Assert.StartsWith("Tls1", recorded.ClientLegTls);
+        Assert.Null(recorded.UpstreamLegTls);
     }
 
     [Fact]

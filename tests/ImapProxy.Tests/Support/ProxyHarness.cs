@@ -89,11 +89,13 @@ internal sealed class ProxyHarness : IAsyncDisposable
     }
 
     /// <summary>Waits until the proxy has no session open (they close asynchronously after the client leaves).</summary>
-    public async Task WaitForSessionsToCloseAsync()
+    /// <param name="started">Sessions the proxy must have started first: a client that leaves at once may be gone
+    /// before its session starts, and "none open" would then be true too early.</param>
+    public async Task WaitForSessionsToCloseAsync(int started = 0)
     {
         var counters = Services.GetRequiredService<ProxyCounters>();
         using var cts = new CancellationTokenSource(Timeout);
-        while (counters.ActiveSessions > 0) await Task.Delay(10, cts.Token);
+        while (counters.TotalSessions < started || counters.ActiveSessions > 0) await Task.Delay(10, cts.Token);
         await FlushStoreAsync();
     }
 

@@ -79,6 +79,13 @@ internal sealed class RawClient : IDisposable
         return text;
     }
 
+    /// <summary>Leaves the way a crashed app or a phone losing its network does: a TCP reset, no FIN, no close_notify.</summary>
+    public void Reset()
+    {
+        tcp.Client.LingerState = new LingerOption(true, 0);
+        tcp.Client.Close();
+    }
+
     public void Dispose()
     {
         stream.Dispose();

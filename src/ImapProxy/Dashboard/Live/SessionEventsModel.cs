@@ -25,16 +25,14 @@ public sealed class SessionEventsModel(IDashboardQueries queries)
         builder.AddRange(result.Events);
     }
 
-    public bool Apply(IReadOnlyList<SessionEvent> events)
+    public void Apply(IReadOnlyList<SessionEvent> events)
     {
-        var before = builder.LastSequence;
         foreach (var e in events)
         {
             if (e is RawBytes || Error is not null) continue;
             var row = LiveEventRows.From(e);
             if (matcher.Matches(row)) builder.Add(row);
         }
-        return builder.LastSequence != before;
     }
 }
 

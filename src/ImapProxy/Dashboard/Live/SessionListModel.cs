@@ -57,8 +57,14 @@ public sealed class SessionListModel(IDashboardQueries queries)
                 if (Error is null && matcher.Matches(rows[e.SessionId], e)) changed |= Show(e.SessionId);
                 continue;
             }
-            if (!rows.TryGetValue(e.SessionId, out var row) || e is RawBytes) continue;
+            if (!rows.TryGetValue(e.SessionId, out var row)) continue;
             rows[e.SessionId] = LiveSessionRows.Apply(row, e);
+            // Raw bytes move the byte counts only; filters judge events.
+            if (e is RawBytes)
+            {
+                changed |= shown.Contains(e.SessionId);
+                continue;
+            }
             // A live session may start matching later (user:alice once it logged in, cmd:FETCH once it fetched).
             if (Error is null && !shown.Contains(e.SessionId) && matcher.Matches(rows[e.SessionId], e)) Show(e.SessionId);
             changed = true;
