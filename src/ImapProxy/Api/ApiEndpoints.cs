@@ -46,6 +46,17 @@ internal static class ApiEndpoints
             .WithSummary("What the findings engine concluded from a session, each with the events that prove it")
             .Produces<IReadOnlyList<FindingView>>().ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/sessions/{id:long}/compare/{other:long}", (StoreQueries queries, long id, long other, bool? strict) =>
+            {
+                var (view, problem) = queries.Compare(id, other, strict ?? false);
+                if (view is not null) return Results.Ok(view);
+                // A session that is not there, or one that cannot be read as a conversation (bytes the capture cut).
+                return Results.Problem(problem, statusCode: queries.Exists(id) && queries.Exists(other)
+                    ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status404NotFound);
+            })
+            .WithSummary("Two sessions side by side: where their conversations diverge, and the findings only one has")
+            .Produces<ComparisonView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         api.MapGet("/findings", (StoreQueries queries) => Results.Ok(queries.FindingTotals()))
             .WithSummary("Findings per rule across the stored sessions: count, sessions, first and last seen")
             .Produces<IReadOnlyList<FindingTotalView>>();

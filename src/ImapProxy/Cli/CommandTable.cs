@@ -63,6 +63,7 @@ internal static partial class CommandTable
         root.Subcommands.Add(Export());
         root.Subcommands.Add(Import());
         root.Subcommands.Add(Lint());
+        root.Subcommands.Add(Compare());
         root.Subcommands.Add(Replay());
         root.Subcommands.Add(ServeCapture());
         // "imapproxy help" worked before --help did; it stays, out of the listing.

@@ -51,6 +51,15 @@ internal static class StoreVerbs
             ? LintVerb.Print(queries.Analyze(session), $"session {session}", json, output)
             : Missing(error, "lint", session)));
 
+    public static Task<int> CompareAsync(string data, long first, long second, bool all, bool strict, bool json, TextWriter output, TextWriter error) =>
+        WithStoreAsync("compare", data, error, queries =>
+        {
+            var (view, problem) = queries.Compare(first, second, strict);
+            if (view is not null) return Task.FromResult(CompareVerb.Print(view, all, json, output));
+            error.WriteLine($"imapproxy compare: {problem}");
+            return Task.FromResult(ExitCodes.Unreadable);
+        });
+
     /// <summary>Imports into the store, creating it when there is none yet.</summary>
     public static Task<int> ImportAsync(string data, string baseName, TextWriter output, TextWriter error) =>
         WithStoreAsync("import", data, error, async (_, store) =>

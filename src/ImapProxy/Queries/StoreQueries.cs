@@ -1,6 +1,8 @@
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Recording.Events;
 using ImapProxy.Recording.Findings;
+using ImapProxy.Replay.Captured;
+using ImapProxy.Replay.Compare;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Query;
@@ -72,6 +74,21 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
     /// </summary>
     public IReadOnlyList<FindingReported> Analyze(long sessionId) =>
         SessionAnalyzer.Analyze(StoredSessionEvents.Read(store, sessionId, AllEvents(sessionId, null)));
+
+    /// <summary>Two stored sessions side by side; the problem when one of them cannot be read as a conversation.</summary>
+    public (ComparisonView? View, string? Problem) Compare(long first, long second, bool strict = false)
+    {
+        var rows = new[] { store.GetSession(first), store.GetSession(second) };
+        if (rows[0] is null || rows[1] is null) return (null, $"no session {(rows[0] is null ? first : second)}");
+        var (a, problemA) = CapturedSessionLoader.Load(store, rows[0]!);
+        var (b, problemB) = CapturedSessionLoader.Load(store, rows[1]!);
+        if ((problemA ?? problemB) is { } problem) return (null, problem);
+        var rulesA = Findings(first).Select(f => f.Rule).ToHashSet();
+        var rulesB = Findings(second).Select(f => f.Rule).ToHashSet();
+        return (new ComparisonView(first, second, rows[0]!.ClientApp, rows[1]!.ClientApp,
+            [.. SessionComparison.Compare(a!, b!, strict).Select(ComparedStepView.From)],
+            [.. rulesA.Except(rulesB).Order()], [.. rulesB.Except(rulesA).Order()]), null);
+    }
 
     public IReadOnlyList<FindingTotalView> FindingTotals() =>
         [.. store.GetFindingTotals().Select(t => new FindingTotalView(t.Rule, t.Severity, t.Count, t.Sessions, t.FirstSeen, t.LastSeen))];
