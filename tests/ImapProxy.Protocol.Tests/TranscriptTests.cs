@@ -1,5 +1,6 @@
 using ImapProxy.Protocol.Commands;
 using ImapProxy.Protocol.Responses;
+using ImapProxy.Protocol.Syntax;
 
 namespace ImapProxy.Protocol.Tests;
 
@@ -143,6 +144,7 @@ public class TranscriptTests
     [InlineData("quirks/icloud.txt", "unescaped-quote")]
     [InlineData("quirks/outlook.txt", "extra-space")]
     [InlineData("quirks/misc.txt", "lowercase-keyword", "unexpected-line", "quoted-8bit")]
+    [InlineData("quirks/structure-kept.txt", "code-without-status", "envelope-extra-list", "negative-modseq", "section-without-value")]
     public void ServerQuirks_AreParsedAndFlagged(string fixture, params string[] expectedRules)
     {
         var session = Parse(fixture);
@@ -150,6 +152,25 @@ public class TranscriptTests
         Assert.Equal(expectedRules.Order(), Rules(session).Order());
         Assert.DoesNotContain(session.Frames, f => f is MalformedFrame);
         Assert.All(session.Frames.OfType<ResponseFrame>().Where(r => r.Name == "FETCH"), r => Assert.IsType<FetchData>(r.Data));
+    }
+
+    [Fact]
+    public void QuirksThatOtherClientsReadThrough_KeepTheirStructure()
+    {
+        var session = Parse("quirks/structure-kept.txt");
+        var responses = session.Frames.OfType<ResponseFrame>().ToList();
+
+        var alert = Assert.Single(responses, r => r.Code?.Name == "ALERT");
+        Assert.Equal((ResponseKind.Untagged, (ResponseStatus?)null, "The mailbox is almost full"), (alert.ResponseKind, alert.Status, alert.Text));
+        var envelope = Assert.IsType<FetchData>(responses.Single(r => r.Data is FetchData { SequenceNumber: 1 }).Data).Envelope;
+        Assert.Equal(("hello", "ann@example.com", "bob@example.com", "<m1@example.com>"),
+            (envelope!.Subject, envelope.From![0].Email, envelope.To![0].Email, envelope.MessageId));
+        var modSeq = Assert.IsType<FetchData>(responses.Single(r => r.Data is FetchData { SequenceNumber: 2 }).Data);
+        Assert.Null(modSeq.ModSeq);
+        Assert.Equal("-5", Assert.IsType<ImapAtom>(Assert.IsType<ImapList>(modSeq.Other!["MODSEQ"]).Items[0]).Text);
+        var section = Assert.Single(Assert.IsType<FetchData>(responses.Single(r => r.Data is FetchData { SequenceNumber: 3 }).Data).Sections!);
+        Assert.Equal(("1", true), (section.Section, section.Nil));
+        Assert.Equal((ulong?)9, ((FetchData)responses.Single(r => r.Data is FetchData { SequenceNumber: 3 }).Data!).Uid);
     }
 
     [Fact]

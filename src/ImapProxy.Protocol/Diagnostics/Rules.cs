@@ -74,6 +74,14 @@ public static class Rules
         "BODYSTRUCTURE deviates from the grammar");
     public static readonly Rule Envelope = new("envelope", Severity.Warning, "RFC 3501 §7.4.2",
         "ENVELOPE deviates from the grammar");
+    public static readonly Rule EnvelopeExtraList = new("envelope-extra-list", Severity.Warning, "RFC 3501 §9 (envelope)",
+        "ENVELOPE wrapped in an extra pair of parentheses; read inside them, as MailKit does");
+    public static readonly Rule NegativeModSeq = new("negative-modseq", Severity.Warning, "RFC 7162 §7 (mod-sequence-value)",
+        "negative MODSEQ (mod-sequences are positive); kept as sent");
+    public static readonly Rule SectionWithoutValue = new("section-without-value", Severity.Warning, "RFC 3501 §9 (msg-att-static)",
+        "a body section named without its value at the end of a FETCH; read as NIL");
+    public static readonly Rule CodeWithoutStatus = new("code-without-status", Severity.Warning, "RFC 3501 §9 (resp-cond-state)",
+        "an untagged response code without OK, NO or BAD before it; its code is read");
 
     public static IReadOnlyList<Rule> All { get; } = typeof(Rules).GetFields()
         .Where(f => f.FieldType == typeof(Rule)).Select(f => (Rule)f.GetValue(null)!).ToArray();

@@ -8,6 +8,12 @@ internal static class EnvelopeParser
 {
     public static Envelope? Parse(ImapList list, ArgumentReader context)
     {
+        // Some servers wrap the ten fields in a list of their own; MailKit and net-imap read inside it.
+        if (list.Items is [ImapList { Items.Count: 10 } inner])
+        {
+            context.Frame.Report(Rules.EnvelopeExtraList, list.Start);
+            list = inner;
+        }
         var f = list.Items;
         if (f.Count != 10)
         {

@@ -1,4 +1,5 @@
 using ImapProxy.Protocol.Commands;
+using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Protocol.Syntax;
 
 namespace ImapProxy.Protocol.Responses;
@@ -41,6 +42,11 @@ internal static class FetchParser
                 case "MODSEQ" when value is ImapList { Items: [var m] } && m.TryGetNumber(out var number):
                     modSeq = number;
                     break;
+                case "MODSEQ" when value is ImapList { Items: [ImapAtom { Text: ['-', _, ..] } negative] } && long.TryParse(negative.Text, out _):
+                    // A typed MODSEQ is positive (RFC 7162): a negative one stays among the untyped items, as sent.
+                    a.Frame.Report(Rules.NegativeModSeq, negative.Start, negative.Text);
+                    (other ??= new(StringComparer.OrdinalIgnoreCase))[item] = value;
+                    break;
                 case "ENVELOPE" when value is ImapList list:
                     envelope = EnvelopeParser.Parse(list, a);
                     break;
@@ -62,7 +68,21 @@ internal static class FetchParser
                     break;
             }
         }
-        if (a.Count % 2 != 0) a.Bad<ResponseData>();
+        if (a.Count % 2 != 0)
+        {
+            // "BODY[1]" with nothing after it, at the end of the list: a section whose value the server left out.
+            var last = ArgumentReader.Text(a[a.Count - 1]);
+            var attribute = CommandParser.FetchAttributeOf(last);
+            if (attribute is { Name: "BODY" or "BINARY", Section: not null } && a[a.Count - 1] is ImapAtom)
+            {
+                a.Frame.Report(Rules.SectionWithoutValue, a[a.Count - 1].Start, last);
+                (sections ??= []).Add(SectionOf(last, attribute, ImapNil.Instance));
+            }
+            else
+            {
+                a.Bad<ResponseData>();
+            }
+        }
         if (a.Malformed) outer.Bad<ResponseData>();
         return new FetchData(sequenceNumber)
         {

@@ -34,6 +34,17 @@ internal static class ResponseParser
         var first = reader.ReadWord();
         if (first.Length == 0 || !reader.SkipSpace()) return Unknown(frame);
         var keywordAt = reader.Position;
+        if (first == "*" && reader.Peek() == (byte)'[')
+        {
+            // "* [ALERT] text": a response code with no status before it. Its code still counts (CAPABILITY, ALERT).
+            var (bareCode, bareText) = ReadRespText(reader);
+            if (bareCode is not null)
+            {
+                frame.Report(Rules.CodeWithoutStatus, keywordAt, bareCode.Name);
+                return Response(frame, ResponseKind.Untagged) with { Code = bareCode, Text = bareText };
+            }
+            reader.Position = keywordAt;
+        }
         var word = reader.ReadWord();
         var upper = word.ToUpperInvariant();
         if (word != upper && (first == "*" || IsStatus(word))) frame.Report(Rules.LowercaseKeyword, keywordAt, word);
