@@ -53,6 +53,10 @@ public static class FindingRules
         "a MODSEQ or HIGHESTMODSEQ is zero or went backwards",
         "clients that resync with CHANGEDSINCE miss flag changes or redo a full sync each time");
 
+    public static readonly FindingRule FlagNotAnnounced = new("flag-not-announced", Severity.Info, "RFC 3501 §7.2.6, §7.1 (PERMANENTFLAGS)",
+        "a message carries a flag the mailbox's FLAGS did not list",
+        "clients that build their flag menus from FLAGS cannot show or clear it");
+
     // ---- capabilities ----
 
     public static readonly FindingRule CommandWithoutCapability = new("command-without-capability", Severity.Warning, "RFC 3501 §6.1.1, §7.2.1",

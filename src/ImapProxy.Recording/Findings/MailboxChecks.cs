@@ -12,7 +12,8 @@ namespace ImapProxy.Recording.Findings;
 internal sealed class MailboxChecks : ISessionCheck
 {
     private const int MaxMailboxes = 10_000;
-    private const int MaxMappedMessages = 100_000;
+    // About 32 bytes each: 1.6 MB for a session that lists a 50,000-message mailbox, then no more.
+    private const int MaxMappedMessages = 50_000;
 
     private readonly Dictionary<string, MailboxHistory> mailboxes = new(StringComparer.Ordinal);
 
@@ -20,6 +21,8 @@ internal sealed class MailboxChecks : ISessionCheck
     private Seen? exists;
     private ulong? existsWhenSelected;
     private long selectedAt;
+    private (HashSet<string> Flags, long Sequence)? flags;
+    private bool newKeywordsAllowed;
     private readonly Dictionary<ulong, Seen> numberOfUid = [];
 
     public void Observe(SessionEvent e, AnalysisState state, FindingList found)
@@ -30,6 +33,8 @@ internal sealed class MailboxChecks : ISessionCheck
                 exists = null;
                 existsWhenSelected = null;
                 selectedAt = e.Sequence;
+                flags = null;
+                newKeywordsAllowed = false;
                 numberOfUid.Clear();
                 break;
             case FrameParsed { Frame: ResponseFrame { ResponseKind: ResponseKind.Tagged, Status: ResponseStatus.Ok, Tag: { } tag } }
@@ -46,6 +51,8 @@ internal sealed class MailboxChecks : ISessionCheck
     {
         if (response.Code is { } code && state.Mailbox is { } mailbox && response.ResponseKind != ResponseKind.Tagged)
             Code(code, mailbox, sequence, found);
+        // RFC 3501 §7.1: "\*" in PERMANENTFLAGS lets clients make new keywords, which then need not be in FLAGS yet.
+        if (response.Code is { Name: "PERMANENTFLAGS", Items: { } permanent }) newKeywordsAllowed = permanent.Contains("\\*");
         switch (response.Data)
         {
             case StatusData status:
@@ -79,6 +86,9 @@ internal sealed class MailboxChecks : ISessionCheck
                     exists = total with { Value = gone > total.Value ? 0 : total.Value - gone };
                 numberOfUid.Clear();
                 break;
+            case FlagsData announced:
+                flags = (new HashSet<string>(announced.Flags, StringComparer.OrdinalIgnoreCase), sequence);
+                break;
             case FetchData fetch:
                 Fetch(fetch, sequence, state, found);
                 break;
@@ -90,6 +100,10 @@ internal sealed class MailboxChecks : ISessionCheck
         if (exists is { } count && (fetch.SequenceNumber == 0 || fetch.SequenceNumber > count.Value))
             found.Add(FindingRules.SequenceAboveExists.Report(
                 $"FETCH for message {fetch.SequenceNumber} in {Name(state)}, which has {count.Value} messages", count.Sequence, sequence));
+        if (flags is var (listed, listedAt) && fetch.Flags is { } carried
+            && carried.FirstOrDefault(f => !listed.Contains(f) && !f.Equals("\\Recent", StringComparison.OrdinalIgnoreCase)
+                                          && !(newKeywordsAllowed && !f.StartsWith('\\'))) is { } stray)
+            found.Add(FindingRules.FlagNotAnnounced.Report($"message {fetch.SequenceNumber} has {stray}, which FLAGS did not list", listedAt, sequence));
         if (fetch.ModSeq is 0)
             found.Add(FindingRules.ModSeqNotIncreasing.Report($"MODSEQ 0 for message {fetch.SequenceNumber} (mod-sequences are positive)", sequence));
         if (fetch.Uid is not { } uid) return;

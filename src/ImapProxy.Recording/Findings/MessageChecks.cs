@@ -21,7 +21,8 @@ internal sealed class MessageChecks : ISessionCheck
 
     public void Observe(SessionEvent e, AnalysisState state, FindingList found)
     {
-        if (e is not FrameParsed { Frame: ResponseFrame { Data: FetchData fetch } }) return;
+        if (e is not FrameParsed { Frame: ResponseFrame { Data: FetchData fetch } }
+            || fetch is { Envelope: null, BodyStructure: null, Sections: null }) return;
         var key = fetch.Uid is { } uid
             ? new MessageKey(state.Mailbox, true, uid, 0)
             : new MessageKey(state.Mailbox, false, fetch.SequenceNumber, state.Numbering);

@@ -18,7 +18,9 @@ internal sealed class SizeChecks : ISessionCheck
 
     public void Observe(SessionEvent e, AnalysisState state, FindingList found)
     {
-        if (e is not FrameParsed { Frame: ResponseFrame { Data: FetchData fetch } }) return;
+        // Only FETCH data that says something of sizes costs memory here: a FLAGS sync of a big mailbox costs none.
+        if (e is not FrameParsed { Frame: ResponseFrame { Data: FetchData fetch } }
+            || fetch is { Rfc822Size: null, BodyStructure: null, BinarySizes: null, Sections: null }) return;
         var key = fetch.Uid is { } uid
             ? new MessageKey(state.Mailbox, true, uid, 0)
             : new MessageKey(state.Mailbox, false, fetch.SequenceNumber, state.Numbering);
@@ -81,9 +83,17 @@ internal sealed class SizeChecks : ISessionCheck
         public Seen<BodyPart>? Structure;
         public SentSection? WholeMessage;
         public bool SizeReported;
-        public readonly Dictionary<string, Seen<ulong>> BinarySizes = new(StringComparer.OrdinalIgnoreCase);
-        public readonly Dictionary<string, SentSection> Parts = new(StringComparer.OrdinalIgnoreCase);
-        public readonly HashSet<string> ReportedParts = new(StringComparer.OrdinalIgnoreCase);
+
+        // Made when first needed: most messages of a sync never have a part fetched.
+        private Dictionary<string, Seen<ulong>>? binarySizes;
+        private Dictionary<string, SentSection>? parts;
+        private HashSet<string>? reportedParts;
+
+        public Dictionary<string, Seen<ulong>> BinarySizes => binarySizes ??= new(StringComparer.OrdinalIgnoreCase);
+        public IReadOnlyDictionary<string, SentSection> Parts => (IReadOnlyDictionary<string, SentSection>?)parts ?? Empty;
+        public HashSet<string> ReportedParts => reportedParts ??= new(StringComparer.OrdinalIgnoreCase);
+
+        private static readonly Dictionary<string, SentSection> Empty = [];
 
         public void Learn(FetchData fetch, long sequence)
         {
@@ -100,7 +110,7 @@ internal sealed class SizeChecks : ISessionCheck
                 if (section.Section.Length == 0 && !binary && !section.Item.StartsWith("RFC822.", StringComparison.OrdinalIgnoreCase))
                     WholeMessage = sent;
                 else if (BodyParts.IsPartNumber(section.Section) || binary && section.Section.Length == 0)
-                    Parts[section.Section] = sent;
+                    (parts ??= new(StringComparer.OrdinalIgnoreCase))[section.Section] = sent;
             }
         }
     }

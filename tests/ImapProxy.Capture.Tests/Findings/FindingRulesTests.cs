@@ -163,6 +163,25 @@ public class FindingRulesTests
     }
 
     [Fact]
+    public void AFlagFlagsDidNotList_IsInfo_UnlessNewKeywordsAreAllowed()
+    {
+        using var stray = InboxSelected()
+            .Client("a3 FETCH 1 FLAGS\r\n")
+            .Server("* 1 FETCH (FLAGS (\\Seen $Forwarded))\r\na3 OK done\r\n");
+        using var allowed = InboxSelected()
+            .Client("a3 SELECT INBOX\r\n")
+            .Server("* FLAGS (\\Seen)\r\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\r\n* 3 EXISTS\r\na3 OK [READ-WRITE] done\r\n")
+            .Client("a4 FETCH 1 FLAGS\r\n")
+            .Server("* 1 FETCH (FLAGS (\\Seen $Forwarded \\Recent))\r\na4 OK done\r\n");
+
+        var finding = Assert.Single(stray.Findings());
+
+        Assert.Equal(("flag-not-announced", Severity.Info), (finding.Rule, finding.Severity));
+        Assert.EndsWith("message 1 has $Forwarded, which FLAGS did not list", finding.Message);
+        Assert.Empty(allowed.Findings());
+    }
+
+    [Fact]
     public void UidValidityChangingForTheSameMailbox_IsAnError()
     {
         using var session = InboxSelected()
