@@ -60,9 +60,10 @@ internal sealed class AnalysisState
     /// The mailbox untagged data is about: the one a SELECT or EXAMINE in progress opens (its EXISTS and
     /// UIDVALIDITY come before the tagged OK), else the one selected.
     /// </summary>
-    public string? Mailbox => Outstanding.FirstOrDefault(c => c.Args is SelectArgs)?.Args is SelectArgs select
-        ? select.Mailbox
-        : SelectedMailbox;
+    public string? Mailbox => selecting?.Mailbox ?? SelectedMailbox;
+
+    // The SELECT or EXAMINE in progress: asked of every FETCH, so kept rather than searched for.
+    private (string Tag, string Mailbox)? selecting;
 
     public void Clock(SessionEvent e) => Now = e.Elapsed;
 
@@ -80,13 +81,18 @@ internal sealed class AnalysisState
                 UpstreamLegTls = true;
                 break;
             case FrameParsed { Frame: CommandFrame command }:
-                if (command.Args is SelectArgs) Numbering++;
+                if (command.Args is SelectArgs select)
+                {
+                    Numbering++;
+                    selecting = (command.Tag, select.Mailbox);
+                }
                 if (outstanding.Count < MaxOutstanding || outstanding.ContainsKey(command.Tag))
                     outstanding[command.Tag] = new OutstandingCommand(command.Tag, command.Name, command.Args,
                         command.Diagnostics is null && command.Args is not null, e.Sequence, e.Elapsed);
                 break;
             case FrameParsed { Frame: ResponseFrame { ResponseKind: ResponseKind.Tagged, Tag: { } tag } }:
                 outstanding.Remove(tag);
+                if (selecting?.Tag == tag) selecting = null;
                 break;
             case FrameParsed { Frame: ResponseFrame { ResponseKind: ResponseKind.Untagged, Status: ResponseStatus.Bye } }:
                 ByeSeen = true;
