@@ -57,6 +57,10 @@ public static class FindingRules
         "a message carries a flag the mailbox's FLAGS did not list",
         "clients that build their flag menus from FLAGS cannot show or clear it");
 
+    public static readonly FindingRule SearchDateContradiction = new("search-date-contradiction", Severity.Warning, "RFC 3501 §6.4.4 (BEFORE, ON, SINCE)",
+        "SEARCH by date returned a message whose INTERNALDATE (fetched in the session) does not match the date",
+        "date searches compare the internal date's own calendar day, disregarding time and timezone; a server that uses UTC (or its own zone) shifts messages into the wrong day, and clients that sync by SINCE miss or repeat them");
+
     // ---- capabilities ----
 
     public static readonly FindingRule CommandWithoutCapability = new("command-without-capability", Severity.Warning, "RFC 3501 §6.1.1, §7.2.1",

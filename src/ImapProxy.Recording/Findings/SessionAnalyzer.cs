@@ -14,7 +14,7 @@ public sealed class SessionAnalyzer
     private readonly AnalysisState state = new();
     private readonly FindingList found = new();
     private readonly ISessionCheck[] checks =
-        [new SizeChecks(), new MessageChecks(), new MailboxChecks(), new CapabilityChecks(), new IdleChecks(), new EndChecks(), new ServerChecks()];
+        [new SizeChecks(), new MessageChecks(), new MailboxChecks(), new SearchDateChecks(), new CapabilityChecks(), new IdleChecks(), new EndChecks(), new ServerChecks()];
 
     /// <summary>Judges one stamped event; returns the findings it completes (usually none).</summary>
     public IReadOnlyList<FindingReported> Observe(SessionEvent e)

@@ -182,6 +182,29 @@ public class FindingRulesTests
     }
 
     [Fact]
+    public void SearchSinceReturningAMessageOfTheDayBefore_IsAWarning()
+    {
+        // 30 Nov 23:30 at -0800 is 1 Dec in UTC: a server that searches UTC days returns it for SINCE 1-Dec.
+        using var session = InboxSelected()
+            .Client("a3 UID FETCH 1:* (UID INTERNALDATE)\r\n")
+            .Server("* 1 FETCH (UID 5 INTERNALDATE \"30-Nov-2026 23:30:00 -0800\")\r\n* 2 FETCH (UID 6 INTERNALDATE \" 1-Dec-2026 09:00:00 +0000\")\r\na3 OK done\r\n")
+            .Client("a4 UID SEARCH SINCE 1-Dec-2026\r\n")
+            .Server("* SEARCH 5 6\r\na4 OK done\r\n");
+        using var right = InboxSelected()
+            .Client("a3 UID FETCH 1:* (UID INTERNALDATE)\r\n")
+            .Server("* 1 FETCH (UID 5 INTERNALDATE \"30-Nov-2026 23:30:00 -0800\")\r\na3 OK done\r\n")
+            .Client("a4 UID SEARCH BEFORE 1-Dec-2026\r\n")
+            .Server("* SEARCH 5\r\na4 OK done\r\n");
+
+        var finding = Assert.Single(session.Findings());
+
+        Assert.Equal(("search-date-contradiction", Severity.Warning), (finding.Rule, finding.Severity));
+        Assert.EndsWith("UID SEARCH SINCE 1-Dec-2026 returned UID 5, whose INTERNALDATE is on 30-Nov-2026", finding.Message);
+        Assert.Equal(3, finding.Evidence.Count);
+        Assert.Empty(right.Findings());
+    }
+
+    [Fact]
     public void UidValidityChangingForTheSameMailbox_IsAnError()
     {
         using var session = InboxSelected()
