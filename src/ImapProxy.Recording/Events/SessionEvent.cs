@@ -92,6 +92,9 @@ public enum CloseReason
 
     /// <summary>Closed by the next proxy to start: the one that relayed it stopped without closing it (a crash, kill -9).</summary>
     ProxyStopped,
+
+    /// <summary>The proxy cut the connection because a fault rule said so (--fault).</summary>
+    Fault,
 }
 
 public sealed record SessionClosed : SessionEvent
@@ -155,8 +158,11 @@ public sealed record ProxyAction : SessionEvent
     public required string Action { get; init; }
     public required string Description { get; init; }
 
-    /// <summary>The bytes concerned, as text (escaped where not printable).</summary>
+    /// <summary>The bytes concerned, as text (escaped where not printable): for an alteration, what the client received.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Bytes { get; init; }
+
+    /// <summary>For an alteration (a fault rule), what the server sent in their place, as text like <see cref="Bytes"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Original { get; init; }
 }
 
 /// <summary>The store fell behind and events of this session were dropped; the relay was not slowed.</summary>
