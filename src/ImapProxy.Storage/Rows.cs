@@ -39,7 +39,8 @@ public sealed record SessionRow(
     long Failures,
     long Anomalies,
     long DroppedEvents,
-    bool CaptureIncomplete)
+    bool CaptureIncomplete,
+    bool Altered = false)
 {
     /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
     public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,

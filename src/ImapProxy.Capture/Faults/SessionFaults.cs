@@ -294,14 +294,11 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
         ReadOnlySpan<byte> altered = default) =>
         new(new ProxyAction
         {
-            Source = EventSource.Proxy, Action = FaultActionName, Offset = offset,
+            Source = EventSource.Proxy, Action = ProxyAction.Fault, Offset = offset,
             Description = $"fault rule {rule.Id} ({rule.Rule.Text}): {description}",
             Original = original.IsEmpty ? null : ByteText.Escape(original, RecordedBytes),
             Bytes = altered.IsEmpty ? null : ByteText.Escape(altered, RecordedBytes),
         });
-
-    /// <summary>The action of every proxy action a fault records; a session with one is "altered".</summary>
-    public const string FaultActionName = "fault";
 
     // Both sides of an edit are recorded up to this much each (a literal's start shows the change; its size is in the frame).
     private const int RecordedBytes = 64 * 1024;

@@ -155,6 +155,9 @@ public sealed record CommandCompleted : SessionEvent
 /// <summary>Bytes the proxy generated, withheld or altered, and why (bridging, STARTTLS injection, ...).</summary>
 public sealed record ProxyAction : SessionEvent
 {
+    /// <summary>The action of every alteration a fault rule made (--fault); a session with one is "altered".</summary>
+    public const string Fault = "fault";
+
     public required string Action { get; init; }
     public required string Description { get; init; }
 

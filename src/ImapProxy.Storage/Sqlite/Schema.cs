@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>Frames this long and longer are in the partial index events_large (the number is repeated there).</summary>
     public const long LargeFrameBytes = 16384;
@@ -117,6 +117,11 @@ internal static class Schema
         INSERT INTO session_counter SELECT coalesce(max(id), 0) FROM sessions;
         """;
 
+    // Version 4: a session the proxy altered by a fault rule (a proxy action "fault") is marked, for the list and altered:.
+    private const string Version4 = """
+        ALTER TABLE sessions ADD COLUMN altered INTEGER NOT NULL DEFAULT 0;
+        """;
+
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)
     {
@@ -140,6 +145,11 @@ internal static class Schema
         {
             Execute(connection, transaction, Version3);
             Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (3)");
+        }
+        if (version < 4)
+        {
+            Execute(connection, transaction, Version4);
+            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (4)");
         }
         transaction.Commit();
     }

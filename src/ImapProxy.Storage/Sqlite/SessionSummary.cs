@@ -17,6 +17,7 @@ internal sealed class SessionSummary(long sessionId)
     public long Anomalies { get; private set; }
     public long DroppedEvents { get; private set; }
     public bool CaptureIncomplete { get; private set; }
+    public bool Altered { get; private set; }
     public string? State { get; private set; }
     public string? User { get; private set; }
     public string? Mailbox { get; private set; }
@@ -55,6 +56,9 @@ internal sealed class SessionSummary(long sessionId)
                 CaptureIncomplete = true;
                 DroppedEvents += i.DroppedEvents;
                 break;
+            case ProxyAction { Action: ProxyAction.Fault }:
+                Altered = true;
+                break;
             case LiteralTruncated { Cause: TruncationCause.StoreBehind }:
                 CaptureIncomplete = true;
                 break;
@@ -91,6 +95,7 @@ internal sealed class SessionSummary(long sessionId)
         Anomalies = row.Anomalies + Anomalies,
         DroppedEvents = row.DroppedEvents + DroppedEvents,
         CaptureIncomplete = row.CaptureIncomplete || CaptureIncomplete,
+        Altered = row.Altered || Altered,
         State = State ?? row.State,
         User = User ?? row.User,
         Mailbox = Mailbox ?? row.Mailbox,

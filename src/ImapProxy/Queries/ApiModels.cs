@@ -42,6 +42,9 @@ public sealed record SessionView
     public long DroppedEvents { get; init; }
     public bool CaptureIncomplete { get; init; }
 
+    /// <summary>A fault rule altered what the client received (the proxy actions "fault" say what).</summary>
+    public bool Altered { get; init; }
+
     public static SessionView From(SessionRow r) => new()
     {
         Id = r.Id, StartedAt = r.StartedAt, EndedAt = r.EndedAt, ClientAddress = r.ClientAddress, ListenerAddress = r.ListenerAddress,
@@ -49,6 +52,7 @@ public sealed record SessionView
         ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
         CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
         Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
+        Altered = r.Altered,
     };
 }
 

@@ -25,6 +25,7 @@ public class FilterHelpTests
         ("body", "body:\"Subject: hello\""),
         ("anomaly, rule", "anomaly:*"),
         ("tls", "tls:none"),
+        ("altered", "altered:yes"),
         ("session, id", "session:42"),
         ("after", "after:2026-11-25T10:00"),
         ("before", "before:2026-11-26"),
