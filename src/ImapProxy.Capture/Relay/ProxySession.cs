@@ -286,8 +286,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
                 var result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
                 var upgrade = startTls.OnServerChunk(result, out var refused);
                 var forward = upgrade ? result.Consumed : n;
-                if (faults is null) await WriteClientLockedAsync(buffer.AsMemory(0, forward), ct);
-                else await PerformAsync(faults.OnServerBytes(buffer.AsSpan(0, forward)), ct);
+                await RelayToClientLockedAsync(buffer.AsMemory(0, forward), ct);
                 // Refused: the client pump may read plaintext again.
                 if (refused) Interlocked.Exchange(ref startTlsDecision, null)?.TrySetResult(false);
                 if (upgrade) await UpgradeBothLegsLockedAsync(buffer.AsMemory(forward, n - forward), ct);
@@ -312,6 +311,23 @@ internal sealed partial class ProxySession : IAsyncDisposable
         await HandshakeUpstreamAsync(ct);
         await HandshakeClientAsync(ct);
         Interlocked.Exchange(ref startTlsDecision, null)?.TrySetResult(true);
+    }
+
+    /// <summary>
+    /// The server's bytes (as parsed) on their way to the client, through the fault rules when any; the caller holds
+    /// <see cref="clientWrite"/>.
+    /// </summary>
+    private Task RelayToClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) =>
+        faults is null ? WriteClientLockedAsync(bytes, ct) : PerformAsync(faults.OnServerBytes(bytes.Span), ct);
+
+    /// <summary>
+    /// The proxy's own bytes, parsed as what the client received: the fault rules leave them alone (what they held
+    /// of the server's goes first, as it came first). The caller holds <see cref="clientWrite"/>.
+    /// </summary>
+    private async Task WriteOwnToClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (faults is not null) await PerformAsync(faults.Skip(bytes.Length), ct);
+        await WriteClientLockedAsync(bytes, ct);
     }
 
     /// <summary>Writes to the client; the caller holds <see cref="clientWrite"/>.</summary>
@@ -353,9 +369,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             ReportProxyAction(action, description, bytes);
             recording.Feed(Direction.Server, bytes);
-            // Parsed as what the client received: the faults' view of the server's stream skips them (what they held goes first).
-            if (faults is not null) await PerformAsync(faults.Skip(bytes.Length), ct);
-            await WriteClientLockedAsync(bytes, ct);
+            await WriteOwnToClientLockedAsync(bytes, ct);
         }
         finally
         {
