@@ -99,6 +99,7 @@ internal static class ProxyHost
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.Services.AddSingleton<ProxyCounters>();
         builder.Services.AddSingleton(new FaultRuleSet(settings.Faults));
+        builder.Services.AddSingleton<Faults.FaultRules>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
