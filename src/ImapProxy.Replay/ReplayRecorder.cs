@@ -29,6 +29,11 @@ public sealed class RecordedReplay(SessionRecording recording) : IDisposable
 
     public void Server(ReadOnlySpan<byte> bytes) => recording.Feed(Direction.Server, bytes);
 
+    /// <summary>Latest protocol state seen (user, mailbox).</summary>
+    public StateChangeFrame? State => recording.State;
+
+    public void Record(ProxyAction action) => recording.Publish(action);
+
     public void Note(string action, string description) =>
         recording.Publish(new ProxyAction { Source = EventSource.Proxy, Action = action, Description = description });
 

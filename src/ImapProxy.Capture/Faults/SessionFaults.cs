@@ -18,6 +18,8 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
     /// <summary>Bytes of one response held to be judged whole; a larger one passes unaltered.</summary>
     public const int MaxHeld = 16 * 1024 * 1024;
 
+    private const int MaxTrackedCommands = 10_000;
+
     private readonly Lock gate = new();
     private readonly Queue<ImapFrame> responses = new();
     private readonly Dictionary<long, PendingCommand> commands = [];
@@ -122,6 +124,8 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
 
     private void OnCommand(CommandFrame command)
     {
+        // Commands never completed (a client that pipelines without end) must not grow this without bound.
+        if (commands.Count >= MaxTrackedCommands) commands.Clear();
         var pending = new PendingCommand();
         commands[command.Offset] = pending;
         var facts = session();

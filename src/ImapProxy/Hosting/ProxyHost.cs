@@ -117,7 +117,8 @@ internal static class ProxyHost
             var served = sp.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.ServedCapture");
             return new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
                 settings.Proxy.LiteralCaptureLimit, ca, line => served.LogInformation("Served capture: {Connection}", line),
-                new Replays.ProxyUpstreamTrust(settings.Proxy.Upstream, settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure));
+                new Replays.ProxyUpstreamTrust(settings.Proxy.Upstream, settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure),
+                sp.GetRequiredService<FaultRuleSet>());
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         builder.Services.AddSingleton<QueryService>();
