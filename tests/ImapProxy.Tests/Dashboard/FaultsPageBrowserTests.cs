@@ -45,6 +45,16 @@ public sealed class FaultsPageBrowserTests(DovecotFixture dovecot, BrowserFixtur
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Remove rule 1" }).ClickAsync();
         await Assertions.Expect(page.Locator("table.faults")).ToContainTextAsync("No fault rules");
+
+        // The altered session is marked in the list; from its timeline, "make this answer fail" prefills a rule.
+        await page.GotoAsync(proxy.Dashboard.ToString());
+        var session = page.Locator("tr.session", new() { HasText = "alice" }).First;
+        await Assertions.Expect(session.Locator(".badge.altered")).ToHaveTextAsync("altered");
+        await session.ClickAsync();
+        var noop = page.Locator(".item.command[data-command='NOOP']");
+        await noop.Locator(".line").ClickAsync();
+        await noop.GetByRole(AriaRole.Link, new() { Name = "make this answer fail" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("New fault rule")).ToHaveValueAsync("cmd:NOOP => status NO");
         Assert.Empty(refused);
     }
 }
