@@ -27,6 +27,9 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
     private readonly ArrayBufferWriter<byte> held = new();
     private long heldStart;
     private bool compressed;
+
+    // A response too large to hold is passing as it comes, until its end.
+    private bool streaming;
     private bool compressionSaid;
     private long? closeBudget;
     private bool closing;
@@ -90,11 +93,20 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
                 if (end <= consumed) continue;
                 if (start > consumed) Send(steps, held.WrittenSpan[(int)consumed..(int)start].ToArray(), null);
                 // Begun before the hold (a response too large to hold passed as it came): its rest passes unaltered too.
-                if (start < consumed) Send(steps, held.WrittenSpan[(int)consumed..(int)end].ToArray(), null);
+                if (start < consumed)
+                {
+                    Send(steps, held.WrittenSpan[(int)consumed..(int)end].ToArray(), null);
+                    streaming = false;
+                }
                 else Judge(steps, frame, held.WrittenSpan[(int)start..(int)end]);
                 consumed = end;
             }
-            if (compressed || held.WrittenCount - consumed > MaxHeld) consumed = FlushHeld(steps, consumed);
+            // What is held now is the start of one response: too large, or already passing, it goes on as it comes.
+            if (compressed || streaming || held.WrittenCount - consumed > MaxHeld)
+            {
+                streaming = !compressed && held.WrittenCount > consumed;
+                consumed = FlushHeld(steps, consumed);
+            }
             if (compressed && !compressionSaid)
             {
                 compressionSaid = true;
@@ -236,6 +248,9 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
         if (action is DelayFault or CloseFault or BandwidthFault) return Same;
         if (action is InjectFault) return triggers ? Same : None;
         if (frame is not ResponseFrame response || pieces is null) return None;
+        // The relay follows the server's STARTTLS and COMPRESS answers (RFC 3501 §6.2.1, RFC 4978 §3): a client told
+        // otherwise would speak another transport than the proxy.
+        if (action is StatusFault && response.Completes?.Name is "STARTTLS" or "COMPRESS") return None;
         var edited = action switch
         {
             StatusFault status => ResponseEdits.Status(pieces, response, status),

@@ -139,10 +139,22 @@ public sealed class SessionFaultsTests
         session.Server(Greeting);
         session.Client("a1 FETCH 1 BODY[]\r\n");
         var size = SessionFaults.MaxHeld + 10;
-        var head = session.Server($"* 1 FETCH (BODY[] {{{size}}}\r\n" + new string('x', size - 5));
+        var head = session.Server($"* 1 FETCH (BODY[] {{{size}}}\r\n" + new string('x', size - 10));
+        // Once passing, the rest of that response goes on as it comes, not held again.
+        Assert.Equal("xxxxx", session.Server("xxxxx").Sent);
         var tail = session.Server("xxxxx)\r\na1 OK done\r\n");
-        Assert.Equal($"* 1 FETCH (BODY[] {{{size}}}\r\n" + new string('x', size) + ")\r\na1 OK done\r\n", head.Sent + tail.Sent);
+        Assert.Equal($"* 1 FETCH (BODY[] {{{size}}}\r\n" + new string('x', size - 5), head.Sent + "xxxxx");
+        Assert.Equal("xxxxx)\r\na1 OK done\r\n", tail.Sent);
         Assert.Empty(tail.Recorded);
+    }
+
+    [Fact]
+    public void StartTlsAnswer_KeepsItsStatus_TheRelayFollowsTheServers()
+    {
+        var session = new Played(Rule(Command("STARTTLS"), new StatusFault(FaultStatus.No, null)));
+        session.Server(Greeting);
+        session.Client("a1 STARTTLS\r\n");
+        Assert.Equal("a1 OK Begin TLS\r\n", session.Server("a1 OK Begin TLS\r\n").Sent);
     }
 
     // ---- the conversation ----
