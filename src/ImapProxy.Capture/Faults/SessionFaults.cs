@@ -171,8 +171,8 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
             // A delay selected through its command held the command; a delay selected directly holds this response.
             if (rule.Rule.Action is DelayFault && command is not null) continue;
             pieces ??= frame is ResponseFrame ? ResponsePieces.Of(frame, original) : null;
-            var altered = Alter(rule.Rule.Action, frame, pieces, command is null || frame is ResponseFrame { ResponseKind: ResponseKind.Tagged });
-            if (altered is NotApplicable || !Fires(rule, command)) continue;
+            var altered = ResponseAlteration.Of(rule.Rule.Action, frame, pieces, command is null || frame is ResponseFrame { ResponseKind: ResponseKind.Tagged });
+            if (altered is ResponseAlteration.NotApplicable || !Fires(rule, command)) continue;
             switch (rule.Rule.Action)
             {
                 case DelayFault delay:
@@ -201,12 +201,12 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
                     break;
                 case StatusFault:
                     before.Add(Note(rule, "replaced the status of the tagged completion; the server did run the command", frame.Offset,
-                        original, ((Edited)altered).Pieces.ToBytes()));
-                    pieces = ((Edited)altered).Pieces;
+                        original, ((ResponseAlteration.Edited)altered).Pieces.ToBytes()));
+                    pieces = ((ResponseAlteration.Edited)altered).Pieces;
                     break;
                 default:
-                    var edited = ((Edited)altered).Pieces;
-                    before.Add(Note(rule, Describe(rule.Rule.Action), frame.Offset, pieces!.ToBytes(), edited.ToBytes()));
+                    var edited = ((ResponseAlteration.Edited)altered).Pieces;
+                    before.Add(Note(rule, ResponseAlteration.Describe(rule.Rule.Action), frame.Offset, pieces!.ToBytes(), edited.ToBytes()));
                     pieces = edited;
                     break;
             }
@@ -233,45 +233,6 @@ public sealed class SessionFaults(FaultRuleSet rules, Func<FaultSession> session
         if (!command.Decisions.TryGetValue(rule.Id, out var fired)) command.Decisions[rule.Id] = fired = rule.TryFire(dice);
         return fired;
     }
-
-    private abstract record Alteration;
-    private sealed record NotApplicable : Alteration;
-    private sealed record Unchanged : Alteration;
-    private sealed record Edited(ResponsePieces Pieces) : Alteration;
-
-    private static readonly NotApplicable None = new();
-    private static readonly Unchanged Same = new();
-
-    /// <param name="triggers">This response may trigger actions that act once per answer (inject before the tagged completion).</param>
-    private static Alteration Alter(FaultAction action, ImapFrame frame, ResponsePieces? pieces, bool triggers)
-    {
-        if (action is DelayFault or CloseFault or BandwidthFault) return Same;
-        if (action is InjectFault) return triggers ? Same : None;
-        if (frame is not ResponseFrame response || pieces is null) return None;
-        // The relay follows the server's STARTTLS and COMPRESS answers (RFC 3501 §6.2.1, RFC 4978 §3): a client told
-        // otherwise would speak another transport than the proxy.
-        if (action is StatusFault && response.Completes?.Name is "STARTTLS" or "COMPRESS") return None;
-        var edited = action switch
-        {
-            StatusFault status => ResponseEdits.Status(pieces, response, status),
-            CapabilityFault capability => ResponseEdits.Capability(pieces, capability),
-            Rfc822SizeFault size => ResponseEdits.Rfc822Size(pieces, size),
-            LiteralTruncateFault truncate => ResponseEdits.TruncateLiterals(pieces, truncate),
-            LiteralCorruptFault => ResponseEdits.CorruptLiterals(pieces),
-            _ => null,
-        };
-        return edited is null ? None : new Edited(edited);
-    }
-
-    private static string Describe(FaultAction action) => action switch
-    {
-        CapabilityFault { Edit: CapabilityEdit.Drop } c => $"removed the capability {c.Name}",
-        CapabilityFault c => $"added the capability {c.Name}",
-        Rfc822SizeFault => "changed RFC822.SIZE",
-        LiteralTruncateFault t => $"cut literals to {t.Length} bytes",
-        LiteralCorruptFault => "corrupted literal bytes (each byte complemented)",
-        _ => action.GetType().Name,
-    };
 
     // ---- output ----
 
