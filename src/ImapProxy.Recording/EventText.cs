@@ -22,7 +22,8 @@ public static class EventText
             (t.CertificateSubject is { } subject ? $", certificate {subject} by {t.CertificateIssuer}" : "") +
             (t.ValidationErrors is { } errors ? $" — certificate problems: {errors}" + (t.ValidationIgnored ? " (ignored: --upstream-insecure)" : "") : ""),
         TlsHandshake t => $"TLS on the {Word(t.Leg)} leg failed: {t.Error}",
-        ProxyAction a => $"proxy {a.Action}: {a.Description}" + (a.Bytes is { } bytes ? $" — bytes: {bytes}" : ""),
+        ProxyAction a => $"proxy {a.Action}: {a.Description}" + (a.Original is { } original ? $" — the server sent: {original}" : "") +
+                         (a.Bytes is { } bytes ? $" — {(a.Original is null ? "bytes" : "the client received")}: {bytes}" : ""),
         CaptureIncomplete d => $"capture incomplete: {Count(d.DroppedEvents)} more events dropped because the store fell behind",
         LiteralTruncated { Cause: TruncationCause.StoreBehind } l =>
             $"literal of {Count(l.Length)} bytes at {l.LiteralOffset}: not kept because the store fell behind (the frames were), SHA-256 {l.Sha256}",

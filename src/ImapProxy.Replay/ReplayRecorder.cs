@@ -33,6 +33,11 @@ public sealed class RecordedReplay(SessionRecording recording) : IDisposable
     public void Tls(TlsLeg leg, System.Net.Security.SslStream stream, string? serverName) =>
         recording.Publish(TlsHandshakeReport.Succeeded(new TlsHandshake { Source = EventSource.Proxy, Leg = leg, Succeeded = true }, stream, serverName));
 
+    /// <summary>Latest protocol state seen (user, mailbox).</summary>
+    public StateChangeFrame? State => recording.State;
+
+    public void Record(ProxyAction action) => recording.Publish(action);
+
     public void Note(string action, string description) =>
         recording.Publish(new ProxyAction { Source = EventSource.Proxy, Action = action, Description = description });
 

@@ -43,7 +43,8 @@ public sealed record SessionRow(
     long DroppedEvents,
     bool CaptureIncomplete,
     long Findings,
-    string? ClientApp)
+    string? ClientApp,
+    bool Altered = false)
 {
     /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
     public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Tls;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ public sealed class ProxyServer(
     EventBus bus,
     ISessionIdSource ids,
     ProxyCounters counters,
+    FaultRuleSet faults,
     TimeProvider time,
     ILogger<ProxyServer> logger) : BackgroundService
 {
@@ -162,7 +164,7 @@ public sealed class ProxyServer(
         counters.SessionStarted();
         try
         {
-            await using var session = new ProxySession(id, client, listener.Kind, options, ca, trust, sessionBus, time, logger, counters);
+            await using var session = new ProxySession(id, client, listener.Kind, options, ca, trust, sessionBus, time, logger, counters, faults);
             await session.RunAsync(ct);
         }
         catch (Exception e)

@@ -151,7 +151,7 @@ internal sealed partial class ProxySession
             var ok = Encoding.ASCII.GetBytes($"{tag} OK Begin TLS negotiation now\r\n");
             ReportProxyAction("starttls-answered", "the upstream leg is already TLS; the proxy accepted STARTTLS and upgrades the client leg only", ok);
             recording.Feed(Protocol.Direction.Server, ok);
-            await WriteClientLockedAsync(ok, ct);
+            await WriteOwnToClientLockedAsync(ok, ct);
             startTls.OnClientOnlyUpgradeStarting();
             await HandshakeClientAsync(ct);
         }
@@ -216,11 +216,11 @@ internal sealed partial class ProxySession
         try
         {
             recording.Feed(Protocol.Direction.Server, bytes);
-            await WriteClientLockedAsync(bytes, ct);
+            await RelayToClientLockedAsync(bytes, ct);
             if (reader is { Buffered.Length: > 0 } leftover)
             {
                 recording.Feed(Protocol.Direction.Server, leftover.Buffered.Span);
-                await WriteClientLockedAsync(leftover.Buffered, ct);
+                await RelayToClientLockedAsync(leftover.Buffered, ct);
             }
         }
         finally

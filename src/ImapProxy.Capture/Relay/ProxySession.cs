@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Recording;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
@@ -32,6 +33,10 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private readonly ProxyCounters counters;
     private readonly SessionRecording recording;
     private readonly StartTlsPolicy startTls;
+
+    // Null when no fault rule was in force as the session opened: then nothing observes frames and the pumps relay
+    // each chunk as read (the byte-exact path, no work per frame).
+    private readonly SessionFaults? faults;
 
     // Writes to the client come from the server pump and from the proxy's own answers; this keeps them whole
     // and lets a client-leg TLS upgrade swap the stream while no one writes.
@@ -64,7 +69,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private bool clientSilentSinceHandshake;
 
     public ProxySession(long id, Socket clientSocket, ListenerKind listener, ProxyOptions options, CertificateAuthority ca,
-        UpstreamTrust trust, EventBus bus, TimeProvider time, ILogger logger, ProxyCounters counters)
+        UpstreamTrust trust, EventBus bus, TimeProvider time, ILogger logger, ProxyCounters counters, FaultRuleSet faultRules)
     {
         Id = id;
         this.clientSocket = clientSocket;
@@ -78,6 +83,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         clientSocket.NoDelay = true;
         clientStream = new NetworkStream(clientSocket, ownsSocket: true);
         startTls = new StartTlsPolicy(options.ClientTls);
+        if (!faultRules.IsEmpty) faults = new SessionFaults(faultRules, FaultFacts, Random.Shared.NextDouble);
         recording = new SessionRecording(id, new SessionOpened
         {
             Source = EventSource.Proxy,
@@ -88,7 +94,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             UpstreamTls = options.EffectiveUpstreamTls,
             ClientTls = options.ClientTls,
             UpstreamInsecure = options.UpstreamInsecure,
-        }, bus, time, options.LiteralCaptureLimit);
+        }, bus, time, options.LiteralCaptureLimit, frameObserver: faults is null ? null : faults.OnFrame);
         lastActivity = time.GetTimestamp();
     }
 
@@ -273,6 +279,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private async Task ForwardFromClientAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
         var result = recording.Feed(Direction.Client, chunk.Span);
+        if (faults is not null) await PerformAsync(faults.TakeCommandSteps(), ct);
         if (!result.StartTlsPending)
         {
             await WriteServerAsync(chunk, ct);
@@ -345,7 +352,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
                 var result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
                 var upgrade = startTls.OnServerChunk(result, out var refused);
                 var forward = upgrade ? result.Consumed : n;
-                await WriteClientLockedAsync(buffer.AsMemory(0, forward), ct);
+                await RelayToClientLockedAsync(buffer.AsMemory(0, forward), ct);
                 // Refused: the client pump may read plaintext again.
                 if (refused) Interlocked.Exchange(ref startTlsDecision, null)?.TrySetResult(false);
                 if (upgrade) await UpgradeBothLegsLockedAsync(buffer.AsMemory(forward, n - forward), ct);
@@ -364,11 +371,29 @@ internal sealed partial class ProxySession : IAsyncDisposable
         if (!afterOk.IsEmpty)
         {
             recording.ReportUnparsed(Direction.Server, afterOk.Span);
+            if (faults is not null) await PerformAsync(faults.Skip(afterOk.Length), ct);
             ReportProxyAction("starttls-injection", $"the server sent {afterOk.Length} bytes after its STARTTLS OK before the TLS handshake; they were not relayed", afterOk.Span);
         }
         await HandshakeUpstreamAsync(ct);
         await HandshakeClientAsync(ct);
         Interlocked.Exchange(ref startTlsDecision, null)?.TrySetResult(true);
+    }
+
+    /// <summary>
+    /// The server's bytes (as parsed) on their way to the client, through the fault rules when any; the caller holds
+    /// <see cref="clientWrite"/>.
+    /// </summary>
+    private Task RelayToClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) =>
+        faults is null ? WriteClientLockedAsync(bytes, ct) : PerformAsync(faults.OnServerBytes(bytes.Span), ct);
+
+    /// <summary>
+    /// The proxy's own bytes, parsed as what the client received: the fault rules leave them alone (what they held
+    /// of the server's goes first, as it came first). The caller holds <see cref="clientWrite"/>.
+    /// </summary>
+    private async Task WriteOwnToClientLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (faults is not null) await PerformAsync(faults.Skip(bytes.Length), ct);
+        await WriteClientLockedAsync(bytes, ct);
     }
 
     /// <summary>Writes to the client; the caller holds <see cref="clientWrite"/>.</summary>
@@ -410,7 +435,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             ReportProxyAction(action, description, bytes);
             recording.Feed(Direction.Server, bytes);
-            await WriteClientLockedAsync(bytes, ct);
+            await WriteOwnToClientLockedAsync(bytes, ct);
         }
         finally
         {

@@ -100,6 +100,9 @@ public enum CloseReason
 
     /// <summary>A recording (a rawlog, a file) ended: not a peer's doing, so nothing is concluded from how it ended.</summary>
     EndOfRecording,
+
+    /// <summary>The proxy cut the connection because a fault rule said so (--fault).</summary>
+    Fault,
 }
 
 public sealed record SessionClosed : SessionEvent
@@ -160,11 +163,17 @@ public sealed record CommandCompleted : SessionEvent
 /// <summary>Bytes the proxy generated, withheld or altered, and why (bridging, STARTTLS injection, ...).</summary>
 public sealed record ProxyAction : SessionEvent
 {
+    /// <summary>The action of every alteration a fault rule made (--fault); a session with one is "altered".</summary>
+    public const string Fault = "fault";
+
     public required string Action { get; init; }
     public required string Description { get; init; }
 
-    /// <summary>The bytes concerned, as text (escaped where not printable).</summary>
+    /// <summary>The bytes concerned, as text (escaped where not printable): for an alteration, what the client received.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Bytes { get; init; }
+
+    /// <summary>For an alteration (a fault rule), what the server sent in their place, as text like <see cref="Bytes"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Original { get; init; }
 }
 
 /// <summary>The store fell behind and events of this session were dropped; the relay was not slowed.</summary>

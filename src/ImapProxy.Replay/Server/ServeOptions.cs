@@ -1,4 +1,5 @@
 using System.Net;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Tls;
 
 namespace ImapProxy.Replay.Server;
@@ -30,6 +31,9 @@ public sealed record ServeOptions
 
     /// <summary>Told of each connection's start and end, one line each (the CLI prints them).</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>Fault rules applied to the captured answers as to a live server's (null or empty: played byte-exact).</summary>
+    public FaultRuleSet? Faults { get; init; }
 
     /// <summary>Clients served at once; more are told so and closed.</summary>
     public int MaxConnections { get; init; } = 100;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
@@ -29,6 +30,9 @@ internal sealed class ServedConnection
 
     private readonly IPAddress? dialled;
 
+    // Null when no fault rule was in force as the client connected: the capture is played byte-exact.
+    private readonly SessionFaults? faults;
+
     private ServedConnection(CapturedSession session, ServeOptions options, Stream stream, ReplayRecorder recorder, string remote, IPAddress? dialled)
     {
         this.dialled = dialled;
@@ -47,7 +51,12 @@ internal sealed class ServedConnection
             frame =>
             {
                 if (frame.Direction == Direction.Client && frame is CommandFrame or MalformedFrame) lastClientFrame = frame;
+                faults?.OnFrame(frame);
             });
+        // The recording publishes no frame before the first bytes fed to it, so the observer above finds this set.
+        if (options.Faults is { IsEmpty: false } rules)
+            faults = new SessionFaults(rules, () => new FaultSession(SessionId, remote, $"capture of session {session.Id}", recording.State?.User,
+                recording.State?.Mailbox), Random.Shared.NextDouble);
     }
 
     public long SessionId => recording.SessionId;
@@ -67,6 +76,10 @@ internal sealed class ServedConnection
         catch (OperationCanceledException)
         {
             (reason, detail) = (CloseReason.ProxyShutdown, "the server replay stopped");
+        }
+        catch (ClosedByFault e)
+        {
+            (reason, detail) = (CloseReason.Fault, e.Message);
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
         {
@@ -283,14 +296,27 @@ internal sealed class ServedConnection
         return tls;
     }
 
+    /// <summary>Server bytes to the client, as recorded; through the fault rules when any (they record what they alter).</summary>
     private async Task SendAsync(byte[] bytes, CancellationToken ct)
     {
         if (bytes.Length == 0) return;
         recording.Server(bytes);
-        await BoundedAsync(options.IoTimeout, "the client took nothing of what was sent to it", async t =>
+        if (faults is null)
+        {
+            await WriteAsync(bytes, ct);
+            return;
+        }
+        if (await FaultSteps.PerformAsync(faults.OnServerBytes(bytes), WriteAsync, recording.Record, options.Time, ct) is { } close)
+            throw new ClosedByFault(close.Detail);
+    }
+
+    private Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) =>
+        BoundedAsync(options.IoTimeout, "the client took nothing of what was sent to it", async t =>
         {
             await stream.WriteAsync(bytes, t);
             await stream.FlushAsync(t);
         }, ct);
-    }
+
+    /// <summary>A fault rule cut the connection.</summary>
+    private sealed class ClosedByFault(string detail) : Exception(detail);
 }

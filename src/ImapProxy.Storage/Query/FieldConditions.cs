@@ -165,6 +165,20 @@ internal static class FieldConditions
         return OfSession(s => tests.Any(x => x.Memory(s)) != t.Negated, _ => t.Negated ? $"(NOT {sql})" : sql);
     }
 
+    /// <summary>Column altered: the session has a proxy action of a fault rule.</summary>
+    public static FilterCondition Altered(TermSyntax t)
+    {
+        var choices = t.Values.Select(t.Field.Choose).ToHashSet();
+        var (yes, no) = (choices.Contains("yes"), choices.Contains("no"));
+        var sql = (yes, no) switch
+        {
+            (true, true) => "1",
+            (true, false) => "s.altered",
+            _ => "NOT s.altered",
+        };
+        return OfSession(s => (s.Altered ? yes : no) != t.Negated, _ => t.Negated ? $"(NOT {sql})" : sql);
+    }
+
     /// <summary>On events, e.session_id: the primary key serves it without the session row.</summary>
     public static FilterCondition SessionId(NumberMatch match) =>
         OfSession(s => match.Memory(s.Id), p => match.Sql("s.id", p), eventSql: p => match.Sql("e.session_id", p));

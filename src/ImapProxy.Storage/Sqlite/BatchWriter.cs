@@ -65,7 +65,7 @@ internal sealed class BatchWriter : IDisposable
             UPDATE sessions SET
                 events = events + $events, commands = commands + $commands, failures = failures + $failures,
                 anomalies = anomalies + $anomalies, dropped_events = dropped_events + $dropped_events, findings = findings + $findings,
-                capture_incomplete = max(capture_incomplete, $capture_incomplete),
+                capture_incomplete = max(capture_incomplete, $capture_incomplete), altered = max(altered, $altered),
                 state = coalesce($state, state), user = coalesce($user, user), mailbox = coalesce($mailbox, mailbox),
                 client_app = coalesce($client_app_by_id, client_app, $client_app_by_tag),
                 client_leg_tls = coalesce($client_leg_tls, client_leg_tls),
@@ -74,7 +74,7 @@ internal sealed class BatchWriter : IDisposable
                 close_detail = coalesce($close_detail, close_detail),
                 client_bytes = coalesce($client_bytes, client_bytes), server_bytes = coalesce($server_bytes, server_bytes)
             WHERE id = $id
-            """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$state", "$user",
+            """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$altered", "$state", "$user",
             "$mailbox", "$client_leg_tls", "$upstream_leg_tls", "$ended_at", "$close_reason", "$close_detail", "$client_bytes",
             "$server_bytes", "$findings", "$client_app_by_id", "$client_app_by_tag");
     }
@@ -180,7 +180,7 @@ internal sealed class BatchWriter : IDisposable
     private void Update(SessionSummary s)
     {
         var closed = s.Closed;
-        updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0,
+        updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0, s.Altered ? 1 : 0,
             s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
             closed?.Detail, s.ClientBytes(null), s.ServerBytes(null), s.Findings, s.ClientAppById, s.ClientAppByTag);

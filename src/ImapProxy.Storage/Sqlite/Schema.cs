@@ -119,11 +119,13 @@ internal static class Schema
 
     // Version 4: findings (the findings engine's conclusions, events of type 'finding' named by their rule, severity
     // in kind). The session row counts those of warning or error severity, the ones a user should look at; a
-    // partial index serves finding: filters and the findings overview. And which client app the session came from.
+    // partial index serves finding: filters and the findings overview. Which client app the session came from. And
+    // a session the proxy altered by a fault rule (a proxy action "fault") is marked, for the list and altered:.
     private const string Version4 = """
         ALTER TABLE sessions ADD COLUMN findings INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE sessions ADD COLUMN client_app TEXT;
         CREATE INDEX events_findings ON events (session_id, seq) WHERE type = 'finding';
+        ALTER TABLE sessions ADD COLUMN altered INTEGER NOT NULL DEFAULT 0;
         """;
 
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>

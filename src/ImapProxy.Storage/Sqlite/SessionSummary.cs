@@ -25,6 +25,7 @@ internal sealed class SessionSummary(long sessionId)
     /// <summary>The client its tags suggest: only where the row holds nothing yet.</summary>
     public string? ClientAppByTag { get; private set; }
     public bool CaptureIncomplete { get; private set; }
+    public bool Altered { get; private set; }
     public string? State { get; private set; }
     public string? User { get; private set; }
     public string? Mailbox { get; private set; }
@@ -72,6 +73,9 @@ internal sealed class SessionSummary(long sessionId)
             case CaptureIncomplete i:
                 CaptureIncomplete = true;
                 DroppedEvents += i.DroppedEvents;
+                break;
+            case ProxyAction { Action: ProxyAction.Fault }:
+                Altered = true;
                 break;
             case LiteralTruncated { Cause: TruncationCause.StoreBehind }:
                 CaptureIncomplete = true;
@@ -130,6 +134,7 @@ internal sealed class SessionSummary(long sessionId)
         Findings = row.Findings + Findings,
         ClientApp = ClientAppById ?? row.ClientApp ?? ClientAppByTag,
         CaptureIncomplete = row.CaptureIncomplete || CaptureIncomplete,
+        Altered = row.Altered || Altered,
         State = State ?? row.State,
         User = User ?? row.User,
         Mailbox = Mailbox ?? row.Mailbox,

@@ -99,6 +99,7 @@ internal static class ApiEndpoints
         api.MapGet("/filter/help", () => Results.Text(FilterFields.HelpText)).WithSummary("The filter language");
 
         ReplayEndpoints.Map(api);
+        FaultEndpoints.Map(api);
     }
 
     private static IResult FilterProblem(FilterError e) => Results.Problem(

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ImapProxy.Capture;
 using ImapProxy.Configuration;
+using ImapProxy.Faults;
 using ImapProxy.Hosting;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
@@ -53,14 +54,23 @@ internal static partial class CommandTable
         new(Repeated("--dashboard-host", "NAME", "another name the dashboard answers to, e.g. the machine's DNS name (it always " +
             "answers to localhost, 127.0.0.1, [::1] and the address it listens on; other Host headers are refused, as DNS " +
             "rebinding sends them); repeatable", HostName), "DashboardHosts"),
+        new(Repeated("--fault", "RULE", $"alter the traffic: \"FILTER => ACTION\", e.g. \"cmd:FETCH => literal truncate 100 times 1\"; " +
+            $"{FaultRuleParser.Grammar}; repeatable", FaultSettings.Rule, commaSeparated: false), "Faults"),
+        new(Valued("--faults", "FILE", "fault rules, one a line (# starts a comment)", (text, name) =>
+        {
+            FaultSettings.File(Path.GetFullPath(text), name);
+            return text;
+        }), "FaultsFile"),
     ];
 
-    /// <summary>An option given once per value (a value may also list several, comma-separated, as in the configuration).</summary>
-    private static Option<T[]> Repeated<T>(string name, string helpName, string description, Func<string, string, T> read) => new(name)
+    /// <summary>An option given once per value (a value may also list several, comma-separated, as in the configuration, unless
+    /// its values may hold commas).</summary>
+    private static Option<T[]> Repeated<T>(string name, string helpName, string description, Func<string, string, T> read,
+        bool commaSeparated = true) => new(name)
     {
         HelpName = helpName,
         Description = description,
-        CustomParser = result => Read(result, tokens => tokens.SelectMany(Items).Select(t => read(t, name)).ToArray()),
+        CustomParser = result => Read(result, tokens => tokens.SelectMany(t => commaSeparated ? Items(t) : [t]).Select(t => read(t, name)).ToArray()),
     };
 
     private static void AddProxyRun(Command command)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImapProxy.Configuration;
+using ImapProxy.Faults;
 using ImapProxy.Replays;
 using ImapProxy.Storage;
 using static ImapProxy.Cli.SharedOptions;
@@ -62,11 +63,15 @@ internal static partial class CommandTable
         var timing = Valued("--timing", "original|none", $"original: wait as long as the server did before each answer (at most {Units.Duration(Defaults.ServeMaxDelay)}); " +
             "none (default): answer at once",
             (text, name) => OneOf(text, name, "original", "none"));
+        var fault = Repeated("--fault", "RULE", "alter the served answers as the proxy would: \"FILTER => ACTION\"; repeatable",
+            FaultSettings.Rule, commaSeparated: false);
+        var faultsFile = Valued("--faults", "FILE", "fault rules, one a line (# starts a comment)",
+            (text, name) => FaultSettings.File(Path.GetFullPath(text), name));
         var command = new Command("serve-capture", "Plays a captured session's server side to every client that connects, until Ctrl+C: " +
             "the greeting, then the captured answer of each matching command (tags rewritten, literals byte-exact); a command that " +
             "matches nothing gets a BAD saying why. Each connection is stored as a session.")
         {
-            session, listen, tls, timing, CaDir, Check, Data,
+            session, listen, tls, timing, fault, faultsFile, CaDir, Check, Data,
         };
         command.SetAction((result, _) =>
         {
@@ -75,7 +80,8 @@ internal static partial class CommandTable
             {
                 Listen = result.GetValue(listen) ?? Defaults.ServeListen, Tls = result.GetValue(tls), OriginalTiming = result.GetValue(timing) == "original",
             };
-            var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), check, false, false, null, serve, CaDirectory(result));
+            var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), check, false, false, null, serve, CaDirectory(result),
+                [.. result.GetValue(fault) ?? [], .. result.GetValue(faultsFile) ?? []]);
             return ReplayVerbs.RunAsync("serve-capture", options, Output(result), Error(result));
         });
         return command;

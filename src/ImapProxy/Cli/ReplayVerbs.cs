@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Tls;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
@@ -18,7 +19,8 @@ internal static class ReplayVerbs
     /// <summary>What the command line asks of a replay or a served capture.</summary>
     /// <param name="Replay">The client replay's request (replay without --check).</param>
     /// <param name="Serve">The served capture's request (serve-capture without --check).</param>
-    public sealed record Options(string Data, long Session, bool Check, bool Json, bool ExitCode, ReplayRequest? Replay, ServeRequest? Serve, string CaDir);
+    public sealed record Options(string Data, long Session, bool Check, bool Json, bool ExitCode, ReplayRequest? Replay, ServeRequest? Serve, string CaDir,
+        IReadOnlyList<FaultRule>? Faults = null);
 
     public static async Task<int> RunAsync(string verb, Options options, TextWriter output, TextWriter error)
     {
@@ -59,7 +61,8 @@ internal static class ReplayVerbs
             using var authority = verb == "serve-capture" ? CertificateAuthority.LoadOrCreate(options.CaDir) : null;
             return await PrivateWriter.RunAsync(store, verb, async (bus, _) =>
             {
-                await using var replays = new ReplayService(store, bus, Defaults.LiteralCap, authority, output.WriteLine);
+                await using var replays = new ReplayService(store, bus, Defaults.LiteralCap, authority, output.WriteLine,
+                    faults: new FaultRuleSet(options.Faults));
                 return verb == "replay"
                     ? await ReplayAsync(replays, options, output, cancel.Token)
                     : await ServeAsync(replays, options, output, cancel.Token);

@@ -102,7 +102,8 @@ internal static class StoreVerbs
         rows.Select(s => new[]
         {
             s.Id.ToString(), s.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), s.ClientAddress ?? "", s.ClientApp ?? "", s.User ?? "", s.Upstream ?? "",
-            s.Commands.ToString(), s.Failures.ToString(), s.Anomalies.ToString(), s.Findings.ToString(), s.CloseReason ?? (s.EndedAt is null ? "open" : ""),
+            s.Commands.ToString(), s.Failures.ToString(), s.Anomalies.ToString(), s.Findings.ToString(),
+            (s.CloseReason ?? (s.EndedAt is null ? "open" : "")) + (s.Altered ? " (altered)" : ""),
         }));
 
     private static string EventTable(IReadOnlyList<EventRow> rows) => TextTable.Render(

@@ -1,5 +1,7 @@
 using System.Net;
 using ImapProxy.Capture;
+using ImapProxy.Capture.Faults;
+using ImapProxy.Faults;
 using ImapProxy.Cli;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
@@ -14,7 +16,8 @@ namespace ImapProxy.Configuration;
 /// ImapProxy__… environment variables, and the command line's options on top) and validated at start-up.
 /// </summary>
 internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
-    RetentionOptions Retention, string? DashboardToken, IReadOnlyList<string> DashboardHosts, long CaptureQueueBytes)
+    RetentionOptions Retention, string? DashboardToken, IReadOnlyList<string> DashboardHosts, long CaptureQueueBytes,
+    IReadOnlyList<FaultRule> Faults)
 {
     public const string Section = "ImapProxy";
 
@@ -61,7 +64,8 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             retention,
             Text("DashboardToken"),
             List(section, "DashboardHosts").Select(h => HostName(h, "--dashboard-host")).ToList(),
-            Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), StorageOptions.MinQueueBytes, "--capture-queue") : Defaults.CaptureQueue);
+            Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), StorageOptions.MinQueueBytes, "--capture-queue") : Defaults.CaptureQueue,
+            FaultRules(section));
     }
 
     private static long AtLeast(long value, long least, string option) =>
@@ -78,6 +82,19 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
 
     private static List<IPEndPoint> Listeners(IConfigurationSection section, string key, string option) =>
         List(section, key).Select(v => EndPoint(v, option)).ToList();
+
+    /// <summary>
+    /// Rules of --fault (Faults:0, Faults:1... or one rule in Faults: a rule may hold commas, so a value is never split)
+    /// and of the file --faults names (FaultsFile).
+    /// </summary>
+    private static List<FaultRule> FaultRules(IConfigurationSection section)
+    {
+        var rules = section.GetSection("Faults").GetChildren().Select(c => c.Value).Append(section["Faults"])
+            .Where(v => !string.IsNullOrWhiteSpace(v))
+            .Select(v => FaultSettings.Rule(v!, "--fault")).ToList();
+        if (section["FaultsFile"] is { Length: > 0 } file) rules.AddRange(FaultSettings.File(Path.GetFullPath(file), "--faults"));
+        return rules;
+    }
 
     /// <summary>A list from the command line (Listen:0, Listen:1...) or one comma-separated value (Listen).</summary>
     private static IEnumerable<string> List(IConfigurationSection section, string key) =>

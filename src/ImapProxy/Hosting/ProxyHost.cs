@@ -1,5 +1,6 @@
 using ImapProxy.Api;
 using ImapProxy.Recording.Bus;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Capture.Relay;
 using ImapProxy.Tls;
 using ImapProxy.Cli;
@@ -97,6 +98,8 @@ internal static class ProxyHost
         // A background part that fails (the store's writer on a broken disk) is logged; it must never stop the relay.
         builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.Services.AddSingleton<ProxyCounters>();
+        builder.Services.AddSingleton(new FaultRuleSet(settings.Faults));
+        builder.Services.AddSingleton<Faults.FaultRules>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
@@ -114,7 +117,8 @@ internal static class ProxyHost
             var served = sp.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.ServedCapture");
             return new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
                 settings.Proxy.LiteralCaptureLimit, ca, line => served.LogInformation("Served capture: {Connection}", line),
-                new Replays.ProxyUpstreamTrust(settings.Proxy.Upstream, settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure));
+                new Replays.ProxyUpstreamTrust(settings.Proxy.Upstream, settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure),
+                sp.GetRequiredService<FaultRuleSet>());
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         builder.Services.AddSingleton<QueryService>();

@@ -49,6 +49,9 @@ public sealed record SessionView
     /// <summary>The mail client, from its ID command or its tag style ("MailKit (by its tags)").</summary>
     public string? ClientApp { get; init; }
 
+    /// <summary>A fault rule altered what the client received (the proxy actions "fault" say what).</summary>
+    public bool Altered { get; init; }
+
     public static SessionView From(SessionRow r) => new()
     {
         Id = r.Id, StartedAt = r.StartedAt, EndedAt = r.EndedAt, ClientAddress = r.ClientAddress, ListenerAddress = r.ListenerAddress,
@@ -56,7 +59,7 @@ public sealed record SessionView
         ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
         CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
         Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
-        Findings = r.Findings, ClientApp = r.ClientApp,
+        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered,
     };
 }
 

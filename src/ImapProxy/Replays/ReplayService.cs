@@ -1,4 +1,5 @@
 using ImapProxy.Capture;
+using ImapProxy.Capture.Faults;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using ImapProxy.Tls;
@@ -61,8 +62,9 @@ public sealed record ServedCapture(int Id, long SessionId, string Address, bool 
 /// trusts it the same way unless told otherwise, as a web-form user who never typed those flags expects.</summary>
 public sealed record ProxyUpstreamTrust(UpstreamEndpoint Upstream, string? CaFile, bool Insecure);
 
+/// <param name="faults">Fault rules for served captures, as for the relay's sessions.</param>
 public sealed class ReplayService(SqliteEventStore store, EventBus bus, long literalCaptureLimit, CertificateAuthority? authority,
-    Action<string>? log = null, ProxyUpstreamTrust? proxyTrust = null) : IAsyncDisposable
+    Action<string>? log = null, ProxyUpstreamTrust? proxyTrust = null, FaultRuleSet? faults = null) : IAsyncDisposable
 {
     private readonly Dictionary<int, CaptureServer> servers = [];
     private int nextServer;
@@ -141,7 +143,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         }
         var server = CaptureServer.Start(verdict.Session!, new ServeOptions
         {
-            Listen = listen, Tls = request.Tls, OriginalTiming = request.OriginalTiming, Authority = authority, Log = log,
+            Listen = listen, Tls = request.Tls, OriginalTiming = request.OriginalTiming, Authority = authority, Log = log, Faults = faults,
         }, Recorder());
         lock (servers)
         {

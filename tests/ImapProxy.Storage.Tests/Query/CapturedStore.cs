@@ -82,6 +82,8 @@ public sealed class CapturedStore : IAsyncLifetime
             .Client("b6 UID STORE 1 +FLAGS (\\Deleted)\r\n").Server("b6 BAD [CANNOT] read-only\r\n")
             .Client("b7 CREATE \"Entwürfe\"\r\n").Server("b7 OK created\r\n")
             .Client("b8 LOGOUT\r\n").Server("* BYE\r\nb8 OK\r\n")
+            // A fault rule altered something (the session is marked altered), last so that the numbers before stay.
+            .Proxy(ProxyAction.Fault, "fault rule 1 (cmd:NOOP => inject \"* 0 EXISTS\"): sent a line the server never sent")
             .Close(CloseReason.ServerClosed);
     }
 

@@ -53,6 +53,7 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         "finding:*", "finding:bad-for-valid-command|sequence-above-exists", "finding:!plaintext-login", "findings:PLAINTEXT-LOGIN",
         "severity:info|warning", "severity:!info", "not finding:*", "finding:* user:bob", "severity:error or anomaly:*",
         "tls:none", "tls:client", "tls:upstream", "tls:both", "tls:failed", "tls:!none", "tls:client|upstream",
+        "altered:yes", "altered:no", "altered:!yes", "altered:yes|no", "altered:no cmd:FETCH",
         "session:2", "session>=3", "session<2", "id:1|3", "session!=2",
         // after, before
         "after:2026-11-25T10:03", "before:2026-11-25T10:03", "after:2026-11-25", "before:2026-11-24", "after:2026-11-25T10:02:00.5Z",

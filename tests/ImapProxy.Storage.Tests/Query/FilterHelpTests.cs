@@ -30,6 +30,7 @@ public class FilterHelpTests
         ("finding, findings", "finding:rfc822-size-mismatch"),
         ("severity", "severity:error|warning"),
         ("tls", "tls:none"),
+        ("altered", "altered:yes"),
         ("session, id", "session:42"),
         ("after", "after:2026-11-25T10:00"),
         ("before", "before:2026-11-26"),

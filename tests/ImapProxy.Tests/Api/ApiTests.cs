@@ -104,6 +104,7 @@ public sealed class ApiTests(DovecotFixture fixture)
             "GET /api/sessions/{id}/export", "GET /api/events/stream", "GET /api/filter/help",
             "GET /api/sessions/{id}/replay", "POST /api/sessions/{id}/replay", "POST /api/sessions/{id}/serve",
             "GET /api/serves", "DELETE /api/serves/{id}",
+            "GET /api/faults", "POST /api/faults", "DELETE /api/faults/{id}",
             "GET /ca.pem", "GET /ca.cer", "GET /api/health",
         ];
         var described = document.GetProperty("paths").EnumerateObject()
