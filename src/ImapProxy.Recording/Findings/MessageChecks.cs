@@ -23,9 +23,7 @@ internal sealed class MessageChecks : ISessionCheck
     {
         if (e is not FrameParsed { Frame: ResponseFrame { Data: FetchData fetch } }
             || fetch is { Envelope: null, BodyStructure: null, Sections: null }) return;
-        var key = fetch.Uid is { } uid
-            ? new MessageKey(state.Mailbox, true, uid, 0)
-            : new MessageKey(state.Mailbox, false, fetch.SequenceNumber, state.Numbering);
+        var key = MessageKey.Of(fetch, state);
         if (!claims.TryGetValue(key, out var claim))
         {
             if (claims.Count >= MaxMessages) return;

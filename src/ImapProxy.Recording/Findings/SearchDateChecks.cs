@@ -27,8 +27,8 @@ internal sealed class SearchDateChecks : ISessionCheck
         {
             case FrameParsed { Frame: ResponseFrame { Data: FetchData { InternalDate: { } text } fetch } }
                 when days.Count < MaxMessages && Day(text.Trim().Split(' ')[0]) is { } day:
-                if (fetch.Uid is { } uid) days[new MessageKey(state.Mailbox, true, uid, 0)] = (day, e.Sequence);
-                days[new MessageKey(state.Mailbox, false, fetch.SequenceNumber, state.Numbering)] = (day, e.Sequence);
+                if (fetch.Uid is { } uid) days[MessageKey.ByUidIn(state, uid)] = (day, e.Sequence);
+                days[MessageKey.ByNumberIn(state, fetch.SequenceNumber)] = (day, e.Sequence);
                 break;
             case FrameParsed { Frame: CommandFrame { Args: SearchArgs { Criteria: SearchTerm { Key: var key, Args: [var arg] } } search, Tag: var tag } }
                 when key.ToUpperInvariant() is "BEFORE" or "ON" or "SINCE" && Day(arg.AsText()) is { } searched:
@@ -54,7 +54,7 @@ internal sealed class SearchDateChecks : ISessionCheck
         var (key, searched, uid, commandAt) = searches[tag ?? searches.Keys.First()];
         foreach (var number in numbers.Take(MaxReturned))
         {
-            var messageKey = uid ? new MessageKey(state.Mailbox, true, number, 0) : new MessageKey(state.Mailbox, false, number, state.Numbering);
+            var messageKey = uid ? MessageKey.ByUidIn(state, number) : MessageKey.ByNumberIn(state, number);
             if (!days.TryGetValue(messageKey, out var known) || Matches(key, known.Day, searched)) continue;
             found.Add(FindingRules.SearchDateContradiction.Report(
                 $"{(uid ? "UID " : "")}SEARCH {key} {Text(searched)} returned {(uid ? "UID" : "message")} {number}, whose INTERNALDATE is on {Text(known.Day)}",

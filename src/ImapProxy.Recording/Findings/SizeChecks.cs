@@ -21,9 +21,7 @@ internal sealed class SizeChecks : ISessionCheck
         // Only FETCH data that says something of sizes costs memory here: a FLAGS sync of a big mailbox costs none.
         if (e is not FrameParsed { Frame: ResponseFrame { Data: FetchData fetch } }
             || fetch is { Rfc822Size: null, BodyStructure: null, BinarySizes: null, Sections: null }) return;
-        var key = fetch.Uid is { } uid
-            ? new MessageKey(state.Mailbox, true, uid, 0)
-            : new MessageKey(state.Mailbox, false, fetch.SequenceNumber, state.Numbering);
+        var key = MessageKey.Of(fetch, state);
         if (!messages.TryGetValue(key, out var facts))
         {
             if (messages.Count >= MaxMessages) return;

@@ -147,6 +147,8 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         }
         await serving;
         await proxy.WaitForSessionsToCloseAsync();
+        // The store has it before the browser is asked (a failure below is then the page's, not the capture's).
+        Assert.Equal(1, Assert.Single(proxy.Store.GetSessions(10)).Findings);
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var refused = PolicyViolations.Watch(page);
         Assertions.SetDefaultExpectTimeout(15_000);
