@@ -46,7 +46,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         var row = page.Locator("tr.session", new() { HasText = "alice" });
         await Assertions.Expect(row).ToBeVisibleAsync();
         output.WriteLine($"row visible {fetchedAt.ElapsedMilliseconds} ms after the FETCH was sent");
-        await Screenshot(page, "sessions");
+        await Screenshots.SaveAsync(page, "sessions");
 
         // Filter for it: the filter goes into the URL, the row stays.
         await page.Locator("input.filter").FillAsync("user:alice and cmd:FETCH");
@@ -71,11 +71,11 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(fetch.Locator(".message table.parts")).ToContainTextAsync("report.bin");
         // Hostile text is shown as text, never run: no script element came from the message.
         Assert.Equal(0, await page.Locator("main script").CountAsync());
-        await Screenshot(page, "session");
+        await Screenshots.SaveAsync(page, "session");
 
         await page.GotoAsync(proxy.Dashboard + "status");
         await Assertions.Expect(page.Locator(".ca")).ToContainTextAsync("Download DER");
-        await Screenshot(page, "status");
+        await Screenshots.SaveAsync(page, "status");
         // The theme button's handler is in app.js (the policy runs no inline script).
         var theme = await page.EvaluateAsync<string>("document.documentElement.dataset.theme");
         await page.Locator("button.theme").ClickAsync();
@@ -104,7 +104,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
 
         await Assertions.Expect(page.Locator(".replay-result")).ToContainTextAsync("0 differ");
         await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("EXAMINE");
-        await Screenshot(page, "replay");
+        await Screenshots.SaveAsync(page, "replay");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Serve" }).ClickAsync();
         var serving = page.Locator(".serving");
@@ -126,7 +126,6 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         Assert.True(refused.Count == 0, string.Join("\n", refused));
     }
 
-    /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>
     [Fact]
     public async Task AServerThatLiesAboutSizes_IsFlaggedInTheListAndExplainedFirstOnTheSessionPage()
     {
@@ -170,7 +169,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(finding.Locator(".impact")).ToContainTextAsync("truncate the message");
         await finding.Locator("button.link").First.ClickAsync();
         await Assertions.Expect(finding.Locator(".frame")).ToContainTextAsync("RFC822.SIZE");
-        await Screenshot(page, "findings");
+        await Screenshots.SaveAsync(page, "findings");
 
         // Across sessions: the rule, how often and where, linking back to the sessions list filtered by it.
         await page.GotoAsync(proxy.Dashboard + "findings");
@@ -180,12 +179,5 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=finding%3Arfc822-size-mismatch"));
         await Assertions.Expect(page.Locator("tr.session")).ToHaveCountAsync(1);
         Assert.True(refused.Count == 0, string.Join("\n", refused));
-    }
-
-    private static async Task Screenshot(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("IMAPPROXY_SCREENSHOTS") is not { Length: > 0 } folder) return;
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = false });
     }
 }
