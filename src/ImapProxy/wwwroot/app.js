@@ -5,14 +5,17 @@ window.imapproxy = {
         document.documentElement.dataset.theme = next;
         localStorage.setItem("imapproxy-theme", next);
     },
-    // Fetches a text export and puts it on the clipboard; false when the browser refuses.
+    // Fetches a text export and puts it on the clipboard; null when it is there, else why not, in words.
     async copyFrom(url) {
+        // Browsers give the clipboard to https and localhost pages only (a dashboard reached at http://10.0.0.2 has none).
+        if (!navigator.clipboard) return "this browser gives the clipboard to https and localhost pages only";
         try {
             const response = await fetch(url);
+            if (!response.ok) return `the proxy answered ${response.status} ${response.statusText}`.trim();
             await navigator.clipboard.writeText(await response.text());
-            return true;
-        } catch {
-            return false;
+            return null;
+        } catch (error) {
+            return error.message;
         }
     },
 };

@@ -28,7 +28,7 @@ public sealed class DashboardKeyboardTests(DovecotFixture dovecot, BrowserFixtur
         {
             for (var i = 0; i < Noops; i++) await client.NoOpAsync(cts.Token);
         });
-        var (page, refused) = await OpenAsync($"{proxy.Dashboard}sessions/{id}");
+        var (page, refused) = await browser.OpenAsync($"{proxy.Dashboard}sessions/{id}");
 
         var focused = page.Locator(".timeline .item:focus");
         await page.Locator(".timeline .item[data-command='NOOP']").First.FocusAsync();
@@ -71,7 +71,7 @@ public sealed class DashboardKeyboardTests(DovecotFixture dovecot, BrowserFixtur
         await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
         var ids = RecordEmptySessions(proxy, sessions);
         await proxy.FlushStoreAsync();
-        var (page, refused) = await OpenAsync(proxy.Dashboard.ToString());
+        var (page, refused) = await browser.OpenAsync(proxy.Dashboard.ToString());
         var newestFirst = ids.OrderDescending().ToList();
 
         var focused = page.Locator("tr.session:focus");
@@ -112,16 +112,6 @@ public sealed class DashboardKeyboardTests(DovecotFixture dovecot, BrowserFixtur
             ids.Add(id);
         }
         return ids;
-    }
-
-    private async Task<(IPage Page, IReadOnlyList<string> Refused)> OpenAsync(string url)
-    {
-        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        var refused = PolicyViolations.Watch(page);
-        Assertions.SetDefaultExpectTimeout(15_000);
-        await page.GotoAsync(url);
-        await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
-        return (page, refused);
     }
 
     /// <summary>A MailKit tag (A00000012): its prefix and number, so the test can say which command comes n later.</summary>
