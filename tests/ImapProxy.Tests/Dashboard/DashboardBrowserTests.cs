@@ -129,23 +129,8 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
     [Fact]
     public async Task AServerThatLiesAboutSizes_IsFlaggedInTheListAndExplainedFirstOnTheSessionPage()
     {
-        // A scripted server: Dovecot does not lie about RFC822.SIZE on cue.
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
-        const string message = "Subject: sizes\r\n\r\nThe body.\r\n";
-        using var server = new MisbehavingServer(message, announcedSize: 9999);
-        var serving = server.ServeOneAsync(cts.Token);
-        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "none", "--upstream", $"127.0.0.1:{server.Port}");
-        using (var client = new MailKit.Net.Imap.ImapClient())
-        {
-            await client.ConnectAsync("127.0.0.1", proxy.PlainPort, SecureSocketOptions.None, cts.Token);
-            await client.AuthenticateAsync("alice", "secret", cts.Token);
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
-            var summary = (await client.Inbox.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Size, cts.Token))[0];
-            (await client.Inbox.GetMessageAsync(summary.UniqueId, cts.Token)).Dispose();
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await serving;
-        await proxy.WaitForSessionsToCloseAsync();
+        await using var proxy = await SizeLieSession.RecordAsync(dovecot.Server, cts.Token);
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var refused = PolicyViolations.Watch(page);
         Assertions.SetDefaultExpectTimeout(15_000);
@@ -165,7 +150,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         // First on the session page: the finding in words, and its proof one click away.
         await row.ClickAsync();
         var finding = page.Locator(".findings li.finding.error[data-rule='rfc822-size-mismatch']");
-        await Assertions.Expect(finding).ToContainTextAsync($"has RFC822.SIZE 9999 but its whole body (BODY[]) is {message.Length} bytes");
+        await Assertions.Expect(finding).ToContainTextAsync($"has RFC822.SIZE 9999 but its whole body (BODY[]) is {SizeLieSession.Message.Length} bytes");
         await Assertions.Expect(finding.Locator(".impact")).ToContainTextAsync("truncate the message");
         await finding.Locator("button.link").First.ClickAsync();
         await Assertions.Expect(finding.Locator(".frame")).ToContainTextAsync("RFC822.SIZE");
