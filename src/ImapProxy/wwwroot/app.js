@@ -7,7 +7,7 @@ window.imapproxy = {
     },
     // Fetches a text export and puts it on the clipboard; null when it is there, else why not, in words.
     async copyFrom(url) {
-        // Browsers give the clipboard to https and localhost pages only (a dashboard reached at http://10.0.0.2 has none).
+        // navigator.clipboard exists on secure pages only: a dashboard reached at http://10.0.0.2 has none.
         if (!navigator.clipboard) return "this browser gives the clipboard to https and localhost pages only";
         try {
             const response = await fetch(url);
@@ -45,7 +45,8 @@ document.addEventListener("keydown", event => {
     const onItem = document.activeElement?.matches(list.items);
     if (step === undefined && !(event.key === "Enter" && onItem)) return;
     event.preventDefault();
-    pendingKeys = pendingKeys.then(() => step === undefined ? list.open(document.activeElement) : move(list, step));
+    // A key that failed is logged, and the keys after it still work.
+    pendingKeys = pendingKeys.then(() => step === undefined ? list.open(document.activeElement) : move(list, step)).catch(console.error);
 });
 
 async function move(list, step) {
