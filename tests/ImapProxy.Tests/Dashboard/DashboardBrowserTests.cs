@@ -46,7 +46,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         var row = page.Locator("tr.session", new() { HasText = "alice" });
         await Assertions.Expect(row).ToBeVisibleAsync();
         output.WriteLine($"row visible {fetchedAt.ElapsedMilliseconds} ms after the FETCH was sent");
-        await Screenshot(page, "sessions");
+        await Screenshots.SaveAsync(page, "sessions");
 
         // Filter for it: the filter goes into the URL, the row stays.
         await page.Locator("input.filter").FillAsync("user:alice and cmd:FETCH");
@@ -71,11 +71,11 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(fetch.Locator(".message table.parts")).ToContainTextAsync("report.bin");
         // Hostile text is shown as text, never run: no script element came from the message.
         Assert.Equal(0, await page.Locator("main script").CountAsync());
-        await Screenshot(page, "session");
+        await Screenshots.SaveAsync(page, "session");
 
         await page.GotoAsync(proxy.Dashboard + "status");
         await Assertions.Expect(page.Locator(".ca")).ToContainTextAsync("Download DER");
-        await Screenshot(page, "status");
+        await Screenshots.SaveAsync(page, "status");
         // The theme button's handler is in app.js (the policy runs no inline script).
         var theme = await page.EvaluateAsync<string>("document.documentElement.dataset.theme");
         await page.Locator("button.theme").ClickAsync();
@@ -104,7 +104,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
 
         await Assertions.Expect(page.Locator(".replay-result")).ToContainTextAsync("0 differ");
         await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("EXAMINE");
-        await Screenshot(page, "replay");
+        await Screenshots.SaveAsync(page, "replay");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Serve" }).ClickAsync();
         var serving = page.Locator(".serving");
@@ -126,27 +126,11 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         Assert.True(refused.Count == 0, string.Join("\n", refused));
     }
 
-    /// <summary>With IMAPPROXY_SCREENSHOTS set to a folder (tools/screenshots.sh uses docs/), the pages are saved there.</summary>
     [Fact]
     public async Task AServerThatLiesAboutSizes_IsFlaggedInTheListAndExplainedFirstOnTheSessionPage()
     {
-        // A scripted server: Dovecot does not lie about RFC822.SIZE on cue.
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
-        const string message = "Subject: sizes\r\n\r\nThe body.\r\n";
-        using var server = new MisbehavingServer(message, announcedSize: 9999);
-        var serving = server.ServeOneAsync(cts.Token);
-        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "none", "--upstream", $"127.0.0.1:{server.Port}");
-        using (var client = new MailKit.Net.Imap.ImapClient())
-        {
-            await client.ConnectAsync("127.0.0.1", proxy.PlainPort, SecureSocketOptions.None, cts.Token);
-            await client.AuthenticateAsync("alice", "secret", cts.Token);
-            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
-            var summary = (await client.Inbox.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Size, cts.Token))[0];
-            (await client.Inbox.GetMessageAsync(summary.UniqueId, cts.Token)).Dispose();
-            await client.DisconnectAsync(true, cts.Token);
-        }
-        await serving;
-        await proxy.WaitForSessionsToCloseAsync();
+        await using var proxy = await SizeLieSession.RecordAsync(dovecot.Server, cts.Token);
         // The store has it before the browser is asked (a failure below is then the page's, not the capture's).
         Assert.Equal(1, Assert.Single(proxy.Store.GetSessions(10)).Findings);
         var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
@@ -168,11 +152,11 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         // First on the session page: the finding in words, and its proof one click away.
         await row.ClickAsync();
         var finding = page.Locator(".findings li.finding.error[data-rule='rfc822-size-mismatch']");
-        await Assertions.Expect(finding).ToContainTextAsync($"has RFC822.SIZE 9999 but its whole body (BODY[]) is {message.Length} bytes");
+        await Assertions.Expect(finding).ToContainTextAsync($"has RFC822.SIZE 9999 but its whole body (BODY[]) is {SizeLieSession.Message.Length} bytes");
         await Assertions.Expect(finding.Locator(".impact")).ToContainTextAsync("truncate the message");
         await finding.Locator("button.link").First.ClickAsync();
         await Assertions.Expect(finding.Locator(".frame")).ToContainTextAsync("RFC822.SIZE");
-        await Screenshot(page, "findings");
+        await Screenshots.SaveAsync(page, "findings");
 
         // Across sessions: the rule, how often and where, linking back to the sessions list filtered by it.
         await page.GotoAsync(proxy.Dashboard + "findings");
@@ -182,12 +166,5 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=finding%3Arfc822-size-mismatch"));
         await Assertions.Expect(page.Locator("tr.session")).ToHaveCountAsync(1);
         Assert.True(refused.Count == 0, string.Join("\n", refused));
-    }
-
-    private static async Task Screenshot(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("IMAPPROXY_SCREENSHOTS") is not { Length: > 0 } folder) return;
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = false });
     }
 }

@@ -39,6 +39,7 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(store);
         Services.AddSingleton(feed);
         Services.AddSingleton(TimeProvider.System);
+        // The session page asks for findings from the query edge itself, the lists through IDashboardQueries.
         var queries = new StoreQueries(store, new Storage.Query.QueryService(store));
         Services.AddSingleton(queries);
         Services.AddSingleton<IDashboardQueries>(queries);
@@ -143,13 +144,13 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
         await writer.WaitForIdleAsync(cts.Token);
         var list = Render<Sessions>();
         var page = Render<Session>(p => p.Add(s => s.Id, id));
-        list.WaitForAssertion(() => Assert.Equal("31 B", list.Find("tr.session td:nth-child(12)").TextContent));
+        list.WaitForAssertion(() => Assert.Equal("31 B", list.Find("tr.session td.byte-count").TextContent));
         Assert.Contains("19 B up, 12 B down", page.Find(".session-header").TextContent);
 
         var body = new string('x', 2 * 1024 * 1024);
         tap.Feed(Direction.Server, System.Text.Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n{body})\r\n"));
 
-        list.WaitForAssertion(() => Assert.Equal("2 MiB", list.Find("tr.session td:nth-child(12)").TextContent), TimeSpan.FromSeconds(10));
+        list.WaitForAssertion(() => Assert.Equal("2 MiB", list.Find("tr.session td.byte-count").TextContent), TimeSpan.FromSeconds(10));
         page.WaitForAssertion(() => Assert.Contains("19 B up, 2 MiB down", page.Find(".session-header").TextContent), TimeSpan.FromSeconds(10));
         Assert.Contains("open", list.Find("tr.session").GetAttribute("class"));
     }
