@@ -39,7 +39,7 @@ internal sealed class SearchDateChecks : ISessionCheck
                 break;
             case FrameParsed { Frame: ResponseFrame { Data: ESearchData { Tag: { } tag, Items: var items } } }
                 when items.TryGetValue("ALL", out var all) && searches.ContainsKey(tag):
-                Judge(Numbers(all), state, e.Sequence, found, tag);
+                Judge(UidSets.Numbers(all, MaxReturned), state, e.Sequence, found, tag);
                 break;
             case FrameParsed { Frame: ResponseFrame { ResponseKind: ResponseKind.Tagged, Tag: { } done } }:
                 searches.Remove(done);
@@ -78,16 +78,4 @@ internal sealed class SearchDateChecks : ISessionCheck
 
     private static string Text(DateOnly day) => day.ToString("d-MMM-yyyy", CultureInfo.InvariantCulture);
 
-    private static List<ulong> Numbers(string set)
-    {
-        var numbers = new List<ulong>();
-        foreach (var range in set.Split(','))
-        {
-            var ends = range.Split(':');
-            if (!ulong.TryParse(ends[0], out var first)) return numbers;
-            var last = ends.Length == 2 && ulong.TryParse(ends[1], out var l) ? l : first;
-            for (var n = Math.Min(first, last); n <= Math.Max(first, last) && numbers.Count < MaxReturned; n++) numbers.Add(n);
-        }
-        return numbers;
-    }
 }

@@ -18,4 +18,18 @@ internal static class UidSets
         }
         return total;
     }
+
+    /// <summary>The numbers the set names, at most <paramref name="max"/>; as far as it reads when it is not a plain set.</summary>
+    public static List<ulong> Numbers(string set, int max)
+    {
+        var numbers = new List<ulong>();
+        foreach (var range in set.Split(','))
+        {
+            var ends = range.Split(':');
+            if (!ulong.TryParse(ends[0], out var first)) return numbers;
+            var last = ends.Length == 2 && ulong.TryParse(ends[1], out var l) ? l : first;
+            for (var n = Math.Min(first, last); n <= Math.Max(first, last) && numbers.Count < max; n++) numbers.Add(n);
+        }
+        return numbers;
+    }
 }

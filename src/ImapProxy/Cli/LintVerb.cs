@@ -19,7 +19,7 @@ internal static class LintVerb
 {
     public static int LintRawlog(string baseName, bool json, TextWriter output, TextWriter error)
     {
-        if (!TryRead(baseName + ".in", error, out var input) || !TryRead(baseName + ".out", error, out var outgoing))
+        if (!RecordedFile.TryRead("lint", baseName + ".in", error, out var input) || !RecordedFile.TryRead("lint", baseName + ".out", error, out var outgoing))
             return ExitCodes.Unreadable;
         var clientLines = RawlogFile.Read(input);
         var serverLines = RawlogFile.Read(outgoing);
@@ -29,7 +29,7 @@ internal static class LintVerb
 
     public static int LintOneDirection(Direction direction, string file, bool json, TextWriter output, TextWriter error)
     {
-        if (!TryRead(file, error, out var bytes)) return ExitCodes.Unreadable;
+        if (!RecordedFile.TryRead("lint", file, error, out var bytes)) return ExitCodes.Unreadable;
         var options = ImapParserOptions.Default with
         {
             Directions = direction == Direction.Client ? FedDirections.ClientOnly : FedDirections.ServerOnly,
@@ -80,18 +80,4 @@ internal static class LintVerb
         return findings;
     }
 
-    private static bool TryRead(string path, TextWriter error, out byte[] bytes)
-    {
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            error.WriteLine($"imapproxy lint: cannot read {path}: {e.Message}");
-            bytes = [];
-            return false;
-        }
-    }
 }

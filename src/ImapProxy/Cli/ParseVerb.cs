@@ -13,7 +13,7 @@ internal static class ParseVerb
 {
     public static int ParseOneDirection(Direction direction, string file, TextWriter output, TextWriter error)
     {
-        if (!TryRead(file, error, out var bytes)) return ExitCodes.Unreadable;
+        if (!RecordedFile.TryRead("parse", file, error, out var bytes)) return ExitCodes.Unreadable;
         var options = ImapParserOptions.Default with
         {
             Directions = direction == Direction.Client ? FedDirections.ClientOnly : FedDirections.ServerOnly,
@@ -28,7 +28,7 @@ internal static class ParseVerb
 
     public static int ParseRawlog(string baseName, TextWriter output, TextWriter error)
     {
-        if (!TryRead(baseName + ".in", error, out var input) || !TryRead(baseName + ".out", error, out var outgoing))
+        if (!RecordedFile.TryRead("parse", baseName + ".in", error, out var input) || !RecordedFile.TryRead("parse", baseName + ".out", error, out var outgoing))
             return ExitCodes.Unreadable;
         var clientLines = RawlogFile.Read(input);
         var serverLines = RawlogFile.Read(outgoing);
@@ -38,20 +38,6 @@ internal static class ParseVerb
         return ExitCodes.Ok;
     }
 
-    private static bool TryRead(string path, TextWriter error, out byte[] bytes)
-    {
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            error.WriteLine($"imapproxy parse: cannot read {path}: {e.Message}");
-            bytes = [];
-            return false;
-        }
-    }
 
     private sealed class JsonLinesSink(TextWriter output) : IImapSink
     {
