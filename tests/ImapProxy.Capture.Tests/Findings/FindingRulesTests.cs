@@ -148,8 +148,10 @@ public class FindingRulesTests
     {
         const string message = "Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
             + "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n";
-        const string structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 4 1 NIL NIL NIL NIL)"
-            + "(\"application\" \"pdf\" NIL NIL NIL \"quoted-printable\" 6 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)";
+        // Sizes as Dovecot gives them: the CRLF before a boundary is the boundary's (RFC 2046 §5.1.1), so "hi" is 2
+        // bytes and 0 lines, "AAAA" 4 bytes.
+        const string structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 2 0 NIL NIL NIL NIL)"
+            + "(\"application\" \"pdf\" NIL NIL NIL \"quoted-printable\" 4 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)";
         using var session = InboxSelected()
             .Client("a3 UID FETCH 7 (BODYSTRUCTURE)\r\n")
             .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure})\r\na3 OK done\r\n")
@@ -161,6 +163,30 @@ public class FindingRulesTests
         Assert.Equal("bodystructure-mismatch", finding.Rule);
         Assert.EndsWith("message UID 7: part 2 is encoded quoted-printable in BODYSTRUCTURE, base64 in the message", finding.Message);
         Assert.Equal(2, finding.Evidence.Count);
+    }
+
+    /// <summary>Part sizes and text line counts of BODYSTRUCTURE against the message fetched whole.</summary>
+    [Theory]
+    // The html part is 22 bytes ("<p>Hello," CRLF " world.</p>") with 1 line feed; its last line has none, so 1 or
+    // 2 lines are both right.
+    [InlineData("22 1", null)]
+    [InlineData("22 2", null)]
+    [InlineData("24 1", "part 2 is 24 bytes in BODYSTRUCTURE, 22 in the message (2 bytes fewer than announced)")]
+    [InlineData("22 3", "part 2 has 3 lines in BODYSTRUCTURE, 1 (or 2 with its unterminated last line) in the message")]
+    public void BodyStructurePartSizesAndLines_AgainstTheMessageSent(string htmlSizeAndLines, string? expected)
+    {
+        const string message = "Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            + "one\r\ntwo\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Hello,\r\n world.</p>\r\n--b--\r\n";
+        var structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 2 NIL NIL NIL NIL)"
+            + $"(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" {htmlSizeAndLines} NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"b\") NIL NIL NIL)";
+        using var session = InboxSelected()
+            .Client("a3 UID FETCH 7 (BODYSTRUCTURE BODY.PEEK[])\r\n")
+            .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure} BODY[] {{{message.Length}}}\r\n{message})\r\na3 OK done\r\n");
+
+        var findings = session.Findings();
+
+        if (expected is null) Assert.Empty(findings);
+        else Assert.EndsWith($"message UID 7: {expected}", Assert.Single(findings, f => f.Rule == "bodystructure-mismatch").Message);
     }
 
     [Fact]
