@@ -96,11 +96,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await page.GotoAsync($"{proxy.Dashboard}sessions/{id}");
         await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay…" }).ClickAsync();
-        await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
-        await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
-        await page.Locator("input[name=ca]").FillAsync(proxy.UpstreamCaFile);
-        await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
+        await ReplayAgainstDovecotAsync(page, proxy);
 
         await Assertions.Expect(page.Locator(".replay-result")).ToContainTextAsync("0 differ");
         await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("EXAMINE");
@@ -149,11 +145,7 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay…" }).ClickAsync();
         await Assertions.Expect(page.Locator(".replay .changes")).ToContainTextAsync("This replay changes the server's mailboxes: APPEND ×1");
         Assert.True(await page.Locator("input[name=read-only]").IsCheckedAsync());
-        await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
-        await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
-        await page.Locator("input[name=ca]").FillAsync(proxy.UpstreamCaFile);
-        await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
+        await ReplayAgainstDovecotAsync(page, proxy);
 
         await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("skipped: --read-only");
         using var check = await dovecot.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token);
@@ -202,5 +194,15 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=finding%3Arfc822-size-mismatch"));
         await Assertions.Expect(page.Locator("tr.session")).ToHaveCountAsync(1);
         Assert.True(refused.Count == 0, string.Join("\n", refused));
+    }
+
+    /// <summary>Fills the replay form for the real Dovecot's TLS port, as alice, and starts the replay.</summary>
+    private async Task ReplayAgainstDovecotAsync(IPage page, ProxyHarness proxy)
+    {
+        await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
+        await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
+        await page.Locator("input[name=ca]").FillAsync(proxy.UpstreamCaFile);
+        await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
     }
 }
