@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Text;
 using ImapProxy.Recording.Events;
 using ImapProxy.Capture.Tls;
+using ImapProxy.Capture.Tls.Hello;
 using ImapProxy.Tls;
 
 namespace ImapProxy.Capture.Relay;
@@ -41,7 +42,9 @@ internal sealed partial class ProxySession
 
     private async Task HandshakeClientAsync(CancellationToken ct)
     {
-        var ssl = new SslStream(clientStream, leaveInnerStreamOpen: false);
+        // The ClientHello is read from a copy of what the TLS stack reads, so it is known even when the handshake fails.
+        var firstBytes = new FirstBytesStream(clientStream, HandshakeRecords.MaxWire);
+        var ssl = new SslStream(firstBytes, leaveInnerStreamOpen: false);
         string? serverName = null;
         var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -59,16 +62,17 @@ internal sealed partial class ProxySession
                                       or System.Security.Cryptography.CryptographicException or NotSupportedException
                                   || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
+            var offer = ClientOffer.Read(firstBytes.First);
             var hint = e is OperationCanceledException
                 ? $"the client did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
-                : HandshakeReport.ClientFailureHint(e, ca.CertificatePemPath);
-            recording.Publish(report with { ServerName = serverName, Error = hint });
+                : HandshakeReport.ClientFailureHint(e, ca.CertificatePemPath, offer);
+            recording.Publish(report with { ServerName = serverName, ClientHello = offer, Error = hint });
             throw new SessionEndException(CloseReason.ClientTlsFailed, hint);
         }
         clientStream = ssl;
         startTls.OnClientHandshake();
         clientSilentSinceHandshake = true;
-        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, serverName));
+        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, serverName) with { ClientHello = ClientOffer.Read(firstBytes.First) });
     }
 
     /// <summary>
@@ -81,7 +85,8 @@ internal sealed partial class ProxySession
     /// <param name="fromFirstByte">Implicit TLS: a plaintext greeting instead of a handshake means --upstream-tls is wrong.</param>
     private async Task HandshakeUpstreamAsync(CancellationToken ct, bool fromFirstByte = false)
     {
-        var firstBytes = fromFirstByte ? new FirstBytesStream(serverStream!) : null;
+        // A greeting's first line is enough to recognise one.
+        var firstBytes = fromFirstByte ? new FirstBytesStream(serverStream!, 256) : null;
         var ssl = new SslStream(firstBytes ?? serverStream!, leaveInnerStreamOpen: false);
         string? problems = null;
         var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Upstream, Succeeded = false };

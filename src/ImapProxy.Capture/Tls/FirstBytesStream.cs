@@ -1,13 +1,14 @@
 namespace ImapProxy.Capture.Tls;
 
 /// <summary>
-/// Passes everything through to the stream beneath, keeping a copy of the first bytes read from it: when a TLS
-/// handshake fails, they say what the other side spoke instead (a plaintext IMAP greeting, for one).
+/// Passes everything through to the stream beneath, keeping a copy of the first <paramref name="kept"/> bytes read
+/// from it: what the TLS stack read of the other side's first flight. They say what the client offered (its
+/// ClientHello, read here rather than through the TLS stack, which exposes only its SNI), or, when a handshake fails,
+/// what the other side spoke instead (a plaintext IMAP greeting, for one).
 /// </summary>
-internal sealed class FirstBytesStream(Stream inner) : Stream
+internal sealed class FirstBytesStream(Stream inner, int kept) : Stream
 {
-    private const int Kept = 256;
-    private readonly byte[] first = new byte[Kept];
+    private readonly byte[] first = new byte[kept];
     private int length;
 
     public ReadOnlySpan<byte> First => first.AsSpan(0, length);
@@ -31,7 +32,7 @@ internal sealed class FirstBytesStream(Stream inner) : Stream
 
     private void Keep(ReadOnlySpan<byte> read)
     {
-        var room = Kept - length;
+        var room = first.Length - length;
         if (room <= 0) return;
         read[..Math.Min(room, read.Length)].CopyTo(first.AsSpan(length));
         length += Math.Min(room, read.Length);

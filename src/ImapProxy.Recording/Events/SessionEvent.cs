@@ -142,6 +142,9 @@ public sealed record TlsHandshake : SessionEvent
 
     /// <summary>What went wrong, in words a user can act on.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
+
+    /// <summary>What the client offered in its ClientHello (client leg); null where it was not read (the upstream leg, older records).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public TlsClientOffer? ClientHello { get; init; }
 }
 
 /// <summary>A frame the protocol parser found (command, response, state or transport change, malformed bytes).</summary>
