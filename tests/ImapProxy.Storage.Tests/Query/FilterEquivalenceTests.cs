@@ -15,7 +15,7 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
     [
         "cmd:\"UID *\"", "user:åsa", "user:\"ali*\"", "body:\"subject: hello\"", "body:nothing-like-this", "body:\"Subject: later\"",
         "before:2026-11-24", "latency<1", "mailbox:ENTWÜRFE", "mailbox:1_0*", "size>2MB", "text:1_0", "app:MailKit*",
-        "client-app:*imaplib*|curl*",
+        "client-app:*imaplib*|curl*", "ja4:t13d1516h2x8daaf6152771_e5627efa2ab1",
         // No event is both tagged and untagged, and alice's commands all completed OK.
         "untagged:bye status:!ok", "user:alice and status:!OK",
     ];
@@ -53,6 +53,9 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         "finding:*", "finding:bad-for-valid-command|sequence-above-exists", "finding:!plaintext-login", "findings:PLAINTEXT-LOGIN",
         "severity:info|warning", "severity:!info", "not finding:*", "finding:* user:bob", "severity:error or anomaly:*",
         "tls:none", "tls:client", "tls:upstream", "tls:both", "tls:failed", "tls:!none", "tls:client|upstream",
+        "sni:imap.example.com", "sni:MAIL.TEST", "sni:*.test", "sni:!imap.example.com", "not sni:*", "sni:* cmd:FETCH",
+        "ja4:t13d1516h2_8daaf6152771_e5627efa2ab1", "ja4:t13d1516h2x8daaf6152771_e5627efa2ab1", "ja4:t13d*", "ja4:*_000000000000",
+        "ja4:!t13d*", "ja4:t10*|t13d1712*", "not ja4:* tls:!none",
         "altered:yes", "altered:no", "altered:!yes", "altered:yes|no", "altered:no cmd:FETCH",
         "session:2", "session>=3", "session<2", "id:1|3", "session!=2",
         // after, before
