@@ -30,6 +30,14 @@ public sealed class TlsKeyLogTests(DovecotFixture fixture)
             var log = string.Join('\n', await proxy.ReadUntilAsync(line => line.Contains("TLS KEY LOG ON", StringComparison.Ordinal)));
             var tlsPort = int.Parse(Regex.Match(log, @"Listening on 127\.0\.0\.1:(\d+) \(Tls\)").Groups[1].Value);
             Assert.Equal(OwnerOnly.ReadWrite, File.GetUnixFileMode(keyLog));
+            Assert.Contains($"WRN TLS KEY LOG ON (--tls-keylog): the secrets of every TLS connection, both legs, go to {keyLog}", log);
+            // Loud on the status page too.
+            using (var http = new HttpClient { BaseAddress = new Uri(Regex.Match(log, @"Dashboard on (http://127\.0\.0\.1:\d+)").Groups[1].Value) })
+            {
+                var status = await http.GetStringAsync("/status");
+                Assert.Contains("<strong>TLS key log on (--tls-keylog):</strong>", status);
+                Assert.Contains($"<code>{keyLog}</code>", status);
+            }
 
             // tshark decodes both legs' TLS as IMAP with the proxy's key log, live; each decrypted line is printed as it comes.
             await using var tshark = new Support.Cli.Running(Process.Start(new ProcessStartInfo("tshark",
