@@ -21,8 +21,8 @@ public static class EventText
             (t.ServerName is { } sni ? $", SNI {sni}" : "") +
             (t.CertificateSubject is { } subject ? $", certificate {subject} by {t.CertificateIssuer}" : "") +
             (t.ValidationErrors is { } errors ? $" — certificate problems: {errors}" + (t.ValidationIgnored ? " (ignored: --upstream-insecure)" : "") : "") +
-            Offered(t.ClientHello),
-        TlsHandshake t => $"TLS on the {Word(t.Leg)} leg failed: {t.Error}" + Offered(t.ClientHello),
+            Offered(t.ClientHello, t.Leg),
+        TlsHandshake t => $"TLS on the {Word(t.Leg)} leg failed: {t.Error}" + Offered(t.ClientHello, t.Leg),
         ProxyAction a => $"proxy {a.Action}: {a.Description}" + (a.Original is { } original ? $" — the server sent: {original}" : "") +
                          (a.Bytes is { } bytes ? $" — {(a.Original is null ? "bytes" : "the client received")}: {bytes}" : ""),
         CaptureIncomplete d => $"capture incomplete: {Count(d.DroppedEvents)} more events dropped because the store fell behind",
@@ -51,12 +51,12 @@ public static class EventText
     public static string Describe(Diagnostic d) =>
         $"{Word(d.Severity)} {d.Rule}: {d.Message}" + (d.Rfc is { } rfc ? $" ({rfc})" : "");
 
-    /// <summary>What a client's ClientHello offered, as one clause: its versions, suites, SNI, ALPN and JA4.</summary>
-    public static string Offered(TlsClientOffer? offer) => offer switch
+    /// <summary>What a leg's ClientHello offered, as one clause: its versions, suites, SNI, ALPN and JA4.</summary>
+    private static string Offered(TlsClientOffer? offer, TlsLeg leg) => offer switch
     {
         null => "",
         { Ja4: null } => $" — no ClientHello read: {offer.Error}",
-        _ => $" — the client offered {string.Join(", ", offer.Versions)} with {Count(offer.CipherSuites.Count)} cipher suites" +
+        _ => $" — the {(leg == TlsLeg.Client ? "client" : "proxy")} offered {string.Join(", ", offer.Versions)} with {Count(offer.CipherSuites.Count)} cipher suites" +
              (offer.ServerName is { } sni ? $", SNI {sni}" : ", no SNI") +
              (offer.Alpn.Count > 0 ? $", ALPN {string.Join(" ", offer.Alpn)}" : "") + $"; JA4 {offer.Ja4}",
     };

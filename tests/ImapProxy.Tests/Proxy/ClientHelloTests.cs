@@ -47,6 +47,11 @@ public sealed class ClientHelloTests(DovecotFixture fixture)
         Assert.Matches("^t13d[0-9]{4}ip_[0-9a-f]{12}_[0-9a-f]{12}$", offer.Ja4);
         Assert.Equal(offer.Ja4, session.ClientJa4);
         // "LABEL client_random secret" lines (NSS key log format); Python starts the file with a "#" comment.
+        // The upstream leg's hello is the proxy's own: to 127.0.0.1, so without SNI.
+        var own = proxy.Store.GetEvents(session.Id, 0, 1000).Select(e => e.ReadEvent()).OfType<TlsHandshake>().Single(t => t.Leg == TlsLeg.Upstream).ClientHello!;
+        Assert.Null(own.ServerName);
+        Assert.StartsWith("t13i", own.Ja4);
+        Assert.NotEqual(offer.Random, own.Random);
         var randoms = File.ReadAllLines(keyLog).Where(line => !line.StartsWith('#')).Select(line => line.Split(' ')[1]).Distinct();
         Assert.Equal([offer.Random], randoms);
     }
