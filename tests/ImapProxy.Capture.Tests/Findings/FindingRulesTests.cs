@@ -1,6 +1,7 @@
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 
 namespace ImapProxy.Capture.Tests.Findings;
 
@@ -216,6 +217,34 @@ public class FindingRulesTests
         Assert.Equal(("uidvalidity-changed", Severity.Error), (finding.Rule, finding.Severity));
         Assert.EndsWith("INBOX had UIDVALIDITY 1700, then 1801", finding.Message);
         Assert.Equal(2, finding.Evidence.Count);
+    }
+
+    /// <summary>A phone's cache of a mailbox is only as good as its UIDVALIDITY from one connection to the next.</summary>
+    [Fact]
+    public void UidValidityDifferentFromAnEarlierSessionOfTheSameUser_IsAWarning_NamingThatSession()
+    {
+        var memory = new MailboxMemory();
+        ScriptedSession Select(long id, string user, ulong validity, MailboxMemory? shared) => new ScriptedSession(mailboxes: shared, sessionId: id)
+            .Server("* OK ready\r\n").Client($"a1 LOGIN {user} secret\r\n").Server("a1 OK Logged in\r\n")
+            .Client("a2 SELECT INBOX\r\n").Server($"* 3 EXISTS\r\n* OK [UIDVALIDITY {validity}] UIDs valid\r\na2 OK [READ-WRITE] done\r\n");
+
+        using var first = Select(11, "alice", 1700, memory);
+        using var otherUser = Select(12, "bob", 9999, memory);
+        using var same = Select(13, "alice", 1700, memory);
+        using var changed = Select(14, "alice", 1801, memory);
+
+        Assert.Empty(first.Findings());
+        Assert.Empty(otherUser.Findings());
+        Assert.Empty(same.Findings());
+        var finding = Assert.Single(changed.Findings());
+        Assert.Equal(("uidvalidity-changed-between-sessions", Severity.Warning), (finding.Rule, finding.Severity));
+        Assert.EndsWith("INBOX of alice on 127.0.0.1:143 had UIDVALIDITY 1700 in session 13 (2026-12-05 10:00:00 UTC), now 1801", finding.Message);
+        Assert.Contains("download it again", finding.ClientImpact);
+        var code = Assert.IsType<ResponseFrame>(Assert.IsType<FrameParsed>(changed.At(Assert.Single(finding.Evidence))).Frame);
+        Assert.Equal("UIDVALIDITY", code.Code!.Name);
+        // Judged alone (lint, an import), a session has no earlier one to differ from.
+        using var alone = Select(15, "alice", 2000, shared: null);
+        Assert.Empty(alone.Findings());
     }
 
     [Fact]

@@ -87,6 +87,48 @@ public sealed class FindingsEndToEndTests(DovecotFixture fixture)
         Assert.Equal(0, exit);
     }
 
+    /// <summary>
+    /// The real Dovecot gives a recreated folder a new UIDVALIDITY: the proxy's next session of the same user says so,
+    /// naming the earlier session, which is what a phone that "loses its cache" needs to be told.
+    /// </summary>
+    [Fact]
+    public async Task FolderRecreatedBetweenTwoSessions_IsFoundOnTheSecond()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await Replay.ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token);
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        async Task<(long Id, uint Validity)> OpenAsync()
+        {
+            uint validity = 0;
+            var id = await proxy.RecordSessionAsync(cts.Token, async client =>
+            {
+                var opened = await client.GetFolder(client.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token);
+                await opened.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+                validity = opened.UidValidity;
+            });
+            return (id, validity);
+        }
+
+        var (first, before) = await OpenAsync();
+        using (var direct = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token))
+        {
+            var personal = direct.GetFolder(direct.PersonalNamespaces[0]);
+            await (await personal.GetSubfolderAsync(folder, cts.Token)).DeleteAsync(cts.Token);
+            await personal.CreateAsync(folder, true, cts.Token);
+        }
+        var (second, after) = await OpenAsync();
+
+        Assert.NotEqual(before, after);
+        using var http = new HttpClient { BaseAddress = proxy.Dashboard };
+        var firstFindings = await http.GetFromJsonAsync<List<FindingView>>($"api/sessions/{first}/findings", JsonOptions, cts.Token);
+        Assert.DoesNotContain(firstFindings!, f => f.Rule == "uidvalidity-changed-between-sessions");
+        var findings = await http.GetFromJsonAsync<List<FindingView>>($"api/sessions/{second}/findings", JsonOptions, cts.Token);
+        var finding = Assert.Single(findings!, f => f.Rule == "uidvalidity-changed-between-sessions");
+        var server = proxy.Store.GetSession(second)!.Upstream;
+        Assert.Contains($"{folder} of alice on {server} had UIDVALIDITY {before} in session {first}", finding.Message);
+        Assert.EndsWith($"now {after}", finding.Message);
+    }
+
     [Fact]
     public async Task Lint_WithoutAStoredSession_SaysSoInOneLine()
     {
