@@ -42,7 +42,8 @@ internal static class HandshakeRecords
         {
             if (reader.Remaining == 0)
             {
-                error = needed < 0
+                // The copy of the wire ends at MaxWire: a hello in records too small to fit is cut by us, not by the client.
+                error = wire.Length >= MaxWire ? $"the ClientHello is not whole within the first {MaxWire} bytes read" : needed < 0
                     ? $"the client stopped after {message.Count} bytes of a handshake message"
                     : $"the client stopped after {message.Count} of the ClientHello's {needed} bytes";
                 return null;

@@ -84,6 +84,17 @@ public sealed class ClientOfferTests
     }
 
     [Fact]
+    public void Read_AHelloInTinyRecordsPastTheCopysEnd_SaysTheCopyEnded()
+    {
+        // A 3,000-byte hello (a long SNI) in one-byte records is 18,000 bytes on the wire, more than the copy keeps.
+        var message = ClientHelloBytes.Message(ClientHelloBytes.Hello(0x0303, [0x1301], [(0x0000, ClientHelloBytes.ServerName(new string('a', 3000)))]));
+        var wire = ClientHelloBytes.Records(message, 1);
+
+        Assert.Equal($"the ClientHello is not whole within the first {HandshakeRecords.MaxWire} bytes read",
+            ClientOffer.Read(wire.AsSpan(0, HandshakeRecords.MaxWire)).Error);
+    }
+
+    [Fact]
     public void Read_AnAlertBetweenFragments_IsMalformed()
     {
         var message = ClientHelloBytes.Message(ClientHelloBytes.Spec());
