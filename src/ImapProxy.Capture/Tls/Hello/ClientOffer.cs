@@ -22,7 +22,7 @@ internal static class ClientOffer
         };
     }
 
-    public static string VersionName(ushort version) => version switch
+    private static string VersionName(ushort version) => version switch
     {
         0x0304 => "TLS 1.3",
         0x0303 => "TLS 1.2",
