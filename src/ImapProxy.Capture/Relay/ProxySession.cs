@@ -321,7 +321,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private (CloseReason, string) ClientRejectedCertificate()
     {
-        var hint = HandshakeReport.ClientFailureHint(new IOException("it closed the connection right after the handshake, before sending anything"), ca.CertificatePemPath);
+        var hint = HandshakeReport.ClientFailureHint(new IOException("it closed the connection right after the handshake, before sending anything"), ca.CertificatePemPath, offer: null);
         recording.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, Error = hint });
         return (CloseReason.ClientTlsFailed, hint);
     }

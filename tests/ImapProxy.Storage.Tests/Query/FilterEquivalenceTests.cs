@@ -16,7 +16,7 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
     [
         "cmd:\"UID *\"", "user:åsa", "user:\"ali*\"", "body:\"subject: hello\"", "body:nothing-like-this", "body:\"Subject: later\"",
         "before:2026-11-24", "latency<1", "mailbox:ENTWÜRFE", "mailbox:1_0*", "size>2MB", "text:1_0", "app:MailKit*",
-        "client-app:*imaplib*|curl*",
+        "client-app:*imaplib*|curl*", "ja4:t13d1516h2x8daaf6152771_e5627efa2ab1",
         // No event is both tagged and untagged, and alice's commands all completed OK.
         "untagged:bye status:!ok", "user:alice and status:!OK",
     ];
@@ -88,6 +88,13 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         // tls: alice both legs, bob upstream, åsa client, session 4's client handshake failed (so neither leg has TLS).
         ("tls:none", "6 4 3"), ("tls:client", "5 1"), ("tls:upstream", "2 1"), ("tls:both", "1"), ("tls:failed", "4"),
         ("tls:!none", "5 2 1"), ("tls:client|upstream", "5 2 1"),
+        // sni, ja4: the client legs' ClientHellos — alice asked for imap.example.com, åsa for Mail.Test, session 4's
+        // TLS 1.0 client dialled an address; bob's and carol's client legs were plaintext, session 6 had none. "_" is a
+        // character in a JA4, not a wildcard.
+        ("sni:imap.example.com", "1"), ("sni:MAIL.TEST", "5"), ("sni:*.test", "5"), ("sni:!imap.example.com", "5"),
+        ("not sni:*", "6 4 3 2"), ("sni:* cmd:FETCH", "5 1"),
+        ("ja4:t13d1516h2_8daaf6152771_e5627efa2ab1", "1"), ("ja4:t13d1516h2x8daaf6152771_e5627efa2ab1", ""), ("ja4:t13d*", "5 1"),
+        ("ja4:*_000000000000", "4"), ("ja4:!t13d*", "4"), ("ja4:t10*|t13d1712*", "5 4"), ("not ja4:* tls:!none", "2"),
         ("altered:yes", "2"), ("altered:no", "6 5 4 3 1"), ("altered:!yes", "6 5 4 3 1"), ("altered:yes|no", "6 5 4 3 2 1"),
         ("altered:no cmd:FETCH", "5 1"),
         ("session:2", "2"), ("session>=3", "6 5 4 3"), ("session<2", "1"), ("id:1|3", "3 1"), ("session!=2", "6 5 4 3 1"),

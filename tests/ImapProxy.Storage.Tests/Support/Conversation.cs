@@ -65,10 +65,10 @@ internal sealed class Conversation : IDisposable
         return this;
     }
 
-    public Conversation Tls(TlsLeg leg, bool succeeded = true, string protocol = "Tls13") => Publish(new TlsHandshake
+    public Conversation Tls(TlsLeg leg, bool succeeded = true, string protocol = "Tls13", TlsClientOffer? offer = null) => Publish(new TlsHandshake
     {
         Source = EventSource.Proxy, Leg = leg, Succeeded = succeeded, Protocol = succeeded ? protocol : null,
-        Error = succeeded ? null : "the client rejected the certificate",
+        Error = succeeded ? null : "the client rejected the certificate", ClientHello = offer,
     });
 
     public Conversation Proxy(string action, string description) =>

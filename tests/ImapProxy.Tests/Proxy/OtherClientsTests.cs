@@ -44,6 +44,9 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
         Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
         // Which client it was, told by imaplib's tags (four letters from A to P and a number); the seeding one is MailKit.
         Assert.Equal("Python imaplib (by its tags)", session.ClientApp);
+        // Its ClientHello after STARTTLS: imaplib dialled an address, so no SNI (JA4 "i"), and offered TLS 1.3 without ALPN.
+        Assert.Null(session.ClientSni);
+        Assert.Matches("^t13i[0-9]{4}00_", session.ClientJa4);
         Assert.Contains(proxy.Store.GetSessions(10), s => s.ClientApp == "MailKit (by its tags)");
         await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
     }
