@@ -60,8 +60,10 @@ public sealed class CapturedStore : IAsyncLifetime
             .Server("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n")
             .Client("a1 LOGIN alice secret\r\n").Server("a1 OK logged in\r\n")
             .Client("a2 SELECT INBOX\r\n").Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
+            // The BODYSTRUCTURE is true to the body (1,518 bytes after the header, 2 line feeds): the findings engine
+            // compares them, and alice's session is the one without findings.
             .Client("a3 FETCH 1 (BODYSTRUCTURE BODY[])\r\n").Wait(TimeSpan.FromSeconds(2))
-            .Server($"* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 12 1) BODY[] {{{body.Length}}}\r\n{body})\r\na3 OK done\r\n")
+            .Server($"* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1518 2) BODY[] {{{body.Length}}}\r\n{body})\r\na3 OK done\r\n")
             .Client("a4 UID STORE 1 +FLAGS (\\Seen)\r\n").Server("* 1 FETCH (FLAGS (\\Seen))\r\na4 OK done\r\n")
             .Client("a5 STATUS Sent (MESSAGES)\r\n").Server("* STATUS Sent (MESSAGES 2)\r\na5 OK done\r\n")
             .Client("a6 UID FETCH 1:* (FLAGS)\r\n").Wait(TimeSpan.FromMilliseconds(600)).Server("* 1 FETCH (UID 1 FLAGS (\\Seen))\r\na6 OK done\r\n")
