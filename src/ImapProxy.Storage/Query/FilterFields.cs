@@ -1,4 +1,4 @@
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 using static ImapProxy.Storage.Query.FilterCondition;
 
 namespace ImapProxy.Storage.Query;
@@ -22,7 +22,7 @@ public static class FilterFields
             "the status of an untagged response, the greeting included (* OK, * NO, * BAD, * PREAUTH, * BYE)",
             "untagged:BYE", FieldConditions.UntaggedStatus, choices: ["ok", "no", "bad", "preauth", "bye"]),
         new("user", FilterScope.Session, FilterValueKind.Name, "the user the session authenticated as", "user:alice",
-            t => Session(TextMatch.Equal(t), s => s.User, "s.user")),
+            t => Session(TextMatch.Equal(t), s => s.User, "s.\"user\"")),
         new("client-app", FilterScope.Session, FilterValueKind.Name,
             "the mail client: the name it gave in ID (RFC 2971), or one its tags betray (MailKit, Python imaplib, curl)",
             "client-app:*iPhone*", t => Session(TextMatch.Equal(t), s => s.ClientApp, "s.client_app"), aliases: ["app"]),

@@ -6,6 +6,7 @@ using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
 using ImapProxy.Replays;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Cli;

@@ -12,6 +12,7 @@ using ImapProxy.Queries;
 using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Retention;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 using Serilog;
 using Serilog.Events;
@@ -104,7 +105,7 @@ internal static class ProxyHost
         builder.Services.AddSingleton<EventBus>();
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
         builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory, QueueBytes = settings.CaptureQueueBytes });
-        builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<SqliteEventStore>()));
+        builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<EventStore>()));
         builder.Services.AddSingleton<ProxyServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
         builder.Services.AddSingleton(settings.Retention);
@@ -115,7 +116,7 @@ internal static class ProxyHost
         {
             // Through this host's logger, like every other line (the static Serilog.Log is configured by nobody).
             var served = sp.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.ServedCapture");
-            return new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
+            return new Replays.ReplayService(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventBus>(),
                 settings.Proxy.LiteralCaptureLimit, ca, line => served.LogInformation("Served capture: {Connection}", line),
                 new Replays.ProxyUpstreamTrust(settings.Proxy.Upstream, settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure),
                 sp.GetRequiredService<FaultRuleSet>());
@@ -131,7 +132,7 @@ internal static class ProxyHost
         await using var app = builder.Build();
         try
         {
-            var store = app.Services.GetRequiredService<SqliteEventStore>();
+            var store = app.Services.GetRequiredService<EventStore>();
             AbandonedSessions.Close(store, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.Store"));
         }
         catch (EventStoreException e)
@@ -186,7 +187,7 @@ internal static class ProxyHost
         return ExitCodes.Usage;
     }
 
-    private sealed class StoreSessionIds(SqliteEventStore store) : ISessionIdSource
+    private sealed class StoreSessionIds(EventStore store) : ISessionIdSource
     {
         public long Next() => store.NextSessionId();
     }

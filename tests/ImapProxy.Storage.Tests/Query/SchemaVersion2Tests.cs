@@ -18,7 +18,7 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
     {
         using var temp = new TempDirectory();
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
 
         Assert.Equal((long)Schema.Version, Scalar(connection, "SELECT max(version) FROM schema_version"));
         Assert.Equal(Indexes4, Indexes(connection));
@@ -31,7 +31,7 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
         var path = Version1Copy(temp);
 
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
 
         Assert.Equal([1L, 2L, 3L, 4L], Column(connection, "SELECT version FROM schema_version ORDER BY version"));
         Assert.Equal(Indexes4, Indexes(connection));

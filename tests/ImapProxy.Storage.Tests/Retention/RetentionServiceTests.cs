@@ -130,7 +130,7 @@ public sealed class RetentionServiceTests
     /// <summary>Every session in the store, with its rows in the events and raw tables.</summary>
     private static Dictionary<long, (long Events, long Raw)> RowCounts(StoreHarness h)
     {
-        using var connection = h.Store.OpenConnection();
+        using var connection = (SqliteConnection)h.Store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT s.id,
@@ -156,7 +156,7 @@ public sealed class RetentionServiceTests
         Assert.Equal(kept.Order(), after.Keys.Order());
         Assert.All(before, b => Assert.True(b.Value.Events > 0 && b.Value.Raw > 0, $"session {b.Key} was recorded without rows"));
         foreach (var id in kept) Assert.Equal(before[id], after[id]);
-        using var connection = h.Store.OpenConnection();
+        using var connection = (SqliteConnection)h.Store.OpenConnection();
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM events WHERE session_id NOT IN (SELECT id FROM sessions)"));
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM raw WHERE session_id NOT IN (SELECT id FROM sessions)"));
     }
@@ -164,7 +164,7 @@ public sealed class RetentionServiceTests
     /// <summary>What the size limit is measured against: pages in use (the file keeps its size after deletes).</summary>
     private static long UsedBytes(StoreHarness h)
     {
-        using var connection = h.Store.OpenConnection();
+        using var connection = (SqliteConnection)h.Store.OpenConnection();
         return Scalar(connection, "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
     }
 

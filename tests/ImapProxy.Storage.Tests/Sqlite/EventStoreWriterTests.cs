@@ -196,9 +196,7 @@ public class EventStoreWriterTests
 
         Assert.Equal(expected, h.Store.GetRaw(id, Direction.Server));
         using var connection = h.Store.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), max(length(data)) FROM raw WHERE session_id = $id";
-        command.Parameters.AddWithValue("$id", id);
+        using var command = EventStore.Command(connection, "SELECT count(*), max(length(data)) FROM raw WHERE session_id = @id", ("@id", id));
         using var reader = command.ExecuteReader();
         reader.Read();
         Assert.Equal(100, reader.GetInt64(0));

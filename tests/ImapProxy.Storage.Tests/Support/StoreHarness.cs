@@ -1,4 +1,5 @@
 using ImapProxy.Recording.Bus;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Tests.Support;

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using ImapProxy.Recording;
 using ImapProxy.Recording.Events;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>What one batch stored.</summary>
 internal readonly record struct BatchResult(int Events, long RawBytes, int Skipped);
@@ -16,13 +16,12 @@ internal readonly record struct BatchResult(int Events, long RawBytes, int Skipp
 /// </summary>
 internal sealed class BatchWriter : IDisposable
 {
-    private const int SqliteConstraint = 19;
-
     // Sessions whose row is known to exist, so most events cost no extra statement. Bounded by dropping it
     // whole: the INSERT .. ON CONFLICT DO NOTHING that refills it is cheap.
     private const int MaxKnownSessions = 10_000;
 
-    private readonly SqliteConnection connection;
+    private readonly EventStore store;
+    private readonly DbConnection connection;
     private readonly ILogger logger;
     private readonly Statement insertEvent;
     private readonly Statement insertRaw;
@@ -35,48 +34,50 @@ internal sealed class BatchWriter : IDisposable
     private long rawBytes;
     private int skipped;
 
-    public BatchWriter(SqliteConnection connection, int rawRowBytes, ILogger logger)
+    public BatchWriter(EventStore store, ILogger logger)
     {
-        this.connection = connection;
+        this.store = store;
+        connection = store.OpenWriterConnection();
         this.logger = logger;
-        raw = new RawRows(rawRowBytes, InsertRaw);
+        raw = new RawRows(store.Options.RawRowBytes, InsertRaw);
         insertEvent = new Statement(connection, """
-            INSERT INTO events (session_id, seq, time, elapsed_us, source, offset, type, kind, tag, name, status, latency_us, json)
-            VALUES ($session_id, $seq, $time, $elapsed_us, $source, $offset, $type, $kind, $tag, $name, $status, $latency_us, $json)
-            """, "$session_id", "$seq", "$time", "$elapsed_us", "$source", "$offset", "$type", "$kind", "$tag", "$name", "$status",
-            "$latency_us", "$json");
+            INSERT INTO events (session_id, seq, time, elapsed_us, source, "offset", type, kind, tag, name, status, latency_us, json)
+            VALUES (@session_id, @seq, @time, @elapsed_us, @source, @offset, @type, @kind, @tag, @name, @status, @latency_us, @json)
+            ON CONFLICT (session_id, seq) DO NOTHING
+            """, "@session_id", "@seq", "@time", "@elapsed_us", "@source", "@offset", "@type", "@kind", "@tag", "@name", "@status",
+            "@latency_us", "@json");
         insertRaw = new Statement(connection,
-            "INSERT INTO raw (session_id, direction, offset, data) VALUES ($session_id, $direction, $offset, $data)",
-            "$session_id", "$direction", "$offset", "$data");
+            "INSERT INTO raw (session_id, direction, \"offset\", data) VALUES (@session_id, @direction, @offset, @data) ON CONFLICT DO NOTHING",
+            "@session_id", "@direction", "@offset", "@data");
         // A session whose SessionOpened was dropped by the bus still gets a row, so its other events can be stored.
         ensureSession = new Statement(connection,
-            "INSERT INTO sessions (id, started_at) VALUES ($id, $started_at) ON CONFLICT (id) DO NOTHING",
-            "$id", "$started_at");
+            "INSERT INTO sessions (id, started_at) VALUES (@id, @started_at) ON CONFLICT (id) DO NOTHING",
+            "@id", "@started_at");
         openSession = new Statement(connection, """
             INSERT INTO sessions (id, started_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls, upstream_insecure)
-            VALUES ($id, $started_at, $client_address, $listener_address, $listener, $upstream, $upstream_tls, $client_tls, $upstream_insecure)
+            VALUES (@id, @started_at, @client_address, @listener_address, @listener, @upstream, @upstream_tls, @client_tls, @upstream_insecure)
             ON CONFLICT (id) DO UPDATE SET
                 started_at = excluded.started_at, client_address = excluded.client_address,
                 listener_address = excluded.listener_address, listener = excluded.listener, upstream = excluded.upstream,
                 upstream_tls = excluded.upstream_tls, client_tls = excluded.client_tls, upstream_insecure = excluded.upstream_insecure
-            """, "$id", "$started_at", "$client_address", "$listener_address", "$listener", "$upstream", "$upstream_tls", "$client_tls",
-            "$upstream_insecure");
+            """, "@id", "@started_at", "@client_address", "@listener_address", "@listener", "@upstream", "@upstream_tls", "@client_tls",
+            "@upstream_insecure");
         updateSummary = new Statement(connection, """
             UPDATE sessions SET
-                events = events + $events, commands = commands + $commands, failures = failures + $failures,
-                anomalies = anomalies + $anomalies, dropped_events = dropped_events + $dropped_events, findings = findings + $findings,
-                capture_incomplete = max(capture_incomplete, $capture_incomplete), altered = max(altered, $altered),
-                state = coalesce($state, state), user = coalesce($user, user), mailbox = coalesce($mailbox, mailbox),
-                client_app = coalesce($client_app_by_id, client_app, $client_app_by_tag),
-                client_leg_tls = coalesce($client_leg_tls, client_leg_tls),
-                upstream_leg_tls = coalesce($upstream_leg_tls, upstream_leg_tls),
-                ended_at = coalesce($ended_at, ended_at), close_reason = coalesce($close_reason, close_reason),
-                close_detail = coalesce($close_detail, close_detail),
-                client_bytes = coalesce($client_bytes, client_bytes), server_bytes = coalesce($server_bytes, server_bytes)
-            WHERE id = $id
-            """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$altered", "$state", "$user",
-            "$mailbox", "$client_leg_tls", "$upstream_leg_tls", "$ended_at", "$close_reason", "$close_detail", "$client_bytes",
-            "$server_bytes", "$findings", "$client_app_by_id", "$client_app_by_tag");
+                events = events + @events, commands = commands + @commands, failures = failures + @failures,
+                anomalies = anomalies + @anomalies, dropped_events = dropped_events + @dropped_events, findings = findings + @findings,
+                capture_incomplete = capture_incomplete OR @capture_incomplete, altered = altered OR @altered,
+                state = coalesce(@state, state), "user" = coalesce(@user, "user"), mailbox = coalesce(@mailbox, mailbox),
+                client_app = coalesce(@client_app_by_id, client_app, @client_app_by_tag),
+                client_leg_tls = coalesce(@client_leg_tls, client_leg_tls),
+                upstream_leg_tls = coalesce(@upstream_leg_tls, upstream_leg_tls),
+                ended_at = coalesce(@ended_at, ended_at), close_reason = coalesce(@close_reason, close_reason),
+                close_detail = coalesce(@close_detail, close_detail),
+                client_bytes = coalesce(@client_bytes, client_bytes), server_bytes = coalesce(@server_bytes, server_bytes)
+            WHERE id = @id
+            """, "@id", "@events", "@commands", "@failures", "@anomalies", "@dropped_events", "@capture_incomplete", "@altered", "@state", "@user",
+            "@mailbox", "@client_leg_tls", "@upstream_leg_tls", "@ended_at", "@close_reason", "@close_detail", "@client_bytes",
+            "@server_bytes", "@findings", "@client_app_by_id", "@client_app_by_tag");
     }
 
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
@@ -144,9 +145,15 @@ internal sealed class BatchWriter : IDisposable
         var columns = EventColumns.Of(e);
         var json = EventJson.Write(e);
         EnsureSession(e);
-        insertEvent.Execute(e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
-            StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status,
-            columns.LatencyUs, json);
+        // A duplicate is skipped by the statement rather than by an error: PostgreSQL would abort the whole batch's
+        // transaction on a constraint error.
+        if (insertEvent.Execute(e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
+                StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status,
+                columns.LatencyUs, json) == 0)
+        {
+            Skip(null, e);
+            return false;
+        }
         Summary(e.SessionId).Add(e);
         if (e is SessionClosed)
         {
@@ -169,7 +176,7 @@ internal sealed class BatchWriter : IDisposable
 
     private void Open(SessionOpened o) =>
         openSession.Execute(o.SessionId, StoredText.Time(o.Time), o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener),
-            o.Upstream, StoredText.Of(o.UpstreamTls), StoredText.Of(o.ClientTls), o.UpstreamInsecure ? 1 : 0);
+            o.Upstream, StoredText.Of(o.UpstreamTls), StoredText.Of(o.ClientTls), o.UpstreamInsecure);
 
     private SessionSummary Summary(long sessionId)
     {
@@ -180,7 +187,7 @@ internal sealed class BatchWriter : IDisposable
     private void Update(SessionSummary s)
     {
         var closed = s.Closed;
-        updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0, s.Altered ? 1 : 0,
+        updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete, s.Altered,
             s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
             closed?.Detail, s.ClientBytes(null), s.ServerBytes(null), s.Findings, s.ClientAppById, s.ClientAppByTag);
@@ -188,42 +195,40 @@ internal sealed class BatchWriter : IDisposable
 
     private void InsertRaw(RawRow row)
     {
-        try
+        if (insertRaw.Execute(row.SessionId, row.Direction, row.Offset, row.Data) > 0)
         {
-            insertRaw.Execute(row.SessionId, row.Direction, row.Offset, row.Data);
             rawBytes += row.Data.Length;
+            return;
         }
-        catch (SqliteException error) when (error.SqliteErrorCode == SqliteConstraint)
-        {
-            skipped++;
-            logger.LogWarning(error, "Event store skipped {Length} raw {Direction} bytes at {Offset} of session {SessionId}",
-                row.Data.Length, row.Direction, row.Offset, row.SessionId);
-        }
+        skipped++;
+        logger.LogWarning("Event store skipped {Length} raw {Direction} bytes at {Offset} of session {SessionId}: bytes at that offset are stored already",
+            row.Data.Length, row.Direction, row.Offset, row.SessionId);
     }
 
-    // A constraint (duplicate sequence or offset) or an event the serializer or the raw table refuses concerns this
+    // A constraint the engine says concerns one row, or an event the serializer or the raw table refuses, concerns this
     // event only. Anything else (disk full, I/O error, corruption) concerns the database and fails the batch.
-    private static bool IsProblemOfTheEvent(Exception error) => error switch
+    private bool IsProblemOfTheEvent(Exception error) => error switch
     {
-        SqliteException sqlite => sqlite.SqliteErrorCode == SqliteConstraint,
+        DbException database => store.IsProblemOfTheEvent(database),
         JsonException or NotSupportedException or InvalidDataException or ArgumentException => true,
         _ => false,
     };
 
-    private void Skip(Exception error, SessionEvent e)
+    /// <param name="error">Null for a duplicate sequence.</param>
+    private void Skip(Exception? error, SessionEvent e)
     {
         skipped++;
-        logger.LogWarning(error, "Event store skipped {EventType} {Sequence} of session {SessionId}",
-            e.GetType().Name, e.Sequence, e.SessionId);
+        logger.LogWarning(error, "Event store skipped {EventType} {Sequence} of session {SessionId}{Why}",
+            e.GetType().Name, e.Sequence, e.SessionId, error is null ? ": an event with that sequence is stored already" : "");
     }
 
-    private void Rollback(SqliteTransaction transaction)
+    private void Rollback(DbTransaction transaction)
     {
         try
         {
             transaction.Rollback();
         }
-        catch (Exception error) when (error is SqliteException or InvalidOperationException)
+        catch (Exception error) when (error is DbException or InvalidOperationException)
         {
             // SQLite rolls back by itself after some errors (SQLITE_FULL, I/O); nothing is left to undo then.
             logger.LogDebug(error, "Event store rollback after a failed batch");
