@@ -38,6 +38,12 @@ public abstract class EventStore : IDisposable
     /// <summary>The writer's connection: the only one that writes events.</summary>
     internal virtual DbConnection OpenWriterConnection() => OpenConnection();
 
+    /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
+    internal virtual object? Bind(object? value) => value;
+
+    /// <summary>True when the writer computes the columns the filter derives from an event (SQLite generates them).</summary>
+    internal virtual bool WritesDerivedColumns => false;
+
     /// <summary>Bytes the store's data takes, for retention's size limit.</summary>
     internal abstract long UsedBytes(DbConnection connection);
 
@@ -141,6 +147,14 @@ public abstract class EventStore : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>Opens (creating or migrating it when needed) the store <paramref name="options"/> name.</summary>
+    /// <exception cref="EventStoreException">The store cannot be used; the message says why, in words, without a password.</exception>
+    public static EventStore Open(StorageOptions options) => options.Location switch
+    {
+        PostgresLocation database => new Postgres.PostgresEventStore(options, database),
+        _ => new Sqlite.SqliteEventStore(options),
+    };
+
     /// <summary>A command with named parameters (@name: both engines read that spelling).</summary>
     internal static DbCommand Command(DbConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
@@ -171,7 +185,8 @@ public abstract class EventStore : IDisposable
     internal const string SessionColumns = """
         id, started_at, ended_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls,
         upstream_insecure, client_leg_tls, upstream_leg_tls, "user", state, mailbox, close_reason, close_detail,
-        client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete, findings, client_app, altered
+        client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete, findings, client_app, altered,
+        instance
         """;
 
     // Flags are INTEGER 0/1 in SQLite and boolean in PostgreSQL; GetBoolean reads both.
@@ -180,7 +195,7 @@ public abstract class EventStore : IDisposable
         Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), r.GetBoolean(9), Text(r, 10), Text(r, 11),
         Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), Text(r, 16), Long(r, 17), Long(r, 18),
         r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetInt64(22), r.GetInt64(23), r.GetBoolean(24), r.GetInt64(25), Text(r, 26),
-        r.GetBoolean(27));
+        r.GetBoolean(27), Text(r, 28));
 
     internal static List<T> ReadAll<T>(DbCommand command, Func<DbDataReader, T> read)
     {

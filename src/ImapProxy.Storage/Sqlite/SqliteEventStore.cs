@@ -26,8 +26,8 @@ public sealed class SqliteEventStore : EventStore
 
     public SqliteEventStore(StorageOptions options) : base(options, SqlDialect.Sqlite)
     {
-        var directory = Path.GetFullPath(options.DataDirectory);
-        FilePath = Path.Combine(directory, FileName);
+        FilePath = options.Location is SqliteLocation file ? file.Path : throw new ArgumentException($"not a SQLite store: {options.Location}");
+        var directory = Path.GetDirectoryName(FilePath)!;
         try
         {
             OwnerOnly.CreateDirectory(directory);

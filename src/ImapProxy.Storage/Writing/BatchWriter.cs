@@ -1,7 +1,9 @@
+using System.Data;
+using System.Data.Common;
 using System.Text.Json;
 using ImapProxy.Recording;
 using ImapProxy.Recording.Events;
-using System.Data.Common;
+using ImapProxy.Storage.Query;
 using Microsoft.Extensions.Logging;
 
 namespace ImapProxy.Storage.Writing;
@@ -12,7 +14,8 @@ internal readonly record struct BatchResult(int Events, long RawBytes, int Skipp
 /// <summary>
 /// Writes batches of events on the writer's own connection, each batch in one transaction. Not thread-safe:
 /// only <see cref="EventStoreWriter"/>'s loop uses it. A problem with one event (a duplicate sequence, an event
-/// that cannot be serialized) skips that event; a problem with the database (disk full, I/O) fails the batch.
+/// that cannot be serialized) skips that event; a problem with the database (disk full, I/O) fails the batch. A
+/// connection the database dropped (a PostgreSQL server restarted) is opened again at the next batch.
 /// </summary>
 internal sealed class BatchWriter : IDisposable
 {
@@ -21,14 +24,14 @@ internal sealed class BatchWriter : IDisposable
     private const int MaxKnownSessions = 10_000;
 
     private readonly EventStore store;
-    private readonly DbConnection connection;
     private readonly ILogger logger;
-    private readonly Statement insertEvent;
-    private readonly Statement insertRaw;
-    private readonly Statement ensureSession;
-    private readonly Statement openSession;
-    private readonly Statement updateSummary;
     private readonly RawRows raw;
+    private DbConnection connection = null!;
+    private Statement insertEvent = null!;
+    private Statement insertRaw = null!;
+    private Statement ensureSession = null!;
+    private Statement openSession = null!;
+    private Statement updateSummary = null!;
     private readonly HashSet<long> knownSessions = [];
     private readonly Dictionary<long, SessionSummary> summaries = [];
     private long rawBytes;
@@ -37,32 +40,42 @@ internal sealed class BatchWriter : IDisposable
     public BatchWriter(EventStore store, ILogger logger)
     {
         this.store = store;
-        connection = store.OpenWriterConnection();
         this.logger = logger;
         raw = new RawRows(store.Options.RawRowBytes, InsertRaw);
-        insertEvent = new Statement(connection, """
-            INSERT INTO events (session_id, seq, time, elapsed_us, source, "offset", type, kind, tag, name, status, latency_us, json)
-            VALUES (@session_id, @seq, @time, @elapsed_us, @source, @offset, @type, @kind, @tag, @name, @status, @latency_us, @json)
+        Open();
+    }
+
+    private void Open()
+    {
+        connection = store.OpenWriterConnection();
+        // Where the engine does not derive command, command_mailbox, size and anomalous from the row, the writer does.
+        var derived = store.WritesDerivedColumns ? ", command, command_mailbox, size, anomalous" : "";
+        var derivedValues = store.WritesDerivedColumns ? ", @command, @command_mailbox, @size, @anomalous" : "";
+        insertEvent = Prepare($"""
+            INSERT INTO events (session_id, seq, time, elapsed_us, source, "offset", type, kind, tag, name, status, latency_us, json{derived})
+            VALUES (@session_id, @seq, @time, @elapsed_us, @source, @offset, @type, @kind, @tag, @name, @status, @latency_us, @json{derivedValues})
             ON CONFLICT (session_id, seq) DO NOTHING
-            """, "@session_id", "@seq", "@time", "@elapsed_us", "@source", "@offset", "@type", "@kind", "@tag", "@name", "@status",
-            "@latency_us", "@json");
-        insertRaw = new Statement(connection,
+            """, ["@session_id", "@seq", "@time", "@elapsed_us", "@source", "@offset", "@type", "@kind", "@tag", "@name", "@status",
+            "@latency_us", "@json", .. store.WritesDerivedColumns ? new[] { "@command", "@command_mailbox", "@size", "@anomalous" } : []]);
+        insertRaw = Prepare(
             "INSERT INTO raw (session_id, direction, \"offset\", data) VALUES (@session_id, @direction, @offset, @data) ON CONFLICT DO NOTHING",
             "@session_id", "@direction", "@offset", "@data");
         // A session whose SessionOpened was dropped by the bus still gets a row, so its other events can be stored.
-        ensureSession = new Statement(connection,
+        ensureSession = Prepare(
             "INSERT INTO sessions (id, started_at) VALUES (@id, @started_at) ON CONFLICT (id) DO NOTHING",
             "@id", "@started_at");
-        openSession = new Statement(connection, """
-            INSERT INTO sessions (id, started_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls, upstream_insecure)
-            VALUES (@id, @started_at, @client_address, @listener_address, @listener, @upstream, @upstream_tls, @client_tls, @upstream_insecure)
+        // The instance (the proxy that relayed the session) is this writer's: a session's events all come through one proxy.
+        openSession = Prepare("""
+            INSERT INTO sessions (id, started_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls, upstream_insecure, instance)
+            VALUES (@id, @started_at, @client_address, @listener_address, @listener, @upstream, @upstream_tls, @client_tls, @upstream_insecure, @instance)
             ON CONFLICT (id) DO UPDATE SET
                 started_at = excluded.started_at, client_address = excluded.client_address,
                 listener_address = excluded.listener_address, listener = excluded.listener, upstream = excluded.upstream,
-                upstream_tls = excluded.upstream_tls, client_tls = excluded.client_tls, upstream_insecure = excluded.upstream_insecure
+                upstream_tls = excluded.upstream_tls, client_tls = excluded.client_tls, upstream_insecure = excluded.upstream_insecure,
+                instance = excluded.instance
             """, "@id", "@started_at", "@client_address", "@listener_address", "@listener", "@upstream", "@upstream_tls", "@client_tls",
-            "@upstream_insecure");
-        updateSummary = new Statement(connection, """
+            "@upstream_insecure", "@instance");
+        updateSummary = Prepare("""
             UPDATE sessions SET
                 events = events + @events, commands = commands + @commands, failures = failures + @failures,
                 anomalies = anomalies + @anomalies, dropped_events = dropped_events + @dropped_events, findings = findings + @findings,
@@ -80,7 +93,15 @@ internal sealed class BatchWriter : IDisposable
             "@server_bytes", "@findings", "@client_app_by_id", "@client_app_by_tag");
     }
 
+    private Statement Prepare(string sql, params string[] names) => new(connection, sql, store.Bind, names);
+
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
+
+    private void Close()
+    {
+        foreach (var statement in Statements) statement.Dispose();
+        connection.Dispose();
+    }
 
     /// <param name="lost">What earlier batches lost, said in the sessions' rows within this batch's transaction.</param>
     public BatchResult Write(IReadOnlyList<SessionEvent> batch, LostEvents lost)
@@ -88,6 +109,11 @@ internal sealed class BatchWriter : IDisposable
         var events = 0;
         rawBytes = 0;
         skipped = 0;
+        if (connection.State != ConnectionState.Open)
+        {
+            Close();
+            Open();
+        }
         var transaction = connection.BeginTransaction();
         try
         {
@@ -147,9 +173,10 @@ internal sealed class BatchWriter : IDisposable
         EnsureSession(e);
         // A duplicate is skipped by the statement rather than by an error: PostgreSQL would abort the whole batch's
         // transaction on a constraint error.
-        if (insertEvent.Execute(e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
-                StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status,
-                columns.LatencyUs, json) == 0)
+        object?[] values = [e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
+            StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status, columns.LatencyUs, json];
+        if (store.WritesDerivedColumns) values = [.. values, .. DerivedColumns(e, columns, json)];
+        if (insertEvent.Execute(values) == 0)
         {
             Skip(null, e);
             return false;
@@ -164,6 +191,15 @@ internal sealed class BatchWriter : IDisposable
         return true;
     }
 
+    // The values SQLite's generated columns compute, by the code the in-memory filter uses for them.
+    private static object?[] DerivedColumns(SessionEvent e, EventColumns columns, string json)
+    {
+        var row = new EventRow(e.SessionId, e.Sequence, e.Time, e.Elapsed, StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind,
+            columns.Tag, columns.Name, columns.Status, null, json);
+        return [EventFacts.Command(row), columns.Kind == "command" ? EventFacts.CommandMailbox(e) : null,
+            columns.Type == "frame" ? EventFacts.FrameLength(e) : null, EventFacts.Anomalous(row)];
+    }
+
     private void EnsureSession(SessionEvent e)
     {
         // SessionOpened always writes its columns: the row may be a stand-in made for events that overtook it.
@@ -176,7 +212,7 @@ internal sealed class BatchWriter : IDisposable
 
     private void Open(SessionOpened o) =>
         openSession.Execute(o.SessionId, StoredText.Time(o.Time), o.ClientAddress, o.ListenerAddress, StoredText.Of(o.Listener),
-            o.Upstream, StoredText.Of(o.UpstreamTls), StoredText.Of(o.ClientTls), o.UpstreamInsecure);
+            o.Upstream, StoredText.Of(o.UpstreamTls), StoredText.Of(o.ClientTls), o.UpstreamInsecure, store.Options.Instance);
 
     private SessionSummary Summary(long sessionId)
     {
@@ -235,9 +271,5 @@ internal sealed class BatchWriter : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var statement in Statements) statement.Dispose();
-        connection.Dispose();
-    }
+    public void Dispose() => Close();
 }

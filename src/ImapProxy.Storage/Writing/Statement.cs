@@ -11,10 +11,13 @@ internal sealed class Statement : IDisposable
 {
     private readonly DbCommand command;
     private readonly DbParameter[] parameters;
+    private readonly Func<object?, object?> bind;
 
+    /// <param name="bind">What the engine makes of a value before it is sent (<see cref="EventStore.Bind"/>).</param>
     /// <param name="names">The statement's parameters (@name) in the order <see cref="Execute"/> takes their values.</param>
-    public Statement(DbConnection connection, string sql, params string[] names)
+    public Statement(DbConnection connection, string sql, Func<object?, object?> bind, params string[] names)
     {
+        this.bind = bind;
         command = connection.CreateCommand();
         command.CommandText = sql;
         parameters = names.Select(n =>
@@ -31,7 +34,7 @@ internal sealed class Statement : IDisposable
 
     public int Execute(params ReadOnlySpan<object?> values)
     {
-        for (var i = 0; i < parameters.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
+        for (var i = 0; i < parameters.Length; i++) parameters[i].Value = bind(values[i]) ?? DBNull.Value;
         return command.ExecuteNonQuery();
     }
 
