@@ -1,6 +1,5 @@
 using ImapProxy.Recording.Bus;
 using ImapProxy.Storage.Writing;
-using ImapProxy.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -20,7 +19,7 @@ public static class StorageServiceCollectionExtensions
         options.Validate();
         services.TryAddSingleton<EventBus>();
         services.AddSingleton(options);
-        services.AddSingleton<EventStore>(_ => new SqliteEventStore(options));
+        services.AddSingleton(_ => EventStore.Open(options));
         services.AddSingleton(sp => new EventStoreWriter(
             sp.GetRequiredService<EventStore>(),
             sp.GetRequiredService<EventBus>().Subscribe("store", options.QueueCapacity, essential: true, maxBytes: options.QueueBytes),

@@ -26,6 +26,8 @@ public static class FilterFields
         new("client-app", FilterScope.Session, FilterValueKind.Name,
             "the mail client: the name it gave in ID (RFC 2971), or one its tags betray (MailKit, Python imaplib, curl)",
             "client-app:*iPhone*", t => Session(TextMatch.Equal(t), s => s.ClientApp, "s.client_app"), aliases: ["app"]),
+        new("instance", FilterScope.Session, FilterValueKind.Name, "the proxy that relayed the session (its --instance name)", "instance:office-1",
+            t => Session(TextMatch.Equal(t), s => s.Instance, "s.instance")),
         new("client", FilterScope.Session, FilterValueKind.Name, "the client's IP address (any port) or address:port",
             "client:10.0.0.5", t => FieldConditions.Address(t, s => s.ClientAddress, "s.client_address")),
         new("server", FilterScope.Session, FilterValueKind.Name, "the upstream server's host (any port) or host:port",

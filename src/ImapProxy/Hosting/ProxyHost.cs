@@ -104,7 +104,10 @@ internal static class ProxyHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
-        builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory, QueueBytes = settings.CaptureQueueBytes });
+        builder.Services.AddImapProxyStorage(new StorageOptions
+        {
+            DataDirectory = settings.DataDirectory, Store = settings.Store, Instance = settings.Instance, QueueBytes = settings.CaptureQueueBytes,
+        });
         builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<EventStore>()));
         builder.Services.AddSingleton<ProxyServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
@@ -167,7 +170,9 @@ internal static class ProxyHost
         }
         if (ca.Created)
             logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
-        logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
+        // The store as StoreLocation shows it: a PostgreSQL URL without its password.
+        logger.Information("Dashboard on {Dashboard}; data in {Data}; store {Store}; instance {Instance}", string.Join(", ", app.Urls),
+            settings.DataDirectory, settings.Store.ToString(), settings.Instance);
         if (token is not null && settings.DashboardToken is null)
         {
             // The token opens every captured message: it goes to the user's terminal, never into log files that backups
