@@ -1,0 +1,82 @@
+using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
+using ImapProxy.Storage.Postgres;
+using ImapProxy.Storage.Tests.Support;
+using ImapProxy.TestSupport;
+using Npgsql;
+
+namespace ImapProxy.Storage.Tests.Postgres;
+
+/// <summary>What only the PostgreSQL store does: one database for several proxies, and text that cannot hold U+0000.</summary>
+public sealed class PostgresEventStoreTests
+{
+    [Fact]
+    public async Task TwoProxiesOnOneDatabase_NeverTakeTheSameSessionId()
+    {
+        var database = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        var options = new StorageOptions { Store = StoreLocation.Parse(database) };
+        using var first = EventStore.Open(options);
+        using var second = EventStore.Open(options); // finds the schema made by the first, and leaves it as it is
+
+        var ids = Enumerable.Range(0, 50).SelectMany(_ => new[] { first.NextSessionId(), second.NextSessionId() }).ToList();
+
+        Assert.Equal(100, ids.Distinct().Count());
+        Assert.Equal(ids.Order(), ids);
+    }
+
+    [Fact]
+    public async Task ADatabaseWithOtherTablesNamedSessions_IsRefused_NotWrittenInto()
+    {
+        var database = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand("CREATE TABLE sessions (who text)", connection).ExecuteNonQueryAsync();
+        }
+
+        var error = Assert.Throws<EventStoreException>(() => EventStore.Open(new StorageOptions { Store = StoreLocation.Parse(database) }));
+
+        Assert.Contains("not an ImapProxy store", error.Message);
+    }
+
+    [Fact]
+    public async Task ATagWithANulByte_IsStoredWithTheRestOfItsBatch()
+    {
+        await using var h = await StoreEngine.Postgres.HarnessAsync();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        // What a client can put in a tag: PostgreSQL text refuses U+0000, and the batch must not be lost for it.
+        h.Bus.Publish(new CommandCompleted
+        {
+            SessionId = id, Sequence = 2, Time = Synthetic.Time, Elapsed = TimeSpan.Zero, Source = EventSource.Proxy,
+            Tag = "a\01", Command = "NOOP", Status = ResponseStatus.Ok, CommandOffset = 0, Latency = TimeSpan.FromMilliseconds(3),
+        });
+        h.Bus.Publish(Synthetic.Action(id, 3));
+        await h.IdleAsync();
+
+        Assert.Equal(0, h.Writer.EventsLost);
+        var events = h.Store.GetEvents(id, 0, 10);
+        Assert.Equal([1L, 2, 3], events.Select(e => e.Sequence));
+        Assert.Equal("a\uFFFD1", events[1].Tag);
+        // The event itself, from its JSON, keeps the tag as it was.
+        Assert.Equal("a\01", Assert.IsType<CommandCompleted>(events[1].ReadEvent()).Tag);
+    }
+
+    [Fact]
+    public async Task AStoreAtANewerSchemaVersion_IsRefused()
+    {
+        var database = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        var options = new StorageOptions { Store = StoreLocation.Parse(database) };
+        EventStore.Open(options).Dispose();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand($"INSERT INTO imapproxy_schema_version VALUES ({PostgresSchema.Version + 1})", connection).ExecuteNonQueryAsync();
+        }
+
+        var error = Assert.Throws<EventStoreException>(() => EventStore.Open(options));
+
+        Assert.Contains("written by a newer ImapProxy", error.Message);
+    }
+}
