@@ -41,6 +41,9 @@ public abstract class EventStore : IDisposable
     /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
     internal virtual object? Bind(object? value) => value;
 
+    /// <summary>True when several proxies may write the store at once, each under its own instance name.</summary>
+    internal virtual bool SharedByInstances => false;
+
     /// <summary>True when the writer computes the columns the filter derives from an event (SQLite generates them).</summary>
     internal virtual bool WritesDerivedColumns => false;
 

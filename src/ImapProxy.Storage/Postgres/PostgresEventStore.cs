@@ -79,6 +79,8 @@ public sealed class PostgresEventStore : EventStore
 
     internal override bool WritesDerivedColumns => true;
 
+    internal override bool SharedByInstances => true;
+
     /// <summary>Bytes of captured data (raw bytes and events' JSON): unlike the tables' sizes on disk, which shrink
     /// only after VACUUM, it falls as soon as retention deletes a session.</summary>
     internal override long UsedBytes(DbConnection connection)

@@ -7,8 +7,9 @@ namespace ImapProxy.Storage.Writing;
 /// <summary>
 /// Sessions an earlier proxy left open (killed, crashed, the machine lost power) never get their close: they would
 /// be "live" forever, never replayable nor pruned. At start the proxy ends each with the <see cref="SessionClosed"/>
-/// the lifecycle promises, at the time of its last stored event, and marks its capture incomplete. One proxy per
-/// store: a second one running on the same store would have its live sessions closed too.
+/// the lifecycle promises, at the time of its last stored event, and marks its capture incomplete. A SQLite file is
+/// one proxy's: every open session in it is abandoned. In a store several proxies share (PostgreSQL), only the
+/// sessions of this proxy's instance are: the others' are live.
 /// </summary>
 public static class AbandonedSessions
 {
@@ -36,14 +37,15 @@ public static class AbandonedSessions
     private static List<SessionEvent> Find(EventStore store)
     {
         using var connection = store.OpenConnection();
+        var mine = store.SharedByInstances ? "AND s.instance = @instance" : "";
         // Bytes per direction: where the last stored row ends.
-        using var command = EventStore.Command(connection, """
+        using var command = EventStore.Command(connection, $"""
             SELECT s.id, coalesce((SELECT max(seq) FROM events WHERE session_id = s.id), 0),
                    coalesce((SELECT max(time) FROM events WHERE session_id = s.id), s.started_at),
                    coalesce((SELECT max("offset" + length(data)) FROM raw WHERE session_id = s.id AND direction = 'client'), 0),
                    coalesce((SELECT max("offset" + length(data)) FROM raw WHERE session_id = s.id AND direction = 'server'), 0)
-            FROM sessions s WHERE s.ended_at IS NULL
-            """);
+            FROM sessions s WHERE s.ended_at IS NULL {mine}
+            """, store.SharedByInstances ? [("@instance", store.Options.Instance)] : []);
         return EventStore.ReadAll<SessionEvent>(command, r => new SessionClosed
         {
             SessionId = r.GetInt64(0), Sequence = r.GetInt64(1) + 1, Time = StoredText.ParseTime(r.GetString(2)),

@@ -2,7 +2,9 @@ using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Postgres;
 using ImapProxy.Storage.Tests.Support;
+using ImapProxy.Storage.Writing;
 using ImapProxy.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace ImapProxy.Storage.Tests.Postgres;
@@ -78,5 +80,29 @@ public sealed class PostgresEventStoreTests
         var error = Assert.Throws<EventStoreException>(() => EventStore.Open(options));
 
         Assert.Contains("written by a newer ImapProxy", error.Message);
+    }
+
+    [Fact]
+    public async Task AProxyStarting_ClosesOnlyTheSessionsItsOwnInstanceLeftOpen()
+    {
+        var database = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        await using (var office1 = new StoreHarness(o => o with { Instance = "office-1" }, postgres: database))
+        await using (var office2 = new StoreHarness(o => o with { Instance = "office-2" }, postgres: database))
+        {
+            await office1.StartAsync();
+            await office2.StartAsync();
+            office1.Bus.Publish(Synthetic.Opened(office1.Store.NextSessionId()));
+            office2.Bus.Publish(Synthetic.Opened(office2.Store.NextSessionId()));
+            await office1.IdleAsync();
+            await office2.IdleAsync();
+        }
+
+        // office-1 restarts after a crash: its session was abandoned; office-2's is live on another machine.
+        using var restarted = EventStore.Open(new StorageOptions { Store = StoreLocation.Parse(database), Instance = "office-1" });
+        Assert.Equal(1, AbandonedSessions.Close(restarted, NullLogger.Instance));
+
+        var sessions = restarted.GetSessions(10);
+        Assert.Equal("proxy-stopped", sessions.Single(s => s.Instance == "office-1").CloseReason);
+        Assert.Null(sessions.Single(s => s.Instance == "office-2").EndedAt);
     }
 }
