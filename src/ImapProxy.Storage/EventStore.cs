@@ -41,6 +41,12 @@ public abstract class EventStore : IDisposable
     /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
     internal virtual object? Bind(object? value) => value;
 
+    /// <summary>Called in a batch's transaction just before it commits, with the sessions it wrote to (PostgreSQL tells
+    /// the other proxies' dashboards, <see cref="Postgres.SharedStoreEvents"/>).</summary>
+    internal virtual void Committing(DbConnection connection, IReadOnlyCollection<long> sessions)
+    {
+    }
+
     /// <summary>True when several proxies may write the store at once, each under its own instance name.</summary>
     internal virtual bool SharedByInstances => false;
 

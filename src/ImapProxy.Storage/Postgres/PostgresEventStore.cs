@@ -81,6 +81,19 @@ public sealed class PostgresEventStore : EventStore
 
     internal override bool SharedByInstances => true;
 
+    // NOTIFY in the batch's transaction: PostgreSQL delivers it at commit, so a listener never reads ahead of the rows.
+    internal override void Committing(DbConnection connection, IReadOnlyCollection<long> sessions)
+    {
+        foreach (var payload in SharedStoreEvents.Payloads(Options.Instance, sessions))
+        {
+            using var command = Command(connection, $"SELECT pg_notify('{SharedStoreEvents.Channel}', @payload)", ("@payload", payload));
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>A connection of its own for LISTEN (it waits for notifications and must not go back to a pool's other users).</summary>
+    internal NpgsqlConnection OpenListenerConnection() => dataSource.OpenConnection();
+
     /// <summary>Bytes of captured data (raw bytes and events' JSON): unlike the tables' sizes on disk, which shrink
     /// only after VACUUM, it falls as soon as retention deletes a session.</summary>
     internal override long UsedBytes(DbConnection connection)

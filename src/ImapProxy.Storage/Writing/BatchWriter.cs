@@ -137,6 +137,7 @@ internal sealed class BatchWriter : IDisposable
                 Summary(mark.SessionId).Lost(mark.Events, mark.Closed);
             }
             foreach (var summary in summaries.Values) Update(summary);
+            store.Committing(connection, summaries.Keys);
             transaction.Commit();
             return new BatchResult(events, rawBytes, skipped);
         }

@@ -5,6 +5,7 @@ using ImapProxy.Storage.Tests.Support;
 using ImapProxy.Storage.Writing;
 using ImapProxy.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Threading.Channels;
 using Npgsql;
 
 namespace ImapProxy.Storage.Tests.Postgres;
@@ -104,5 +105,47 @@ public sealed class PostgresEventStoreTests
         var sessions = restarted.GetSessions(10);
         Assert.Equal("proxy-stopped", sessions.Single(s => s.Instance == "office-1").CloseReason);
         Assert.Null(sessions.Single(s => s.Instance == "office-2").EndedAt);
+    }
+
+    [Fact]
+    public async Task AnotherProxysSessions_ArriveLive_WithoutItsOwn()
+    {
+        var database = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        await using var office1 = new StoreHarness(o => o with { Instance = "office-1" }, postgres: database);
+        await using var office2 = new StoreHarness(o => o with { Instance = "office-2" }, postgres: database);
+        await office1.StartAsync();
+        await office2.StartAsync();
+        var received = Channel.CreateUnbounded<SessionEvent>();
+        var live = new SharedStoreEvents((PostgresEventStore)office2.Store, async batch =>
+        {
+            foreach (var e in batch) await received.Writer.WriteAsync(e);
+        }, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var listening = live.RunAsync(stop.Token);
+        await live.Listening.WaitAsync(StoreHarness.Timeout);
+
+        // office-2's own session first: its dashboard has it from its bus, the store must not send it again.
+        var own = office2.Store.NextSessionId();
+        office2.Bus.Publish(Synthetic.Opened(own));
+        await office2.IdleAsync();
+        var other = office1.Store.NextSessionId();
+        foreach (var e in Synthetic.Session(other, 3)) office1.Bus.Publish(e);
+        await office1.IdleAsync();
+
+        using var timeout = new CancellationTokenSource(StoreHarness.Timeout);
+        var first = await received.Reader.ReadAsync(timeout.Token);
+        Assert.Equal((other, 1L), (first.SessionId, first.Sequence));
+        Assert.IsType<SessionOpened>(first);
+        var second = await received.Reader.ReadAsync(timeout.Token);
+        var third = await received.Reader.ReadAsync(timeout.Token);
+        Assert.Equal((2L, 3L), (second.Sequence, third.Sequence));
+
+        // More of the same session later: only what is new.
+        office1.Bus.Publish(Synthetic.Action(other, 4));
+        await office1.IdleAsync();
+        Assert.Equal(4L, (await received.Reader.ReadAsync(timeout.Token)).Sequence);
+
+        await stop.CancelAsync();
+        await listening;
     }
 }
