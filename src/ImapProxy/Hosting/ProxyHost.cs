@@ -125,7 +125,8 @@ internal static class ProxyHost
                 sp.GetRequiredService<FaultRuleSet>());
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
-        builder.Services.AddHostedService<SharedStoreFeed>();
+        builder.Services.AddSingleton<SharedStoreFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedStoreFeed>());
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<StoreQueries>();
         builder.Services.AddSingleton<IDashboardQueries>(services => services.GetRequiredService<StoreQueries>());

@@ -9,7 +9,10 @@ namespace ImapProxy.Dashboard.Live;
 /// </summary>
 public sealed class SharedStoreFeed(EventStore store, LiveFeed feed, ILogger<SharedStoreFeed> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => store is PostgresEventStore shared
-        ? new SharedStoreEvents(shared, feed.DeliverAsync, logger).RunAsync(stoppingToken)
-        : Task.CompletedTask;
+    private readonly SharedStoreEvents? events = store is PostgresEventStore shared ? new SharedStoreEvents(shared, feed.DeliverAsync, logger) : null;
+
+    /// <summary>Completes once the other proxies' sessions are listened for (at once without a shared store).</summary>
+    public Task Listening => events?.Listening ?? Task.CompletedTask;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => events?.RunAsync(stoppingToken) ?? Task.CompletedTask;
 }
