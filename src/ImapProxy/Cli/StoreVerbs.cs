@@ -101,12 +101,12 @@ internal static class StoreVerbs
     }
 
     private static string SessionTable(IReadOnlyList<SessionView> rows) => TextTable.Render(
-        ["id", "started (UTC)", "client", "app", "user", "upstream", "cmds", "NO/BAD", "anomalies", "findings", "closed"],
+        ["id", "started (UTC)", "client", "app", "user", "upstream", "cmds", "NO/BAD", "anomalies", "findings", "closed", "instance"],
         rows.Select(s => new[]
         {
             s.Id.ToString(), s.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), s.ClientAddress ?? "", s.ClientApp ?? "", s.User ?? "", s.Upstream ?? "",
             s.Commands.ToString(), s.Failures.ToString(), s.Anomalies.ToString(), s.Findings.ToString(),
-            (s.CloseReason ?? (s.EndedAt is null ? "open" : "")) + (s.Altered ? " (altered)" : ""),
+            (s.CloseReason ?? (s.EndedAt is null ? "open" : "")) + (s.Altered ? " (altered)" : ""), s.Instance ?? "",
         }));
 
     private static string EventTable(IReadOnlyList<EventRow> rows) => TextTable.Render(

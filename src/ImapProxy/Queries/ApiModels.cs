@@ -52,6 +52,9 @@ public sealed record SessionView
     /// <summary>A fault rule altered what the client received (the proxy actions "fault" say what).</summary>
     public bool Altered { get; init; }
 
+    /// <summary>The proxy that relayed the session (its --instance name), for several proxies on one store; null for imports.</summary>
+    public string? Instance { get; init; }
+
     public static SessionView From(SessionRow r) => new()
     {
         Id = r.Id, StartedAt = r.StartedAt, EndedAt = r.EndedAt, ClientAddress = r.ClientAddress, ListenerAddress = r.ListenerAddress,
@@ -59,7 +62,7 @@ public sealed record SessionView
         ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
         CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
         Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
-        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered,
+        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered, Instance = r.Instance,
     };
 }
 
