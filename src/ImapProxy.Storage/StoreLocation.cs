@@ -29,7 +29,7 @@ public abstract record StoreLocation
         throw new ArgumentException($"expected sqlite:PATH, postgresql://USER@HOST:PORT/DATABASE or a connection string (Host=...;Username=...), not '{Shown(text)}'");
     }
 
-    // What a refused value looked like, with anything after a colon and before an @ (a password) left out.
+    // What a refused value looked like: from its @ on when it has one (what comes before may be a password).
     private static string Shown(string text) => text.IndexOf('@') is var at and > 0 ? "…" + text[at..] : text.Length > 80 ? text[..80] + "…" : text;
 }
 
@@ -50,8 +50,9 @@ public sealed record PostgresLocation : StoreLocation
         Shown = $"postgresql://{(string.IsNullOrEmpty(builder.Username) ? "" : Uri.EscapeDataString(builder.Username) + "@")}{builder.Host}:{builder.Port}/{Uri.EscapeDataString(builder.Database)}";
     }
 
-    /// <summary>For Npgsql only: it may hold the password.</summary>
-    public string ConnectionString { get; }
+    /// <summary>For Npgsql only: it may hold the password. Internal, so that no serializer or structured log that
+    /// walks public properties ever writes it.</summary>
+    internal string ConnectionString { get; }
 
     private string Shown { get; }
 
