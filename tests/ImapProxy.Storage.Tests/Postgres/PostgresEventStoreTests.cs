@@ -148,4 +148,36 @@ public sealed class PostgresEventStoreTests
         await stop.CancelAsync();
         await listening;
     }
+
+    [Fact]
+    public async Task AConnectionLostWhileRunning_CostsTheBatchOfThatMoment_ThenTheWriterConnectsAgain()
+    {
+        var database = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        await using var h = new StoreHarness(postgres: database);
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        await h.IdleAsync();
+
+        // The server drops the proxy's connections (a restart, a failover, an administrator).
+        await using (var admin = new NpgsqlConnection(database))
+        {
+            await admin.OpenAsync();
+            await new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imapproxy'", admin).ExecuteNonQueryAsync();
+        }
+        h.Bus.Publish(Synthetic.Action(id, 2));
+        await h.IdleAsync();
+        // The batch that met the dropped connection is lost; the writer connects again at once to say so in the session.
+        Assert.Equal(1, h.Writer.EventsLost);
+        h.Bus.Publish(Synthetic.Action(id, 3));
+        await h.IdleAsync();
+
+        Assert.True(h.Writer.Health.Writing);
+        // Read through a store of its own: the harness's pooled readers were dropped too.
+        using var reader = EventStore.Open(new StorageOptions { Store = StoreLocation.Parse(database) });
+        Assert.Equal([1L, 3], reader.GetEvents(id, 0, 10).Select(e => e.Sequence));
+        var session = reader.GetSession(id)!;
+        Assert.True(session.CaptureIncomplete);
+        Assert.Equal(1, session.DroppedEvents);
+    }
 }
