@@ -159,11 +159,12 @@ public sealed class PostgresEventStoreTests
         h.Bus.Publish(Synthetic.Opened(id));
         await h.IdleAsync();
 
-        // The server drops the proxy's connections (a restart, a failover, an administrator).
+        // The server drops the proxy's connections (a restart, a failover, an administrator); those of this test's
+        // database only, other tests run beside it on the same cluster.
         await using (var admin = new NpgsqlConnection(database))
         {
             await admin.OpenAsync();
-            await new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imapproxy'", admin).ExecuteNonQueryAsync();
+            await new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'imapproxy' AND datname = current_database()", admin).ExecuteNonQueryAsync();
         }
         h.Bus.Publish(Synthetic.Action(id, 2));
         await h.IdleAsync();
