@@ -18,6 +18,9 @@ command -v tshark  >/dev/null || need+=(tshark)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 # Hostile TLS clients (PSK-only offers) are played with openssl s_client.
 command -v openssl >/dev/null || need+=(openssl)
+# The PostgreSQL store's tests start a throwaway cluster from Debian's server binaries (initdb, pg_ctl); the
+# policy-rc.d below keeps the package's own cluster from starting.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -3,7 +3,8 @@ using System.Text.Json;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImapProxy.QueryBench;
@@ -12,7 +13,7 @@ namespace ImapProxy.QueryBench;
 /// <param name="Rows">Rows of the events table; <paramref name="BusEvents"/> counts raw chunks too.</param>
 /// <param name="WritingCpu">Processor time the process used while the writer worked (nothing else runs then):
 /// the rate per CPU second does not depend on what else the machine is doing.</param>
-/// <param name="Serializing">Time the events' JSON alone takes, measured apart: the writer's share that is not SQLite.</param>
+/// <param name="Serializing">Time the events' JSON alone takes, measured apart: the writer's share that is not the database.</param>
 internal sealed record IngestResult(long Sessions, long Rows, long BusEvents, TimeSpan Generating, TimeSpan Writing, TimeSpan WritingCpu,
     TimeSpan Serializing);
 
@@ -25,7 +26,7 @@ internal static class Ingest
 {
     private const int ChunkEvents = 80_000;
 
-    public static async Task<IngestResult> RunAsync(SqliteEventStore store, long rows, TextWriter output)
+    public static async Task<IngestResult> RunAsync(EventStore store, long rows, TextWriter output)
     {
         var storeBus = new EventBus();
         using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true, maxBytes: store.Options.QueueBytes),

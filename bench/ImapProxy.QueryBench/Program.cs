@@ -1,8 +1,10 @@
+using System.Data.Common;
 using ImapProxy.QueryBench;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 BenchOptions options;
 try
@@ -16,11 +18,15 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 }
 
 var directory = options.Data ?? Directory.CreateTempSubdirectory("imapproxy-query-bench-").FullName;
-var existing = File.Exists(Path.Combine(directory, SqliteEventStore.FileName));
+var storage = new StorageOptions { DataDirectory = directory, Store = options.Store is { } url ? StoreLocation.Parse(url) : null };
+var existing = storage.Location is SqliteLocation file ? File.Exists(file.Path) : false;
 try
 {
-    using var store = new SqliteEventStore(new StorageOptions { DataDirectory = directory });
-    Console.WriteLine($"query-bench: {store.FilePath}, {Environment.ProcessorCount} cores, SQLite {Query(store, "SELECT sqlite_version()")}");
+    using var store = EventStore.Open(storage);
+    var sqlite = store is SqliteEventStore;
+    existing = existing || Scalar(store, "SELECT count(*) FROM events") > 0;
+    Console.WriteLine($"query-bench: {store.Location}, {Environment.ProcessorCount} cores, " +
+                      (sqlite ? $"SQLite {Query(store, "SELECT sqlite_version()")}" : $"{Query(store, "SELECT version()")}"));
 
     // 1. Fill the store through the real writer, unless it is already there.
     if (!existing)
@@ -35,9 +41,10 @@ try
     }
 
     // 2. What a row costs on disk.
-    Execute(store, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (sqlite) Query(store, "PRAGMA wal_checkpoint(TRUNCATE)");
+    else Query(store, "VACUUM ANALYZE");
     var rows = Scalar(store, "SELECT count(*) FROM events");
-    var bytes = new FileInfo(store.FilePath).Length;
+    var bytes = sqlite ? new FileInfo(((SqliteEventStore)store).FilePath).Length : Scalar(store, "SELECT pg_database_size(current_database())");
     var rawBytes = Scalar(store, "SELECT coalesce(sum(length(data)), 0) FROM raw");
     Console.WriteLine($"Store: {bytes / 1e6:F0} MB for {rows:N0} events and {Scalar(store, "SELECT count(*) FROM sessions"):N0} sessions: " +
                       $"{(double)bytes / rows:F0} bytes/event, of which raw bytes {(double)rawBytes / rows:F0}");
@@ -54,22 +61,18 @@ finally
     else Console.WriteLine($"kept {directory}");
 }
 
-static long Scalar(SqliteEventStore store, string sql) => Convert.ToInt64(Query(store, sql));
+static long Scalar(EventStore store, string sql) => Convert.ToInt64(Query(store, sql));
 
-static object? Query(SqliteEventStore store, string sql)
+// A connection of the bench's own, from where the store is (the store's connections are its own business).
+static object? Query(EventStore store, string sql)
 {
-    using var connection = new SqliteConnection($"Data Source={store.FilePath}");
+    using DbConnection connection = store switch
+    {
+        SqliteEventStore file => new SqliteConnection($"Data Source={file.FilePath}"),
+        _ => new NpgsqlConnection(((PostgresLocation)store.Options.Location).ConnectionString),
+    };
     connection.Open();
     using var command = connection.CreateCommand();
     command.CommandText = sql;
     return command.ExecuteScalar();
-}
-
-static void Execute(SqliteEventStore store, string sql)
-{
-    using var connection = new SqliteConnection($"Data Source={store.FilePath}");
-    connection.Open();
-    using var command = connection.CreateCommand();
-    command.CommandText = sql;
-    command.ExecuteNonQuery();
 }

@@ -2,7 +2,6 @@ using ImapProxy.Replay.Captured;
 using ImapProxy.Replay.Client;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Import;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Replay;
 
@@ -20,7 +19,7 @@ public static class ReplayCheck
     /// <summary>The most bytes one direction may hold for a replay.</summary>
     public const long MaxBytes = 1L << 30;
 
-    public static ReplayVerdict Check(SqliteEventStore store, long id)
+    public static ReplayVerdict Check(EventStore store, long id)
     {
         if (store.GetSession(id) is not { } row) return Both($"there is no session {id}");
         if (row.EndedAt is null) return Both($"session {id} is still live; replay it once it has ended");

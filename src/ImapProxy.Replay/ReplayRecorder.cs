@@ -2,7 +2,7 @@ using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using ImapProxy.Recording;
 using ImapProxy.Protocol;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage;
 
 namespace ImapProxy.Replay;
 
@@ -10,7 +10,7 @@ namespace ImapProxy.Replay;
 /// Records a replay as a session of its own, through the same <see cref="SessionRecording"/> as live sessions: it
 /// is stored, listed, filtered and shown like any other, with a proxy action that names the session it replays.
 /// </summary>
-public sealed class ReplayRecorder(SqliteEventStore store, EventBus bus, long literalCaptureLimit = SessionRecording.DefaultLiteralLimit, TimeProvider? time = null)
+public sealed class ReplayRecorder(EventStore store, EventBus bus, long literalCaptureLimit = SessionRecording.DefaultLiteralLimit, TimeProvider? time = null)
 {
     public RecordedReplay Open(SessionOpened opened, string action, string description, Action<ImapFrame> observer)
     {

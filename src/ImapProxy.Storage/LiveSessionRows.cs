@@ -1,5 +1,5 @@
 using ImapProxy.Recording.Events;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Storage;
 

@@ -17,6 +17,7 @@ namespace ImapProxy.Storage;
 /// <param name="Findings">Findings of warning or error severity (info findings are on the session's timeline only).</param>
 /// <param name="ClientApp">The mail client, from its ID command, or from its tag style (see <c>ClientApps</c>).</param>
 /// <param name="ClientSni">The server name the client's TLS ClientHello asked for (client leg); <paramref name="ClientJa4"/> its JA4 fingerprint.</param>
+/// <param name="Instance">The proxy that relayed the session (<c>--instance</c>); null for imports and older stores.</param>
 public sealed record SessionRow(
     long Id,
     DateTimeOffset StartedAt,
@@ -47,7 +48,8 @@ public sealed record SessionRow(
     string? ClientApp,
     bool Altered = false,
     string? ClientSni = null,
-    string? ClientJa4 = null)
+    string? ClientJa4 = null,
+    string? Instance = null)
 {
     /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
     public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,

@@ -6,6 +6,16 @@ public sealed record StorageOptions
     /// <summary>Folder of the database file (<c>imapproxy.db</c>); created when missing.</summary>
     public string DataDirectory { get; init; } = "data";
 
+    /// <summary>Which store (<c>--store</c>); null for the SQLite file in <see cref="DataDirectory"/>.</summary>
+    public StoreLocation? Store { get; init; }
+
+    /// <summary>The name of the proxy that writes (<c>--instance</c>), kept on each session it opens; null for none
+    /// (imports, tests). Several proxies writing one PostgreSQL store tell their sessions apart by it.</summary>
+    public string? Instance { get; init; }
+
+    /// <summary>The store these options name.</summary>
+    public StoreLocation Location => Store ?? StoreLocation.InDataDirectory(DataDirectory);
+
     /// <summary>Queue between the event bus and the writer, in events and in bytes (<see cref="QueueBytes"/>). When it is
     /// full the bus drops events and marks the session's capture incomplete; the relay never waits.</summary>
     public int QueueCapacity { get; init; } = 1_000_000;
@@ -31,6 +41,7 @@ public sealed record StorageOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("Storage:DataDirectory is required");
+        if (Instance is { } instance && !InstanceName.IsValid(instance)) throw new ArgumentException(InstanceName.Rule);
         if (QueueCapacity < 1) throw new ArgumentException("Storage:QueueCapacity must be at least 1");
         if (QueueBytes < MinQueueBytes) throw new ArgumentException($"the capture queue must be at least {Units.Size(MinQueueBytes)}");
         if (MaxBatchEvents < 1) throw new ArgumentException("Storage:MaxBatchEvents must be at least 1");

@@ -1,5 +1,5 @@
 using ImapProxy.Recording.Bus;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -10,7 +10,7 @@ namespace ImapProxy.Storage;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// The SQLite event store and its writer (a hosted service fed by an essential subscription to the event bus).
+    /// The event store and its writer (a hosted service fed by an essential subscription to the event bus).
     /// The subscription is made when the writer is created, at host start-up: register storage before anything
     /// that publishes (the listeners), so no session's first events are published before the store listens.
     /// </summary>
@@ -19,9 +19,9 @@ public static class StorageServiceCollectionExtensions
         options.Validate();
         services.TryAddSingleton<EventBus>();
         services.AddSingleton(options);
-        services.AddSingleton(_ => new SqliteEventStore(options));
+        services.AddSingleton(_ => EventStore.Open(options));
         services.AddSingleton(sp => new EventStoreWriter(
-            sp.GetRequiredService<SqliteEventStore>(),
+            sp.GetRequiredService<EventStore>(),
             sp.GetRequiredService<EventBus>().Subscribe("store", options.QueueCapacity, essential: true, maxBytes: options.QueueBytes),
             sp.GetService<ILogger<EventStoreWriter>>() ?? NullLogger<EventStoreWriter>.Instance));
         services.AddHostedService(sp => sp.GetRequiredService<EventStoreWriter>());

@@ -3,6 +3,7 @@ using ImapProxy.Recording.Events;
 using ImapProxy.Recording;
 using ImapProxy.Protocol;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Replay.Tests;

@@ -1,5 +1,5 @@
 using ImapProxy.Recording.Bus;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +18,7 @@ public class StorageServiceCollectionExtensionsTests
         using var timeout = new CancellationTokenSource(StoreHarness.Timeout);
         await host.StartAsync(timeout.Token);
 
-        var store = host.Services.GetRequiredService<SqliteEventStore>();
+        var store = host.Services.GetRequiredService<EventStore>();
         var bus = host.Services.GetRequiredService<EventBus>();
         var events = Synthetic.Session(store.NextSessionId(), 1_000);
         foreach (var e in events) Assert.True(bus.Publish(e));

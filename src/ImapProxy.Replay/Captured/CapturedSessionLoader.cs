@@ -1,7 +1,6 @@
 using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Replay.Captured;
 
@@ -11,7 +10,7 @@ public static class CapturedSessionLoader
     private const int Page = 5_000;
 
     /// <summary>The session, or why it cannot be read whole (see <see cref="ReplayCheck"/> for the rest of the checks).</summary>
-    public static (CapturedSession? Session, string? Problem) Load(SqliteEventStore store, SessionRow row)
+    public static (CapturedSession? Session, string? Problem) Load(EventStore store, SessionRow row)
     {
         (byte[]? Bytes, string? Problem) client, server;
         try
@@ -48,7 +47,7 @@ public static class CapturedSessionLoader
     }
 
     /// <summary>A direction's stored bytes, or why they are not all there: literals above the capture cap keep only their start.</summary>
-    private static (byte[]? Bytes, string? Problem) Contiguous(SqliteEventStore store, long id, Direction direction)
+    private static (byte[]? Bytes, string? Problem) Contiguous(EventStore store, long id, Direction direction)
     {
         var segments = store.GetRawSegments(id, direction);
         if (segments.Count == 0) return ([], null);

@@ -1,5 +1,5 @@
 using ImapProxy.Protocol;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Storage.Export;
 
@@ -16,7 +16,7 @@ internal readonly record struct RawPiece(long Offset, long Length, ReadOnlyMemor
 /// Reads one direction's stored bytes front to back through a window of bounded size, so exporting a session
 /// with a 500 MB literal never holds it whole (DESIGN.md, rule 2 of the data path).
 /// </summary>
-internal sealed class RawCursor(SqliteEventStore store, long sessionId, Direction direction)
+internal sealed class RawCursor(EventStore store, long sessionId, Direction direction)
 {
     private const int Window = 1024 * 1024;
 
@@ -77,14 +77,11 @@ internal sealed class RawCursor(SqliteEventStore store, long sessionId, Directio
     private long QueryEnd()
     {
         using var connection = store.OpenConnection();
-        using var command = connection.CreateCommand();
         // Rows do not overlap, so the last row (found through the primary key) ends the stream.
-        command.CommandText = """
-            SELECT offset + length(data) FROM raw WHERE session_id = $session AND direction = $direction
-            ORDER BY offset DESC LIMIT 1
-            """;
-        command.Parameters.AddWithValue("$session", sessionId);
-        command.Parameters.AddWithValue("$direction", StoredText.Of(direction));
-        return command.ExecuteScalar() is long last ? last : 0;
+        using var command = EventStore.Command(connection, """
+            SELECT "offset" + length(data) FROM raw WHERE session_id = @session AND direction = @direction
+            ORDER BY "offset" DESC LIMIT 1
+            """, ("@session", sessionId), ("@direction", StoredText.Of(direction)));
+        return command.ExecuteScalar() is { } last and not DBNull ? Convert.ToInt64(last) : 0;
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
 using ImapProxy.Protocol;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Export;
 
@@ -14,7 +13,7 @@ namespace ImapProxy.Storage.Export;
 /// </summary>
 internal static class RawlogExport
 {
-    public static async Task WriteAsync(SqliteEventStore store, long sessionId, string baseName, Stream destination, CancellationToken ct)
+    public static async Task WriteAsync(EventStore store, long sessionId, string baseName, Stream destination, CancellationToken ct)
     {
         var started = store.GetSession(sessionId)?.StartedAt ?? throw new EventStoreException($"there is no session {sessionId}");
         // ZipArchive writes synchronously (an entry's end, the central directory), which a response body refuses:

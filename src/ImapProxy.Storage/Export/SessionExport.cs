@@ -1,4 +1,3 @@
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Export;
 
@@ -27,7 +26,7 @@ public static class SessionExport
     /// <summary>The formats as users type them (--format, ?format=), in the order the dashboard offers them.</summary>
     public static IReadOnlyList<string> FormatNames { get; } = [.. Enum.GetValues<ExportFormat>().Select(f => f.ToString().ToLowerInvariant())];
 
-    public static Task WriteAsync(ExportFormat format, SqliteEventStore store, long sessionId, Stream destination,
+    public static Task WriteAsync(ExportFormat format, EventStore store, long sessionId, Stream destination,
         CancellationToken cancellationToken = default) => format switch
     {
         ExportFormat.Jsonl => WriteJsonLinesAsync(store, sessionId, destination, cancellationToken),
@@ -49,7 +48,7 @@ public static class SessionExport
         _ => "application/octet-stream",
     };
 
-    public static async Task WriteJsonLinesAsync(SqliteEventStore store, long sessionId, Stream destination, CancellationToken cancellationToken = default)
+    public static async Task WriteJsonLinesAsync(EventStore store, long sessionId, Stream destination, CancellationToken cancellationToken = default)
     {
         var conversation = new StoredConversation(store, sessionId);
         var output = new ExportOutput(destination, cancellationToken);
@@ -62,17 +61,17 @@ public static class SessionExport
         await output.FlushAsync().ConfigureAwait(false);
     }
 
-    public static Task WriteTranscriptAsync(SqliteEventStore store, long sessionId, Stream destination, TranscriptOptions? options = null,
+    public static Task WriteTranscriptAsync(EventStore store, long sessionId, Stream destination, TranscriptOptions? options = null,
         CancellationToken cancellationToken = default) =>
         TranscriptExport.WriteAsync(new StoredConversation(store, sessionId), new ExportOutput(destination, cancellationToken),
             options ?? TranscriptOptions.Default);
 
     /// <param name="baseName">Names the files in the zip, <c>BASE.in</c> and <c>BASE.out</c>; by default <c>imapproxy-session-ID</c>.</param>
-    public static Task WriteRawlogAsync(SqliteEventStore store, long sessionId, Stream destination, string? baseName = null,
+    public static Task WriteRawlogAsync(EventStore store, long sessionId, Stream destination, string? baseName = null,
         CancellationToken cancellationToken = default) =>
         RawlogExport.WriteAsync(store, sessionId, baseName ?? BaseName(sessionId), destination, cancellationToken);
 
-    public static Task WritePcapAsync(SqliteEventStore store, long sessionId, Stream destination, CancellationToken cancellationToken = default) =>
+    public static Task WritePcapAsync(EventStore store, long sessionId, Stream destination, CancellationToken cancellationToken = default) =>
         PcapExport.WriteAsync(new StoredConversation(store, sessionId), new ExportOutput(destination, cancellationToken));
 
     private static string BaseName(long sessionId) => $"imapproxy-session-{sessionId}";

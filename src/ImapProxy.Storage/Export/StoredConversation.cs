@@ -1,6 +1,5 @@
 using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Export;
 
@@ -20,12 +19,12 @@ internal sealed class StoredConversation
     private const int PageSize = 1000;
     private const int MaxHeaderLineScan = 64 * 1024;
 
-    private readonly SqliteEventStore store;
+    private readonly EventStore store;
     private readonly long[] emitted = new long[2];
     private long clientLiteralAhead;
     private DateTimeOffset now;
 
-    public StoredConversation(SqliteEventStore store, long sessionId)
+    public StoredConversation(EventStore store, long sessionId)
     {
         this.store = store;
         Session = store.GetSession(sessionId) ?? throw new EventStoreException($"there is no session {sessionId}");

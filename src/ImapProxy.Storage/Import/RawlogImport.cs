@@ -4,7 +4,7 @@ using ImapProxy.Recording;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Decoding;
 using ImapProxy.Protocol.Rawlog;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 using Microsoft.Extensions.Logging;
 
 namespace ImapProxy.Storage.Import;
@@ -30,7 +30,7 @@ public static class RawlogImport
     public static bool Imported(SessionRow session) => session.ListenerAddress == Address;
 
     /// <summary>Imports with a bus and writer of its own (the CLI). Returns the new session's id.</summary>
-    public static Task<long> ImportAsync(SqliteEventStore store, string basePath, RawlogImportOptions? options = null,
+    public static Task<long> ImportAsync(EventStore store, string basePath, RawlogImportOptions? options = null,
         ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default) =>
         PrivateWriter.RunAsync(store, "import", (bus, writer) => ImportAsync(store, bus, writer, basePath, options, cancellationToken),
             logger, cancellationToken);
@@ -39,7 +39,7 @@ public static class RawlogImport
     /// Imports through a running host's bus, whose <paramref name="writer"/> stores it (live views see it too).
     /// Returns once the session is in the store. Unreadable files throw <see cref="IOException"/> and the like.
     /// </summary>
-    public static async Task<long> ImportAsync(SqliteEventStore store, EventBus bus, EventStoreWriter writer, string basePath,
+    public static async Task<long> ImportAsync(EventStore store, EventBus bus, EventStoreWriter writer, string basePath,
         RawlogImportOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new RawlogImportOptions();
@@ -59,7 +59,7 @@ public static class RawlogImport
         return id;
     }
 
-    private static void Replay(SqliteEventStore store, EventBus bus, EventStoreWriter writer, long id, ReplayClock clock, Source source,
+    private static void Replay(EventStore store, EventBus bus, EventStoreWriter writer, long id, ReplayClock clock, Source source,
         RawlogImportOptions options, CancellationToken ct)
     {
         var (name, clientLines, serverLines, parserOptions) = source;

@@ -50,20 +50,23 @@ internal sealed class BodyMatch(IReadOnlyList<byte[]> needles, bool negated)
         var text = p.Add(needle);
         var tail = p.Add(needle.Length - 1);
         const string length = "e.size";
+        var d = p.Dialect;
         // Rows do not overlap: the first one that matters is the last one starting at or before the frame, found
         // through the primary key instead of scanning every earlier row of the session.
+        var window = $"""
+            CAST(r.data || coalesce((SELECT substr(n.data, 1, {tail}) FROM raw n
+                                     WHERE n.session_id = r.session_id AND n.direction = r.direction
+                                       AND n."offset" = r."offset" + length(r.data)), {d.EmptyBytes}) AS {d.BytesType})
+            """;
+        var from = $"""{d.Greatest}(e."offset" - r."offset", 0) + 1""";
+        var count = $"""{d.Least}(e."offset" + {length}, r."offset" + length(r.data) + {tail}) - {d.Greatest}(e."offset", r."offset")""";
         return $"""
             EXISTS (SELECT 1 FROM raw r
                 WHERE r.session_id = e.session_id AND r.direction = e.source
-                  AND r.offset >= coalesce((SELECT max(b.offset) FROM raw b
-                                            WHERE b.session_id = e.session_id AND b.direction = e.source AND b.offset <= e.offset), 0)
-                  AND r.offset < e.offset + {length} AND r.offset + length(r.data) > e.offset
-                  AND instr(substr(CAST(r.data || coalesce((SELECT substr(n.data, 1, {tail}) FROM raw n
-                                                           WHERE n.session_id = r.session_id AND n.direction = r.direction
-                                                             AND n.offset = r.offset + length(r.data)), x'') AS BLOB),
-                                   max(e.offset - r.offset, 0) + 1,
-                                   min(e.offset + {length}, r.offset + length(r.data) + {tail}) - max(e.offset, r.offset)),
-                            {text}) > 0)
+                  AND r."offset" >= coalesce((SELECT max(b."offset") FROM raw b
+                                              WHERE b.session_id = e.session_id AND b.direction = e.source AND b."offset" <= e."offset"), 0)
+                  AND r."offset" < e."offset" + {length} AND r."offset" + length(r.data) > e."offset"
+                  AND {d.Position(d.Substring(window, from, count), text)} > 0)
             """;
     }
 }

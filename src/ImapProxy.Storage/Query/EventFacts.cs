@@ -7,6 +7,7 @@ namespace ImapProxy.Storage.Query;
 /// <summary>
 /// Values the in-memory evaluator derives from an event row the way the SQL does: the generated columns of
 /// schema version 2 (<c>command</c>, <c>command_mailbox</c>, <c>size</c>, <c>anomalous</c>; see Sqlite/Schema.cs).
+/// The PostgreSQL store writes these values as plain columns, computed here (Postgres/PostgresSchema.cs says why).
 /// </summary>
 internal static class EventFacts
 {
@@ -23,11 +24,15 @@ internal static class EventFacts
 
 
     /// <summary>Column <c>size</c>: bytes of a frame in its direction's stream, literals included.</summary>
-    public static long? FrameLength(EventRow e) => e.Type == "frame" && e.ReadEvent() is FrameParsed { Frame: var frame } ? frame.Length : null;
+    public static long? FrameLength(EventRow e) => e.Type == "frame" ? FrameLength(e.ReadEvent()) : null;
+
+    public static long? FrameLength(SessionEvent e) => e is FrameParsed { Frame: var frame } ? frame.Length : null;
 
     /// <summary>Column <c>command_mailbox</c>: the mailbox a command names (SELECT, EXAMINE, STATUS, APPEND, CREATE, COPY...).</summary>
-    public static string? CommandMailbox(EventRow e) =>
-        e.Kind == "command" && e.ReadEvent() is FrameParsed { Frame: CommandFrame { Args: var args } }
+    public static string? CommandMailbox(EventRow e) => e.Kind == "command" ? CommandMailbox(e.ReadEvent()) : null;
+
+    public static string? CommandMailbox(SessionEvent e) =>
+        e is FrameParsed { Frame: CommandFrame { Args: var args } }
             ? args switch
             {
                 SelectArgs a => a.Mailbox,

@@ -1,5 +1,6 @@
 using ImapProxy.Recording.Findings;
 using ImapProxy.Protocol.Diagnostics;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 using static ImapProxy.Storage.Query.FilterCondition;
 
@@ -27,7 +28,7 @@ internal static class FieldConditions
             var parts = new List<string>();
             if (plain.Count > 0) parts.Add($"e.command IN ({p.List(plain)})");
             parts.AddRange(uid.Select(n => $"(e.command = {p.Add(n[4..])} AND e.name = {p.Add(n)})"));
-            parts.AddRange(patterns.Select(n => $"(e.command IS NOT NULL AND e.name LIKE {p.Add(AsciiText.LikePattern(n))} ESCAPE '\\')"));
+            parts.AddRange(patterns.Select(n => $"(e.command IS NOT NULL AND e.name {p.Dialect.LikeIgnoringCase} {p.Add(AsciiText.LikePattern(n))} ESCAPE '\\')"));
             return parts.Count == 1 ? parts[0] : "(" + string.Join(" OR ", parts) + ")";
         }
         return OfEvent(
@@ -106,7 +107,7 @@ internal static class FieldConditions
         {
             // "e.anomalous" stands alone as a term, so that the planner sees it implies the partial index.
             if (any) return t.Negated ? "NOT e.anomalous" : "e.anomalous";
-            var found = "(" + string.Join(" OR ", needles.Select(n => $"instr(e.json, {p.Add(n)}) > 0")) + ")";
+            var found = "(" + string.Join(" OR ", needles.Select(n => $"{p.Dialect.Position("e.json", p.Add(n))} > 0")) + ")";
             return $"(e.anomalous AND {(t.Negated ? "NOT " : "")}{found})";
         }
         var condition = OfEvent((e, _) => Memory(e), Sql);
@@ -159,7 +160,7 @@ internal static class FieldConditions
             "client" => (s => On(s.ClientLegTls), client),
             "upstream" => (s => On(s.UpstreamLegTls), upstream),
             "both" => (s => On(s.ClientLegTls) && On(s.UpstreamLegTls), $"({client} AND {upstream})"),
-            _ => (s => s.ClientLegTls == "failed" || s.UpstreamLegTls == "failed", "(s.client_leg_tls IS 'failed' OR s.upstream_leg_tls IS 'failed')"),
+            _ => (s => s.ClientLegTls == "failed" || s.UpstreamLegTls == "failed", "(coalesce(s.client_leg_tls = 'failed', FALSE) OR coalesce(s.upstream_leg_tls = 'failed', FALSE))"),
         }).ToList();
         var sql = "(" + string.Join(" OR ", tests.Select(x => x.Sql)) + ")";
         return OfSession(s => tests.Any(x => x.Memory(s)) != t.Negated, _ => t.Negated ? $"(NOT {sql})" : sql);
@@ -172,7 +173,7 @@ internal static class FieldConditions
         var (yes, no) = (choices.Contains("yes"), choices.Contains("no"));
         var sql = (yes, no) switch
         {
-            (true, true) => "1",
+            (true, true) => "TRUE",
             (true, false) => "s.altered",
             _ => "NOT s.altered",
         };

@@ -71,7 +71,7 @@ public sealed class Filter
         // A term is NULL where a value is missing. Outside NOT, NULL and false filter alike (and/or cannot turn a
         // NULL into true where false would not be); under NOT it must be false, as in memory, before negation.
         // Terms stay bare elsewhere so that indexes can serve them.
-        NotNode not => $"(NOT coalesce({Sql(not.Part, term)}, 0))",
+        NotNode not => $"(NOT coalesce({Sql(not.Part, term)}, FALSE))",
         TermNode t => term(t.Condition),
         _ => throw new InvalidOperationException($"unknown filter node {node}"),
     };

@@ -1,4 +1,4 @@
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 using static ImapProxy.Storage.Query.FilterCondition;
 
 namespace ImapProxy.Storage.Query;
@@ -22,10 +22,12 @@ public static class FilterFields
             "the status of an untagged response, the greeting included (* OK, * NO, * BAD, * PREAUTH, * BYE)",
             "untagged:BYE", FieldConditions.UntaggedStatus, choices: ["ok", "no", "bad", "preauth", "bye"]),
         new("user", FilterScope.Session, FilterValueKind.Name, "the user the session authenticated as", "user:alice",
-            t => Session(TextMatch.Equal(t), s => s.User, "s.user")),
+            t => Session(TextMatch.Equal(t), s => s.User, "s.\"user\"")),
         new("client-app", FilterScope.Session, FilterValueKind.Name,
             "the mail client: the name it gave in ID (RFC 2971), or one its tags betray (MailKit, Python imaplib, curl)",
             "client-app:*iPhone*", t => Session(TextMatch.Equal(t), s => s.ClientApp, "s.client_app"), aliases: ["app"]),
+        new("instance", FilterScope.Session, FilterValueKind.Name, "the proxy that relayed the session (its --instance name)", "instance:office-1",
+            t => Session(TextMatch.Equal(t), s => s.Instance, "s.instance")),
         new("client", FilterScope.Session, FilterValueKind.Name, "the client's IP address (any port) or address:port",
             "client:10.0.0.5", t => FieldConditions.Address(t, s => s.ClientAddress, "s.client_address")),
         new("server", FilterScope.Session, FilterValueKind.Name, "the upstream server's host (any port) or host:port",

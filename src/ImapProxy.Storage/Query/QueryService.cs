@@ -1,5 +1,4 @@
-using ImapProxy.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ImapProxy.Storage.Query;
 
@@ -8,7 +7,7 @@ namespace ImapProxy.Storage.Query;
 /// id, one session's events by sequence, events across sessions by (session id, sequence). The filter's SQL
 /// holds parameter names only; nothing the user typed is pasted into SQL text. See <see cref="QuerySql"/>.
 /// </summary>
-public sealed class QueryService(SqliteEventStore store)
+public sealed class QueryService(EventStore store)
 {
     public const int MaxPage = 10_000;
 
@@ -16,7 +15,7 @@ public sealed class QueryService(SqliteEventStore store)
     public Page<SessionRow> Sessions(Filter? filter, int limit, long? cursor = null, bool newestFirst = true)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
-        var rows = Read(QuerySql.Sessions(filter, limit + 1, cursor, newestFirst), SqliteEventStore.ReadSession);
+        var rows = Read(QuerySql.Sessions(store.Dialect, filter, limit + 1, cursor, newestFirst), EventStore.ReadSession);
         return Paged(rows, limit, r => r.Id);
     }
 
@@ -25,17 +24,17 @@ public sealed class QueryService(SqliteEventStore store)
 
     /// <summary>Ids of the sessions matching <paramref name="filter"/> in <paramref name="order"/>, each with its count of findings.</summary>
     public IReadOnlyList<(long Id, long Findings)> RankedSessionIds(Filter? filter, SessionOrder order, int max = 1_000_000) =>
-        Read(QuerySql.SessionIds(filter, max, order), r => (r.GetInt64(0), r.GetInt64(1)));
+        Read(QuerySql.SessionIds(store.Dialect, filter, max, order), r => (r.GetInt64(0), r.GetInt64(1)));
 
     /// <summary>The rows of these sessions (ids that do not exist are left out), in no particular order.</summary>
     public IReadOnlyList<SessionRow> SessionsById(IReadOnlyList<long> ids) =>
-        ids.Count == 0 ? [] : Read(QuerySql.SessionsById(ids), SqliteEventStore.ReadSession);
+        ids.Count == 0 ? [] : Read(QuerySql.SessionsById(store.Dialect, ids), EventStore.ReadSession);
 
     /// <summary>One session's events matching <paramref name="filter"/>, in order (or newest first); the cursor is a sequence number.</summary>
     public Page<EventRow> Events(long sessionId, Filter? filter, int limit, long? cursor = null, bool newestFirst = false)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
-        var rows = Read(QuerySql.Events(sessionId, filter, limit + 1, cursor, newestFirst), SqliteEventStore.ReadEvent);
+        var rows = Read(QuerySql.Events(store.Dialect, sessionId, filter, limit + 1, cursor, newestFirst), EventStore.ReadEvent);
         return Paged(rows, limit, r => r.Sequence);
     }
 
@@ -46,7 +45,7 @@ public sealed class QueryService(SqliteEventStore store)
     public Page<EventRow, EventCursor> AllEvents(Filter? filter, int limit, EventCursor? cursor = null, bool newestFirst = true)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
-        var rows = Read(QuerySql.AllEvents(filter, limit + 1, cursor, newestFirst), SqliteEventStore.ReadEvent);
+        var rows = Read(QuerySql.AllEvents(store.Dialect, filter, limit + 1, cursor, newestFirst), EventStore.ReadEvent);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new Page<EventRow, EventCursor>(rows, more ? EventCursor.Of(rows[^1]) : null);
@@ -55,17 +54,16 @@ public sealed class QueryService(SqliteEventStore store)
     /// <summary>For in-memory evaluation of body: the same raw rows the SQL searches.</summary>
     public FilterContext Context => new(store.GetRawRows);
 
-    /// <summary>SQLite's plan for a query, one line per step (EXPLAIN QUERY PLAN), for tests and diagnosis.</summary>
+    /// <summary>The engine's plan for a query, one line per step, for tests and diagnosis.</summary>
     internal IReadOnlyList<string> Plan(SqlQuery query) =>
-        Read(query with { Text = "EXPLAIN QUERY PLAN " + query.Text }, r => r.GetString(3));
+        Read(query with { Text = store.Dialect.ExplainPrefix + query.Text }, r => r.GetString(store.Dialect.PlanColumn));
 
-    private List<T> Read<T>(SqlQuery query, Func<SqliteDataReader, T> read)
+    private List<T> Read<T>(SqlQuery query, Func<DbDataReader, T> read)
     {
         using var connection = store.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = query.Text;
-        foreach (var (name, value) in query.Parameters.Values) command.Parameters.AddWithValue(name, value);
-        return SqliteEventStore.ReadAll(command, read);
+        using var command = EventStore.Command(connection, query.Text);
+        foreach (var (name, value) in query.Parameters.Values) EventStore.AddParameter(command, name, value);
+        return EventStore.ReadAll(command, read);
     }
 
     private static Page<T> Paged<T>(List<T> rows, int limit, Func<T, long> key)

@@ -1,20 +1,22 @@
 namespace ImapProxy.Storage.Query;
 
 /// <summary>
-/// The parameters of one translated filter. Every value from the user goes through here: the SQL text only
-/// ever holds parameter names, never a value.
+/// The parameters of one translated filter, and the dialect it is written in. Every value from the user goes
+/// through here: the SQL text only ever holds parameter names, never a value.
 /// </summary>
-internal sealed class SqlParameters
+internal sealed class SqlParameters(SqlDialect dialect)
 {
+    public SqlDialect Dialect { get; } = dialect;
+
     public List<(string Name, object Value)> Values { get; } = [];
 
     public string Add(object value)
     {
-        var name = $"$f{Values.Count}";
+        var name = $"@f{Values.Count}";
         Values.Add((name, value));
         return name;
     }
 
-    /// <summary>"$f0, $f1, ..." for an IN list.</summary>
+    /// <summary>"@f0, @f1, ..." for an IN list.</summary>
     public string List(IEnumerable<object> values) => string.Join(", ", values.Select(Add));
 }

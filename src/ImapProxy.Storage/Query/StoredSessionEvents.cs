@@ -2,7 +2,6 @@ using ImapProxy.Protocol;
 using ImapProxy.Protocol.Framing;
 using ImapProxy.Protocol.Responses;
 using ImapProxy.Recording.Events;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Query;
 
@@ -13,7 +12,7 @@ namespace ImapProxy.Storage.Query;
 /// </summary>
 public static class StoredSessionEvents
 {
-    public static IEnumerable<SessionEvent> Read(SqliteEventStore store, long sessionId, IEnumerable<EventRow> rows)
+    public static IEnumerable<SessionEvent> Read(EventStore store, long sessionId, IEnumerable<EventRow> rows)
     {
         IReadOnlyList<RawSegment>? server = null;
         foreach (var row in rows)

@@ -2,8 +2,9 @@ namespace ImapProxy.Storage.Query;
 
 /// <summary>
 /// How a term's values match one text value of a row, written once for both evaluators. The primitives are
-/// chosen so that C# and SQLite agree on every input: ASCII-only case folding (SQLite's LIKE, NOCASE and
-/// lower() fold nothing else), ordinal comparison, '*' as LIKE's '%'.
+/// chosen so that C# and both engines agree on every input: ASCII-only case folding (SQLite's LIKE, NOCASE and
+/// lower() fold nothing else; nor do PostgreSQL's ILIKE and lower() under the "C" collation), ordinal comparison,
+/// '*' as LIKE's '%'.
 /// A value that is absent (NULL) matches nothing, negated or not.
 /// </summary>
 internal sealed class TextMatch
@@ -44,16 +45,16 @@ internal sealed class TextMatch
 
     private bool Any(string value) => exact.Contains(value, StringComparer.Ordinal) || others.Any(o => o.Memory(value));
 
-    // NOCASE folds the 26 ASCII letters only, like AsciiText.
+    // NOCASE (lower() under "C") folds the 26 ASCII letters only, like AsciiText.
     private static Alternative IgnoringCase(string text) =>
-        new(v => AsciiText.EqualsIgnoreCase(v, text), (e, p) => $"{e} = {p.Add(text)} COLLATE NOCASE");
+        new(v => AsciiText.EqualsIgnoreCase(v, text), (e, p) => p.Dialect.EqualsIgnoringCase(e, p.Add(text)));
 
     // LIKE is case-insensitive for ASCII only, like AsciiText.Glob.
     private static Alternative Glob(string pattern) =>
-        new(v => AsciiText.Glob(v, pattern), (e, p) => $"{e} LIKE {p.Add(AsciiText.LikePattern(pattern))} ESCAPE '\\'");
+        new(v => AsciiText.Glob(v, pattern), (e, p) => $"{e} {p.Dialect.LikeIgnoringCase} {p.Add(AsciiText.LikePattern(pattern))} ESCAPE '\\'");
 
     // LIKE '%text%' rather than instr(lower(...)): the same ASCII-only folding, and about twice as fast on a scan
     // (instr counts characters to return a position; LIKE only answers yes or no).
     private static Alternative Contained(string text) =>
-        new(v => AsciiText.ContainsIgnoreCase(v, text), (e, p) => $"{e} LIKE {p.Add("%" + AsciiText.LikeLiteral(text) + "%")} ESCAPE '\\'");
+        new(v => AsciiText.ContainsIgnoreCase(v, text), (e, p) => $"{e} {p.Dialect.LikeIgnoringCase} {p.Add("%" + AsciiText.LikeLiteral(text) + "%")} ESCAPE '\\'");
 }

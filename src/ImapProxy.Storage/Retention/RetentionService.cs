@@ -1,5 +1,5 @@
-using ImapProxy.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using ImapProxy.Storage.Writing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,10 +7,10 @@ namespace ImapProxy.Storage.Retention;
 
 /// <summary>
 /// Prunes the oldest finished sessions (their events and raw bytes go with them, ON DELETE CASCADE) when the
-/// store is over its size or age limit. Small transactions, so the event writer is never held up for long;
-/// SQLite serialises them with the writer's (busy timeout).
+/// store is over its size or age limit. Small transactions, so the event writer is never held up for long
+/// (SQLite serialises them with the writer's, within its busy timeout).
 /// </summary>
-public sealed class RetentionService(SqliteEventStore store, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
+public sealed class RetentionService(EventStore store, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
     : BackgroundService
 {
     private const int SessionsPerTransaction = 50;
@@ -29,7 +29,7 @@ public sealed class RetentionService(SqliteEventStore store, RetentionOptions op
             {
                 PruneOnce();
             }
-            catch (SqliteException error)
+            catch (DbException error)
             {
                 logger.LogWarning(error, "Retention could not prune the store this time");
             }
@@ -47,20 +47,18 @@ public sealed class RetentionService(SqliteEventStore store, RetentionOptions op
     /// <summary>Deletes what the limits allow; returns how many sessions went.</summary>
     public int PruneOnce()
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = store.FilePath, DefaultTimeout = 30 }.ToString());
-        connection.Open();
-        Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+        using var connection = store.OpenConnection();
         var count = 0;
         if (options.MaxAge is { } age)
         {
             var cutoff = StoredText.Time(time.GetUtcNow() - age);
-            while (DeleteOldest(connection, SessionsPerTransaction, "ended_at < $cutoff", ("$cutoff", cutoff)) is var n and > 0) count += n;
+            while (DeleteOldest(connection, SessionsPerTransaction, "ended_at < @cutoff", ("@cutoff", cutoff)) is var n and > 0) count += n;
         }
         if (options.MaxSize is { } max)
         {
             // One session at a time, measuring between: a batch would take sessions the limit lets the store keep
             // (with fewer than a batch of finished sessions, all of them).
-            while (UsedBytes(connection) > max && DeleteOldest(connection, 1, "1 = 1") is var n and > 0) count += n;
+            while (store.UsedBytes(connection) > max && DeleteOldest(connection, 1, "TRUE") is var n and > 0) count += n;
         }
         LastRun = time.GetUtcNow();
         if (count > 0)
@@ -71,29 +69,12 @@ public sealed class RetentionService(SqliteEventStore store, RetentionOptions op
         return count;
     }
 
-    private static int DeleteOldest(SqliteConnection connection, int limit, string condition, params (string Name, object Value)[] parameters)
+    private static int DeleteOldest(DbConnection connection, int limit, string condition, params (string Name, object? Value)[] parameters)
     {
-        using var delete = connection.CreateCommand();
-        delete.CommandText = $"""
+        using var delete = EventStore.Command(connection, $"""
             DELETE FROM sessions WHERE id IN (
                 SELECT id FROM sessions WHERE ended_at IS NOT NULL AND {condition} ORDER BY id LIMIT {limit})
-            """;
-        foreach (var (name, value) in parameters) delete.Parameters.AddWithValue(name, value);
+            """, parameters);
         return delete.ExecuteNonQuery();
-    }
-
-    /// <summary>Bytes in use: pages minus the free list. The file keeps its size and reuses the freed pages.</summary>
-    private static long UsedBytes(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>Frames this long and longer are in the partial index events_large (the number is repeated there).</summary>
     public const long LargeFrameBytes = 16384;
@@ -135,6 +135,12 @@ internal static class Schema
         ALTER TABLE sessions ADD COLUMN client_ja4 TEXT;
         """;
 
+    // Version 6: the proxy instance that relayed the session (--instance), as in the PostgreSQL store where several
+    // proxies share one database; a SQLite file is one proxy's, but carries the name to exports and merges.
+    private const string Version6 = """
+        ALTER TABLE sessions ADD COLUMN instance TEXT;
+        """;
+
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)
     {
@@ -168,6 +174,11 @@ internal static class Schema
         {
             Execute(connection, transaction, Version5);
             Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (5)");
+        }
+        if (version < 6)
+        {
+            Execute(connection, transaction, Version6);
+            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (6)");
         }
         transaction.Commit();
     }

@@ -4,7 +4,7 @@ using ImapProxy.Queries;
 using ImapProxy.Protocol;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Query;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage;
 
 namespace ImapProxy.Api;
 
@@ -61,7 +61,7 @@ internal static class ApiEndpoints
             .WithSummary("Findings per rule across the stored sessions: count, sessions, first and last seen")
             .Produces<IReadOnlyList<FindingTotalView>>();
 
-        api.MapGet("/sessions/{id:long}/raw", (SqliteEventStore store, long id, string? dir) =>
+        api.MapGet("/sessions/{id:long}/raw", (EventStore store, long id, string? dir) =>
             {
                 if (dir is not ("client" or "server"))
                     return Results.Problem("dir must be client or server", statusCode: StatusCodes.Status400BadRequest);

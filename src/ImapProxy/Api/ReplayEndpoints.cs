@@ -1,7 +1,7 @@
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
 using ImapProxy.Replays;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage;
 
 namespace ImapProxy.Api;
 
@@ -10,7 +10,7 @@ internal static class ReplayEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/sessions/{id:long}/replay", (ReplayService replays, SqliteEventStore store, long id) =>
+        api.MapGet("/sessions/{id:long}/replay", (ReplayService replays, EventStore store, long id) =>
             {
                 if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 var verdict = replays.Check(id);
@@ -19,7 +19,7 @@ internal static class ReplayEndpoints
             .WithSummary("Whether the session can be replayed each way, and why not (null when it can)").Produces<ReplayCheckResult>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/sessions/{id:long}/replay", async (ReplayService replays, SqliteEventStore store, long id, ReplayRequest request, CancellationToken ct) =>
+        api.MapPost("/sessions/{id:long}/replay", async (ReplayService replays, EventStore store, long id, ReplayRequest request, CancellationToken ct) =>
             {
                 if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 try
@@ -36,7 +36,7 @@ internal static class ReplayEndpoints
 
         // The body is required, if only {}: a page on another site can send a POST without one (or as text/plain) with
         // no CORS preflight, but never a JSON one.
-        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, SqliteEventStore store, long id, ServeRequest request) =>
+        api.MapPost("/sessions/{id:long}/serve", (ReplayService replays, EventStore store, long id, ServeRequest request) =>
             {
                 if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 try

@@ -15,9 +15,9 @@ internal static partial class CommandTable
         var command = new Command("compare", "Shows where two stored conversations diverge: commands paired in order, their answers compared " +
             $"field by field, and the findings only one has. Exit {ExitCodes.Differences} when they differ.")
         {
-            first, second, all, strict, Json, Data,
+            first, second, all, strict, Json, Data, Store,
         };
-        command.SetAction((result, _) => StoreVerbs.CompareAsync(DataDirectory(result), result.GetValue(first), result.GetValue(second),
+        command.SetAction((result, _) => StoreVerbs.CompareAsync(StoreOptions(result), result.GetValue(first), result.GetValue(second),
             result.GetValue(all), result.GetValue(strict), result.GetValue(Json), Output(result), Error(result)));
         return command;
     }

@@ -26,7 +26,7 @@ internal static partial class CommandTable
             "what it sent, mailbox state, capabilities, how the session ended. Exit 0 when there is no warning or error, " +
             $"{ExitCodes.Findings} when there is, 1 for unreadable input.")
         {
-            target, from, rawlog, Json, Data,
+            target, from, rawlog, Json, Data, Store,
         };
         command.Validators.Add(result =>
         {
@@ -44,7 +44,7 @@ internal static partial class CommandTable
             if (result.GetValue(rawlog) is { } baseName) return Task.FromResult(LintVerb.LintRawlog(baseName, json, Output(result), Error(result)));
             if (result.GetResult(from) is not null)
                 return Task.FromResult(LintVerb.LintOneDirection(result.GetValue(from), result.GetValue(target)!, json, Output(result), Error(result)));
-            return StoreVerbs.LintAsync(DataDirectory(result), long.Parse(result.GetValue(target)!), json, Output(result), Error(result));
+            return StoreVerbs.LintAsync(StoreOptions(result), long.Parse(result.GetValue(target)!), json, Output(result), Error(result));
         });
         return command;
     }

@@ -28,6 +28,9 @@ internal static partial class CommandTable
         new(Valued("--client-tls", "MODE", "mirror (default): TLS towards the client as the client asks; none: the client speaks " +
             "plaintext to the proxy (bridging)", Choice<ClientTlsMode>), "ClientTls"),
         new(SharedOptions.Data, "Data"),
+        new(SharedOptions.Store, "Store"),
+        new(Valued("--instance", "NAME", "this proxy's name, kept on its sessions and shown beside them, for several proxies " +
+            "sharing one PostgreSQL store (default: the host name); filter with instance:NAME", Instance), "Instance"),
         new(SharedOptions.CaDir, "CaDir"),
         new(new Option<string>("--upstream-ca") { HelpName = "FILE", Description = "also trust this CA (PEM or DER) for the upstream certificate" },
             "UpstreamCa"),

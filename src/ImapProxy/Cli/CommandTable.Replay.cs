@@ -40,7 +40,7 @@ internal static partial class CommandTable
             "differ from the captured ones. The replay is stored as a session too.")
         {
             session, to, tls, caFile, insecure, user, passwordEnv, passwordFile, newTags, idleMax, stopOnError, readOnly, timeout, strict, Json, exitCode,
-            Check, Data,
+            Check, Data, Store,
         };
         command.SetAction((result, _) =>
         {
@@ -52,7 +52,7 @@ internal static partial class CommandTable
                 NewTags = result.GetValue(newTags), StopOnError = result.GetValue(stopOnError), Strict = result.GetValue(strict), ReadOnly = result.GetValue(readOnly),
                 IdleMaxSeconds = result.GetValue(idleMax)?.TotalSeconds, TimeoutSeconds = result.GetValue(timeout)?.TotalSeconds,
             };
-            var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), check, result.GetValue(Json), result.GetValue(exitCode),
+            var options = new ReplayVerbs.Options(StoreOptions(result), result.GetValue(session), check, result.GetValue(Json), result.GetValue(exitCode),
                 request, null, CaDirectory(result));
             return ReplayVerbs.RunAsync("replay", options, Output(result), Error(result));
         });
@@ -75,7 +75,7 @@ internal static partial class CommandTable
             "the greeting, then the captured answer of each matching command (tags rewritten, literals byte-exact); a command that " +
             "matches nothing gets a BAD saying why. Each connection is stored as a session.")
         {
-            session, listen, tls, timing, fault, faultsFile, CaDir, Check, Data,
+            session, listen, tls, timing, fault, faultsFile, CaDir, Check, Data, Store,
         };
         command.SetAction((result, _) =>
         {
@@ -84,7 +84,7 @@ internal static partial class CommandTable
             {
                 Listen = result.GetValue(listen) ?? Defaults.ServeListen, Tls = result.GetValue(tls), OriginalTiming = result.GetValue(timing) == "original",
             };
-            var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), check, false, false, null, serve, CaDirectory(result),
+            var options = new ReplayVerbs.Options(StoreOptions(result), result.GetValue(session), check, false, false, null, serve, CaDirectory(result),
                 [.. result.GetValue(fault) ?? [], .. result.GetValue(faultsFile) ?? []]);
             return ReplayVerbs.RunAsync("serve-capture", options, Output(result), Error(result));
         });

@@ -26,9 +26,9 @@ internal static partial class CommandTable
         var limit = Limit(Defaults.SessionsLimit);
         var command = new Command("sessions", "Lists the stored sessions, newest first. Safe while the proxy runs.")
         {
-            FilterOption, limit, Json, Data, HelpFilter,
+            FilterOption, limit, Json, Data, Store, HelpFilter,
         };
-        command.SetAction((result, _) => StoreVerbs.SessionsAsync(DataDirectory(result), result.GetValue(FilterOption),
+        command.SetAction((result, _) => StoreVerbs.SessionsAsync(StoreOptions(result), result.GetValue(FilterOption),
             result.GetValue(limit) ?? Defaults.SessionsLimit, result.GetValue(Json), Output(result), Error(result)));
         return command;
     }
@@ -39,9 +39,9 @@ internal static partial class CommandTable
         var limit = Limit(Defaults.EventsLimit);
         var command = new Command("events", "Lists a session's events in order. Safe while the proxy runs.")
         {
-            session, FilterOption, limit, Json, Data, HelpFilter,
+            session, FilterOption, limit, Json, Data, Store, HelpFilter,
         };
-        command.SetAction((result, _) => StoreVerbs.EventsAsync(DataDirectory(result), result.GetValue(session), result.GetValue(FilterOption),
+        command.SetAction((result, _) => StoreVerbs.EventsAsync(StoreOptions(result), result.GetValue(session), result.GetValue(FilterOption),
             result.GetValue(limit) ?? Defaults.EventsLimit, result.GetValue(Json), Output(result), Error(result)));
         return command;
     }
@@ -53,8 +53,8 @@ internal static partial class CommandTable
             "zipped) or pcap (for Wireshark)", Choice<ExportFormat>);
         format.Required = true;
         var file = new Option<string>("--output", "-o") { HelpName = "FILE", Description = "write to FILE (default: standard output)" };
-        var command = new Command("export", "Writes a session in one of the export formats.") { session, format, file, Data };
-        command.SetAction((result, _) => StoreVerbs.ExportAsync(DataDirectory(result), result.GetValue(session), result.GetValue(format),
+        var command = new Command("export", "Writes a session in one of the export formats.") { session, format, file, Data, Store };
+        command.SetAction((result, _) => StoreVerbs.ExportAsync(StoreOptions(result), result.GetValue(session), result.GetValue(format),
             result.GetValue(file), Error(result)));
         return command;
     }
@@ -64,9 +64,9 @@ internal static partial class CommandTable
         var baseName = new Argument<string>("BASE") { Description = "the pair's path without .in/.out" };
         var rawlog = new Command("rawlog", "Turns a Dovecot rawlog pair (BASE.in, BASE.out) into a stored session and prints its id.")
         {
-            baseName, Data,
+            baseName, Data, Store,
         };
-        rawlog.SetAction((result, _) => StoreVerbs.ImportAsync(DataDirectory(result), result.GetValue(baseName)!, Output(result), Error(result)));
+        rawlog.SetAction((result, _) => StoreVerbs.ImportAsync(StoreOptions(result), result.GetValue(baseName)!, Output(result), Error(result)));
         return new Command("import", "Imports recordings made elsewhere as sessions.") { rawlog };
     }
 

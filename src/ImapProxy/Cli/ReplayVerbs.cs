@@ -6,7 +6,7 @@ using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
 using ImapProxy.Replays;
 using ImapProxy.Storage;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Cli;
 
@@ -19,16 +19,12 @@ internal static class ReplayVerbs
     /// <summary>What the command line asks of a replay or a served capture.</summary>
     /// <param name="Replay">The client replay's request (replay without --check).</param>
     /// <param name="Serve">The served capture's request (serve-capture without --check).</param>
-    public sealed record Options(string Data, long Session, bool Check, bool Json, bool ExitCode, ReplayRequest? Replay, ServeRequest? Serve, string CaDir,
+    public sealed record Options(StorageOptions Storage, long Session, bool Check, bool Json, bool ExitCode, ReplayRequest? Replay, ServeRequest? Serve, string CaDir,
         IReadOnlyList<FaultRule>? Faults = null);
 
     public static async Task<int> RunAsync(string verb, Options options, TextWriter output, TextWriter error)
     {
-        if (!File.Exists(Path.Combine(options.Data, SqliteEventStore.FileName)))
-        {
-            error.WriteLine($"imapproxy {verb}: no store in {options.Data} (run the proxy first, or pass --data DIR)");
-            return ExitCodes.Unreadable;
-        }
+        if (StoreVerbs.NoStore(verb, options.Storage, error)) return ExitCodes.Unreadable;
         // Ctrl+C or a service manager's SIGTERM: stop, store what was recorded, exit 0.
         using var cancel = new CancellationTokenSource();
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -40,7 +36,7 @@ internal static class ReplayVerbs
         }
         try
         {
-            using var store = new SqliteEventStore(new StorageOptions { DataDirectory = options.Data });
+            using var store = EventStore.Open(options.Storage);
             var verdict = ReplayCheck.Check(store, options.Session);
             if (options.Check)
             {

@@ -5,7 +5,6 @@ using ImapProxy.Storage;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Import;
 using ImapProxy.Storage.Query;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Cli;
 
@@ -15,8 +14,8 @@ namespace ImapProxy.Cli;
 /// </summary>
 internal static class StoreVerbs
 {
-    public static Task<int> SessionsAsync(string data, Filter? filter, int limit, bool json, TextWriter output, TextWriter error) =>
-        WithStoreAsync("sessions", data, error, queries =>
+    public static Task<int> SessionsAsync(StorageOptions storage, Filter? filter, int limit, bool json, TextWriter output, TextWriter error) =>
+        WithStoreAsync("sessions", storage, error, queries =>
         {
             var sessions = queries.Sessions(filter, limit).Sessions;
             if (json) foreach (var session in sessions) output.WriteLine(JsonSerializer.Serialize(session, Protocol.FrameJson.Options));
@@ -24,8 +23,8 @@ internal static class StoreVerbs
             return Task.FromResult(ExitCodes.Ok);
         });
 
-    public static Task<int> EventsAsync(string data, long session, Filter? filter, int limit, bool json, TextWriter output, TextWriter error) =>
-        WithStoreAsync("events", data, error, queries =>
+    public static Task<int> EventsAsync(StorageOptions storage, long session, Filter? filter, int limit, bool json, TextWriter output, TextWriter error) =>
+        WithStoreAsync("events", storage, error, queries =>
         {
             if (!queries.Exists(session)) return Task.FromResult(Missing(error, "events", session));
             var events = queries.Events(session, filter, limit).Events;
@@ -35,8 +34,8 @@ internal static class StoreVerbs
             return Task.FromResult(ExitCodes.Ok);
         });
 
-    public static Task<int> ExportAsync(string data, long session, ExportFormat format, string? file, TextWriter error) =>
-        WithStoreAsync("export", data, error, async queries =>
+    public static Task<int> ExportAsync(StorageOptions storage, long session, ExportFormat format, string? file, TextWriter error) =>
+        WithStoreAsync("export", storage, error, async queries =>
         {
             if (!queries.Exists(session)) return Missing(error, "export", session);
             await using (var destination = file is null ? Console.OpenStandardOutput() : File.Create(file))
@@ -46,13 +45,13 @@ internal static class StoreVerbs
         });
 
     /// <summary>The findings the engine draws from a stored session now (the same code as live; stored findings are not input).</summary>
-    public static Task<int> LintAsync(string data, long session, bool json, TextWriter output, TextWriter error) =>
-        WithStoreAsync("lint", data, error, queries => Task.FromResult(queries.Exists(session)
+    public static Task<int> LintAsync(StorageOptions storage, long session, bool json, TextWriter output, TextWriter error) =>
+        WithStoreAsync("lint", storage, error, queries => Task.FromResult(queries.Exists(session)
             ? LintVerb.Print(queries.Analyze(session), $"session {session}", json, output)
             : Missing(error, "lint", session)));
 
-    public static Task<int> CompareAsync(string data, long first, long second, bool all, bool strict, bool json, TextWriter output, TextWriter error) =>
-        WithStoreAsync("compare", data, error, queries =>
+    public static Task<int> CompareAsync(StorageOptions storage, long first, long second, bool all, bool strict, bool json, TextWriter output, TextWriter error) =>
+        WithStoreAsync("compare", storage, error, queries =>
         {
             var (view, problem) = queries.Compare(first, second, strict);
             if (view is not null) return Task.FromResult(CompareVerb.Print(view, all, json, output));
@@ -61,27 +60,23 @@ internal static class StoreVerbs
         });
 
     /// <summary>Imports into the store, creating it when there is none yet.</summary>
-    public static Task<int> ImportAsync(string data, string baseName, TextWriter output, TextWriter error) =>
-        WithStoreAsync("import", data, error, async (_, store) =>
+    public static Task<int> ImportAsync(StorageOptions storage, string baseName, TextWriter output, TextWriter error) =>
+        WithStoreAsync("import", storage, error, async (_, store) =>
         {
             output.WriteLine(await RawlogImport.ImportAsync(store, baseName));
             return ExitCodes.Ok;
         }, create: true);
 
-    private static Task<int> WithStoreAsync(string verb, string data, TextWriter error, Func<StoreQueries, Task<int>> use) =>
-        WithStoreAsync(verb, data, error, (queries, _) => use(queries));
+    private static Task<int> WithStoreAsync(string verb, StorageOptions storage, TextWriter error, Func<StoreQueries, Task<int>> use) =>
+        WithStoreAsync(verb, storage, error, (queries, _) => use(queries));
 
     /// <summary>Opens the store for one verb, through the same query edge as the API and the dashboard.</summary>
-    private static async Task<int> WithStoreAsync(string verb, string data, TextWriter error, Func<StoreQueries, SqliteEventStore, Task<int>> use, bool create = false)
+    private static async Task<int> WithStoreAsync(string verb, StorageOptions storage, TextWriter error, Func<StoreQueries, EventStore, Task<int>> use, bool create = false)
     {
-        if (!create && !File.Exists(Path.Combine(data, SqliteEventStore.FileName)))
-        {
-            error.WriteLine($"imapproxy {verb}: no store in {data} (run the proxy first, or pass --data DIR)");
-            return ExitCodes.Unreadable;
-        }
+        if (!create && NoStore(verb, storage, error)) return ExitCodes.Unreadable;
         try
         {
-            using var store = new SqliteEventStore(new StorageOptions { DataDirectory = data });
+            using var store = EventStore.Open(storage);
             return await use(new StoreQueries(store, new QueryService(store)), store);
         }
         catch (Exception e) when (e is EventStoreException or IOException or UnauthorizedAccessException)
@@ -91,6 +86,14 @@ internal static class StoreVerbs
         }
     }
 
+    /// <summary>A SQLite file that is not there is a mistake (a wrong --data or --store), not a store to create by reading it.</summary>
+    public static bool NoStore(string verb, StorageOptions storage, TextWriter error)
+    {
+        if (storage.Location is not SqliteLocation { Path: var path } || File.Exists(path)) return false;
+        error.WriteLine($"imapproxy {verb}: no store at {path} (run the proxy first, or pass --data DIR or --store URL)");
+        return true;
+    }
+
     private static int Missing(TextWriter error, string verb, long id)
     {
         error.WriteLine($"imapproxy {verb}: no session {id}");
@@ -98,12 +101,12 @@ internal static class StoreVerbs
     }
 
     private static string SessionTable(IReadOnlyList<SessionView> rows) => TextTable.Render(
-        ["id", "started (UTC)", "client", "app", "user", "upstream", "cmds", "NO/BAD", "anomalies", "findings", "closed"],
+        ["id", "started (UTC)", "client", "app", "user", "upstream", "cmds", "NO/BAD", "anomalies", "findings", "closed", "instance"],
         rows.Select(s => new[]
         {
             s.Id.ToString(), s.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), s.ClientAddress ?? "", s.ClientApp ?? "", s.User ?? "", s.Upstream ?? "",
             s.Commands.ToString(), s.Failures.ToString(), s.Anomalies.ToString(), s.Findings.ToString(),
-            (s.CloseReason ?? (s.EndedAt is null ? "open" : "")) + (s.Altered ? " (altered)" : ""),
+            (s.CloseReason ?? (s.EndedAt is null ? "open" : "")) + (s.Altered ? " (altered)" : ""), s.Instance ?? "",
         }));
 
     private static string EventTable(IReadOnlyList<EventRow> rows) => TextTable.Render(

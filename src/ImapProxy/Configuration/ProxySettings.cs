@@ -17,7 +17,7 @@ namespace ImapProxy.Configuration;
 /// </summary>
 internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
     RetentionOptions Retention, string? DashboardToken, IReadOnlyList<string> DashboardHosts, long CaptureQueueBytes,
-    IReadOnlyList<FaultRule> Faults, string? TlsKeyLog)
+    IReadOnlyList<FaultRule> Faults, string? TlsKeyLog, StoreLocation Store, string Instance)
 {
     public const string Section = "ImapProxy";
 
@@ -57,8 +57,9 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             Text("RetentionAge") is { } age ? LimitOrOff(age, Duration, "--retention-age") : null,
             Text("RetentionSize") is { } size ? LimitOrOff(size, Size, "--retention-size") : Defaults.RetentionSize);
 
+        var data = Path.GetFullPath(Text("Data") ?? Defaults.DataDirectory);
         return new ProxySettings(options,
-            Path.GetFullPath(Text("Data") ?? Defaults.DataDirectory),
+            data,
             Path.GetFullPath(Text("CaDir") ?? Defaults.CaDirectory),
             HttpUrl(Text("Dashboard") ?? Defaults.Dashboard, "--dashboard"),
             retention,
@@ -66,7 +67,9 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             List(section, "DashboardHosts").Select(h => HostName(h, "--dashboard-host")).ToList(),
             Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), StorageOptions.MinQueueBytes, "--capture-queue") : Defaults.CaptureQueue,
             FaultRules(section),
-            Text("TlsKeyLog") is { } keyLog ? Path.GetFullPath(keyLog) : null);
+            Text("TlsKeyLog") is { } keyLog ? Path.GetFullPath(keyLog) : null,
+            Text("Store") is { } store ? StoreUrl(store, "--store") : StoreLocation.InDataDirectory(data),
+            Text("Instance") is { } instance ? SettingValues.Instance(instance, "--instance") : InstanceName.Default);
     }
 
     private static long AtLeast(long value, long least, string option) =>

@@ -28,6 +28,22 @@ internal static class SettingValues
             : throw new SettingsException($"{option}: '{host}' is not an IP address (e.g. 127.0.0.1:1143 or 0.0.0.0:1143)");
     }
 
+    /// <summary>Which store (<see cref="StoreLocation.Parse"/>); the error never repeats a password.</summary>
+    public static StoreLocation StoreUrl(string text, string option)
+    {
+        try
+        {
+            return StoreLocation.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SettingsException($"{option}: {e.Message}");
+        }
+    }
+
+    public static string Instance(string text, string option) =>
+        InstanceName.IsValid(text) ? text : throw new SettingsException($"{option}: '{(text.Length > 80 ? text[..80] + "…" : text)}' is not a name: {InstanceName.Rule["--instance: ".Length..]}");
+
     /// <summary>The values of a list setting: one value (an environment variable, a JSON string) may list several, comma-separated.</summary>
     public static string[] Items(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 

@@ -3,7 +3,7 @@ using System.Text;
 using ImapProxy.Capture.Relay;
 using ImapProxy.Tls;
 using ImapProxy.Configuration;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Hosting;
 

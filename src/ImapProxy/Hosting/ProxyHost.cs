@@ -12,6 +12,7 @@ using ImapProxy.Queries;
 using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Retention;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 using Serilog;
 using Serilog.Events;
@@ -106,8 +107,11 @@ internal static class ProxyHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventBus>();
         // The store subscribes to the bus before the proxy starts, and stops after it (hosted services stop in reverse).
-        builder.Services.AddImapProxyStorage(new StorageOptions { DataDirectory = settings.DataDirectory, QueueBytes = settings.CaptureQueueBytes });
-        builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<SqliteEventStore>()));
+        builder.Services.AddImapProxyStorage(new StorageOptions
+        {
+            DataDirectory = settings.DataDirectory, Store = settings.Store, Instance = settings.Instance, QueueBytes = settings.CaptureQueueBytes,
+        });
+        builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<EventStore>()));
         builder.Services.AddSingleton<ProxyServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
         builder.Services.AddSingleton(settings.Retention);
@@ -118,12 +122,14 @@ internal static class ProxyHost
         {
             // Through this host's logger, like every other line (the static Serilog.Log is configured by nobody).
             var served = sp.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.ServedCapture");
-            return new Replays.ReplayService(sp.GetRequiredService<SqliteEventStore>(), sp.GetRequiredService<EventBus>(),
+            return new Replays.ReplayService(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventBus>(),
                 settings.Proxy.LiteralCaptureLimit, ca, line => served.LogInformation("Served capture: {Connection}", line),
                 new Replays.ProxyUpstreamTrust(settings.Proxy.Upstream, settings.Proxy.UpstreamCaFile, settings.Proxy.UpstreamInsecure),
                 sp.GetRequiredService<FaultRuleSet>());
         });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
+        builder.Services.AddSingleton<SharedStoreFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SharedStoreFeed>());
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<StoreQueries>();
         builder.Services.AddSingleton<IDashboardQueries>(services => services.GetRequiredService<StoreQueries>());
@@ -134,7 +140,7 @@ internal static class ProxyHost
         await using var app = builder.Build();
         try
         {
-            var store = app.Services.GetRequiredService<SqliteEventStore>();
+            var store = app.Services.GetRequiredService<EventStore>();
             AbandonedSessions.Close(store, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImapProxy.Store"));
         }
         catch (EventStoreException e)
@@ -169,7 +175,9 @@ internal static class ProxyHost
         }
         if (ca.Created)
             logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
-        logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
+        // The store as StoreLocation shows it: a PostgreSQL URL without its password.
+        logger.Information("Dashboard on {Dashboard}; data in {Data}; store {Store}; instance {Instance}", string.Join(", ", app.Urls),
+            settings.DataDirectory, settings.Store.ToString(), settings.Instance);
         if (settings.TlsKeyLog is { } keys)
             logger.Warning("TLS KEY LOG ON (--tls-keylog): the secrets of every TLS connection, both legs, go to {KeyLog}; whoever reads it " +
                            "can decrypt captured traffic, logins included. Delete it and restart without --tls-keylog when done", keys);
@@ -192,7 +200,7 @@ internal static class ProxyHost
         return ExitCodes.Usage;
     }
 
-    private sealed class StoreSessionIds(SqliteEventStore store) : ISessionIdSource
+    private sealed class StoreSessionIds(EventStore store) : ISessionIdSource
     {
         public long Next() => store.NextSessionId();
     }

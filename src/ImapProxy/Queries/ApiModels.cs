@@ -55,6 +55,8 @@ public sealed record SessionView
     /// <summary>The server name the client's TLS ClientHello asked for, and the hello's JA4 fingerprint (client leg).</summary>
     public string? ClientSni { get; init; }
     public string? ClientJa4 { get; init; }
+    /// <summary>The proxy that relayed the session (its --instance name), for several proxies on one store; null for imports.</summary>
+    public string? Instance { get; init; }
 
     public static SessionView From(SessionRow r) => new()
     {
@@ -63,7 +65,7 @@ public sealed record SessionView
         ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
         CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
         Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
-        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered, ClientSni = r.ClientSni, ClientJa4 = r.ClientJa4,
+        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered, ClientSni = r.ClientSni, ClientJa4 = r.ClientJa4, Instance = r.Instance,
     };
 }
 

@@ -6,7 +6,6 @@ using ImapProxy.Replay.Compare;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Query;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Queries;
 
@@ -14,7 +13,7 @@ namespace ImapProxy.Queries;
 /// The one query edge: what the HTTP API, the CLI and the dashboard ask of the store — sessions, events, live
 /// filtering and exports — through the filter language, with its errors said one way.
 /// </summary>
-public sealed class StoreQueries(SqliteEventStore store, QueryService queries) : IDashboardQueries
+public sealed class StoreQueries(EventStore store, QueryService queries) : IDashboardQueries
 {
     public string FilterHelp => FilterFields.HelpText;
 

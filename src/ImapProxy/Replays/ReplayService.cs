@@ -8,7 +8,7 @@ using ImapProxy.Configuration;
 using ImapProxy.Replay;
 using ImapProxy.Replay.Client;
 using ImapProxy.Replay.Server;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage;
 
 namespace ImapProxy.Replays;
 
@@ -66,7 +66,7 @@ public sealed record ServedCapture(int Id, long SessionId, string Address, bool 
 public sealed record ProxyUpstreamTrust(UpstreamEndpoint Upstream, string? CaFile, bool Insecure);
 
 /// <param name="faults">Fault rules for served captures, as for the relay's sessions.</param>
-public sealed class ReplayService(SqliteEventStore store, EventBus bus, long literalCaptureLimit, CertificateAuthority? authority,
+public sealed class ReplayService(EventStore store, EventBus bus, long literalCaptureLimit, CertificateAuthority? authority,
     Action<string>? log = null, ProxyUpstreamTrust? proxyTrust = null, FaultRuleSet? faults = null) : IAsyncDisposable
 {
     private readonly Dictionary<int, CaptureServer> servers = [];

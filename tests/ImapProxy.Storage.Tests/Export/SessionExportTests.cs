@@ -5,12 +5,12 @@ using ImapProxy.Storage.Tests.Support;
 
 namespace ImapProxy.Storage.Tests.Export;
 
-public class SessionExportTests
+public abstract class SessionExportTests(StoreEngine engine)
 {
     [Fact]
     public async Task Jsonl_IsTheStoredJsonOfEachEvent_InSequenceOrder()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var id = await CapturedSessions.CaptureAsync(h, "imapproxy-capture");
         using var output = new MemoryStream();
@@ -36,7 +36,7 @@ public class SessionExportTests
     [InlineData(ExportFormat.Pcap, "\u00d4\u00c3\u00b2\u00a1")]
     public async Task Export_ToAStreamThatCannotSeekOrWriteSynchronously_WritesTheWholeFile(ExportFormat format, string start)
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var id = await CapturedSessions.CaptureAsync(h, "imapproxy-capture-compress");
         using var file = new MemoryStream();
@@ -54,7 +54,7 @@ public class SessionExportTests
     [Fact]
     public async Task Export_OfAMissingSession_SaysSo()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
 
         var error = await Assert.ThrowsAsync<EventStoreException>(() => SessionExport.WriteAsync(ExportFormat.Transcript, h.Store, 42, Stream.Null));
 
@@ -99,3 +99,7 @@ public class SessionExportTests
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
+
+public sealed class SqliteSessionExportTests() : SessionExportTests(StoreEngine.Sqlite);
+
+public sealed class PostgresSessionExportTests() : SessionExportTests(StoreEngine.Postgres);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using ImapProxy.Protocol;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Storage.Tests.Export;
 
@@ -13,7 +12,7 @@ namespace ImapProxy.Storage.Tests.Export;
 /// </summary>
 internal static partial class TranscriptReader
 {
-    public static (byte[] Client, byte[] Server, int Markers) Read(string transcript, SqliteEventStore store, long sessionId)
+    public static (byte[] Client, byte[] Server, int Markers) Read(string transcript, EventStore store, long sessionId)
     {
         var streams = new[] { new MemoryStream(), new MemoryStream() };
         var positions = new long[2];

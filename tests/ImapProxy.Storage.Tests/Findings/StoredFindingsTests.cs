@@ -6,14 +6,14 @@ using ImapProxy.Storage.Tests.Support;
 namespace ImapProxy.Storage.Tests.Findings;
 
 /// <summary>A stored session gets the findings its live recording got, from the same engine, read back from the store.</summary>
-public sealed class StoredFindingsTests
+public abstract class StoredFindingsTests(StoreEngine engine)
 {
     private const string Headers = "From: ann@example.com\r\nTo: bob@example.com, carol@example.com\r\nSubject: hi\r\n\r\n";
 
     [Fact]
     public async Task StoredSession_IsJudgedOnWhatTheLiveOneWas_LiteralBodiesIncluded()
     {
-        await using var harness = new StoreHarness();
+        await using var harness = await engine.HarnessAsync();
         await harness.StartAsync();
         var id = harness.Store.NextSessionId();
         // ENVELOPE with one To address where the header has two; RFC822.SIZE 10 bytes over the body sent.
@@ -40,3 +40,7 @@ public sealed class StoredFindingsTests
         Assert.DoesNotContain(withoutBodies, f => f.Rule == "envelope-mismatch");
     }
 }
+
+public sealed class SqliteStoredFindingsTests() : StoredFindingsTests(StoreEngine.Sqlite);
+
+public sealed class PostgresStoredFindingsTests() : StoredFindingsTests(StoreEngine.Postgres);

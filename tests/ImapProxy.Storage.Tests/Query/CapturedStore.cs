@@ -1,7 +1,7 @@
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Query;
-using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Tests.Support;
+using ImapProxy.TestSupport;
 
 namespace ImapProxy.Storage.Tests.Query;
 
@@ -12,15 +12,18 @@ namespace ImapProxy.Storage.Tests.Query;
 /// slow and fast commands, failures, quirks the parser flags, literal bodies past the capture cap, NUL bytes, a
 /// session still open, TLS offers with and without SNI. Raw rows are kept tiny and batches short, so body: meets many row boundaries.
 /// </summary>
-public sealed class CapturedStore : IAsyncLifetime
+public class CapturedStore : IAsyncLifetime
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
 
-    private readonly StoreHarness harness = new(o => o with { RawRowBytes = 48, MaxBatchEvents = 7 });
+    private StoreHarness harness = null!;
     private readonly List<Conversation> conversations = [];
 
     public QueryService Queries { get; private set; } = null!;
-    public SqliteEventStore Store => harness.Store;
+    public EventStore Store => harness.Store;
+
+    /// <summary>The engine: a SQLite file here, a PostgreSQL database in <see cref="PostgresCapturedStore"/>.</summary>
+    protected virtual Task<string?> PostgresAsync() => Task.FromResult<string?>(null);
 
     /// <summary>Every session row, newest first, and each one's events in order.</summary>
     public IReadOnlyList<(SessionRow Session, IReadOnlyList<EventRow> Events)> Sessions { get; private set; } = [];
@@ -30,6 +33,7 @@ public sealed class CapturedStore : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        harness = new StoreHarness(o => o with { RawRowBytes = 48, MaxBatchEvents = 7 }, postgres: await PostgresAsync());
         Alice();
         Bob();
         Carol();
@@ -132,4 +136,10 @@ public sealed class CapturedStore : IAsyncLifetime
 
     private void Unreachable() =>
         New().Open("10.0.0.7:4003", "down.example.com:993").Proxy("upstream-unreachable", "connection refused").Close(CloseReason.UpstreamUnreachable);
+}
+
+/// <summary>The same sessions in a PostgreSQL database of the test run's cluster.</summary>
+public sealed class PostgresCapturedStore : CapturedStore
+{
+    protected override async Task<string?> PostgresAsync() => await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
 }

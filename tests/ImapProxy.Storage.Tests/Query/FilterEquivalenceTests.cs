@@ -8,8 +8,9 @@ namespace ImapProxy.Storage.Tests.Query;
 /// SQL translation must give the same answers: every expression is
 /// answered both ways on <see cref="CapturedStore"/>, for events (per session and across sessions), for sessions,
 /// and for live events before they are stored.
+/// One contract for both engines: <see cref="SqliteFilterEquivalenceTests"/> and <see cref="PostgresFilterEquivalenceTests"/>.
 /// </summary>
-public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<CapturedStore>
+public abstract class FilterEquivalenceTests(CapturedStore store)
 {
     // Expressions meant to match nothing in the captured store (everything else must match something, or it tests nothing).
     private static readonly HashSet<string> MatchNothing =
@@ -189,3 +190,7 @@ public sealed class FilterEquivalenceTests(CapturedStore store) : IClassFixture<
         }
     }
 }
+
+public sealed class SqliteFilterEquivalenceTests(CapturedStore store) : FilterEquivalenceTests(store), IClassFixture<CapturedStore>;
+
+public sealed class PostgresFilterEquivalenceTests(PostgresCapturedStore store) : FilterEquivalenceTests(store), IClassFixture<PostgresCapturedStore>;

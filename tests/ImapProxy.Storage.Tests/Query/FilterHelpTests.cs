@@ -17,6 +17,7 @@ public class FilterHelpTests
         ("untagged", "untagged:BYE"),
         ("user", "user:alice"),
         ("client-app, app", "client-app:*iPhone*"),
+        ("instance", "instance:office-1"),
         ("client", "client:10.0.0.5"),
         ("server", "server:imap.example.com"),
         ("mailbox", "mailbox:INBOX"),

@@ -5,8 +5,9 @@ namespace ImapProxy.Storage.Tests.Query;
 /// <summary>
 /// What the fields mean, on <see cref="CapturedStore"/> (sessions 1 alice, 2 bob, 3 carol, 4 failed TLS, 5 ÅSA,
 /// 6 unreachable). The equivalence tests show both evaluators agree; these show that what they agree on is right.
+/// One contract for both engines: <see cref="SqliteFilterSemanticsTests"/> and <see cref="PostgresFilterSemanticsTests"/>.
 /// </summary>
-public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<CapturedStore>
+public abstract class FilterSemanticsTests(CapturedStore store)
 {
     [Theory]
     [InlineData("cmd:FETCH", new long[] { 5, 2, 1 })]
@@ -115,3 +116,7 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
         Assert.True(Filter.Parse("not user:* tls:none").MatchesLiveSession(carol, null));
     }
 }
+
+public sealed class SqliteFilterSemanticsTests(CapturedStore store) : FilterSemanticsTests(store), IClassFixture<CapturedStore>;
+
+public sealed class PostgresFilterSemanticsTests(PostgresCapturedStore store) : FilterSemanticsTests(store), IClassFixture<PostgresCapturedStore>;

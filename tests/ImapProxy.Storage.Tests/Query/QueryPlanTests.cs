@@ -11,7 +11,7 @@ namespace ImapProxy.Storage.Tests.Query;
 public sealed class QueryPlanTests : IDisposable
 {
     private readonly TempDirectory temp = new();
-    private readonly SqliteEventStore store;
+    private readonly EventStore store;
     private readonly QueryService queries;
 
     public QueryPlanTests()
@@ -44,7 +44,7 @@ public sealed class QueryPlanTests : IDisposable
         foreach (var cursor in new EventCursor?[] { null, new EventCursor(100, 5) })
         foreach (var newestFirst in new[] { true, false })
         {
-            var plan = queries.Plan(QuerySql.AllEvents(Filter.ParseOrNull(filter), 51, cursor, newestFirst));
+            var plan = queries.Plan(QuerySql.AllEvents(SqlDialect.Sqlite, Filter.ParseOrNull(filter), 51, cursor, newestFirst));
 
             Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE"));
             Assert.Contains(plan, step => step.Contains($"INDEX {index}"));
@@ -58,7 +58,7 @@ public sealed class QueryPlanTests : IDisposable
     [InlineData("status:NO", "sqlite_autoindex_events_1")]
     public void Sessions_LookUpTheirEventsByIndex(string filter, string index)
     {
-        var plan = queries.Plan(QuerySql.Sessions(Filter.Parse(filter), 51, 100, newestFirst: true));
+        var plan = queries.Plan(QuerySql.Sessions(SqlDialect.Sqlite, Filter.Parse(filter), 51, 100, newestFirst: true));
 
         Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE"));
         Assert.Contains(plan, step => step.Contains($"INDEX {index}"));
@@ -70,7 +70,7 @@ public sealed class QueryPlanTests : IDisposable
     [InlineData("size>1MB or text:hello")]
     public void SessionEvents_FollowThePrimaryKey(string? filter)
     {
-        var plan = queries.Plan(QuerySql.Events(7, Filter.ParseOrNull(filter), 51, 10, newestFirst: false));
+        var plan = queries.Plan(QuerySql.Events(SqlDialect.Sqlite, 7, Filter.ParseOrNull(filter), 51, 10, newestFirst: false));
 
         Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE"));
         Assert.Contains(plan, step => step.Contains("sqlite_autoindex_events_1 (session_id=? AND seq>?)"));

@@ -18,7 +18,7 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
     {
         using var temp = new TempDirectory();
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
 
         Assert.Equal((long)Schema.Version, Scalar(connection, "SELECT max(version) FROM schema_version"));
         Assert.Equal(Indexes4, Indexes(connection));
@@ -31,15 +31,17 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
         var path = Version1Copy(temp);
 
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
 
-        Assert.Equal([1L, 2L, 3L, 4L, 5L], Column(connection, "SELECT version FROM schema_version ORDER BY version"));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], Column(connection, "SELECT version FROM schema_version ORDER BY version"));
         Assert.Equal(Indexes4, Indexes(connection));
         foreach (var table in new[] { "sessions", "events", "raw" })
-            Assert.Equal(Scalar(connection, $"SELECT count(*) FROM src.{table}", attach: captured.Store.FilePath), Scalar(connection, $"SELECT count(*) FROM {table}"));
+            Assert.Equal(Scalar(connection, $"SELECT count(*) FROM src.{table}", attach: ((SqliteEventStore)captured.Store).FilePath), Scalar(connection, $"SELECT count(*) FROM {table}"));
         Assert.Equal(path, store.FilePath);
         // Version 4 marks no session altered that was not.
         Assert.Equal(0, Scalar(connection, "SELECT count(*) FROM sessions WHERE altered"));
+        // Version 5 knows no instance for sessions a proxy stored before it.
+        Assert.Equal(0, Scalar(connection, "SELECT count(*) FROM sessions WHERE instance IS NOT NULL"));
         // Version 3's counter goes on from the sessions already there.
         Assert.Equal(Scalar(connection, "SELECT max(id) FROM sessions") + 1, store.NextSessionId());
 
@@ -83,7 +85,7 @@ public sealed class SchemaVersion2Tests(CapturedStore captured) : IClassFixture<
             CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
             {Schema.Version1}
             INSERT INTO schema_version (version) VALUES (1);
-            ATTACH DATABASE '{captured.Store.FilePath.Replace("'", "''")}' AS src;
+            ATTACH DATABASE '{((SqliteEventStore)captured.Store).FilePath.Replace("'", "''")}' AS src;
             INSERT INTO sessions SELECT {Version1SessionColumns} FROM src.sessions;
             INSERT INTO events SELECT session_id, seq, time, elapsed_us, source, offset, type, kind, tag, name, status, latency_us, json FROM src.events;
             INSERT INTO raw SELECT * FROM src.raw;

@@ -1,7 +1,7 @@
 using ImapProxy.Recording;
 using ImapProxy.Storage.Retention;
 using ImapProxy.Storage.Tests.Support;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ImapProxy.Storage.Tests.Retention;
 
@@ -9,7 +9,7 @@ namespace ImapProxy.Storage.Tests.Retention;
 /// Retention deletes captured data and is on by default, so each limit is checked against sessions whose fate is
 /// written down by hand. Time is a <see cref="ReplayClock"/> the test sets: "now" is <see cref="Now"/>.
 /// </summary>
-public sealed class RetentionServiceTests
+public abstract class RetentionServiceTests(StoreEngine engine)
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -20,7 +20,7 @@ public sealed class RetentionServiceTests
     [Fact]
     public async Task PruneOnce_ByAge_DeletesSessionsThatEndedBeforeTheCutoff_AndKeepsTheRest()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var endedTenDaysAgo = Record(h, Now.AddDays(-10), TimeSpan.FromMinutes(5));
         var endedThreeDaysAgo = Record(h, Now.AddDays(-3), TimeSpan.FromMinutes(5));
@@ -42,7 +42,7 @@ public sealed class RetentionServiceTests
     [Fact]
     public async Task PruneOnce_BySize_DeletesTheOldestFinishedSessionsUntilUnderTheLimit()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var ids = Enumerable.Range(0, 5).Select(i => Record(h, Now.AddHours(-10 + i), TimeSpan.FromMinutes(1), LiteralBytes)).ToArray();
         await h.IdleAsync();
@@ -62,7 +62,7 @@ public sealed class RetentionServiceTests
     [Fact]
     public async Task PruneOnce_NeverDeletesALiveSession_WhateverItsAgeOrSize()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         // The oldest and largest session of the store is still open (no ended_at): both limits would pick it first.
         var live = Record(h, Now.AddDays(-30), duration: null, LiteralBytes);
@@ -86,7 +86,7 @@ public sealed class RetentionServiceTests
     [Fact]
     public async Task Start_WithLimitsOff_PrunesNothingAndStops()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var ids = new[]
         {
@@ -131,13 +131,12 @@ public sealed class RetentionServiceTests
     private static Dictionary<long, (long Events, long Raw)> RowCounts(StoreHarness h)
     {
         using var connection = h.Store.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = EventStore.Command(connection, """
             SELECT s.id,
                    (SELECT count(*) FROM events e WHERE e.session_id = s.id),
                    (SELECT count(*) FROM raw r WHERE r.session_id = s.id)
             FROM sessions s
-            """;
+            """);
         using var reader = command.ExecuteReader();
         var counts = new Dictionary<long, (long, long)>();
         while (reader.Read()) counts[reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetInt64(2));
@@ -161,17 +160,21 @@ public sealed class RetentionServiceTests
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM raw WHERE session_id NOT IN (SELECT id FROM sessions)"));
     }
 
-    /// <summary>What the size limit is measured against: pages in use (the file keeps its size after deletes).</summary>
+    /// <summary>What the size limit is measured against, as the engine measures it: SQLite's pages in use (the file
+    /// keeps its size after deletes), PostgreSQL's bytes of raw data and JSON (its tables shrink only after VACUUM).</summary>
     private static long UsedBytes(StoreHarness h)
     {
         using var connection = h.Store.OpenConnection();
-        return Scalar(connection, "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
+        return h.Store.UsedBytes(connection);
     }
 
-    private static long Scalar(SqliteConnection connection, string sql)
+    private static long Scalar(DbConnection connection, string sql)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
+        using var command = EventStore.Command(connection, sql);
+        return Convert.ToInt64(command.ExecuteScalar());
     }
 }
+
+public sealed class SqliteRetentionServiceTests() : RetentionServiceTests(StoreEngine.Sqlite);
+
+public sealed class PostgresRetentionServiceTests() : RetentionServiceTests(StoreEngine.Postgres);

@@ -1,3 +1,4 @@
+using ImapProxy.Storage.Query;
 using System.Text.Json;
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ImapProxy.Storage.Tests.Sqlite;
 
-public class EventStoreWriterTests
+public abstract class EventStoreWriterTests(StoreEngine engine)
 {
     private const string Body40 = "Subject: hi\r\n\r\nforty bytes of body!!\r\n\r\n";
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -14,7 +15,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task WholeSession_ReadsBackSummaryEventsAndRawBytes()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var s = new Conversation(h.Bus, h.Store.NextSessionId(), Start) { ReadSize = 7, LiteralCap = 16, Step = TimeSpan.FromMilliseconds(1) };
         Assert.Equal(40, Body40.Length);
@@ -140,7 +141,7 @@ public class EventStoreWriterTests
     public async Task FailedLogin_StillNamesTheUserItTried(string login, string refusal)
     {
         // user:alice must find alice's failed logins, not only her sessions that got in.
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var s = new Conversation(h.Bus, h.Store.NextSessionId(), Start);
         s.Open("10.0.0.5:4000", "imap.example.com:993").Server("* OK ready\r\n").Client(login).Server(refusal).Close();
@@ -153,7 +154,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task QueuedThousands_AreWrittenInOneTransaction()
     {
-        await using var h = new StoreHarness(o => o with { MaxBatchEvents = 5_000 });
+        await using var h = await engine.HarnessAsync(o => o with { MaxBatchEvents = 5_000 });
         var events = Synthetic.Session(h.Store.NextSessionId(), 5_000);
         foreach (var e in events) Assert.True(h.Bus.Publish(e));
 
@@ -169,7 +170,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task Batches_AreCutAtTheEventAndByteLimits()
     {
-        await using var h = new StoreHarness(o => o with { MaxBatchEvents = 2_000, MaxBatchBytes = 10_000 });
+        await using var h = await engine.HarnessAsync(o => o with { MaxBatchEvents = 2_000, MaxBatchBytes = 10_000 });
         var id = h.Store.NextSessionId();
         foreach (var e in Synthetic.Session(id, 5_000)) h.Bus.Publish(e);
         await h.StartAsync();
@@ -187,7 +188,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task RawChunks_AreMergedIntoRowsOfBoundedSize()
     {
-        await using var h = new StoreHarness(o => o with { RawRowBytes = 1_000, MaxBatchEvents = 20_000 });
+        await using var h = await engine.HarnessAsync(o => o with { RawRowBytes = 1_000, MaxBatchEvents = 20_000 });
         var id = h.Store.NextSessionId();
         h.Bus.Publish(Synthetic.Opened(id));
         var expected = new byte[100_000];
@@ -198,9 +199,7 @@ public class EventStoreWriterTests
 
         Assert.Equal(expected, h.Store.GetRaw(id, Direction.Server));
         using var connection = h.Store.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), max(length(data)) FROM raw WHERE session_id = $id";
-        command.Parameters.AddWithValue("$id", id);
+        using var command = EventStore.Command(connection, "SELECT count(*), max(length(data)) FROM raw WHERE session_id = @id", ("@id", id));
         using var reader = command.ExecuteReader();
         reader.Read();
         Assert.Equal(100, reader.GetInt64(0));
@@ -210,7 +209,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task RawChunks_SpanningBatchesAndGaps_ReadBackExactly()
     {
-        await using var h = new StoreHarness(o => o with { MaxBatchEvents = 37, RawRowBytes = 256 });
+        await using var h = await engine.HarnessAsync(o => o with { MaxBatchEvents = 37, RawRowBytes = 256 });
         await h.StartAsync();
         var id = h.Store.NextSessionId();
         h.Bus.Publish(Synthetic.Opened(id));
@@ -238,9 +237,24 @@ public class EventStoreWriterTests
     }
 
     [Fact]
+    public async Task SessionsItOpens_CarryTheInstanceName_ForListsAndFilters()
+    {
+        await using var h = await engine.HarnessAsync(o => o with { Instance = "office-1" });
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        await h.IdleAsync();
+
+        Assert.Equal("office-1", h.Store.GetSession(id)!.Instance);
+        var queries = new QueryService(h.Store);
+        Assert.Equal([id], queries.Sessions(Filter.Parse("instance:OFFICE-1"), 10).Rows.Select(s => s.Id));
+        Assert.Empty(queries.Sessions(Filter.Parse("instance:office-2"), 10).Rows);
+    }
+
+    [Fact]
     public async Task BadEvents_AreSkippedAndLogged_TheWriterGoesOn()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var id = h.Store.NextSessionId();
         h.Bus.Publish(Synthetic.Opened(id));
@@ -269,7 +283,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task EventsOfASessionWhoseOpeningWasDropped_AreStillStored()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var id = h.Store.NextSessionId();
         h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [65]));
@@ -296,7 +310,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task Stopping_WritesWhatIsStillQueued()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var events = Synthetic.Session(h.Store.NextSessionId(), 20_000);
         foreach (var e in events) h.Bus.Publish(e);
@@ -309,7 +323,7 @@ public class EventStoreWriterTests
     [Fact]
     public async Task WaitForIdle_ReturnsOnceTheWriterHasStopped()
     {
-        await using var h = new StoreHarness();
+        await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         await h.StopAsync();
         h.Bus.Publish(Synthetic.Opened(h.Store.NextSessionId()));
@@ -317,3 +331,7 @@ public class EventStoreWriterTests
         Assert.Equal(0, h.Writer.EventsWritten);
     }
 }
+
+public sealed class SqliteEventStoreWriterTests() : EventStoreWriterTests(StoreEngine.Sqlite);
+
+public sealed class PostgresEventStoreWriterTests() : EventStoreWriterTests(StoreEngine.Postgres);

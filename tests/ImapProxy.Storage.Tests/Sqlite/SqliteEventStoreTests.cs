@@ -17,7 +17,7 @@ public class SqliteEventStoreTests
 
         Assert.Equal(temp.Combine("a", "b", "imapproxy.db"), store.FilePath);
         Assert.True(File.Exists(store.FilePath));
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
         Assert.Equal(1L, Scalar(connection, "PRAGMA foreign_keys"));
         Assert.Equal((long)Schema.Version, Scalar(connection, "SELECT max(version) FROM schema_version"));
@@ -31,7 +31,7 @@ public class SqliteEventStoreTests
         using var temp = new TempDirectory();
         File.SetUnixFileMode(temp.Path, (UnixFileMode)0b111_101_101);
         using var store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.Path });
-        using var connection = store.OpenWriterConnection();
+        using var connection = (SqliteConnection)store.OpenWriterConnection();
         Assert.Equal(1L, store.NextSessionId());
 
         foreach (var file in new[] { store.FilePath, store.FilePath + "-wal", store.FilePath + "-shm" })
@@ -186,7 +186,7 @@ public class SqliteEventStoreTests
         await h.IdleAsync();
 
         // A reader in the middle of a read transaction does not stop the writer (WAL), and keeps its snapshot.
-        using var reader = h.Store.OpenConnection();
+        using var reader = (SqliteConnection)h.Store.OpenConnection();
         using var transaction = reader.BeginTransaction(deferred: true); // the default, IMMEDIATE, would take the write lock
         Assert.Equal(1L, Scalar(reader, "SELECT count(*) FROM events", transaction));
         h.Bus.Publish(Synthetic.Action(id, 2));

@@ -1,9 +1,9 @@
 using ImapProxy.Recording.Bus;
-using ImapProxy.Storage.Sqlite;
+using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Storage.Tests.Support;
 
-/// <summary>A real store in a temp directory, a real bus and the writer between them.</summary>
+/// <summary>A real store (a SQLite file in a temp directory, or a PostgreSQL database), a real bus and the writer between them.</summary>
 internal sealed class StoreHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -12,19 +12,20 @@ internal sealed class StoreHarness : IAsyncDisposable
     private readonly bool ownsDirectory;
     private bool started;
 
-    public StoreHarness(Func<StorageOptions, StorageOptions>? configure = null, TempDirectory? directory = null)
+    /// <param name="postgres">A PostgreSQL connection string (<see cref="TestSupport.PostgresCluster"/>); null for SQLite.</param>
+    public StoreHarness(Func<StorageOptions, StorageOptions>? configure = null, TempDirectory? directory = null, string? postgres = null)
     {
         ownsDirectory = directory is null;
         this.directory = directory ?? new TempDirectory();
-        var options = new StorageOptions { DataDirectory = this.directory.Combine("data") };
+        var options = new StorageOptions { DataDirectory = this.directory.Combine("data"), Store = postgres is null ? null : StoreLocation.Parse(postgres) };
         Options = configure?.Invoke(options) ?? options;
-        Store = new SqliteEventStore(Options);
+        Store = EventStore.Open(Options);
         Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true, maxBytes: Options.QueueBytes), Logger);
     }
 
     public StorageOptions Options { get; }
     public EventBus Bus { get; } = new();
-    public SqliteEventStore Store { get; }
+    public EventStore Store { get; }
     public EventStoreWriter Writer { get; }
     public ListLogger<EventStoreWriter> Logger { get; } = new();
 

@@ -29,6 +29,11 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--upstream x:993 --upstream-ca /nonexistent.pem", "no such file")]
     [InlineData("--upstream x:993 --frobnicate", "unknown option --frobnicate")]
     [InlineData("--upstream", "--upstream needs a value")]
+    [InlineData("--upstream x:993 --store mysql://root:hunter2@db/mail", "--store: expected sqlite:PATH, postgresql://USER@HOST:PORT/DATABASE")]
+    [InlineData("--upstream x:993 --store Host=db;Frobnicate=1;Password=hunter2", "--store: not a PostgreSQL connection string")]
+    [InlineData("--upstream x:993 --store postgresql://alice:hunter2@db", "--store: the PostgreSQL store needs a database name")]
+    [InlineData("--upstream x:993 --store sqlite:", "--store: sqlite: needs the path of the database file")]
+    [InlineData("--upstream x:993 --instance office/1", "--instance: 'office/1' is not a name")]
     public async Task BadOptions_AreOneLine_AndExitCode2(string args, string message)
     {
         var (exitCode, output) = await Support.Cli.RunAsync([.. args.Split(' '), .. Dirs]);
@@ -36,6 +41,28 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Equal($"imapproxy: ", output[..11]);
         Assert.Contains(message, output);
+        Assert.DoesNotContain("hunter2", output);
+        Assert.Single(output.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task PostgresUnreachableAtStart_IsOneLine_WithoutThePassword_AndExitCode2()
+    {
+        // A port nothing listens on: the listener is closed again before the proxy starts.
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var (exitCode, output) = await Support.Cli.RunAsync(["--upstream", "127.0.0.1:993", "--listen", "127.0.0.1:0", "--dashboard", "http://127.0.0.1:0",
+            "--store", $"postgresql://imapproxy:hunter2@127.0.0.1:{port}/mail", .. Dirs]);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"imapproxy: cannot reach the PostgreSQL store postgresql://imapproxy@127.0.0.1:{port}/mail: ", output);
+        Assert.Contains("refused", output);
+        Assert.DoesNotContain("hunter2", output);
         Assert.Single(output.TrimEnd().Split('\n'));
     }
 

@@ -100,7 +100,8 @@ public class ProxySettingsTests
             Assert.Equal(listening.Order(), log.Where(line => line.Contains("Listening on", StringComparison.Ordinal))
                 .Select(line => line[line.IndexOf("Listening on", StringComparison.Ordinal)..]).Order());
             // data/ and certs/ are relative to the working directory, where appsettings.json was read.
-            Assert.EndsWith($"Dashboard on http://127.0.0.1:{environmentDashboard}; data in {Path.Combine(directory, "data")}", log[^1]);
+            Assert.Contains($"Dashboard on http://127.0.0.1:{environmentDashboard}; data in {Path.Combine(directory, "data")}; " +
+                $"store sqlite:{Path.Combine(directory, "data", "imapproxy.db")}; instance ", log[^1]);
             // And the proxy acts on them: a client on that port is told the environment's upstream cannot be reached.
             using var client = new TcpClient();
             using var timeout = new CancellationTokenSource(ProxyHarness.Timeout);

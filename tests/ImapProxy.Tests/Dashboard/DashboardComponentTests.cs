@@ -10,6 +10,7 @@ using ImapProxy.Dashboard.Timeline;
 using ImapProxy.Queries;
 using ImapProxy.Protocol;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,7 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
 {
     private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("imapproxy-bunit-");
     private readonly EventBus bus = new();
-    private SqliteEventStore store = null!;
+    private EventStore store = null!;
     private EventStoreWriter writer = null!;
     private LiveFeed feed = null!;
 

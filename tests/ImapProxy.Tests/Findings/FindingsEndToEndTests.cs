@@ -175,7 +175,7 @@ public sealed class FindingsEndToEndTests(DovecotFixture fixture)
         empty.Delete();
 
         Assert.Equal(1, missing);
-        Assert.Contains("imapproxy lint: no store in", missingOutput);
+        Assert.Contains("imapproxy lint: no store at", missingOutput);
         Assert.Equal(2, notANumber);
         Assert.Contains("SESSION must be a session id (a number), not 'file.bin'; for a file, add --from client|server", notANumberOutput);
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.Tests.Support;
 using ImapProxy.TestSupport;

@@ -31,6 +31,12 @@ public sealed class ContainerFilesTests
         Assert.True(code == 0, output);
         // docker-compose 1.29 writes ports as "- HOST_IP:HOST:CONTAINER/tcp".
         var published = output.Split('\n').Select(l => l.Trim()).Where(l => l.EndsWith("/tcp", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["- 127.0.0.1:1143:1143/tcp", "- 127.0.0.1:1993:1993/tcp", "- 127.0.0.1:5143:5143/tcp"], published);
+        // The demo's proxy, then the postgres profile's two proxies (office-1, office-2); PostgreSQL itself publishes nothing.
+        Assert.Equal([
+            "- 127.0.0.1:1143:1143/tcp", "- 127.0.0.1:1993:1993/tcp", "- 127.0.0.1:5143:5143/tcp",
+            "- 127.0.0.1:2143:1143/tcp", "- 127.0.0.1:2993:1993/tcp", "- 127.0.0.1:6143:5143/tcp",
+            "- 127.0.0.1:3143:1143/tcp", "- 127.0.0.1:3993:1993/tcp", "- 127.0.0.1:7143:5143/tcp"], published);
+        // The password reaches the proxies from the environment, never on their command line (which ps shows).
+        Assert.DoesNotContain(output.Split('\n'), l => l.Contains("--store", StringComparison.Ordinal) && l.Contains("imapproxy-demo", StringComparison.Ordinal));
     }
 }

@@ -5,6 +5,8 @@ using ImapProxy.Capture.Relay;
 using ImapProxy.Cli;
 using ImapProxy.Tls;
 using ImapProxy.Hosting;
+using ImapProxy.Storage;
+using ImapProxy.Storage.Writing;
 using ImapProxy.Storage.Sqlite;
 using ImapProxy.TestSupport;
 using MailKit.Net.Imap;
@@ -38,7 +40,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public string UpstreamCaFile => Path.Combine(directory, "dovecot-ca.pem");
     /// <summary>What the proxy wrote to its terminal beside the log (the dashboard's access token).</summary>
     public StringWriter Terminal { get; } = new();
-    public SqliteEventStore Store => Services.GetRequiredService<SqliteEventStore>();
+    public EventStore Store => Services.GetRequiredService<EventStore>();
     public CertificateAuthority Ca => Services.GetRequiredService<CertificateAuthority>();
 
     /// <summary>Starts the proxy in front of <paramref name="dovecot"/>; <paramref name="args"/> add to or override the defaults.</summary>

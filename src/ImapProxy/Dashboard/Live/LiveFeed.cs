@@ -8,6 +8,8 @@ namespace ImapProxy.Dashboard.Live;
 /// The one place live events reach the dashboard from: a non-essential bus subscription (a slow browser drops
 /// events, it never slows the relay or the store), drained in batches and handed to every open view.
 /// Views subscribe when they initialise and dispose the subscription with themselves (STYLE.md habit 9).
+/// Other proxies' events, from a shared PostgreSQL store (<see cref="SharedStoreFeed"/>), come in through
+/// <see cref="DeliverAsync"/> too, one batch at a time with the local ones.
 /// </summary>
 public sealed class LiveFeed : BackgroundService
 {
@@ -20,6 +22,7 @@ public sealed class LiveFeed : BackgroundService
     private readonly EventBus.Subscription subscription;
     private readonly ILogger<LiveFeed> logger;
     private ImmutableArray<Func<IReadOnlyList<SessionEvent>, Task>> listeners = [];
+    private readonly SemaphoreSlim delivering = new(1, 1);
 
     public LiveFeed(EventBus bus, ILogger<LiveFeed> logger)
     {
@@ -45,18 +48,7 @@ public sealed class LiveFeed : BackgroundService
             {
                 var batch = new List<SessionEvent>();
                 while (batch.Count < MaxBatch && reader.TryRead(out var e)) batch.Add(e);
-                foreach (var listener in listeners)
-                {
-                    try
-                    {
-                        await listener(batch);
-                    }
-                    catch (Exception error)
-                    {
-                        // One broken view must not starve the others.
-                        logger.LogWarning(error, "A dashboard view failed on live events");
-                    }
-                }
+                await DeliverAsync(batch);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -64,9 +56,35 @@ public sealed class LiveFeed : BackgroundService
         }
     }
 
+    /// <summary>Hands a batch to every open view; views see one batch at a time, whichever source it comes from.</summary>
+    public async Task DeliverAsync(IReadOnlyList<SessionEvent> batch)
+    {
+        await delivering.WaitAsync();
+        try
+        {
+            foreach (var listener in listeners)
+            {
+                try
+                {
+                    await listener(batch);
+                }
+                catch (Exception error)
+                {
+                    // One broken view must not starve the others.
+                    logger.LogWarning(error, "A dashboard view failed on live events");
+                }
+            }
+        }
+        finally
+        {
+            delivering.Release();
+        }
+    }
+
     public override void Dispose()
     {
         subscription.Dispose();
+        delivering.Dispose();
         base.Dispose();
     }
 

@@ -2,12 +2,11 @@ using System.Text;
 using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
-using ImapProxy.Storage.Sqlite;
 
 namespace ImapProxy.Dashboard.Live;
 
 /// <summary>Reads the stored bytes behind an event, for the protocol lines and the raw and message views.</summary>
-public sealed class SessionRaw(SqliteEventStore store)
+public sealed class SessionRaw(EventStore store)
 {
     /// <summary>Bytes of one direction from <paramref name="offset"/>, at most <paramref name="max"/>; cut parts of literals are absent.</summary>
     public byte[] Read(long sessionId, Direction direction, long offset, long length, int max = 64 * 1024)

@@ -1,6 +1,6 @@
 using ImapProxy.Recording.Events;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>
 /// What batches the database refused (a full disk) took with them, per session, until a later batch can say so

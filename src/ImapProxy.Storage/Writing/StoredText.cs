@@ -5,7 +5,7 @@ using System.Text.Json.Serialization.Metadata;
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>
 /// How values are spelled in the database. Enums and type names are the same strings as in the events' JSON

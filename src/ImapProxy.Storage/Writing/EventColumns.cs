@@ -1,7 +1,7 @@
 using ImapProxy.Recording.Events;
 using ImapProxy.Protocol;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>The columns of an event row beside its JSON: what lists show and filters select on.</summary>
 /// <param name="Name">Command name (FETCH, UID STORE), response keyword or status (EXISTS, OK), or the event's own

@@ -2,7 +2,7 @@ using ImapProxy.Recording.Bus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>
 /// A bus and a writer of its own, for work that stores sessions without a running host: the CLI's import, replay
@@ -10,7 +10,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 public static class PrivateWriter
 {
-    public static async Task<T> RunAsync<T>(SqliteEventStore store, string name, Func<EventBus, EventStoreWriter, Task<T>> work,
+    public static async Task<T> RunAsync<T>(EventStore store, string name, Func<EventBus, EventStoreWriter, Task<T>> work,
         ILogger<EventStoreWriter>? logger = null, CancellationToken cancellationToken = default)
     {
         var bus = new EventBus();

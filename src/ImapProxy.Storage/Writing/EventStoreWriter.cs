@@ -1,11 +1,11 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>
 /// The one writer in front of the database. It takes what its bus subscription has queued (up to a batch's
@@ -14,7 +14,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 public sealed class EventStoreWriter : BackgroundService
 {
-    private readonly SqliteEventStore store;
+    private readonly EventStore store;
     private readonly EventBus.Subscription subscription;
     private readonly ChannelReader<SessionEvent> queue;
     private readonly ILogger logger;
@@ -37,7 +37,7 @@ public sealed class EventStoreWriter : BackgroundService
     private int lastBatchSize;
 
     /// <param name="subscription">An essential subscription (its drops mark capture incomplete); the writer owns it.</param>
-    public EventStoreWriter(SqliteEventStore store, EventBus.Subscription subscription, ILogger<EventStoreWriter> logger, TimeProvider? time = null)
+    public EventStoreWriter(EventStore store, EventBus.Subscription subscription, ILogger<EventStoreWriter> logger, TimeProvider? time = null)
     {
         this.time = time ?? TimeProvider.System;
         this.store = store;
@@ -114,7 +114,7 @@ public sealed class EventStoreWriter : BackgroundService
     {
         try
         {
-            using var writer = new BatchWriter(store.OpenWriterConnection(), store.Options.RawRowBytes, logger);
+            using var writer = new BatchWriter(store, logger);
             try
             {
                 while (await NextAsync(stoppingToken).ConfigureAwait(false))
@@ -133,7 +133,7 @@ public sealed class EventStoreWriter : BackgroundService
         }
         catch (Exception e)
         {
-            logger.LogCritical(e, "Event store writer stopped: {Path}", store.FilePath);
+            logger.LogCritical(e, "Event store writer stopped: {Path}", store.Location);
             // Nothing reads the queue any more: let the bus drop instead of holding events, and say so in the health.
             subscription.Dispose();
             Volatile.Write(ref health, new StoreHealth(false, $"the store's writer stopped: {e.Message}", time.GetUtcNow()));
@@ -225,7 +225,7 @@ public sealed class EventStoreWriter : BackgroundService
     private void Failed(Exception e)
     {
         var now = time.GetUtcNow();
-        var problem = e is SqliteException sqlite ? store.Describe(sqlite) : e.Message;
+        var problem = e is DbException database ? store.Describe(database) : e.Message;
         Volatile.Write(ref lastProblem, problem);
         var was = Health;
         Volatile.Write(ref health, new StoreHealth(false, problem, was.Writing ? now : was.FailingSince));
@@ -233,7 +233,7 @@ public sealed class EventStoreWriter : BackgroundService
         // small batches pass and large ones fail, and the log must not fill the console with that.
         if (now - lastFailureLog < FailureLogEvery) return;
         lastFailureLog = now;
-        logger.LogError("Event store cannot write ({Problem}): {Lost} events lost so far, the relay goes on; {Path}", problem, EventsLost, store.FilePath);
+        logger.LogError("Event store cannot write ({Problem}): {Lost} events lost so far, the relay goes on; {Path}", problem, EventsLost, store.Location);
     }
 
     private void Recovered()

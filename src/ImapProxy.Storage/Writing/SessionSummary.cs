@@ -4,7 +4,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Protocol.Commands;
 using ImapProxy.Protocol.Diagnostics;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>
 /// What one batch changes in a session's summary row. Accumulated in memory and applied with one UPDATE per

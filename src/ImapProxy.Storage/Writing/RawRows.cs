@@ -1,7 +1,7 @@
 using System.Buffers;
 using ImapProxy.Recording.Events;
 
-namespace ImapProxy.Storage.Sqlite;
+namespace ImapProxy.Storage.Writing;
 
 /// <summary>Consecutive bytes of one direction, ready to become a row of the raw table.</summary>
 internal readonly record struct RawRow(long SessionId, string Direction, long Offset, byte[] Data);

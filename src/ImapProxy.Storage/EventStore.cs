@@ -1,0 +1,222 @@
+using System.Data.Common;
+using ImapProxy.Protocol;
+using ImapProxy.Storage.Writing;
+
+namespace ImapProxy.Storage;
+
+/// <summary>
+/// The event store contract, whatever the engine: session ids, reads, and connections for the one writer
+/// (<see cref="EventStoreWriter"/>), the filtered queries (Query/) and retention. The SQL is written once, in what
+/// SQLite and PostgreSQL both read; an engine (Sqlite/, Postgres/) opens connections, creates and migrates its
+/// schema, hands out session ids and says the few things it spells its own way (<see cref="Dialect"/>).
+/// </summary>
+public abstract class EventStore : IDisposable
+{
+    protected EventStore(StorageOptions options, SqlDialect dialect)
+    {
+        options.Validate();
+        Options = options;
+        Dialect = dialect;
+    }
+
+    public StorageOptions Options { get; }
+
+    public SqlDialect Dialect { get; }
+
+    /// <summary>Where the store is, for people: a file path, or a database URL without its password.</summary>
+    public abstract string Location { get; }
+
+    /// <summary>
+    /// A fresh session id, larger than every id taken before, by this process or another one writing the same store
+    /// (a proxy, an import, a replay, another proxy on the same database). The relay takes one before a session's first event.
+    /// </summary>
+    public abstract long NextSessionId();
+
+    /// <summary>A connection for reading; the caller disposes of it.</summary>
+    internal abstract DbConnection OpenConnection();
+
+    /// <summary>The writer's connection: the only one that writes events.</summary>
+    internal virtual DbConnection OpenWriterConnection() => OpenConnection();
+
+    /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
+    internal virtual object? Bind(object? value) => value;
+
+    /// <summary>Called in a batch's transaction just before it commits, with the sessions it wrote to (PostgreSQL tells
+    /// the other proxies' dashboards, <see cref="Postgres.SharedStoreEvents"/>).</summary>
+    internal virtual void Committing(DbConnection connection, IReadOnlyCollection<long> sessions)
+    {
+    }
+
+    /// <summary>True when several proxies may write the store at once, each under its own instance name.</summary>
+    internal virtual bool SharedByInstances => false;
+
+    /// <summary>True when the writer computes the columns the filter derives from an event (SQLite generates them).</summary>
+    internal virtual bool WritesDerivedColumns => false;
+
+    /// <summary>Bytes the store's data takes, for retention's size limit.</summary>
+    internal abstract long UsedBytes(DbConnection connection);
+
+    /// <summary>A database error in words a user can act on ("the disk is full").</summary>
+    internal abstract string Describe(DbException error);
+
+    /// <summary>True when a database error concerns one event (a constraint) and the rest of its batch can go on.</summary>
+    internal abstract bool IsProblemOfTheEvent(DbException error);
+
+    public SessionRow? GetSession(long id)
+    {
+        using var connection = OpenConnection();
+        using var command = Command(connection, $"SELECT {SessionColumns} FROM sessions WHERE id = @id", ("@id", id));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadSession(reader) : null;
+    }
+
+    /// <summary>Newest first. Pass the last id of a page as <paramref name="beforeId"/> for the next page.</summary>
+    public IReadOnlyList<SessionRow> GetSessions(int limit, long? beforeId = null)
+    {
+        using var connection = OpenConnection();
+        using var command = beforeId is { } before
+            ? Command(connection, $"SELECT {SessionColumns} FROM sessions WHERE id < @before ORDER BY id DESC LIMIT @limit", ("@before", before), ("@limit", limit))
+            : Command(connection, $"SELECT {SessionColumns} FROM sessions ORDER BY id DESC LIMIT @limit", ("@limit", limit));
+        return ReadAll(command, ReadSession);
+    }
+
+    /// <summary>A session's events in sequence order, after <paramref name="afterSeq"/> (0 for the first page).</summary>
+    public IReadOnlyList<EventRow> GetEvents(long sessionId, long afterSeq, int limit)
+    {
+        using var connection = OpenConnection();
+        using var command = Command(connection,
+            $"SELECT {EventSelect} FROM events e WHERE session_id = @session AND seq > @after ORDER BY seq LIMIT @limit",
+            ("@session", sessionId), ("@after", afterSeq), ("@limit", limit));
+        return ReadAll(command, ReadEvent);
+    }
+
+    /// <summary>Findings per rule across the store, most frequent first (served by the partial index events_findings).</summary>
+    public IReadOnlyList<FindingTotal> GetFindingTotals()
+    {
+        using var connection = OpenConnection();
+        using var command = Command(connection, """
+            SELECT name, kind, count(*), count(DISTINCT session_id), min(time), max(time) FROM events
+            WHERE type = 'finding' GROUP BY name, kind ORDER BY count(*) DESC, name
+            """);
+        return ReadAll(command, r => new FindingTotal(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3),
+            StoredText.ParseTime(r.GetString(4)), StoredText.ParseTime(r.GetString(5))));
+    }
+
+    /// <summary>
+    /// The raw rows of one direction that overlap [from, to), whole and as stored (not merged), in offset order:
+    /// what the filter's body: searches, row by row.
+    /// </summary>
+    public IReadOnlyList<RawSegment> GetRawRows(long sessionId, Direction direction, long from, long to)
+    {
+        using var connection = OpenConnection();
+        // Rows do not overlap, so the first row that matters is the last one starting at or before 'from'.
+        using var command = Command(connection, """
+            SELECT "offset", data FROM raw
+            WHERE session_id = @session AND direction = @direction AND "offset" < @to AND "offset" + length(data) > @from
+              AND "offset" >= coalesce((SELECT max("offset") FROM raw
+                                        WHERE session_id = @session AND direction = @direction AND "offset" <= @from), 0)
+            ORDER BY "offset"
+            """, ("@session", sessionId), ("@direction", StoredText.Of(direction)), ("@from", from), ("@to", to));
+        return ReadAll(command, r => new RawSegment(r.GetInt64(0), (byte[])r.GetValue(1)));
+    }
+
+    /// <summary>
+    /// The stored bytes of one direction between two offsets, as runs of consecutive bytes. Runs are separated
+    /// where the capture kept nothing (the cut part of a truncated literal, events the bus dropped).
+    /// </summary>
+    public IReadOnlyList<RawSegment> GetRawSegments(long sessionId, Direction direction, long from = 0, long to = long.MaxValue)
+    {
+        var segments = new List<RawSegment>();
+        using var stream = new MemoryStream();
+        long start = 0;
+        foreach (var row in GetRawRows(sessionId, direction, from, to))
+        {
+            var offset = row.Offset;
+            var data = row.Data;
+            // Clip the row to [from, to).
+            var skip = (int)Math.Clamp(from - offset, 0, data.Length);
+            var take = (int)Math.Clamp(to - (offset + skip), 0, data.Length - skip);
+            if (take == 0) continue;
+            offset += skip;
+            if (stream.Length > 0 && start + stream.Length != offset)
+            {
+                segments.Add(new RawSegment(start, stream.ToArray()));
+                stream.SetLength(0);
+            }
+            if (stream.Length == 0) start = offset;
+            stream.Write(data, skip, take);
+        }
+        if (stream.Length > 0) segments.Add(new RawSegment(start, stream.ToArray()));
+        return segments;
+    }
+
+    /// <summary>The stored bytes of one direction, gaps closed up. See <see cref="GetRawSegments"/> for where the gaps are.</summary>
+    public byte[] GetRaw(long sessionId, Direction direction) =>
+        GetRawSegments(sessionId, direction).SelectMany(s => s.Data).ToArray();
+
+    public abstract void Dispose();
+
+    /// <summary>Opens (creating or migrating it when needed) the store <paramref name="options"/> name.</summary>
+    /// <exception cref="EventStoreException">The store cannot be used; the message says why, in words, without a password.</exception>
+    public static EventStore Open(StorageOptions options) => options.Location switch
+    {
+        PostgresLocation database => new Postgres.PostgresEventStore(options, database),
+        _ => new Sqlite.SqliteEventStore(options),
+    };
+
+    /// <summary>A command with named parameters (@name: both engines read that spelling).</summary>
+    internal static DbCommand Command(DbConnection connection, string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) AddParameter(command, name, value);
+        return command;
+    }
+
+    internal static void AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    /// <summary>The columns <see cref="ReadEvent"/> reads, over the alias <c>e</c>. "offset" and "user" are quoted:
+    /// PostgreSQL reserves both words (a bare user is CURRENT_USER).</summary>
+    internal const string EventSelect =
+        "e.session_id, e.seq, e.time, e.elapsed_us, e.source, e.\"offset\", e.type, e.kind, e.tag, e.name, e.status, e.latency_us, e.json";
+
+    internal static EventRow ReadEvent(DbDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), StoredText.ParseTime(r.GetString(2)), Microseconds(r.GetInt64(3)), r.GetString(4),
+        Long(r, 5), r.GetString(6), Text(r, 7), Text(r, 8), Text(r, 9), Text(r, 10),
+        Long(r, 11) is { } latency ? Microseconds(latency) : null, r.GetString(12));
+
+    internal const string SessionColumns = """
+        id, started_at, ended_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls,
+        upstream_insecure, client_leg_tls, upstream_leg_tls, "user", state, mailbox, close_reason, close_detail,
+        client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete, findings, client_app, altered,
+        client_sni, client_ja4, instance
+        """;
+
+    // Flags are INTEGER 0/1 in SQLite and boolean in PostgreSQL; GetBoolean reads both.
+    internal static SessionRow ReadSession(DbDataReader r) => new(
+        r.GetInt64(0), StoredText.ParseTime(r.GetString(1)), Text(r, 2) is { } ended ? StoredText.ParseTime(ended) : null,
+        Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), r.GetBoolean(9), Text(r, 10), Text(r, 11),
+        Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), Text(r, 16), Long(r, 17), Long(r, 18),
+        r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetInt64(22), r.GetInt64(23), r.GetBoolean(24), r.GetInt64(25), Text(r, 26),
+        r.GetBoolean(27), Text(r, 28), Text(r, 29), Text(r, 30));
+
+    internal static List<T> ReadAll<T>(DbCommand command, Func<DbDataReader, T> read)
+    {
+        var rows = new List<T>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
+    }
+
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long? Long(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private static TimeSpan Microseconds(long us) => TimeSpan.FromTicks(us * TimeSpan.TicksPerMicrosecond);
+}
