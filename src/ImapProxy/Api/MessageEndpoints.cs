@@ -1,4 +1,4 @@
-using ImapProxy.Messages;
+using ImapProxy.Mail;
 using ImapProxy.Queries;
 using MimeKit;
 

@@ -1,5 +1,5 @@
 using ImapProxy.Dashboard.Live;
-using ImapProxy.Messages;
+using ImapProxy.Mail;
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Responses;
 using ImapProxy.Recording.Events;

@@ -1,6 +1,6 @@
 using MimeKit.Text;
 
-namespace ImapProxy.Messages;
+namespace ImapProxy.Mail;
 
 /// <summary>
 /// A message's HTML body as the dashboard frames it. Mail is hostile: the page it is framed in sandboxes it (no

@@ -1,6 +1,6 @@
 using MimeKit;
 
-namespace ImapProxy.Messages;
+namespace ImapProxy.Mail;
 
 /// <summary>A MIME part of a fetched message under the number IMAP gives it in BODY[section].</summary>
 public sealed record NumberedPart(string Number, MimeEntity Entity)

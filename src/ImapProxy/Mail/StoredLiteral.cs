@@ -1,6 +1,6 @@
 using MimeKit;
 
-namespace ImapProxy.Messages;
+namespace ImapProxy.Mail;
 
 /// <summary>
 /// A literal of a stored frame, found by the event that carries it and its place among the frame's literals, with the
