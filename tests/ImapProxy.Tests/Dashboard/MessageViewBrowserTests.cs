@@ -50,7 +50,7 @@ public sealed class MessageViewBrowserTests(DovecotFixture dovecot, BrowserFixtu
             new() { Predicate = m => m.Text.Contains(trackerUrl, StringComparison.Ordinal) });
         var message = fetch.Locator(".message");
 
-        await Assertions.Expect(message.Locator(".headers").First).ToContainTextAsync("Grüße aus Köln <script>");
+        await Assertions.Expect(message.Locator(".headers")).ToContainTextAsync("Grüße aus Köln <script>");
         Assert.Equal(["1", "1.1", "1.2", "2"], await message.Locator("table.parts tr[data-part]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.part)"));
         await Assertions.Expect(message.Locator(".claims")).ToContainTextAsync("in an earlier FETCH");
         Assert.Equal(0, await message.Locator(".claims .claim.bad").CountAsync());
