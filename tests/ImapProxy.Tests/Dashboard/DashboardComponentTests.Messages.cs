@@ -60,10 +60,7 @@ public sealed partial class DashboardComponentTests
     public async Task ShowAll_PagesThroughAWholeLargeLiteral_NeverRenderingItAtOnce()
     {
         // Issue 15, item 6: "show all" showed about 2,000 characters whatever the size.
-        var body = "FIRST LINE\r\n" + string.Concat(Enumerable.Repeat(new string('x', 78) + "\r\n", 20_000)) + "LAST LINE";
-        var id = await CaptureAsync(4 * 1024 * 1024, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 BODY[TEXT]\r\n"),
-            ("S", $"* 1 FETCH (BODY[TEXT] {{{body.Length}}}\r\n{body})\r\na1 OK done\r\n"));
-        var response = FetchResponses(id).Single();
+        var (id, response) = await CaptureLargeLiteralAsync();
 
         var cut = Render<FrameView>(p => p.Add(f => f.SessionId, id).Add(f => f.Event, response));
         cut.Find("button.show-all").Click();
@@ -76,6 +73,26 @@ public sealed partial class DashboardComponentTests
         // The frame: its line (33 bytes), the literal (1,600,021) and ")\r\n", in pages of 32 KiB.
         Assert.Contains("bytes 1572864–1600057 of 1600057 · page 49 of 49", cut.Find(".raw-pages .where").TextContent);
         Assert.Contains($"api/sessions/{id}/events/{response.Sequence}/literals/0", cut.Find(".literal-downloads a").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task TheRawViewOfALargeFrame_IsPagedToo()
+    {
+        var (id, response) = await CaptureLargeLiteralAsync();
+
+        var cut = Render<FrameView>(p => p.Add(f => f.SessionId, id).Add(f => f.Event, response).Add(f => f.Raw, true));
+
+        Assert.Contains("page 1 of 49", cut.Find(".raw-pages .where").TextContent);
+        Assert.True(cut.Markup.Length < 2 * RawPages.PageBytes, $"one page rendered, not {cut.Markup.Length} characters");
+    }
+
+    /// <summary>A FETCH of a 1,600,021-byte literal that starts with FIRST LINE and ends with LAST LINE, all of it kept.</summary>
+    private async Task<(long Id, Storage.EventRow Response)> CaptureLargeLiteralAsync()
+    {
+        var body = "FIRST LINE\r\n" + string.Concat(Enumerable.Repeat(new string('x', 78) + "\r\n", 20_000)) + "LAST LINE";
+        var id = await CaptureAsync(4 * 1024 * 1024, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 BODY[TEXT]\r\n"),
+            ("S", $"* 1 FETCH (BODY[TEXT] {{{body.Length}}}\r\n{body})\r\na1 OK done\r\n"));
+        return (id, FetchResponses(id).Single());
     }
 
     [Fact]
