@@ -57,7 +57,7 @@ public sealed class MessageViewBrowserTests(DovecotFixture dovecot, BrowserFixtu
         var html = page.FrameLocator("iframe.html-body");
         await Assertions.Expect(html.Locator("#greeting")).ToHaveTextAsync("Hello in HTML.");
         Assert.Null(await html.Locator("body").GetAttributeAsync("data-ran"));
-        await message.Locator("table.parts").ScrollIntoViewIfNeededAsync();
+        await message.Locator(".headers").EvaluateAsync("e => e.scrollIntoView({ block: 'start' })");
         await Screenshots.SaveAsync(page, "message");
 
         var download = await page.RunAndWaitForDownloadAsync(() => message.Locator(".attachments a", new() { HasText = "report.bin" }).ClickAsync());
