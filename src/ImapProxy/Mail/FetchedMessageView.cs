@@ -25,7 +25,8 @@ public sealed record FetchedMessageView(
     {
         var numbered = ImapPartNumbers.Of(message);
         var structure = claims.Structure?.Value;
-        var parts = numbered.Select(p => Row(p, structure)).ToList();
+        // A message the capture cut is not judged part by part: its last parts are short because of the cap, not the server.
+        var parts = numbered.Select(p => Row(p, structure, judge: stored.Whole)).ToList();
         var text = message.TextBody;
         return new FetchedMessageView(
             stored.Whole, stored.Kept.Length,
@@ -44,14 +45,14 @@ public sealed record FetchedMessageView(
             ClaimsAbout(stored, claims, parts));
     }
 
-    private static PartRow Row(NumberedPart part, BodyPart? structure)
+    private static PartRow Row(NumberedPart part, BodyPart? structure, bool judge)
     {
         var entity = part.Entity;
         long? size = entity is MimePart { Content.Stream: { } content } ? content.Length : null;
         var claimed = structure is null ? null : BodyParts.Find(structure, part.Number);
         var type = entity.ContentType.MimeType.ToLowerInvariant();
         var claimedType = claimed is null ? null : $"{claimed.Type}/{claimed.Subtype}".ToLowerInvariant();
-        var mismatch = structure is not null && (claimedType != type || size is { } s && claimed?.Size is { } c && (long)c != s);
+        var mismatch = judge && structure is not null && (claimedType != type || size is { } s && claimed?.Size is { } c && (long)c != s);
         var said = claimed is null
             ? structure is null ? "—" : "not in BODYSTRUCTURE"
             : claimedType != type ? $"{claimedType}, {claimed.Size?.ToString() ?? "no size"}" : claimed.Size?.ToString() ?? "—";
@@ -79,17 +80,17 @@ public sealed record FetchedMessageView(
                     : new ClaimLine($"RFC822.SIZE {size.Value} {Where(size.Sequence)}, but the message sent is {stored.Length} bytes.", false)
                 : new ClaimLine("No RFC822.SIZE of this message in the session.", true));
         }
-        if (claims.Structure is { } structure)
-        {
-            var differing = parts.Count(p => p.Mismatch);
-            lines.Add(differing == 0
-                ? new ClaimLine($"BODYSTRUCTURE {Where(structure.Sequence)}: agrees with every part.", true)
-                : new ClaimLine($"BODYSTRUCTURE {Where(structure.Sequence)}: {(differing == 1 ? "1 part differs" : $"{differing} parts differ")}.", false));
-        }
-        else
+        if (claims.Structure is not { } structure)
         {
             lines.Add(new ClaimLine("No BODYSTRUCTURE of this message in the session.", true));
+            return lines;
         }
+        var differing = parts.Count(p => p.Mismatch);
+        lines.Add(!stored.Whole
+            ? new ClaimLine($"BODYSTRUCTURE {Where(structure.Sequence)}: parts not compared, the capture kept only the first {stored.Kept.Length} of {stored.Length} bytes.", true)
+            : differing == 0
+                ? new ClaimLine($"BODYSTRUCTURE {Where(structure.Sequence)}: agrees with every part.", true)
+                : new ClaimLine($"BODYSTRUCTURE {Where(structure.Sequence)}: {(differing == 1 ? "1 part differs" : $"{differing} parts differ")}.", false));
         return lines;
     }
 }

@@ -98,14 +98,21 @@ public sealed partial class DashboardComponentTests
     [Fact]
     public async Task ALiteralOverTheCaptureCap_SaysHowMuchWasKept_AndIsNeverServedAsWhole()
     {
-        var body = new string('y', 5000);
-        var id = await CaptureAsync(1000, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 BODY[]\r\n"),
-            ("S", $"* 1 FETCH (BODY[] {{5000}}\r\n{body})\r\na1 OK done\r\n"));
+        // A text part of 4,984 bytes under a 16-byte header, of which the capture keeps 1,000 bytes.
+        var body = "Subject: cut\r\n\r\n" + new string('y', 4984);
+        var id = await CaptureAsync(1000, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 (BODYSTRUCTURE BODY[])\r\n"),
+            ("S", $"* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 4984 1) BODY[] {{5000}}\r\n{body})\r\na1 OK done\r\n"));
         var response = FetchResponses(id).Single();
 
         var cut = Render<FrameView>(p => p.Add(f => f.SessionId, id).Add(f => f.Event, response));
         cut.Find("button.show-all").Click();
         Assert.Equal("4000 bytes not kept here (over the capture cap, --literal-cap)", cut.Find(".raw-pages .not-kept").TextContent);
+        cut.Find("details.message").TriggerEvent("ontoggle", EventArgs.Empty);
+        Assert.Contains("Only the first 1000 of 5000 bytes were captured", cut.Find(".message .cut").TextContent);
+        // Part 1 is short because of the cap, not the server: not flagged against BODYSTRUCTURE.
+        Assert.Empty(cut.FindAll("table.parts tr.bad"));
+        Assert.Contains("BODYSTRUCTURE in this FETCH: parts not compared, the capture kept only the first 1000 of 5000 bytes.",
+            cut.FindAll(".claims .claim").Select(c => c.TextContent));
 
         var literal = Services.GetRequiredService<StoreQueries>().Literal(id, response.Sequence, 0)!;
         Assert.Equal(Encoding.ASCII.GetBytes(body[..1000]), literal.Kept);
