@@ -60,7 +60,7 @@ internal static class MessageEndpoints
                 using (message)
                 {
                     return message.HtmlBody is { } html
-                        ? Results.Content(SafeHtml.Filter(html), "text/html; charset=utf-8")
+                        ? Results.Content(SafeHtml.Filter(html, SafeHtml.ImagesOf(message)), "text/html; charset=utf-8")
                         : Results.Problem("the message has no HTML body", statusCode: StatusCodes.Status404NotFound);
                 }
             })
