@@ -37,7 +37,7 @@ internal static class MessageEndpoints
                 if (queries.Literal(id, seq, n) is not { IsMessage: true } stored || stored.Open() is not { } message) return NoLiteral(id, seq, n);
                 using (message)
                 {
-                    var content = new MemoryStream();
+                    using var content = new MemoryStream();
                     switch (ImapPartNumbers.Find(message, part))
                     {
                         case MimePart single:
