@@ -34,7 +34,7 @@ public sealed class SafeHtmlTests
         body.HtmlBody = "<img src=\"cid:logo@example.org\"><img src=\"cid:gone@example.org\">";
         using var message = new MimeMessage { Body = body.ToMessageBody() };
 
-        var safe = SafeHtml.Filter(message.HtmlBody, SafeHtml.ImagesOf(message));
+        var safe = SafeHtml.Filter(message.HtmlBody!, SafeHtml.ImagesOf(message));
 
         Assert.Contains("<img src=\"data:image/png;base64,iVBORw==\"", safe);
         Assert.DoesNotContain("cid:", safe);
