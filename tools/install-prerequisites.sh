@@ -7,6 +7,8 @@ command -v dovecot >/dev/null || need+=(dovecot-imapd)
 # Tests drive python3's imaplib and curl as real clients; test.sh summarises with python3.
 command -v python3 >/dev/null || need+=(python3)
 command -v curl    >/dev/null || need+=(curl)
+# mbsync (isync) is the third real client: a whole folder pulled into a Maildir.
+command -v mbsync  >/dev/null || need+=(isync)
 command -v socat   >/dev/null || need+=(socat)
 # The dashboard's browser tests drive Debian's Chromium (Playwright, no browser download).
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)

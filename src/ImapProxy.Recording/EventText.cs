@@ -20,8 +20,9 @@ public static class EventText
         TlsHandshake { Succeeded: true } t => $"TLS on the {Word(t.Leg)} leg: {TlsVersion(t.Protocol)} {t.Cipher}" +
             (t.ServerName is { } sni ? $", SNI {sni}" : "") +
             (t.CertificateSubject is { } subject ? $", certificate {subject} by {t.CertificateIssuer}" : "") +
-            (t.ValidationErrors is { } errors ? $" — certificate problems: {errors}" + (t.ValidationIgnored ? " (ignored: --upstream-insecure)" : "") : ""),
-        TlsHandshake t => $"TLS on the {Word(t.Leg)} leg failed: {t.Error}",
+            (t.ValidationErrors is { } errors ? $" — certificate problems: {errors}" + (t.ValidationIgnored ? " (ignored: --upstream-insecure)" : "") : "") +
+            Offered(t.ClientHello, t.Leg),
+        TlsHandshake t => $"TLS on the {Word(t.Leg)} leg failed: {t.Error}" + Offered(t.ClientHello, t.Leg),
         ProxyAction a => $"proxy {a.Action}: {a.Description}" + (a.Original is { } original ? $" — the server sent: {original}" : "") +
                          (a.Bytes is { } bytes ? $" — {(a.Original is null ? "bytes" : "the client received")}: {bytes}" : ""),
         CaptureIncomplete d => $"capture incomplete: {Count(d.DroppedEvents)} more events dropped because the store fell behind",
@@ -49,6 +50,16 @@ public static class EventText
 
     public static string Describe(Diagnostic d) =>
         $"{Word(d.Severity)} {d.Rule}: {d.Message}" + (d.Rfc is { } rfc ? $" ({rfc})" : "");
+
+    /// <summary>What a leg's ClientHello offered, as one clause: its versions, suites, SNI, ALPN and JA4.</summary>
+    private static string Offered(TlsClientOffer? offer, TlsLeg leg) => offer switch
+    {
+        null => "",
+        { Ja4: null } => $" — no ClientHello read: {offer.Error}",
+        _ => $" — the {(leg == TlsLeg.Client ? "client" : "proxy")} offered {string.Join(", ", offer.Versions)} with {Count(offer.CipherSuites.Count)} cipher suites" +
+             (offer.ServerName is { } sni ? $", SNI {sni}" : ", no SNI") +
+             (offer.Alpn.Count > 0 ? $", ALPN {string.Join(" ", offer.Alpn)}" : "") + $"; JA4 {offer.Ja4}",
+    };
 
     /// <summary>"Tls13" (as .NET names the protocol) as "TLS 1.3"; null as "none".</summary>
     public static string TlsVersion(string? protocol) => protocol switch

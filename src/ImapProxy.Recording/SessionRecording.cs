@@ -45,7 +45,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private readonly long literalLimit;
     private readonly SessionDecoder decoder;
     private readonly Action<ImapFrame>? frameObserver;
-    private readonly SessionAnalyzer analyzer = new();
+    private readonly SessionAnalyzer analyzer;
     private bool analysisBroken;
     private readonly Dictionary<long, long> commandTimestamps = [];
     private readonly PendingRaw[] raw = [new(), new()];
@@ -62,9 +62,12 @@ public sealed class SessionRecording : IImapSink, IDisposable
     /// <param name="options">Parser options; recordings that start after login need <see cref="ImapParserOptions.StartsAuthenticated"/>.</param>
     /// <param name="compressedInput">Live sessions see compressed bytes after COMPRESS; recordings may hold them inflated.</param>
     /// <param name="frameObserver">Sees each frame as it is parsed, on the feeding thread (replays steer by it).</param>
+    /// <param name="mailboxes">What earlier sessions were told of their mailboxes, for findings across sessions (the relay's).</param>
     public SessionRecording(long sessionId, SessionOpened opened, EventBus bus, TimeProvider time, long literalLimit,
-        ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate, Action<ImapFrame>? frameObserver = null)
+        ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate, Action<ImapFrame>? frameObserver = null,
+        MailboxMemory? mailboxes = null)
     {
+        analyzer = new SessionAnalyzer(mailboxes);
         this.frameObserver = frameObserver;
         SessionId = sessionId;
         this.bus = bus;

@@ -9,7 +9,11 @@ namespace ImapProxy.Replay;
 /// <summary>Whether a stored session can be replayed, and if not, why, in words (STYLE.md §12: replay is guarded).</summary>
 /// <param name="ClientReplay">Null when the client side can be replayed against a server.</param>
 /// <param name="ServerReplay">Null when the server side can be served to a client.</param>
-public sealed record ReplayVerdict(CapturedSession? Session, string? ClientReplay, string? ServerReplay);
+public sealed record ReplayVerdict(CapturedSession? Session, string? ClientReplay, string? ServerReplay)
+{
+    /// <summary>The commands a client replay would change the server's mailboxes with, in words; null when none would.</summary>
+    public string? MailboxChanges => Session is null ? null : Captured.MailboxChanges.Describe(Session);
+}
 
 public static class ReplayCheck
 {

@@ -16,6 +16,7 @@ namespace ImapProxy.Storage;
 /// <param name="Events">Events stored for the session (raw bytes not counted).</param>
 /// <param name="Findings">Findings of warning or error severity (info findings are on the session's timeline only).</param>
 /// <param name="ClientApp">The mail client, from its ID command, or from its tag style (see <c>ClientApps</c>).</param>
+/// <param name="ClientSni">The server name the client's TLS ClientHello asked for (client leg); <paramref name="ClientJa4"/> its JA4 fingerprint.</param>
 public sealed record SessionRow(
     long Id,
     DateTimeOffset StartedAt,
@@ -44,7 +45,9 @@ public sealed record SessionRow(
     bool CaptureIncomplete,
     long Findings,
     string? ClientApp,
-    bool Altered = false)
+    bool Altered = false,
+    string? ClientSni = null,
+    string? ClientJa4 = null)
 {
     /// <summary>A session known only by its id and start: every fact still unknown, every count zero.</summary>
     public static SessionRow Blank(long id, DateTimeOffset startedAt) => new(id, startedAt, null, null, null, null, null, null, null, false,

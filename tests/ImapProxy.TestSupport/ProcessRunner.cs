@@ -16,7 +16,7 @@ internal static class ProcessRunner
         };
         foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
 
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {fileName}");
+        using var process = Start(startInfo);
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeoutCts.CancelAfter(timeout);
         try
@@ -30,6 +30,21 @@ internal static class ProcessRunner
         {
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{fileName} {string.Join(' ', startInfo.ArgumentList)} did not finish within {timeout}");
+        }
+    }
+
+    /// <summary>A missing client program fails the test with how to install it, never skips it.</summary>
+    private static Process Start(ProcessStartInfo startInfo)
+    {
+        try
+        {
+            return Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {startInfo.FileName}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"{startInfo.FileName} could not be started ({e.Message}): run ./tools/install-prerequisites.sh as root, " +
+                "which installs every program the tests drive (python3, curl, mbsync from isync, openssl, tshark...)", e);
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using ImapProxy.Capture.Faults;
 using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Findings;
 using ImapProxy.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,9 @@ public sealed class ProxyServer(
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RefusalTimeout = TimeSpan.FromSeconds(5);
+
+    // Shared by this proxy's sessions: a UIDVALIDITY that differs from an earlier session's is a finding.
+    private readonly MailboxMemory mailboxes = new();
 
     // Sessions the store could not number are relayed all the same, recorded nowhere.
     private static readonly EventBus Unrecorded = new();
@@ -164,7 +168,7 @@ public sealed class ProxyServer(
         counters.SessionStarted();
         try
         {
-            await using var session = new ProxySession(id, client, listener.Kind, options, ca, trust, sessionBus, time, logger, counters, faults);
+            await using var session = new ProxySession(id, client, listener.Kind, options, ca, trust, sessionBus, time, logger, counters, faults, mailboxes);
             await session.RunAsync(ct);
         }
         catch (Exception e)

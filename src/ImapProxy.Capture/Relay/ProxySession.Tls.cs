@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Text;
 using ImapProxy.Recording.Events;
 using ImapProxy.Capture.Tls;
+using ImapProxy.Capture.Tls.Hello;
 using ImapProxy.Tls;
 
 namespace ImapProxy.Capture.Relay;
@@ -41,7 +42,9 @@ internal sealed partial class ProxySession
 
     private async Task HandshakeClientAsync(CancellationToken ct)
     {
-        var ssl = new SslStream(clientStream, leaveInnerStreamOpen: false);
+        // The ClientHello is read from a copy of what the TLS stack reads, so it is known even when the handshake fails.
+        var firstBytes = new FirstBytesStream(clientStream, HandshakeRecords.MaxWire);
+        var ssl = new SslStream(firstBytes, leaveInnerStreamOpen: false);
         string? serverName = null;
         var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -59,16 +62,20 @@ internal sealed partial class ProxySession
                                       or System.Security.Cryptography.CryptographicException or NotSupportedException
                                   || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
+            var offer = ClientOffer.Read(firstBytes.First);
+            firstBytes.Forget();
             var hint = e is OperationCanceledException
                 ? $"the client did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
-                : HandshakeReport.ClientFailureHint(e, ca.CertificatePemPath);
-            recording.Publish(report with { ServerName = serverName, Error = hint });
+                : HandshakeReport.ClientFailureHint(e, ca.CertificatePemPath, offer);
+            recording.Publish(report with { ServerName = serverName, ClientHello = offer, Error = hint });
             throw new SessionEndException(CloseReason.ClientTlsFailed, hint);
         }
+        var clientHello = ClientOffer.Read(firstBytes.First);
+        firstBytes.Forget();
         clientStream = ssl;
         startTls.OnClientHandshake();
         clientSilentSinceHandshake = true;
-        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, serverName));
+        recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, serverName) with { ClientHello = clientHello });
     }
 
     /// <summary>
@@ -81,8 +88,10 @@ internal sealed partial class ProxySession
     /// <param name="fromFirstByte">Implicit TLS: a plaintext greeting instead of a handshake means --upstream-tls is wrong.</param>
     private async Task HandshakeUpstreamAsync(CancellationToken ct, bool fromFirstByte = false)
     {
-        var firstBytes = fromFirstByte ? new FirstBytesStream(serverStream!) : null;
-        var ssl = new SslStream(firstBytes ?? serverStream!, leaveInnerStreamOpen: false);
+        // The proxy's own ClientHello, as the server received it (its SNI is what servers choose a certificate by); and,
+        // on a leg that should be TLS from the first byte, what the server said first: a greeting's first line is enough.
+        var firstBytes = new FirstBytesStream(serverStream!, fromFirstByte ? 256 : 0, HandshakeRecords.MaxWire);
+        var ssl = new SslStream(firstBytes, leaveInnerStreamOpen: false);
         string? problems = null;
         var report = new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Upstream, Succeeded = false };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -93,25 +102,32 @@ internal sealed partial class ProxySession
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            var plaintext = firstBytes is not null && UpstreamTlsMismatch.IsImapGreeting(firstBytes.First);
+            var plaintext = fromFirstByte && UpstreamTlsMismatch.IsImapGreeting(firstBytes.First);
             var error = plaintext
-                ? UpstreamTlsMismatch.SpeaksPlaintext(firstBytes!.First)
+                ? UpstreamTlsMismatch.SpeaksPlaintext(firstBytes.First)
                 : problems is not null
                     ? $"the upstream certificate was refused ({problems}); trust its CA with --upstream-ca FILE, or accept any certificate with --upstream-insecure"
                     : e is OperationCanceledException
                         ? $"the upstream did not complete the TLS handshake within {options.HandshakeTimeout.TotalSeconds:0} s"
                         : $"the TLS handshake with the upstream failed: {Innermost(e).Message}";
-            recording.Publish(report with { ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error });
+            recording.Publish(report with
+            {
+                ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error, ClientHello = ClientOffer.Read(firstBytes.FirstWritten),
+            });
+            firstBytes.Forget();
             if (plaintext) await EndForUpstreamTlsMismatchAsync(error, ct);
             await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
             throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
         }
+        var ownHello = ClientOffer.Read(firstBytes.FirstWritten);
+        firstBytes.Forget();
         serverStream = ssl;
         startTls.OnUpstreamHandshake();
         recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
         {
             ValidationErrors = problems,
             ValidationIgnored = problems is not null && trust.Insecure,
+            ClientHello = ownHello,
         });
     }
 

@@ -6,6 +6,7 @@ using ImapProxy.Capture.Faults;
 using ImapProxy.Recording;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 using ImapProxy.Capture.Tls;
 using ImapProxy.Tls;
 using ImapProxy.Protocol;
@@ -69,7 +70,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private bool clientSilentSinceHandshake;
 
     public ProxySession(long id, Socket clientSocket, ListenerKind listener, ProxyOptions options, CertificateAuthority ca,
-        UpstreamTrust trust, EventBus bus, TimeProvider time, ILogger logger, ProxyCounters counters, FaultRuleSet faultRules)
+        UpstreamTrust trust, EventBus bus, TimeProvider time, ILogger logger, ProxyCounters counters, FaultRuleSet faultRules, MailboxMemory mailboxes)
     {
         Id = id;
         this.clientSocket = clientSocket;
@@ -94,7 +95,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             UpstreamTls = options.EffectiveUpstreamTls,
             ClientTls = options.ClientTls,
             UpstreamInsecure = options.UpstreamInsecure,
-        }, bus, time, options.LiteralCaptureLimit, frameObserver: faults is null ? null : faults.OnFrame);
+        }, bus, time, options.LiteralCaptureLimit, frameObserver: faults is null ? null : faults.OnFrame, mailboxes: mailboxes);
         lastActivity = time.GetTimestamp();
     }
 
@@ -320,7 +321,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private (CloseReason, string) ClientRejectedCertificate()
     {
-        var hint = HandshakeReport.ClientFailureHint(new IOException("it closed the connection right after the handshake, before sending anything"), ca.CertificatePemPath);
+        var hint = HandshakeReport.ClientFailureHint(new IOException("it closed the connection right after the handshake, before sending anything"), ca.CertificatePemPath, offer: null);
         recording.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, Error = hint });
         return (CloseReason.ClientTlsFailed, hint);
     }

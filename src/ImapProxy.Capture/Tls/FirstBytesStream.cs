@@ -1,21 +1,31 @@
 namespace ImapProxy.Capture.Tls;
 
 /// <summary>
-/// Passes everything through to the stream beneath, keeping a copy of the first bytes read from it: when a TLS
-/// handshake fails, they say what the other side spoke instead (a plaintext IMAP greeting, for one).
+/// Passes everything through to the stream beneath, keeping a copy of the first bytes read from it and written to it
+/// while a TLS handshake runs over it: the two sides' first flights. They say what a client offered (its ClientHello,
+/// read here rather than through the TLS stack, which exposes only its SNI), or, when a handshake fails, what the
+/// other side spoke instead (a plaintext IMAP greeting, for one). <see cref="Forget"/> ends the keeping once the
+/// handshake is over, so a session holds no copy while it is relayed.
 /// </summary>
-internal sealed class FirstBytesStream(Stream inner) : Stream
+internal sealed class FirstBytesStream(Stream inner, int keptRead, int keptWritten = 0) : Stream
 {
-    private const int Kept = 256;
-    private readonly byte[] first = new byte[Kept];
-    private int length;
+    private readonly Copy read = new(keptRead);
+    private readonly Copy written = new(keptWritten);
 
-    public ReadOnlySpan<byte> First => first.AsSpan(0, length);
+    public ReadOnlySpan<byte> First => read.Bytes;
+
+    public ReadOnlySpan<byte> FirstWritten => written.Bytes;
+
+    public void Forget()
+    {
+        read.Forget();
+        written.Forget();
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken);
-        Keep(buffer.Span[..n]);
+        read.Keep(buffer.Span[..n]);
         return n;
     }
 
@@ -25,22 +35,25 @@ internal sealed class FirstBytesStream(Stream inner) : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         var n = inner.Read(buffer, offset, count);
-        Keep(buffer.AsSpan(offset, n));
+        read.Keep(buffer.AsSpan(offset, n));
         return n;
     }
 
-    private void Keep(ReadOnlySpan<byte> read)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var room = Kept - length;
-        if (room <= 0) return;
-        read[..Math.Min(room, read.Length)].CopyTo(first.AsSpan(length));
-        length += Math.Min(room, read.Length);
+        written.Keep(buffer.Span);
+        return inner.WriteAsync(buffer, cancellationToken);
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.WriteAsync(buffer, cancellationToken);
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        written.Keep(buffer.AsSpan(offset, count));
+        inner.Write(buffer, offset, count);
+    }
+
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
     public override void Flush() => inner.Flush();
     public override bool CanRead => inner.CanRead;
@@ -61,5 +74,27 @@ internal sealed class FirstBytesStream(Stream inner) : Stream
     {
         await inner.DisposeAsync();
         await base.DisposeAsync();
+    }
+
+    /// <summary>The first bytes of one direction, up to a limit; grown as they come, as a hello is far below the limit.</summary>
+    private sealed class Copy(int limit)
+    {
+        private byte[] bytes = [];
+        private int length;
+        private int room = limit;
+
+        public ReadOnlySpan<byte> Bytes => bytes.AsSpan(0, length);
+
+        public void Keep(ReadOnlySpan<byte> data)
+        {
+            var taken = data[..Math.Min(room, data.Length)];
+            if (taken.IsEmpty) return;
+            if (length + taken.Length > bytes.Length) Array.Resize(ref bytes, Math.Max(length + taken.Length, Math.Min(bytes.Length * 2, length + room)));
+            taken.CopyTo(bytes.AsSpan(length));
+            length += taken.Length;
+            room -= taken.Length;
+        }
+
+        public void Forget() => (bytes, length, room) = ([], 0, 0);
     }
 }

@@ -142,6 +142,12 @@ public sealed record TlsHandshake : SessionEvent
 
     /// <summary>What went wrong, in words a user can act on.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
+
+    /// <summary>
+    /// The ClientHello of the leg's TLS client: the client's on the client leg, the proxy's own on the upstream leg; null
+    /// where it was not read (replays, sessions recorded before it was).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public TlsClientOffer? ClientHello { get; init; }
 }
 
 /// <summary>A frame the protocol parser found (command, response, state or transport change, malformed bytes).</summary>

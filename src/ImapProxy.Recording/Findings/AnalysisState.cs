@@ -37,6 +37,10 @@ internal sealed class AnalysisState
     public bool UpstreamLegTls { get; private set; }
     public bool ByeSeen { get; private set; }
 
+    /// <summary>The server the session reached (host:port) and the user it authenticated as, once known.</summary>
+    public string? Upstream { get; private set; }
+    public string? User { get; private set; }
+
     /// <summary>Bumped when message numbers change meaning: a new SELECT, an EXPUNGE, a VANISHED (RFC 3501 §2.3.1.2).</summary>
     public long Numbering { get; private set; }
 
@@ -73,6 +77,7 @@ internal sealed class AnalysisState
         {
             case SessionOpened opened:
                 TlsKnown = opened.ClientTls is not null && opened.UpstreamTls is not null;
+                Upstream = opened.Upstream;
                 break;
             case TlsHandshake { Succeeded: true, Leg: TlsLeg.Client }:
                 ClientLegTls = true;
@@ -103,6 +108,7 @@ internal sealed class AnalysisState
             case FrameParsed { Frame: StateChangeFrame state }:
                 State = state.State;
                 SelectedMailbox = state.Mailbox;
+                User = state.User ?? User;
                 if (!Capabilities.SequenceEqual(state.Capabilities, StringComparer.OrdinalIgnoreCase))
                 {
                     Capabilities = state.Capabilities;

@@ -34,6 +34,11 @@ public static class FindingRules
     public static readonly FindingRule UidValidityChanged = new("uidvalidity-changed", Severity.Error, "RFC 3501 §2.3.1.1",
         "UIDVALIDITY of a mailbox changed within the session",
         "clients must drop every cached message of the mailbox and download it again; many treat it as a new account and resync everything");
+    public static readonly FindingRule UidValidityChangedBetweenSessions = new("uidvalidity-changed-between-sessions", Severity.Warning,
+        "RFC 3501 §2.3.1.1",
+        "UIDVALIDITY of a mailbox differs from the one an earlier session of the same user and server was given",
+        "clients drop their cache of the mailbox and download it again at every such change: a server that changes it " +
+        "without recreating the mailbox makes phones resync, burn data and battery, and lose local state");
     public static readonly FindingRule UidNextWentBack = new("uidnext-went-back", Severity.Warning, "RFC 3501 §2.3.1.1",
         "UIDNEXT went backwards for the same UIDVALIDITY",
         "clients that fetch new mail by UID ranges above their last UIDNEXT miss or duplicate messages");

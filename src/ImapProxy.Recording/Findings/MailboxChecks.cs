@@ -9,7 +9,8 @@ namespace ImapProxy.Recording.Findings;
 /// The selected mailbox's state as the server describes it across responses: UIDVALIDITY, UIDNEXT and
 /// HIGHESTMODSEQ per mailbox for the whole session, the message count and the number↔UID map for the selection.
 /// </summary>
-internal sealed class MailboxChecks : ISessionCheck
+/// <param name="memory">Earlier sessions' UIDVALIDITYs, to compare this session's with (none: the session alone).</param>
+internal sealed class MailboxChecks(MailboxMemory? memory) : ISessionCheck
 {
     private const int MaxMailboxes = 10_000;
     // About 32 bytes each: 1.6 MB for a session that lists a 50,000-message mailbox, then no more.
@@ -25,8 +26,12 @@ internal sealed class MailboxChecks : ISessionCheck
     private bool newKeywordsAllowed;
     private readonly Dictionary<ulong, Seen> numberOfUid = [];
 
+    // The event being judged: its session and time go into what the memory keeps.
+    private SessionEvent? current;
+
     public void Observe(SessionEvent e, AnalysisState state, FindingList found)
     {
+        current = e;
         switch (e)
         {
             case FrameParsed { Frame: CommandFrame { Args: SelectArgs } }:
@@ -50,7 +55,7 @@ internal sealed class MailboxChecks : ISessionCheck
     private void Response(ResponseFrame response, long sequence, AnalysisState state, FindingList found)
     {
         if (response.Code is { } code && state.Mailbox is { } mailbox && response.ResponseKind != ResponseKind.Tagged)
-            Code(code, mailbox, sequence, found);
+            Code(code, mailbox, sequence, found, state);
         // RFC 3501 §7.1: "\*" in PERMANENTFLAGS lets clients make new keywords, which then need not be in FLAGS yet.
         if (response.Code is { Name: "PERMANENTFLAGS", Items: { } permanent }) newKeywordsAllowed = permanent.Contains("\\*");
         switch (response.Data)
@@ -59,7 +64,11 @@ internal sealed class MailboxChecks : ISessionCheck
                 // STATUS reports the same numbers for any mailbox, selected or not (RFC 3501 §6.3.10).
                 if (History(status.Mailbox) is { } history)
                 {
-                    if (status.Items.TryGetValue("UIDVALIDITY", out var validity)) history.UidValidity(status.Mailbox, validity, sequence, found);
+                    if (status.Items.TryGetValue("UIDVALIDITY", out var validity))
+                    {
+                        history.UidValidity(status.Mailbox, validity, sequence, found);
+                        CompareWithEarlierSessions(status.Mailbox, validity, sequence, state, found);
+                    }
                     if (status.Items.TryGetValue("UIDNEXT", out var next)) history.UidNext(status.Mailbox, next, sequence, found);
                     if (status.Items.TryGetValue("HIGHESTMODSEQ", out var modSeq)) history.HighestModSeq(status.Mailbox, modSeq, sequence, found);
                 }
@@ -120,13 +129,23 @@ internal sealed class MailboxChecks : ISessionCheck
                 $"UID {uid} in {mailbox}, whose UIDNEXT is {next.Value}", next.Sequence, sequence));
     }
 
-    private void Code(ResponseCode code, string mailbox, long sequence, FindingList found)
+    private void CompareWithEarlierSessions(string mailbox, ulong validity, long sequence, AnalysisState state, FindingList found)
+    {
+        if (memory is null || state.Upstream is not { } server || state.User is not { } user || current is null) return;
+        if (memory.Remember(server, user, mailbox, new(validity, current.SessionId, current.Time)) is { } earlier)
+            found.Add(FindingRules.UidValidityChangedBetweenSessions.Report(
+                $"{mailbox} of {user} on {server} had UIDVALIDITY {earlier.UidValidity} in session {earlier.SessionId} " +
+                $"({earlier.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC), now {validity}", sequence));
+    }
+
+    private void Code(ResponseCode code, string mailbox, long sequence, FindingList found, AnalysisState state)
     {
         if (code.Number is not { } value || History(mailbox) is not { } history) return;
         switch (code.Name)
         {
             case "UIDVALIDITY":
                 history.UidValidity(mailbox, value, sequence, found);
+                CompareWithEarlierSessions(mailbox, value, sequence, state, found);
                 break;
             case "UIDNEXT":
                 history.UidNext(mailbox, value, sequence, found);

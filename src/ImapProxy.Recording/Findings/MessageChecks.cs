@@ -118,8 +118,29 @@ internal sealed class MessageChecks : ISessionCheck
             var claimedCharset = claimed.Parameters?.FirstOrDefault(p => p.Key.Equals("charset", StringComparison.OrdinalIgnoreCase)).Value;
             if (claimedCharset is not null && type.Charset is { } charset && !claimedCharset.Equals(charset, StringComparison.OrdinalIgnoreCase))
                 return $"{at} has charset {claimedCharset} in BODYSTRUCTURE, {charset} in the message";
+            if (part.Content?.Stream is { } content && ContentDifference(claimed, content, at, type.MediaType) is { } sizes) return sizes;
         }
         return null;
+    }
+
+    /// <summary>
+    /// body-fld-octets and, for text, body-fld-lines (RFC 3501 §7.4.2) against the part's content as sent: its bytes
+    /// in their transfer encoding, from after its header to before the CRLF of the next boundary (RFC 2046 §5.1.1);
+    /// lines are the line feeds in it (a last line without one may be counted or not).
+    /// </summary>
+    private static string? ContentDifference(BodyPart claimed, Stream content, string at, string mediaType)
+    {
+        var bytes = new byte[content.Length];
+        content.Position = 0;
+        content.ReadExactly(bytes);
+        if (claimed.Size is { } octets && octets != (ulong)bytes.Length)
+            return $"{at} is {octets} bytes in BODYSTRUCTURE, {bytes.Length} in the message ({SizeChecks.Difference(bytes.Length, octets)})";
+        if (claimed.Lines is not { } lines || !mediaType.Equals("text", StringComparison.OrdinalIgnoreCase)) return null;
+        // Dovecot counts line feeds; a server that also counts a last line without one is not wrong either.
+        var feeds = (ulong)bytes.AsSpan().Count((byte)'\n');
+        var unterminated = bytes.Length > 0 && bytes[^1] != '\n';
+        if (lines == feeds || unterminated && lines == feeds + 1) return null;
+        return $"{at} has {lines} lines in BODYSTRUCTURE, {feeds}{(unterminated ? $" (or {feeds + 1} with its unterminated last line)" : "")} in the message";
     }
 
     private static List<string> Addresses(IReadOnlyList<Address>? addresses) =>

@@ -13,8 +13,12 @@ public sealed class SessionAnalyzer
 {
     private readonly AnalysisState state = new();
     private readonly FindingList found = new();
-    private readonly ISessionCheck[] checks =
-        [new SizeChecks(), new MessageChecks(), new MailboxChecks(), new SearchDateChecks(), new CapabilityChecks(), new IdleChecks(), new EndChecks(), new ServerChecks()];
+    private readonly ISessionCheck[] checks;
+
+    /// <param name="memory">What earlier sessions of the same proxy were told (the relay's sessions share one); without
+    /// it the session is judged alone.</param>
+    public SessionAnalyzer(MailboxMemory? memory = null) =>
+        checks = [new SizeChecks(), new MessageChecks(), new MailboxChecks(memory), new SearchDateChecks(), new CapabilityChecks(), new IdleChecks(), new EndChecks(), new ServerChecks()];
 
     /// <summary>Judges one stamped event; returns the findings it completes (usually none).</summary>
     public IReadOnlyList<FindingReported> Observe(SessionEvent e)

@@ -66,7 +66,8 @@ internal sealed class SizeChecks : ISessionCheck
     private static string Describe(FetchData fetch) =>
         fetch.Uid is { } uid ? $"message UID {uid}" : $"message {fetch.SequenceNumber}";
 
-    private static string Difference(long sent, ulong announced) =>
+    /// <summary>How far the bytes sent are from a size announced, in words.</summary>
+    internal static string Difference(long sent, ulong announced) =>
         (long)announced > sent ? $"{(long)announced - sent} bytes fewer than announced" : $"{sent - (long)announced} bytes more than announced";
 
     /// <summary>A value the server sent and the event it came in.</summary>

@@ -1,7 +1,7 @@
 namespace ImapProxy.Recording.Findings;
 
 /// <summary>sequence-set / uid-set text (RFC 3501 §9: "1:3,7,10:12").</summary>
-internal static class UidSets
+public static class UidSets
 {
     /// <summary>How many numbers the set names; null when it is not a set of plain numbers (the wire is not trusted).</summary>
     public static ulong? Count(string set)

@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using ImapProxy.Recording.Events;
 using ImapProxy.Tls;
 using ImapProxy.Protocol;
+using ImapProxy.Protocol.Commands;
 using ImapProxy.Replay.Captured;
 using ImapProxy.Replay.Diff;
 using ImapProxy.Replay.Wire;
@@ -78,6 +79,8 @@ public sealed class ClientReplay : IAsyncDisposable
             while (frames.Reader.TryRead(out _)) { }
             pump = Task.Run(() => PumpAsync(linked.Token), CancellationToken.None);
             var credentials = options.Credentials;
+            var uids = new UidMap();
+            string? selected = null;
             foreach (var exchange in original.Exchanges)
             {
                 if (stopped is not null)
@@ -90,8 +93,17 @@ public sealed class ClientReplay : IAsyncDisposable
                     outcomes.Add(new ReplayedExchange(exchange, [], null, $"skipped: the replay's transport is --tls {options.TlsText}, not the capture's {exchange.Name}"));
                     continue;
                 }
-                var replayed = await ExchangeAsync(exchange, credentials, linked.Token).ConfigureAwait(false);
+                if (options.ReadOnly && MailboxChanges.Writes(exchange))
+                {
+                    outcomes.Add(new ReplayedExchange(exchange, [], null, "skipped: --read-only (it would change the server's mailboxes)"));
+                    continue;
+                }
+                var sending = Sendable(exchange, uids, selected);
+                var replayed = await ExchangeAsync(sending, credentials, linked.Token).ConfigureAwait(false);
+                if (sending.Command != exchange.Command) replayed = replayed with { SentAs = FirstLine(sending.Command, sending.Tag) };
                 outcomes.Add(replayed);
+                uids.Learn(exchange, replayed.Responses);
+                if (exchange.Frame.Args is SelectArgs opened && replayed.Status == ResponseStatus.Ok) selected = opened.Mailbox;
                 if (replayed.Note is { } note) stopped = note;
                 else if (options.StopOnError && replayed.Status is ResponseStatus.No or ResponseStatus.Bad) stopped = $"stopped after {exchange.Tag} {exchange.Name} answered {replayed.Status.Value.ToString().ToUpperInvariant()} (--stop-on-error)";
             }
@@ -119,7 +131,27 @@ public sealed class ClientReplay : IAsyncDisposable
     private ExchangeOutcome Compare(ReplayedExchange x) => new(
         x.Original.Index, x.Original.Tag, x.Original.Name, x.Original.Status, x.Status,
         x.Note is null ? ResponseDiff.Compare(x.Original.Responses, x.Responses, options.Strict) : [],
-        x.Note);
+        x.Note) { SentAs = x.SentAs };
+
+    /// <summary>The command as the replay sends it: SELECT as EXAMINE when read-only, UIDs the replay's server renumbered.</summary>
+    private CapturedExchange Sendable(CapturedExchange exchange, UidMap uids, string? selected)
+    {
+        if (options.ReadOnly && exchange.Name == "SELECT")
+        {
+            // "tag SELECT ..." becomes "tag EXAMINE ...": same arguments, read-only (RFC 3501 §6.3.2).
+            var rest = exchange.Command.AsSpan(exchange.Tag.Length + 1 + "SELECT".Length);
+            exchange = exchange with { Command = [.. Encoding.ASCII.GetBytes(exchange.Tag + " EXAMINE"), .. rest] };
+        }
+        return uids.Rewrite(exchange, selected) is { } renumbered ? exchange with { Command = renumbered } : exchange;
+    }
+
+    private static string FirstLine(byte[] command, string tag)
+    {
+        var text = Encoding.UTF8.GetString(command);
+        var end = text.IndexOfAny(['\r', '\n']);
+        var line = (end < 0 ? text : text[..end])[(tag.Length + 1)..];
+        return line.Length <= 200 ? line : line[..200] + "…";
+    }
 
     private async Task<Stream> ConnectAsync(CancellationToken ct)
     {

@@ -38,6 +38,12 @@ public sealed record ClientReplayOptions
     /// <summary>IDLE is held as long as it was captured, at most this long.</summary>
     public TimeSpan IdleMax { get; init; } = DefaultIdleMax;
 
+    /// <summary>
+    /// Leave the server as it was: SELECT is sent as EXAMINE (so no FETCH sets \Seen, RFC 3501 §6.3.2) and the
+    /// commands that change mailboxes (<see cref="Captured.MailboxChanges"/>) are skipped.
+    /// </summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>Stop after the first command the server answers NO or BAD.</summary>
     public bool StopOnError { get; init; }
 

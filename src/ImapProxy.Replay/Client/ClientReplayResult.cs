@@ -11,6 +11,9 @@ public sealed record ExchangeOutcome(
     IReadOnlyList<ResponseChange> Changes, string? Note)
 {
     public bool Same => Note is null && Changes.Count == 0;
+
+    /// <summary>The command as sent when the replay changed it (a read-only replay's SELECT goes as EXAMINE).</summary>
+    public string? SentAs { get; init; }
 }
 
 /// <param name="ReplaySessionId">The stored session that recorded the replay.</param>
@@ -21,4 +24,7 @@ public sealed record ClientReplayResult(long OriginalSessionId, long ReplaySessi
 }
 
 /// <summary>The answers the replay got to one command, before comparison.</summary>
-internal sealed record ReplayedExchange(CapturedExchange Original, IReadOnlyList<ResponseFrame> Responses, ResponseStatus? Status, string? Note);
+internal sealed record ReplayedExchange(CapturedExchange Original, IReadOnlyList<ResponseFrame> Responses, ResponseStatus? Status, string? Note)
+{
+    public string? SentAs { get; init; }
+}

@@ -15,14 +15,15 @@ public sealed record ResponseChange(string Kind, string Response, string? Path, 
 /// Compares the parsed responses to one command, not their text: responses are paired by what they are about
 /// (the tagged completion, a FETCH's message number, a LIST's mailbox), then compared field by field. Values that
 /// differ between two equal servers are left out unless strict: the free text of status responses, UIDs,
-/// UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, APPENDUID/COPYUID, INTERNALDATE, MODSEQ, \Recent and RECENT counts, and
-/// continuation requests.
+/// UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ, APPENDUID/COPYUID, INTERNALDATE, MODSEQ, \Recent and RECENT counts, a LIST's
+/// \Marked/\Unmarked, and continuation requests.
 /// </summary>
 public static class ResponseDiff
 {
     // JSON names of where the bytes were, never what they said (the frame's and its literals' positions). Stripped at
     // any depth, so a key of that name in a map the server chose (MIME parameters, ID fields) is left out too.
     private static readonly HashSet<string> Positional = ["offset", "length", "direction", "redactions", "diagnostics", "tag", "completes", "literals", "literal"];
+    private static readonly HashSet<string> Hints = new(["\\Marked", "\\Unmarked"], StringComparer.OrdinalIgnoreCase);
     private static readonly HashSet<string> VolatileCodes = new(["UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ", "APPENDUID", "COPYUID"], StringComparer.OrdinalIgnoreCase);
 
     public static IReadOnlyList<ResponseChange> Compare(IReadOnlyList<ResponseFrame> original, IReadOnlyList<ResponseFrame> replay, bool strict = false)
@@ -106,6 +107,9 @@ public static class ResponseDiff
             };
         }
         if (response.Name == "RECENT") response = response with { Data = null };
+        // \Marked and \Unmarked are the server's hint of new mail since it last looked, given at will (RFC 3501 §7.2.2).
+        if (response.Data is ListData list)
+            response = response with { Data = list with { Flags = list.Flags.Where(f => !Hints.Contains(f)).ToList() } };
         return response;
     }
 

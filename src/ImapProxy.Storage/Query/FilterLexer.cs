@@ -55,8 +55,9 @@ internal sealed class FilterLexer(string text)
                 return ValueTokens();
         }
         var nameEnd = start;
-        // Field names are letters, with inner hyphens (client-app).
-        while (nameEnd < text.Length && (char.IsAsciiLetter(text[nameEnd]) || text[nameEnd] == '-' && nameEnd > start)) nameEnd++;
+        // Field names start with a letter, then letters, digits (ja4) and inner hyphens (client-app).
+        while (nameEnd < text.Length && (char.IsAsciiLetter(text[nameEnd]) || (char.IsAsciiDigit(text[nameEnd]) || text[nameEnd] == '-') && nameEnd > start))
+            nameEnd++;
         if (nameEnd > start && OperatorAt(nameEnd) is { } op)
         {
             position = nameEnd + op.Length;

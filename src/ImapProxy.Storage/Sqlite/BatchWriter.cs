@@ -70,13 +70,14 @@ internal sealed class BatchWriter : IDisposable
                 client_app = coalesce($client_app_by_id, client_app, $client_app_by_tag),
                 client_leg_tls = coalesce($client_leg_tls, client_leg_tls),
                 upstream_leg_tls = coalesce($upstream_leg_tls, upstream_leg_tls),
+                client_sni = coalesce($client_sni, client_sni), client_ja4 = coalesce($client_ja4, client_ja4),
                 ended_at = coalesce($ended_at, ended_at), close_reason = coalesce($close_reason, close_reason),
                 close_detail = coalesce($close_detail, close_detail),
                 client_bytes = coalesce($client_bytes, client_bytes), server_bytes = coalesce($server_bytes, server_bytes)
             WHERE id = $id
             """, "$id", "$events", "$commands", "$failures", "$anomalies", "$dropped_events", "$capture_incomplete", "$altered", "$state", "$user",
             "$mailbox", "$client_leg_tls", "$upstream_leg_tls", "$ended_at", "$close_reason", "$close_detail", "$client_bytes",
-            "$server_bytes", "$findings", "$client_app_by_id", "$client_app_by_tag");
+            "$server_bytes", "$findings", "$client_app_by_id", "$client_app_by_tag", "$client_sni", "$client_ja4");
     }
 
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
@@ -183,7 +184,8 @@ internal sealed class BatchWriter : IDisposable
         updateSummary.Execute(s.SessionId, s.Events, s.Commands, s.Failures, s.Anomalies, s.DroppedEvents, s.CaptureIncomplete ? 1 : 0, s.Altered ? 1 : 0,
             s.State, s.User, s.Mailbox, s.ClientLegTls, s.UpstreamLegTls,
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
-            closed?.Detail, s.ClientBytes(null), s.ServerBytes(null), s.Findings, s.ClientAppById, s.ClientAppByTag);
+            closed?.Detail, s.ClientBytes(null), s.ServerBytes(null), s.Findings, s.ClientAppById, s.ClientAppByTag,
+            s.ClientSni, s.ClientJa4);
     }
 
     private void InsertRaw(RawRow row)

@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>Frames this long and longer are in the partial index events_large (the number is repeated there).</summary>
     public const long LargeFrameBytes = 16384;
@@ -128,6 +128,13 @@ internal static class Schema
         ALTER TABLE sessions ADD COLUMN altered INTEGER NOT NULL DEFAULT 0;
         """;
 
+    // Version 5: what the client offered in its TLS ClientHello on the client leg, for sni: and ja4: (the rest of
+    // the offer is in the TLS handshake event's JSON).
+    private const string Version5 = """
+        ALTER TABLE sessions ADD COLUMN client_sni TEXT;
+        ALTER TABLE sessions ADD COLUMN client_ja4 TEXT;
+        """;
+
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)
     {
@@ -156,6 +163,11 @@ internal static class Schema
         {
             Execute(connection, transaction, Version4);
             Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (4)");
+        }
+        if (version < 5)
+        {
+            Execute(connection, transaction, Version5);
+            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (5)");
         }
         transaction.Commit();
     }

@@ -31,6 +31,10 @@ internal sealed class SessionSummary(long sessionId)
     public string? Mailbox { get; private set; }
     public string? ClientLegTls { get; private set; }
     public string? UpstreamLegTls { get; private set; }
+
+    /// <summary>From the client leg's ClientHello: the name it asked for, and its JA4.</summary>
+    public string? ClientSni { get; private set; }
+    public string? ClientJa4 { get; private set; }
     public SessionClosed? Closed { get; private set; }
 
     /// <summary>How far each direction's captured stream reached in this batch: the byte counts of a live session.</summary>
@@ -66,6 +70,11 @@ internal sealed class SessionSummary(long sessionId)
                 var outcome = t.Succeeded ? t.Protocol ?? "unknown" : "failed";
                 if (t.Leg == TlsLeg.Client) ClientLegTls = outcome;
                 else UpstreamLegTls = outcome;
+                if (t is { Leg: TlsLeg.Client, ClientHello: { } offer })
+                {
+                    ClientSni = offer.ServerName ?? ClientSni;
+                    ClientJa4 = offer.Ja4 ?? ClientJa4;
+                }
                 break;
             case FindingReported { Severity: not Severity.Info }:
                 Findings++;
@@ -140,6 +149,8 @@ internal sealed class SessionSummary(long sessionId)
         Mailbox = Mailbox ?? row.Mailbox,
         ClientLegTls = ClientLegTls ?? row.ClientLegTls,
         UpstreamLegTls = UpstreamLegTls ?? row.UpstreamLegTls,
+        ClientSni = ClientSni ?? row.ClientSni,
+        ClientJa4 = ClientJa4 ?? row.ClientJa4,
         EndedAt = Closed?.Time ?? row.EndedAt,
         CloseReason = Closed is { } c ? StoredText.Of(c.Reason) : row.CloseReason,
         CloseDetail = Closed?.Detail ?? row.CloseDetail,

@@ -251,7 +251,8 @@ public sealed class SqliteEventStore : IDisposable
     internal const string SessionColumns = """
         id, started_at, ended_at, client_address, listener_address, listener, upstream, upstream_tls, client_tls,
         upstream_insecure, client_leg_tls, upstream_leg_tls, user, state, mailbox, close_reason, close_detail,
-        client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete, findings, client_app, altered
+        client_bytes, server_bytes, events, commands, failures, anomalies, dropped_events, capture_incomplete, findings, client_app, altered,
+        client_sni, client_ja4
         """;
 
     internal static SessionRow ReadSession(SqliteDataReader r) => new(
@@ -259,7 +260,7 @@ public sealed class SqliteEventStore : IDisposable
         Text(r, 3), Text(r, 4), Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), r.GetInt64(9) != 0, Text(r, 10), Text(r, 11),
         Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), Text(r, 16), Long(r, 17), Long(r, 18),
         r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetInt64(22), r.GetInt64(23), r.GetInt64(24) != 0, r.GetInt64(25), Text(r, 26),
-        r.GetInt64(27) != 0);
+        r.GetInt64(27) != 0, Text(r, 28), Text(r, 29));
 
     internal static List<T> ReadAll<T>(SqliteCommand command, Func<SqliteDataReader, T> read)
     {

@@ -14,7 +14,7 @@ internal static class ReplayEndpoints
             {
                 if (store.GetSession(id) is null) return ApiEndpoints.NotFound(id);
                 var verdict = replays.Check(id);
-                return Results.Ok(new ReplayCheckResult(verdict.ClientReplay, verdict.ServerReplay));
+                return Results.Ok(new ReplayCheckResult(verdict.ClientReplay, verdict.ServerReplay, verdict.MailboxChanges));
             })
             .WithSummary("Whether the session can be replayed each way, and why not (null when it can)").Produces<ReplayCheckResult>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -60,5 +60,6 @@ internal static class ReplayEndpoints
             .WithSummary("Stops serving a capture").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    public sealed record ReplayCheckResult(string? ClientReplay, string? ServerReplay);
+    /// <param name="MailboxChanges">The commands a client replay would change the server's mailboxes with (null: none); readOnly skips them.</param>
+    public sealed record ReplayCheckResult(string? ClientReplay, string? ServerReplay, string? MailboxChanges);
 }

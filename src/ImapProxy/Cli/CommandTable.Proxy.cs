@@ -33,6 +33,11 @@ internal static partial class CommandTable
             "UpstreamCa"),
         new(new Option<bool>("--upstream-insecure") { Description = "accept any upstream certificate (logged, flagged on each session)" },
             "UpstreamInsecure"),
+        new(new Option<string>("--tls-keylog") { HelpName = "FILE",
+            Description = "DANGER, for Wireshark only: write the secrets of every TLS connection (client and upstream legs, replays) to " +
+                          "FILE in SSLKEYLOGFILE format, so a packet capture of the real traffic can be decrypted; whoever reads FILE can " +
+                          "read the mail. Off by default; FILE is created readable by its owner only (Linux)" },
+            "TlsKeyLog"),
         new(Valued("--dashboard", "URL", $"where the dashboard listens (default {Defaults.Dashboard})", HttpUrl), "Dashboard"),
         new(Valued("--idle-timeout", "DURATION", $"close sessions silent this long ({Units.DurationExamples}; default: never)", Duration),
             "IdleTimeout"),

@@ -30,12 +30,16 @@ internal static partial class CommandTable
         var stopOnError = new Option<bool>("--stop-on-error") { Description = "stop after the first NO or BAD" };
         var timeout = Valued<TimeSpan?>("--timeout", "DURATION",
             $"wait this long for each answer (default {Units.Duration(Defaults.ReplayTimeout)})", (text, name) => Duration(text, name));
+        var readOnly = new Option<bool>("--read-only")
+        {
+            Description = "leave the server as it was: SELECT sent as EXAMINE, APPEND, STORE, EXPUNGE, COPY, MOVE, CREATE, DELETE, RENAME... skipped",
+        };
         var strict = new Option<bool>("--strict") { Description = "also compare UIDs, UIDVALIDITY, dates, MODSEQ and status texts" };
         var exitCode = new Option<bool>("--exit-code") { Description = $"exit {ExitCodes.Differences} when an answer differs (for scripts)" };
         var command = new Command("replay", "Sends a captured session's commands to a server and shows, per command, how the parsed answers " +
             "differ from the captured ones. The replay is stored as a session too.")
         {
-            session, to, tls, caFile, insecure, user, passwordEnv, passwordFile, newTags, idleMax, stopOnError, timeout, strict, Json, exitCode,
+            session, to, tls, caFile, insecure, user, passwordEnv, passwordFile, newTags, idleMax, stopOnError, readOnly, timeout, strict, Json, exitCode,
             Check, Data,
         };
         command.SetAction((result, _) =>
@@ -45,7 +49,7 @@ internal static partial class CommandTable
             {
                 To = result.GetValue(to), Tls = result.GetValue(tls), CaFile = result.GetValue(caFile), Insecure = result.GetValue(insecure),
                 User = result.GetValue(user), Password = Password(result.GetValue(passwordEnv), result.GetValue(passwordFile)),
-                NewTags = result.GetValue(newTags), StopOnError = result.GetValue(stopOnError), Strict = result.GetValue(strict),
+                NewTags = result.GetValue(newTags), StopOnError = result.GetValue(stopOnError), Strict = result.GetValue(strict), ReadOnly = result.GetValue(readOnly),
                 IdleMaxSeconds = result.GetValue(idleMax)?.TotalSeconds, TimeoutSeconds = result.GetValue(timeout)?.TotalSeconds,
             };
             var options = new ReplayVerbs.Options(DataDirectory(result), result.GetValue(session), check, result.GetValue(Json), result.GetValue(exitCode),

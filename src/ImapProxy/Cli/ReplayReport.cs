@@ -14,7 +14,8 @@ internal static class ReplayReport
         {
             var statuses = $"{Word(x.OriginalStatus)} -> {Word(x.ReplayStatus)}";
             var verdict = x.Note ?? (x.Changes.Count == 0 ? "same" : $"{x.Changes.Count} difference(s)");
-            text.AppendLine($"  {x.Tag} {x.Command}  {statuses}  {verdict}");
+            var sentAs = x.SentAs is { } sent ? $" (sent as {sent})" : "";
+            text.AppendLine($"  {x.Tag} {x.Command}{sentAs}  {statuses}  {verdict}");
             foreach (var c in x.Changes)
             {
                 text.AppendLine(c.Kind switch

@@ -46,6 +46,7 @@ internal static class ReplayVerbs
             {
                 output.WriteLine($"client replay: {verdict.ClientReplay ?? "possible"}");
                 output.WriteLine($"server replay: {verdict.ServerReplay ?? "possible"}");
+                if (verdict.MailboxChanges is { } changes) output.WriteLine($"changes the server's mailboxes: {changes} (--read-only skips them)");
                 return ExitCodes.Ok;
             }
             var problem = verb == "replay" ? verdict.ClientReplay : verdict.ServerReplay;
@@ -54,6 +55,9 @@ internal static class ReplayVerbs
                 error.WriteLine($"imapproxy {verb}: session {options.Session} cannot be replayed: {problem}");
                 return ExitCodes.Unreadable;
             }
+            if (verb == "replay" && verdict.MailboxChanges is { } changing && !options.Replay!.ReadOnly)
+                error.WriteLine($"imapproxy replay: warning: this replay changes the server's mailboxes: {changing}; " +
+                                "--read-only sends SELECT as EXAMINE and skips those commands");
             if (verb == "replay" && options.Replay!.Password is null && Credentials.Needed(verdict.Session!))
                 throw new ReplayException($"session {options.Session} logs in as {Credentials.CapturedUser(verdict.Session!) ?? "a user the capture does not show (give --user)"}: " +
                     "give the password with --password-env VAR or --password-file FILE");

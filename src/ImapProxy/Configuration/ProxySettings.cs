@@ -17,7 +17,7 @@ namespace ImapProxy.Configuration;
 /// </summary>
 internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, string CaDirectory, Uri Dashboard,
     RetentionOptions Retention, string? DashboardToken, IReadOnlyList<string> DashboardHosts, long CaptureQueueBytes,
-    IReadOnlyList<FaultRule> Faults)
+    IReadOnlyList<FaultRule> Faults, string? TlsKeyLog)
 {
     public const string Section = "ImapProxy";
 
@@ -65,7 +65,8 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             Text("DashboardToken"),
             List(section, "DashboardHosts").Select(h => HostName(h, "--dashboard-host")).ToList(),
             Text("CaptureQueue") is { } queue ? AtLeast(Size(queue, "--capture-queue"), StorageOptions.MinQueueBytes, "--capture-queue") : Defaults.CaptureQueue,
-            FaultRules(section));
+            FaultRules(section),
+            Text("TlsKeyLog") is { } keyLog ? Path.GetFullPath(keyLog) : null);
     }
 
     private static long AtLeast(long value, long least, string option) =>

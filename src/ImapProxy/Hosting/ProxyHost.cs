@@ -71,6 +71,9 @@ internal static class ProxyHost
             .CreateLogger();
         builder.Services.AddSerilog(logger, dispose: true);
 
+        // Before anything in the process uses TLS: .NET reads the key log's settings once, at its first handshake.
+        if (settings.TlsKeyLog is { } keyLog && TlsKeyLog.Enable(keyLog) is { } keyLogProblem) return Fail(keyLogProblem);
+
         CertificateAuthority ca;
         UpstreamTrust trust;
         BoundListeners listeners;
@@ -167,6 +170,9 @@ internal static class ProxyHost
         if (ca.Created)
             logger.Information("Created a new ImapProxy CA: install {CaPem} (or {CaDer} on phones) as a trusted root on your clients", ca.CertificatePemPath, ca.CertificateDerPath);
         logger.Information("Dashboard on {Dashboard}; data in {Data}", string.Join(", ", app.Urls), settings.DataDirectory);
+        if (settings.TlsKeyLog is { } keys)
+            logger.Warning("TLS KEY LOG ON (--tls-keylog): the secrets of every TLS connection, both legs, go to {KeyLog}; whoever reads it " +
+                           "can decrypt captured traffic, logins included. Delete it and restart without --tls-keylog when done", keys);
         if (token is not null && settings.DashboardToken is null)
         {
             // The token opens every captured message: it goes to the user's terminal, never into log files that backups

@@ -52,6 +52,10 @@ public sealed record SessionView
     /// <summary>A fault rule altered what the client received (the proxy actions "fault" say what).</summary>
     public bool Altered { get; init; }
 
+    /// <summary>The server name the client's TLS ClientHello asked for, and the hello's JA4 fingerprint (client leg).</summary>
+    public string? ClientSni { get; init; }
+    public string? ClientJa4 { get; init; }
+
     public static SessionView From(SessionRow r) => new()
     {
         Id = r.Id, StartedAt = r.StartedAt, EndedAt = r.EndedAt, ClientAddress = r.ClientAddress, ListenerAddress = r.ListenerAddress,
@@ -59,7 +63,7 @@ public sealed record SessionView
         ClientLegTls = r.ClientLegTls, UpstreamLegTls = r.UpstreamLegTls, User = r.User, State = r.State, Mailbox = r.Mailbox,
         CloseReason = r.CloseReason, CloseDetail = r.CloseDetail, ClientBytes = r.ClientBytes, ServerBytes = r.ServerBytes, Events = r.Events,
         Commands = r.Commands, Failures = r.Failures, Anomalies = r.Anomalies, DroppedEvents = r.DroppedEvents, CaptureIncomplete = r.CaptureIncomplete,
-        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered,
+        Findings = r.Findings, ClientApp = r.ClientApp, Altered = r.Altered, ClientSni = r.ClientSni, ClientJa4 = r.ClientJa4,
     };
 }
 

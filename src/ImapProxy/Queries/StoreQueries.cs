@@ -67,6 +67,11 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
         return (page.Rows, page.Next);
     }
 
+    /// <summary>What the client offered in its last ClientHello on the client leg (a STARTTLS session may have had one after a failure).</summary>
+    public TlsClientOffer? ClientOffer(long sessionId) =>
+        AllEvents(sessionId, ProxyOnly).Select(e => e.ReadEvent()).OfType<TlsHandshake>().LastOrDefault(t => t.Leg == TlsLeg.Client && t.ClientHello is not null)
+            ?.ClientHello;
+
     /// <summary>The findings stored with a session (recorded live, or at import), in order.</summary>
     public IReadOnlyList<FindingView> Findings(long sessionId) =>
         [.. AllEvents(sessionId, FindingsOnly).Select(e => e.ReadEvent()).OfType<FindingReported>().Select(FindingView.From)];
@@ -113,6 +118,9 @@ public sealed class StoreQueries(SqliteEventStore store, QueryService queries) :
         [.. store.GetFindingTotals().Select(t => new FindingTotalView(t.Rule, t.Severity, t.Count, t.Sessions, t.FirstSeen, t.LastSeen))];
 
     private static readonly Filter FindingsOnly = Filter.Parse("finding:*");
+
+    // The proxy's own events (TLS handshakes, actions, findings, open and close): few in any session.
+    private static readonly Filter ProxyOnly = Filter.Parse("dir:proxy");
 
     /// <summary>Every event of a session matching the filter, page after page.</summary>
     private List<EventRow> AllEvents(long sessionId, Filter? filter)

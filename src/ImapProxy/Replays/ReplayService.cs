@@ -37,6 +37,9 @@ public sealed record ReplayRequest
     public double? TimeoutSeconds { get; init; }
     public bool StopOnError { get; init; }
     public bool Strict { get; init; }
+
+    /// <summary>SELECT as EXAMINE, commands that change mailboxes skipped: the server is left as it was.</summary>
+    public bool ReadOnly { get; init; }
 }
 
 /// <summary>What the dashboard and the API ask of a server replay.</summary>
@@ -93,7 +96,7 @@ public sealed class ReplayService(SqliteEventStore store, EventBus bus, long lit
         {
             Host = target.Host, Port = target.Port, CaFile = NullIfEmpty(request.CaFile) ?? ownTrust?.CaFile,
             Insecure = request.Insecure || ownTrust?.Insecure == true, NewTags = request.NewTags,
-            StopOnError = request.StopOnError, Strict = request.Strict,
+            StopOnError = request.StopOnError, Strict = request.Strict, ReadOnly = request.ReadOnly,
             IdleMax = Seconds(request.IdleMaxSeconds, Defaults.ReplayIdleMax, 0, "--idle-max"),
             ResponseTimeout = Seconds(request.TimeoutSeconds, Defaults.ReplayTimeout, 0.001, "--timeout"),
             Credentials = string.IsNullOrEmpty(request.Password) ? null

@@ -1,6 +1,7 @@
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Diagnostics;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 
 namespace ImapProxy.Capture.Tests.Findings;
 
@@ -147,8 +148,10 @@ public class FindingRulesTests
     {
         const string message = "Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
             + "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n";
-        const string structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 4 1 NIL NIL NIL NIL)"
-            + "(\"application\" \"pdf\" NIL NIL NIL \"quoted-printable\" 6 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)";
+        // Sizes as Dovecot gives them: the CRLF before a boundary is the boundary's (RFC 2046 §5.1.1), so "hi" is 2
+        // bytes and 0 lines, "AAAA" 4 bytes.
+        const string structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 2 0 NIL NIL NIL NIL)"
+            + "(\"application\" \"pdf\" NIL NIL NIL \"quoted-printable\" 4 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)";
         using var session = InboxSelected()
             .Client("a3 UID FETCH 7 (BODYSTRUCTURE)\r\n")
             .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure})\r\na3 OK done\r\n")
@@ -160,6 +163,30 @@ public class FindingRulesTests
         Assert.Equal("bodystructure-mismatch", finding.Rule);
         Assert.EndsWith("message UID 7: part 2 is encoded quoted-printable in BODYSTRUCTURE, base64 in the message", finding.Message);
         Assert.Equal(2, finding.Evidence.Count);
+    }
+
+    /// <summary>Part sizes and text line counts of BODYSTRUCTURE against the message fetched whole.</summary>
+    [Theory]
+    // The html part is 22 bytes ("<p>Hello," CRLF " world.</p>") with 1 line feed; its last line has none, so 1 or
+    // 2 lines are both right.
+    [InlineData("22 1", null)]
+    [InlineData("22 2", null)]
+    [InlineData("24 1", "part 2 is 24 bytes in BODYSTRUCTURE, 22 in the message (2 bytes fewer than announced)")]
+    [InlineData("22 3", "part 2 has 3 lines in BODYSTRUCTURE, 1 (or 2 with its unterminated last line) in the message")]
+    public void BodyStructurePartSizesAndLines_AgainstTheMessageSent(string htmlSizeAndLines, string? expected)
+    {
+        const string message = "Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            + "one\r\ntwo\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Hello,\r\n world.</p>\r\n--b--\r\n";
+        var structure = "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 2 NIL NIL NIL NIL)"
+            + $"(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" {htmlSizeAndLines} NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"b\") NIL NIL NIL)";
+        using var session = InboxSelected()
+            .Client("a3 UID FETCH 7 (BODYSTRUCTURE BODY.PEEK[])\r\n")
+            .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure} BODY[] {{{message.Length}}}\r\n{message})\r\na3 OK done\r\n");
+
+        var findings = session.Findings();
+
+        if (expected is null) Assert.Empty(findings);
+        else Assert.EndsWith($"message UID 7: {expected}", Assert.Single(findings, f => f.Rule == "bodystructure-mismatch").Message);
     }
 
     [Fact]
@@ -216,6 +243,34 @@ public class FindingRulesTests
         Assert.Equal(("uidvalidity-changed", Severity.Error), (finding.Rule, finding.Severity));
         Assert.EndsWith("INBOX had UIDVALIDITY 1700, then 1801", finding.Message);
         Assert.Equal(2, finding.Evidence.Count);
+    }
+
+    /// <summary>A phone's cache of a mailbox is only as good as its UIDVALIDITY from one connection to the next.</summary>
+    [Fact]
+    public void UidValidityDifferentFromAnEarlierSessionOfTheSameUser_IsAWarning_NamingThatSession()
+    {
+        var memory = new MailboxMemory();
+        ScriptedSession Select(long id, string user, ulong validity, MailboxMemory? shared) => new ScriptedSession(mailboxes: shared, sessionId: id)
+            .Server("* OK ready\r\n").Client($"a1 LOGIN {user} secret\r\n").Server("a1 OK Logged in\r\n")
+            .Client("a2 SELECT INBOX\r\n").Server($"* 3 EXISTS\r\n* OK [UIDVALIDITY {validity}] UIDs valid\r\na2 OK [READ-WRITE] done\r\n");
+
+        using var first = Select(11, "alice", 1700, memory);
+        using var otherUser = Select(12, "bob", 9999, memory);
+        using var same = Select(13, "alice", 1700, memory);
+        using var changed = Select(14, "alice", 1801, memory);
+
+        Assert.Empty(first.Findings());
+        Assert.Empty(otherUser.Findings());
+        Assert.Empty(same.Findings());
+        var finding = Assert.Single(changed.Findings());
+        Assert.Equal(("uidvalidity-changed-between-sessions", Severity.Warning), (finding.Rule, finding.Severity));
+        Assert.EndsWith("INBOX of alice on 127.0.0.1:143 had UIDVALIDITY 1700 in session 13 (2026-12-05 10:00:00 UTC), now 1801", finding.Message);
+        Assert.Contains("download it again", finding.ClientImpact);
+        var code = Assert.IsType<ResponseFrame>(Assert.IsType<FrameParsed>(changed.At(Assert.Single(finding.Evidence))).Frame);
+        Assert.Equal("UIDVALIDITY", code.Code!.Name);
+        // Judged alone (lint, an import), a session has no earlier one to differ from.
+        using var alone = Select(15, "alice", 2000, shared: null);
+        Assert.Empty(alone.Findings());
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Recording;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
+using ImapProxy.Recording.Findings;
 
 namespace ImapProxy.Capture.Tests.Findings;
 
@@ -20,14 +21,15 @@ internal sealed class ScriptedSession : IDisposable
 
     /// <param name="plaintextLegs">Both legs known to be without TLS (as the relay records them); otherwise the legs'
     /// TLS is unknown, as in a rawlog import, and credentials in clear are not judged.</param>
-    public ScriptedSession(bool plaintextLegs = false)
+    /// <param name="mailboxes">Shared with other scripted sessions of the same proxy, as the relay's sessions share it.</param>
+    public ScriptedSession(bool plaintextLegs = false, MailboxMemory? mailboxes = null, long sessionId = 1)
     {
         store = bus.Subscribe("store", 100_000, essential: true);
-        recording = new SessionRecording(1, new SessionOpened
+        recording = new SessionRecording(sessionId, new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = "127.0.0.1:5000", ListenerAddress = "127.0.0.1:1143", Listener = ListenerKind.Plain,
             Upstream = "127.0.0.1:143", UpstreamTls = plaintextLegs ? UpstreamTlsMode.None : null, ClientTls = plaintextLegs ? ClientTlsMode.Mirror : null,
-        }, bus, clock, literalLimit: 1 << 20);
+        }, bus, clock, literalLimit: 1 << 20, mailboxes: mailboxes);
     }
 
     public ScriptedSession Server(string text) => Feed(Direction.Server, text);

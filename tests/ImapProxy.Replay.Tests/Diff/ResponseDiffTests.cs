@@ -23,6 +23,20 @@ public class ResponseDiffTests
         Assert.Contains(strict, c => c.Response == "* RECENT");
     }
 
+    /// <summary>\Marked and \Unmarked are the server's guess of new mail since it last looked (RFC 3501 §7.2.2).</summary>
+    [Fact]
+    public void ListHintsAServerAddsAtWill_AreNoDifference_UnlessStrict()
+    {
+        var original = Parse("* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren \\Marked) \".\" Sent\r\nA1 OK done\r\n");
+        var replay = Parse("* LIST (\\HasNoChildren \\UnMarked) \".\" INBOX\r\n* LIST (\\HasNoChildren) \".\" Sent\r\nA1 OK done\r\n");
+
+        Assert.Empty(ResponseDiff.Compare(original, replay));
+        Assert.Equal(["* LIST INBOX", "* LIST Sent"], ResponseDiff.Compare(original, replay, strict: true).Select(c => c.Response));
+        // Any other attribute still counts.
+        var noSelect = Parse("* LIST (\\HasNoChildren \\Noselect) \".\" INBOX\r\n* LIST (\\HasNoChildren \\Marked) \".\" Sent\r\nA1 OK done\r\n");
+        Assert.Equal(("* LIST INBOX", "data.flags"), ResponseDiff.Compare(original, noSelect).Select(c => (c.Response, c.Path)).Single());
+    }
+
     [Fact]
     public void ChangedValue_IsNamedByResponseAndPath()
     {

@@ -18,7 +18,7 @@ public sealed class BodyMatchTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Published before the writer starts, so one batch holds it all and rows split only every 8 bytes.
-        var conversation = new Conversation(harness.Bus, harness.Store.NextSessionId(), CapturedStore.Start) { RawChunkSize = 5 };
+        var conversation = new Conversation(harness.Bus, harness.Store.NextSessionId(), CapturedStore.Start) { ReadSize = 5 };
         conversation.Open("10.0.0.1:1000", "imap.example.com:993")
             .Client("a1 FETCH 1 BODY[]\r\n")
             .Server("* 1 FETCH (BODY[] {26}\r\nSubject: hello\r\n\r\nHi Bob\r\n)\r\na1 OK done\r\n* 2 EXISTS\r\n")

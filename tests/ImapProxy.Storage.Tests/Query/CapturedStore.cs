@@ -10,7 +10,7 @@ namespace ImapProxy.Storage.Tests.Query;
 /// the filter knows: users (one missing, one non-ASCII), client addresses that are prefixes of each other, IPv6,
 /// TLS on no leg, one leg, both, a failed handshake, mailboxes with LIKE's wildcards and non-ASCII letters,
 /// slow and fast commands, failures, quirks the parser flags, literal bodies past the capture cap, NUL bytes, a
-/// session still open. Raw rows are kept tiny and batches short, so body: meets many row boundaries.
+/// session still open, TLS offers with and without SNI. Raw rows are kept tiny and batches short, so body: meets many row boundaries.
 /// </summary>
 public sealed class CapturedStore : IAsyncLifetime
 {
@@ -55,7 +55,8 @@ public sealed class CapturedStore : IAsyncLifetime
     private void Alice()
     {
         var body = "Subject: hello\r\nFrom: a@example.com\r\n\r\n" + new string('x', 1500) + "\r\nSubject: later\r\n";
-        New().Open("10.0.0.5:4000", "imap.example.com:993").Tls(TlsLeg.Client).Tls(TlsLeg.Upstream)
+        New().Open("10.0.0.5:4000", "imap.example.com:993").Tls(TlsLeg.Client, offer: Offer("imap.example.com", "t13d1516h2_8daaf6152771_e5627efa2ab1"))
+            .Tls(TlsLeg.Upstream)
             .Server("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n")
             .Client("a1 LOGIN alice secret\r\n").Server("a1 OK logged in\r\n")
             .Client("a2 SELECT INBOX\r\n").Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
@@ -100,14 +101,23 @@ public sealed class CapturedStore : IAsyncLifetime
             .Client("c5 ID (\"name\" \"K-9 Mail\" \"version\" \"6.400\" \"os\" \"Android\")\r\n").Server("* ID NIL\r\nc5 OK\r\n");
 
     private void FailedTls() =>
-        New().Open("10.0.0.55:4002", "imap.example.com:993").Tls(TlsLeg.Client, succeeded: false).Close(CloseReason.ClientTlsFailed);
+        New().Open("10.0.0.55:4002", "imap.example.com:993")
+            .Tls(TlsLeg.Client, succeeded: false, offer: Offer(null, "t10i020000_b2ad0625f3cb_000000000000", "TLS 1.0"))
+            .Close(CloseReason.ClientTlsFailed);
+
+    /// <summary>A client leg's ClientHello: the name it asked for, its JA4, the versions it offered.</summary>
+    private static TlsClientOffer Offer(string? serverName, string ja4, params string[] versions) => new()
+    {
+        ServerName = serverName, Ja4 = ja4, Versions = versions.Length > 0 ? versions : ["TLS 1.3", "TLS 1.2"],
+        CipherSuites = ["TLS_AES_128_GCM_SHA256"],
+    };
 
     /// <summary>A non-ASCII user and mailbox, a bare LF, a literal with NUL bytes and text across raw rows, a literal over 1 MB.</summary>
     private void Asa()
     {
         var big = "Subject: big\r\n\r\n" + new string('y', 1_100_000) + "\r\n";
         var body = "Subject: hello\r\n\r\n\0\u0001binary\0 then a sentence long enough to cross several raw rows of the store\r\n";
-        New().Open("192.168.1.20:6000", "mail.test:993").Tls(TlsLeg.Client)
+        New().Open("192.168.1.20:6000", "mail.test:993").Tls(TlsLeg.Client, offer: Offer("Mail.Test", "t13d1712ip_5b57614c22b0_3d5424432f57"))
             .Server("* OK ready\r\n")
             .Client("d1 LOGIN \"ÅSA\" pw\r\n").Server("d1 OK\r\n")
             .Client("d2 SELECT \"Entwürfe\"\r\n").Server("* 2 EXISTS\n").Server("d2 OK [READ-WRITE] ok\r\n")

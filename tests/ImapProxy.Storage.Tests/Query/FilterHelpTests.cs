@@ -30,6 +30,8 @@ public class FilterHelpTests
         ("finding, findings", "finding:rfc822-size-mismatch"),
         ("severity", "severity:error|warning"),
         ("tls", "tls:none"),
+        ("sni", "sni:imap.example.com"),
+        ("ja4", "ja4:t13d*"),
         ("altered", "altered:yes"),
         ("session, id", "session:42"),
         ("after", "after:2026-11-25T10:00"),
@@ -75,7 +77,7 @@ public class FilterHelpTests
         // A field's entry starts at a line indented by two; its wrapped description is indented further.
         var entries = section.Select((line, at) => (line, at)).Where(x => Regex.IsMatch(x.line, "^  [a-z]")).Select(x => x.at).ToList();
 
-        Assert.Equal(Listed.Select(f => f.Names), entries.Select(at => Regex.Match(section[at], "^  ([a-z-]+(?:, [a-z-]+)*) ").Groups[1].Value));
+        Assert.Equal(Listed.Select(f => f.Names), entries.Select(at => Regex.Match(section[at], "^  ([a-z0-9-]+(?:, [a-z0-9-]+)*) ").Groups[1].Value));
         for (var k = 0; k < entries.Count; k++)
         {
             var entry = string.Join(" ", section[entries[k]..(k + 1 < entries.Count ? entries[k + 1] : section.Length)].Select(l => l.Trim()));

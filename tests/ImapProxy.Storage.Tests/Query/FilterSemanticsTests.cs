@@ -58,6 +58,17 @@ public sealed class FilterSemanticsTests(CapturedStore store) : IClassFixture<Ca
     [InlineData("client-app:K-9*", new long[] { 3 })]
     [InlineData("app:\"K-9 Mail 6.400 on Android\"", new long[] { 3 })]
     [InlineData("not client-app:*", new long[] { 6, 5, 4, 2, 1 })]
+    // The client legs' ClientHellos: alice asked for imap.example.com, åsa for Mail.Test, session 4's TLS 1.0 client
+    // dialled an address (no SNI); bob's and carol's client legs were plaintext, session 6's never had one.
+    [InlineData("sni:imap.example.com", new long[] { 1 })]
+    [InlineData("sni:MAIL.TEST", new long[] { 5 })]
+    [InlineData("sni:*.test", new long[] { 5 })]
+    [InlineData("not sni:*", new long[] { 6, 4, 3, 2 })]
+    [InlineData("ja4:t13d1516h2_8daaf6152771_e5627efa2ab1", new long[] { 1 })]
+    [InlineData("ja4:t13d1516h2x8daaf6152771_e5627efa2ab1", new long[0])] // "_" is a character, not LIKE's wildcard
+    [InlineData("ja4:t13d*", new long[] { 5, 1 })]
+    [InlineData("ja4:*_000000000000", new long[] { 4 })]
+    [InlineData("ja4:!t13d*", new long[] { 4 })]
     public void Sessions(string expression, long[] ids) =>
         Assert.Equal(ids, store.Queries.Sessions(Filter.Parse(expression), 100).Rows.Select(s => s.Id));
 

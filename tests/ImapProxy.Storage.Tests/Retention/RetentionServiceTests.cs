@@ -116,7 +116,7 @@ public sealed class RetentionServiceTests
     /// </summary>
     private static long Record(StoreHarness h, DateTimeOffset start, TimeSpan? duration, int literalBytes = 16)
     {
-        var s = new Conversation(h.Bus, h.Store.NextSessionId(), start) { RawChunkSize = 8192, LiteralCap = int.MaxValue, Step = TimeSpan.Zero };
+        var s = new Conversation(h.Bus, h.Store.NextSessionId(), start) { ReadSize = 8192, LiteralCap = int.MaxValue, Step = TimeSpan.Zero };
         s.Open("127.0.0.1:50000", "imap.example.test:993")
             .Server("* OK ready\r\n")
             .Client("a1 LOGIN alice secret\r\n").Server("a1 OK LOGIN completed\r\n")

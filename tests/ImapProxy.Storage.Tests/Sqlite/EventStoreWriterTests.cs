@@ -16,7 +16,7 @@ public class EventStoreWriterTests
     {
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var s = new Conversation(h.Bus, h.Store.NextSessionId(), Start) { RawChunkSize = 7, LiteralCap = 16, Step = TimeSpan.FromMilliseconds(1) };
+        var s = new Conversation(h.Bus, h.Store.NextSessionId(), Start) { ReadSize = 7, LiteralCap = 16, Step = TimeSpan.FromMilliseconds(1) };
         Assert.Equal(40, Body40.Length);
 
         s.Open("127.0.0.1:50000", "imap.example.test:993", upstreamInsecure: true);
@@ -42,7 +42,9 @@ public class EventStoreWriterTests
 
         var numbered = s.Published.Where(e => e is not RawBytes).ToList();
         var raw = s.Published.OfType<RawBytes>().ToList();
-        Assert.True(raw.Count > 50, "the bytes should arrive in many small chunks");
+        // The recording publishes raw bytes a line (or a piece of literal) at a time: 24 chunks for these 24 lines
+        // and literals, which the store must put back together in order.
+        Assert.True(raw.Count >= 20, $"the bytes should arrive in many chunks, not {raw.Count}");
         Assert.Single(numbered.OfType<LiteralTruncated>());
 
         // 1. The summary row.

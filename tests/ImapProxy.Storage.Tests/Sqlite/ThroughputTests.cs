@@ -28,7 +28,7 @@ public class ThroughputTests(ITestOutputHelper output)
     public async Task ParsedConversation_FramesCompletionsAndRawBytes()
     {
         await using var h = new StoreHarness(o => o with { QueueCapacity = 200_000 });
-        var s = new Conversation(h.Bus, h.Store.NextSessionId(), DateTimeOffset.UnixEpoch) { RawChunkSize = 4096, LiteralCap = 16 };
+        var s = new Conversation(h.Bus, h.Store.NextSessionId(), DateTimeOffset.UnixEpoch) { ReadSize = 4096, LiteralCap = 16 };
         s.Open("127.0.0.1:50000", "imap.example.test:993");
         s.Server("* OK ready\r\n");
         for (var i = 0; s.Published.Count < 100_000; i++)

@@ -1,52 +1,74 @@
-using System.Security.Cryptography;
 using System.Text;
+using ImapProxy.Recording;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
-using ImapProxy.Recording.Findings;
 using ImapProxy.Protocol;
-using ImapProxy.Protocol.Framing;
 
 namespace ImapProxy.Storage.Tests.Support;
 
 /// <summary>
-/// One captured session, played the way the relay's capture does it: the conversation goes through the real
-/// <see cref="ImapSessionParser"/>, and what it finds is published on a real bus — frames, command completions
-/// with their latency, raw bytes in chunks (literals cut at <see cref="LiteralCap"/>), TLS, proxy actions,
-/// open and close, and the findings engine's conclusions. Time is a clock the test moves: each event takes <see cref="Step"/>, <see cref="Wait"/> adds more.
+/// One captured session, recorded by the relay's own <see cref="SessionRecording"/> (parser, command latency, the
+/// literal cap and its hash, raw chunks, findings) on a real bus. The test only plays the wire and the clock: each
+/// call moves the clock by <see cref="Step"/> (<see cref="Wait"/> adds more), and each side's text is fed in reads of
+/// <see cref="ReadSize"/> bytes, as TCP hands a relay its bytes.
 /// </summary>
-internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset start) : IImapSink
+internal sealed class Conversation : IDisposable
 {
-    private readonly Dictionary<string, TimeSpan> commandTimes = [];
-    private readonly Dictionary<long, IncrementalHash> literalHashes = [];
-    private readonly long[] streamBytes = new long[2];
-    private readonly SessionAnalyzer analyzer = new();
-    private ImapSessionParser? parser;
-    private long sequence;
-    private TimeSpan elapsed;
+    private readonly EventBus bus;
+    private readonly ReplayClock clock;
+    private readonly EventBus.Subscription tee;
+    private readonly List<SessionEvent> published = [];
+    private SessionRecording? recording;
 
-    public long SessionId { get; } = sessionId;
-    public int RawChunkSize { get; init; } = 13;
-    public int LiteralCap { get; init; } = 400;
+    public Conversation(EventBus bus, long sessionId, DateTimeOffset start)
+    {
+        this.bus = bus;
+        SessionId = sessionId;
+        clock = new ReplayClock(start);
+        // What this session publishes, seen as the store sees it (the bus is shared with the other conversations).
+        tee = bus.Subscribe($"conversation-{sessionId}", int.MaxValue);
+    }
+
+    public long SessionId { get; }
+
+    /// <summary>Bytes per read of each side's text: small reads put frames, literals and raw chunks across boundaries.</summary>
+    public int ReadSize { get; init; } = 13;
+
+    /// <summary>The recording's literal cap (the proxy's <c>--literal-cap</c>).</summary>
+    public long LiteralCap { get; init; } = 400;
+
     public TimeSpan Step { get; init; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Every event published (raw chunks included), in order.</summary>
-    public List<SessionEvent> Published { get; } = [];
+    /// <summary>Every event this session published (raw chunks included), in order.</summary>
+    public List<SessionEvent> Published
+    {
+        get
+        {
+            while (tee.Reader.TryRead(out var e))
+                if (e.SessionId == SessionId) published.Add(e);
+            return published;
+        }
+    }
 
     /// <summary>The raw bytes published for one direction (what the store must give back), in offset order.</summary>
     public List<RawBytes> Raw(Direction direction) =>
         Published.OfType<RawBytes>().Where(r => r.Source == SourceOf(direction)).OrderBy(r => r.Offset).ToList();
 
-    public Conversation Open(string client, string upstream, ListenerKind listener = ListenerKind.Tls, bool upstreamInsecure = false) =>
-        Publish(new SessionOpened
+    public Conversation Open(string client, string upstream, ListenerKind listener = ListenerKind.Tls, bool upstreamInsecure = false)
+    {
+        Tick();
+        recording = new SessionRecording(SessionId, new SessionOpened
         {
             Source = EventSource.Proxy, ClientAddress = client, ListenerAddress = "127.0.0.1:1993", Listener = listener,
             Upstream = upstream, UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror, UpstreamInsecure = upstreamInsecure,
-        });
+        }, bus, clock, LiteralCap);
+        return this;
+    }
 
-    public Conversation Tls(TlsLeg leg, bool succeeded = true, string protocol = "Tls13") => Publish(new TlsHandshake
+    public Conversation Tls(TlsLeg leg, bool succeeded = true, string protocol = "Tls13", TlsClientOffer? offer = null) => Publish(new TlsHandshake
     {
         Source = EventSource.Proxy, Leg = leg, Succeeded = succeeded, Protocol = succeeded ? protocol : null,
-        Error = succeeded ? null : "the client rejected the certificate",
+        Error = succeeded ? null : "the client rejected the certificate", ClientHello = offer,
     });
 
     public Conversation Proxy(string action, string description) =>
@@ -54,7 +76,7 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
 
     public Conversation Wait(TimeSpan time)
     {
-        elapsed += time;
+        clock.Advance(time);
         return this;
     }
 
@@ -62,88 +84,41 @@ internal sealed class Conversation(EventBus bus, long sessionId, DateTimeOffset 
 
     public Conversation Server(string text) => Feed(Direction.Server, text);
 
-    public void Close(CloseReason reason = CloseReason.ClientClosed, string detail = "test") => Publish(new SessionClosed
+    public void Close(CloseReason reason = CloseReason.ClientClosed, string detail = "test")
     {
-        Source = EventSource.Proxy, Reason = reason, Detail = detail, ClientBytes = streamBytes[0], ServerBytes = streamBytes[1],
-    });
+        Tick();
+        Recording.Close(reason, detail);
+    }
+
+    public void Dispose()
+    {
+        recording?.Dispose();
+        tee.Dispose();
+    }
+
+    private SessionRecording Recording => recording ?? throw new InvalidOperationException("Open the conversation first");
 
     private Conversation Feed(Direction direction, string text)
     {
+        Tick();
         var bytes = Encoding.UTF8.GetBytes(text);
-        streamBytes[(int)direction] += bytes.Length;
-        parser ??= new ImapSessionParser(this);
-        if (parser.Feed(direction, bytes) != bytes.Length) throw new InvalidOperationException("test conversations do not switch transports");
+        for (var at = 0; at < bytes.Length; at += ReadSize)
+        {
+            var read = bytes.AsSpan(at, Math.Min(ReadSize, bytes.Length - at));
+            if (Recording.Feed(direction, read).Consumed != read.Length)
+                throw new InvalidOperationException("test conversations do not switch transports");
+        }
         return this;
-    }
-
-    void IImapSink.OnFrame(ImapFrame frame)
-    {
-        Publish(new FrameParsed(frame) { Source = SourceOf(frame.Direction), Offset = frame.Offset });
-        if (frame is CommandFrame command) commandTimes[command.Tag] = elapsed;
-        if (frame is ResponseFrame { ResponseKind: ResponseKind.Tagged, Status: { } status, Completes: { } completes })
-        {
-            Publish(new CommandCompleted
-            {
-                Source = EventSource.Server, Offset = frame.Offset, Tag = completes.Tag, Command = completes.Name, Status = status,
-                CommandOffset = completes.Offset, Latency = elapsed - commandTimes.GetValueOrDefault(completes.Tag),
-            });
-        }
-    }
-
-    void IImapSink.OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal)
-    {
-        if (literal is null || literal.Length <= LiteralCap)
-        {
-            PublishRaw(direction, offset, bytes);
-            return;
-        }
-        // A literal over the cap: its first LiteralCap bytes are kept, all of it is hashed (the capture tap's job).
-        if (!literalHashes.TryGetValue(literal.Offset, out var hash))
-            literalHashes[literal.Offset] = hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(bytes);
-        var keep = (int)Math.Clamp(literal.Offset + LiteralCap - offset, 0, bytes.Length);
-        PublishRaw(direction, offset, bytes[..keep]);
-        if (offset + bytes.Length != literal.Offset + literal.Length) return;
-        literalHashes.Remove(literal.Offset);
-        Publish(new LiteralTruncated
-        {
-            Source = SourceOf(direction), Offset = literal.Offset, LiteralOffset = literal.Offset, Length = literal.Length,
-            Kept = LiteralCap, Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()),
-        });
-        hash.Dispose();
-    }
-
-    private void PublishRaw(Direction direction, long offset, ReadOnlySpan<byte> bytes)
-    {
-        for (var i = 0; i < bytes.Length; i += RawChunkSize)
-        {
-            // Raw chunks carry no sequence number: they are not part of the numbered event stream.
-            var raw = new RawBytes
-            {
-                SessionId = SessionId, Time = start + elapsed, Elapsed = elapsed, Source = SourceOf(direction), Offset = offset + i,
-                Data = bytes.Slice(i, Math.Min(RawChunkSize, bytes.Length - i)).ToArray(),
-            };
-            Send(raw);
-        }
     }
 
     private Conversation Publish(SessionEvent e)
     {
-        elapsed += Step;
-        // As the recording does: the findings of the session's end come before its close, the others after their event.
-        if (e is SessionClosed closed)
-            foreach (var finding in analyzer.Close(closed with { Elapsed = elapsed })) Publish(finding);
-        var stamped = e with { SessionId = SessionId, Sequence = ++sequence, Time = start + elapsed, Elapsed = elapsed };
-        Send(stamped);
-        foreach (var finding in analyzer.Observe(stamped)) Publish(finding);
+        Tick();
+        Recording.Publish(e);
         return this;
     }
 
-    private void Send(SessionEvent e)
-    {
-        Published.Add(e);
-        if (!bus.Publish(e)) throw new InvalidOperationException("the store's queue is full");
-    }
+    private void Tick() => clock.Advance(Step);
 
     private static EventSource SourceOf(Direction direction) => direction == Direction.Client ? EventSource.Client : EventSource.Server;
 }

@@ -11,7 +11,7 @@ namespace ImapProxy.Tests.Configuration;
 
 public class ProxySettingsTests
 {
-    private static ProxySettings From(string[] args, Dictionary<string, string?>? environment = null, string? json = null)
+    internal static ProxySettings From(string[] args, Dictionary<string, string?>? environment = null, string? json = null)
     {
         var builder = new ConfigurationBuilder();
         if (json is not null) builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));

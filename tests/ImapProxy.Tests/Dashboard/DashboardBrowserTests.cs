@@ -96,14 +96,13 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await page.GotoAsync($"{proxy.Dashboard}sessions/{id}");
         await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay…" }).ClickAsync();
-        await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
-        await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
-        await page.Locator("input[name=ca]").FillAsync(proxy.UpstreamCaFile);
-        await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
+        await ReplayAgainstDovecotAsync(page, proxy);
 
         await Assertions.Expect(page.Locator(".replay-result")).ToContainTextAsync("0 differ");
         await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("EXAMINE");
+        // A session that only read: no warning, and the replay was not made read-only.
+        await Assertions.Expect(page.Locator(".replay .changes")).ToHaveCountAsync(0);
+        Assert.False(await page.Locator("input[name=read-only]").IsCheckedAsync());
         await Screenshots.SaveAsync(page, "replay");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Serve" }).ClickAsync();
@@ -124,6 +123,35 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(served).ToContainTextAsync("None.");
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawClient.ConnectAsync(port, cts.Token));
         Assert.True(refused.Count == 0, string.Join("\n", refused));
+    }
+
+    /// <summary>Issue 15 #14: a session that appended says so before its replay, and the dashboard replays it read-only by default.</summary>
+    [Fact]
+    public async Task ReplayOfASessionThatAppended_WarnsAndIsReadOnlyByDefault()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await Replay.ReplayScenario.CreateFolderAsync(dovecot.Server, cts.Token);
+        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
+        var id = await proxy.RecordSessionAsync(cts.Token, async client =>
+        {
+            var target = await client.GetFolder(client.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token);
+            await target.AppendAsync(MimeMessage.Load(new MemoryStream(SampleMessages.Text("appended once", "Hello."))), cancellationToken: cts.Token);
+        });
+        var page = await browser.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        Assertions.SetDefaultExpectTimeout(15_000);
+
+        await page.GotoAsync($"{proxy.Dashboard}sessions/{id}");
+        await Assertions.Expect(page.Locator(".app")).ToHaveAttributeAsync("data-interactive", "yes");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay…" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".replay .changes")).ToContainTextAsync("This replay changes the server's mailboxes: APPEND ×1");
+        Assert.True(await page.Locator("input[name=read-only]").IsCheckedAsync());
+        await ReplayAgainstDovecotAsync(page, proxy);
+
+        await Assertions.Expect(page.Locator(".replay-diff")).ToContainTextAsync("skipped: --read-only");
+        using var check = await dovecot.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token);
+        var after = await check.GetFolder(check.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token);
+        await after.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+        Assert.Equal(1, after.Count); // the capture's own message only
     }
 
     [Fact]
@@ -166,5 +194,15 @@ public sealed class DashboardBrowserTests(DovecotFixture dovecot, BrowserFixture
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=finding%3Arfc822-size-mismatch"));
         await Assertions.Expect(page.Locator("tr.session")).ToHaveCountAsync(1);
         Assert.True(refused.Count == 0, string.Join("\n", refused));
+    }
+
+    /// <summary>Fills the replay form for the real Dovecot's TLS port, as alice, and starts the replay.</summary>
+    private async Task ReplayAgainstDovecotAsync(IPage page, ProxyHarness proxy)
+    {
+        await page.Locator("input[name=to]").FillAsync($"127.0.0.1:{dovecot.Server.ImapsPort}");
+        await page.Locator("select[name=tls]").SelectOptionAsync("implicit");
+        await page.Locator("input[name=ca]").FillAsync(proxy.UpstreamCaFile);
+        await page.Locator("input[name=password]").FillAsync(DovecotUser.Alice.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay", Exact = true }).ClickAsync();
     }
 }

@@ -90,7 +90,7 @@ public sealed partial class DashboardComponentTests
     private async Task<(long Id, Storage.EventRow Response)> CaptureLargeLiteralAsync()
     {
         var body = "FIRST LINE\r\n" + string.Concat(Enumerable.Repeat(new string('x', 78) + "\r\n", 20_000)) + "LAST LINE";
-        var id = await CaptureAsync(4 * 1024 * 1024, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 BODY[TEXT]\r\n"),
+        var id = await CaptureAsync(null, 4 * 1024 * 1024, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 BODY[TEXT]\r\n"),
             ("S", $"* 1 FETCH (BODY[TEXT] {{{body.Length}}}\r\n{body})\r\na1 OK done\r\n"));
         return (id, FetchResponses(id).Single());
     }
@@ -100,7 +100,7 @@ public sealed partial class DashboardComponentTests
     {
         // A text part of 4,984 bytes under a 16-byte header, of which the capture keeps 1,000 bytes.
         var body = "Subject: cut\r\n\r\n" + new string('y', 4984);
-        var id = await CaptureAsync(1000, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 (BODYSTRUCTURE BODY[])\r\n"),
+        var id = await CaptureAsync(null, 1000, ("S", "* OK ready\r\n"), ("C", "a1 FETCH 1 (BODYSTRUCTURE BODY[])\r\n"),
             ("S", $"* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 4984 1) BODY[] {{5000}}\r\n{body})\r\na1 OK done\r\n"));
         var response = FetchResponses(id).Single();
 

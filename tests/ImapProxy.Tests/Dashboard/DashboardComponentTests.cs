@@ -60,15 +60,20 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
     }
 
     /// <summary>Runs a conversation through a real capture tap; returns the session id.</summary>
-    private Task<long> CaptureAsync(params (string Side, string Text)[] conversation) => CaptureAsync(1024 * 1024, conversation);
+    private Task<long> CaptureAsync(params (string Side, string Text)[] conversation) => CaptureAsync(null, conversation);
 
-    /// <summary>As <see cref="CaptureAsync((string, string)[])"/>, keeping at most <paramref name="literalCap"/> bytes of each literal.</summary>
-    private async Task<long> CaptureAsync(long literalCap, params (string Side, string Text)[] conversation)
+    /// <summary>Runs a conversation through a real capture tap after a client-leg handshake; returns the session id.</summary>
+    private Task<long> CaptureAsync(TlsHandshake? clientTls, params (string Side, string Text)[] conversation) =>
+        CaptureAsync(clientTls, 1024 * 1024, conversation);
+
+    /// <summary>As <see cref="CaptureAsync(TlsHandshake?, (string, string)[])"/>, keeping at most <paramref name="literalCap"/> bytes of each literal.</summary>
+    private async Task<long> CaptureAsync(TlsHandshake? clientTls, long literalCap, params (string Side, string Text)[] conversation)
     {
         var id = store.NextSessionId();
         using var tap = new SessionRecording(id, new SessionOpened { Source = EventSource.Proxy, ClientAddress = "10.0.0.5:4000", ListenerAddress = "127.0.0.1:1993",
             Listener = ListenerKind.Tls, Upstream = "imap.example.com:993", UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror },
             bus, TimeProvider.System, literalCap);
+        if (clientTls is not null) tap.Publish(clientTls);
         foreach (var (side, text) in conversation)
             tap.Feed(side == "C" ? Direction.Client : Direction.Server, System.Text.Encoding.UTF8.GetBytes(text));
         tap.Close(CloseReason.ClientClosed, "bye");
@@ -119,6 +124,41 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
         Assert.Empty(cut.FindAll("b"));
         Assert.Contains("<script>alert('x')</script>", cut.Find("pre.bytes").TextContent);
         Assert.Contains("&lt;script&gt;", cut.Markup);
+    }
+
+    [Fact]
+    public async Task SessionPage_ShowsTheClientsHello_WithItsSniAndJa4AsFilters()
+    {
+        var offer = new TlsClientOffer
+        {
+            ServerName = "imap.example.com", Alpn = ["imap"], Versions = ["TLS 1.3", "TLS 1.2"],
+            CipherSuites = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"],
+            Ja4 = "t13d0310ip_55b375c5d22e_cd85d2d88918",
+        };
+        var id = await CaptureAsync(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = true, Protocol = "Tls13", ClientHello = offer },
+            FetchConversation);
+
+        var cut = Render<Session>(p => p.Add(s => s.Id, id));
+
+        var hello = cut.Find(".client-hello");
+        Assert.StartsWith("offered TLS 1.3, TLS 1.2", hello.TextContent.Trim());
+        Assert.Equal("3 cipher suites", hello.QuerySelector("summary")!.TextContent);
+        Assert.Equal(offer.CipherSuites, hello.QuerySelectorAll("li").Select(li => li.TextContent));
+        Assert.Contains("ALPN imap", hello.TextContent);
+        var links = hello.QuerySelectorAll("a").Select(a => (a.TextContent, a.GetAttribute("href"))).ToList();
+        Assert.Equal([("imap.example.com", "?filter=sni%3A%22imap.example.com%22"),
+            ("t13d0310ip_55b375c5d22e_cd85d2d88918", "?filter=ja4%3A%22t13d0310ip_55b375c5d22e_cd85d2d88918%22")], links);
+    }
+
+    [Fact]
+    public async Task SessionPage_SaysWhyNoClientHelloWasRead()
+    {
+        var offer = new TlsClientOffer { Error = "the client spoke plaintext on a TLS connection (\"a1 CAPABILITY\")" };
+        var id = await CaptureAsync(new TlsHandshake { Source = EventSource.Proxy, Leg = TlsLeg.Client, Succeeded = false, ClientHello = offer, Error = "x" });
+
+        var cut = Render<Session>(p => p.Add(s => s.Id, id));
+
+        Assert.Equal("not read: the client spoke plaintext on a TLS connection (\"a1 CAPABILITY\")", cut.Find(".client-hello").TextContent.Trim());
     }
 
     [Fact]

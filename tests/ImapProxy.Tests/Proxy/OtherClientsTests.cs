@@ -6,7 +6,7 @@ using MimeKit;
 
 namespace ImapProxy.Tests.Proxy;
 
-/// <summary>Clients other than MailKit, run as real processes: python3's imaplib and curl.</summary>
+/// <summary>Clients other than MailKit, run as real processes: python3's imaplib, curl and mbsync.</summary>
 [Collection(DovecotCollection.Name)]
 public sealed class OtherClientsTests(DovecotFixture fixture)
 {
@@ -44,6 +44,9 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
         Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
         // Which client it was, told by imaplib's tags (four letters from A to P and a number); the seeding one is MailKit.
         Assert.Equal("Python imaplib (by its tags)", session.ClientApp);
+        // Its ClientHello after STARTTLS: imaplib dialled an address, so no SNI (JA4 "i"), and offered TLS 1.3 without ALPN.
+        Assert.Null(session.ClientSni);
+        Assert.Matches("^t13i[0-9]{4}00_", session.ClientJa4);
         Assert.Contains(proxy.Store.GetSessions(10), s => s.ClientApp == "MailKit (by its tags)");
         await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
     }
@@ -68,6 +71,67 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
         Assert.Equal(3, proxy.Store.GetSessions(10).Count(s => s.User == "alice"));
         Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
         Assert.Equal(2, proxy.Store.GetSessions(10).Count(s => s.ClientApp == "curl (by its tags)"));
+        await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
+    }
+
+    /// <summary>mbsync (isync) pulls a whole folder into a Maildir, as a laptop's sync job would: its own SASL login,
+    /// UID FETCH with RFC822.SIZE and BODY.PEEK[].</summary>
+    [Fact]
+    public async Task Mbsync_OverImplicitTls_PullsTheFolderIntoAMaildir()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
+        var folder = await SeedFolderAsync(proxy, "mbsync", cts.Token);
+        var home = Directory.CreateTempSubdirectory("imapproxy-mbsync-");
+        try
+        {
+            var config = Path.Combine(home.FullName, "mbsyncrc");
+            Directory.CreateDirectory(Path.Combine(home.FullName, "mail")); // mbsync creates folders, not the store's root
+            await File.WriteAllTextAsync(config, $$"""
+                IMAPAccount proxy
+                Host 127.0.0.1
+                Port {{proxy.TlsPort}}
+                User alice
+                Pass "{{DovecotUser.Alice.Password}}"
+                SSLType IMAPS
+                CertificateFile {{proxy.Ca.CertificatePemPath}}
+
+                IMAPStore far
+                Account proxy
+
+                MaildirStore near
+                Path {{home.FullName}}/mail/
+                SubFolders Verbatim
+
+                Channel pull
+                Far :far:
+                Near :near:
+                Patterns {{folder}}
+                Create Near
+                Sync Pull
+                SyncState *
+                """, cts.Token);
+
+            var result = await ProcessRunner.RunAsync("mbsync", ["-c", config, "pull"], ProxyHarness.Timeout, cts.Token);
+
+            Assert.True(result.ExitCode == 0, result.Output);
+            var pulled = Assert.Single(Directory.GetFiles(Path.Combine(home.FullName, "mail", folder), "*", SearchOption.AllDirectories)
+                .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) is "new" or "cur"));
+            var text = await File.ReadAllTextAsync(pulled, cts.Token);
+            Assert.Contains("Subject: seeded for mbsync", text);
+            Assert.Contains("hello", text);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        var session = proxy.Store.GetSessions(10).First(s => s.User == "alice" && s.ClientApp != "MailKit (by its tags)");
+        var names = proxy.Store.GetEvents(session.Id, 0, 1000).Where(e => e.Type == "command-completed").Select(e => e.Name).ToList();
+        Assert.Contains("UID FETCH", names);
+        Assert.Contains(names, n => n is "LOGIN" or "AUTHENTICATE");
+        // A clean client against Dovecot: no warning or error from the findings engine.
+        Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
         await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
     }
 

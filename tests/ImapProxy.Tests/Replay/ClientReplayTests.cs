@@ -157,6 +157,104 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         Assert.Contains("give the password", error.Message);
     }
 
+    /// <summary>
+    /// Issue 15 #14: a replay that would change the mailbox says so before it starts, and a read-only one leaves it
+    /// as it was: no second copy of the appended message, no flag stored, and FETCH BODY[] does not mark it \Seen.
+    /// </summary>
+    [Fact]
+    public async Task ReadOnlyReplay_SaysWhatItWouldChange_AndLeavesTheMailboxAsItWas()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token, SampleMessages.Text("kept", "Hello."));
+        const string message = "Subject: appended\r\n\r\nOnce.\r\n";
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        var id = await RecordRawAsync(proxy, cts.Token,
+            $"a2 SELECT {folder}", "a3 STORE 1 -FLAGS (\\Seen)", "a4 FETCH 1 (BODY[])", $"a5 APPEND {folder} {{{message.Length}}}\r\n{message}");
+        var verdict = ReplayCheck.Check(proxy.Store, id);
+        // The capture's FETCH marked the message \Seen again; unmark it so the replay's effect shows.
+        await MarkUnseenAsync(folder, cts.Token);
+
+        Assert.Equal("STORE ×1 (a3), FETCH ×1 (a4), APPEND ×1 (a5)", verdict.MailboxChanges);
+        var result = await ClientReplay.RunAsync(verdict.Session!, Options(proxy) with { ReadOnly = true }, ReplayScenario.Recorder(proxy), cts.Token);
+
+        var select = result.Exchanges.Single(x => x.Command == "SELECT");
+        Assert.Equal($"EXAMINE {folder}", select.SentAs);
+        Assert.Equal(ResponseStatus.Ok, select.ReplayStatus);
+        Assert.All(result.Exchanges.Where(x => x.Command is "STORE" or "APPEND"),
+            x => Assert.Equal("skipped: --read-only (it would change the server's mailboxes)", x.Note));
+        Assert.Equal(ResponseStatus.Ok, result.Exchanges.Single(x => x.Command == "FETCH").ReplayStatus);
+        using var check = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: cts.Token);
+        var after = await check.GetFolder(check.PersonalNamespaces[0]).GetSubfolderAsync(folder, cts.Token);
+        await after.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+        Assert.Equal(2, after.Count); // the kept message and the capture's own APPEND, not a third
+        var flags = (await after.FetchAsync(0, 0, MessageSummaryItems.Flags, cts.Token)).Single().Flags!.Value;
+        Assert.False(flags.HasFlag(MessageFlags.Seen), $"the read-only replay's FETCH BODY[] marked the message: {flags}");
+    }
+
+    /// <summary>
+    /// Issue 15 #14: the capture appended a message (APPENDUID 1), fetched, flagged and expunged it by that UID. The
+    /// replay's server gives the new copy UID 2, and the commands after it follow: without that, UID FETCH 1 names a
+    /// message that is gone and every answer after the APPEND differs.
+    /// </summary>
+    [Fact]
+    public async Task CommandsAfterAnAppend_UseTheUidTheReplaysServerGaveTheMessage()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        var folder = await ReplayScenario.CreateFolderAsync(fixture.Server, cts.Token);
+        const string message = "Subject: numbered\r\n\r\nBy UID.\r\n";
+        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "implicit");
+        var id = await RecordRawAsync(proxy, cts.Token,
+            $"a2 SELECT {folder}", $"a3 APPEND {folder} {{{message.Length}}}\r\n{message}", "a4 UID FETCH 1 (BODY.PEEK[])",
+            "a5 UID STORE 1 +FLAGS.SILENT (\\Deleted)", "a6 UID EXPUNGE 1");
+        var captured = ReplayScenario.Captured(proxy, id);
+        Assert.Contains("[APPENDUID", Encoding.ASCII.GetString(captured.Exchanges.Single(x => x.Name == "APPEND").ServerParts[^1]));
+
+        var result = await ClientReplay.RunAsync(captured, Options(proxy), ReplayScenario.Recorder(proxy), cts.Token);
+
+        Assert.All(result.Exchanges, x => Assert.True(x.Same, $"{x.Tag} {x.Command}: {x.Note} {string.Join("; ", x.Changes)}"));
+        Assert.Equal(["UID FETCH 2 (BODY.PEEK[])", "UID STORE 2 +FLAGS.SILENT (\\Deleted)", "UID EXPUNGE 2"],
+            result.Exchanges.Where(x => x.SentAs is not null).Select(x => x.SentAs));
+    }
+
+    /// <summary>LOGIN, the given commands (synchronizing literals wait for the go-ahead), LOGOUT: one stored session through the proxy.</summary>
+    private static async Task<long> RecordRawAsync(ProxyHarness proxy, CancellationToken ct, params string[] commands)
+    {
+        using (var raw = await RawClient.ConnectAsync(proxy.PlainPort, ct))
+        {
+            await raw.ReadLineAsync(ct);
+            await raw.WriteAsync($"a1 LOGIN alice {DovecotUser.Alice.Password}\r\n", ct);
+            Assert.StartsWith("a1 OK", await raw.ReadLineAsync(ct));
+            foreach (var command in commands)
+            {
+                var tag = command[..command.IndexOf(' ')];
+                var parts = command.Split("}\r\n", 2);
+                if (parts.Length == 2)
+                {
+                    await raw.WriteAsync(parts[0] + "}\r\n", ct);
+                    Assert.StartsWith("+", await raw.ReadLineAsync(ct));
+                    await raw.WriteAsync(parts[1] + "\r\n", ct);
+                }
+                else await raw.WriteAsync(command + "\r\n", ct);
+                string line;
+                while (!(line = await raw.ReadLineAsync(ct)).StartsWith(tag + " ", StringComparison.Ordinal)) { }
+                Assert.StartsWith(tag + " OK", line);
+            }
+            await raw.WriteAsync("z LOGOUT\r\n", ct);
+            await raw.ReadToEndAsync(ct);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        return proxy.Store.GetSessions(1).Single().Id;
+    }
+
+    private async Task MarkUnseenAsync(string folder, CancellationToken ct)
+    {
+        using var other = await fixture.Server.ConnectAsync(DovecotUser.Alice, ct: ct);
+        var opened = await other.GetFolder(other.PersonalNamespaces[0]).GetSubfolderAsync(folder, ct);
+        await opened.OpenAsync(FolderAccess.ReadWrite, ct);
+        await opened.RemoveFlagsAsync(0, MessageFlags.Seen, true, ct);
+        await other.DisconnectAsync(true, ct);
+    }
+
     /// <summary>Straight to Dovecot's implicit-TLS port, trusting its certificate, as alice.</summary>
     private ClientReplayOptions Options(ProxyHarness proxy) => new()
     {
