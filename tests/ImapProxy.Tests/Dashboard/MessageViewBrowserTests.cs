@@ -76,7 +76,7 @@ public sealed class MessageViewBrowserTests(DovecotFixture dovecot, BrowserFixtu
 
         // On a phone the message fits the screen: the part table scrolls within itself, never the page.
         await page.SetViewportSizeAsync(390, 844);
-        await page.AssertFitsAsync(".timeline", ".message .headers", "iframe.html-body");
+        await page.AssertFitsAsync(".message", ".message .headers", "iframe.html-body");
     }
 
     /// <summary>A text and an HTML body and an attachment (parts 1.1, 1.2 and 2), the subject in RFC 2047 encoded words.</summary>
