@@ -3,7 +3,7 @@ using ImapProxy.Protocol.Responses;
 namespace ImapProxy.Recording.Findings;
 
 /// <summary>Part numbers of BODYSTRUCTURE as BODY[section] names them (RFC 3501 §6.4.5).</summary>
-internal static class BodyParts
+public static class BodyParts
 {
     /// <summary>"1", "2.1.3": a part specifier without a HEADER/TEXT/MIME suffix.</summary>
     public static bool IsPartNumber(string section) =>

@@ -22,31 +22,17 @@ public static class StoredSessionEvents
                 && sections.Any(Missing))
             {
                 server ??= store.GetRawSegments(sessionId, Direction.Server);
-                var restored = sections.Select(s => Missing(s) && Slice(server, s.Literal!) is { } body ? s with { Literal = s.Literal! with { Content = body } } : s).ToList();
+                var restored = sections.Select(s => Missing(s) && Whole(server, s.Literal!) is { } body ? s with { Literal = s.Literal! with { Content = body } } : s).ToList();
                 e = parsed with { Frame = response with { Data = fetch with { Sections = restored } } };
             }
             yield return e;
         }
     }
 
+    /// <summary>The literal's bytes; null where the capture did not keep all of them (a body judged must be whole).</summary>
+    private static byte[]? Whole(IReadOnlyList<RawSegment> segments, Literal literal) =>
+        StoredLiterals.Kept(segments, literal) is var kept && kept.Length == literal.Length ? kept : null;
+
     private static bool Missing(BodySection section) =>
         section.Literal is { Content: null, Redacted: false } literal && literal.Length <= ImapParserOptions.Default.MaxInlineLiteral;
-
-    /// <summary>The literal's bytes from the stored segments; null where the capture did not keep all of them.</summary>
-    private static byte[]? Slice(IReadOnlyList<RawSegment> segments, Literal literal)
-    {
-        var body = new byte[literal.Length];
-        var filled = 0L;
-        foreach (var segment in segments)
-        {
-            var from = Math.Max(segment.Offset, literal.Offset + filled);
-            var to = Math.Min(segment.End, literal.Offset + literal.Length);
-            if (from > literal.Offset + filled) return null; // a gap: bytes not kept
-            if (to <= from) continue;
-            segment.Data.AsSpan((int)(from - segment.Offset), (int)(to - from)).CopyTo(body.AsSpan((int)(from - literal.Offset)));
-            filled = to - literal.Offset;
-            if (filled == literal.Length) return body;
-        }
-        return filled == literal.Length ? body : null;
-    }
 }

@@ -98,6 +98,7 @@ internal static class ApiEndpoints
 
         api.MapGet("/filter/help", () => Results.Text(FilterFields.HelpText)).WithSummary("The filter language");
 
+        MessageEndpoints.Map(api);
         ReplayEndpoints.Map(api);
         FaultEndpoints.Map(api);
     }

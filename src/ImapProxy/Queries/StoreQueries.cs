@@ -1,4 +1,7 @@
 using ImapProxy.Dashboard.Live;
+using ImapProxy.Mail;
+using ImapProxy.Protocol;
+using ImapProxy.Protocol.Responses;
 using ImapProxy.Recording.Events;
 using ImapProxy.Recording.Findings;
 using ImapProxy.Replay.Captured;
@@ -78,6 +81,22 @@ public sealed class StoreQueries(EventStore store, QueryService queries) : IDash
     /// </summary>
     public IReadOnlyList<FindingReported> Analyze(long sessionId) =>
         SessionAnalyzer.Analyze(StoredSessionEvents.Read(store, sessionId, AllEvents(sessionId, null)));
+
+    /// <summary>The <paramref name="index"/>th literal of the frame at event <paramref name="sequence"/>, with the bytes the store kept of it.</summary>
+    public StoredLiteral? Literal(long sessionId, long sequence, int index)
+    {
+        var row = store.GetEvents(sessionId, sequence - 1, 1).FirstOrDefault(e => e.Sequence == sequence);
+        if (row?.ReadEvent() is not FrameParsed { Frame: { Literals: { } literals } frame } || index < 0 || index >= literals.Count) return null;
+        var literal = literals[index];
+        var item = (frame as ResponseFrame)?.Data is FetchData fetch
+            ? fetch.Sections?.FirstOrDefault(s => s.Literal?.Offset == literal.Offset)?.Item
+            : null;
+        return new StoredLiteral(sessionId, sequence, index, item, literal.Length, StoredLiterals.Kept(store, sessionId, frame.Direction, literal));
+    }
+
+    /// <summary>What the server claimed, anywhere in the session, of the message the FETCH at event <paramref name="sequence"/> is about.</summary>
+    public MessageClaims Claims(long sessionId, long sequence) =>
+        MessageClaims.For([.. AllEvents(sessionId, null).Select(e => e.ReadEvent())], sequence);
 
     /// <summary>Two stored sessions side by side; the problem when one of them cannot be read as a conversation.</summary>
     public (ComparisonView? View, string? Problem) Compare(long first, long second, bool strict = false)

@@ -102,6 +102,8 @@ public sealed class ApiTests(DovecotFixture fixture)
             "GET /api/sessions", "GET /api/sessions/{id}", "GET /api/sessions/{id}/events", "GET /api/sessions/{id}/raw",
             "GET /api/sessions/{id}/findings", "GET /api/findings", "GET /api/sessions/{id}/compare/{other}",
             "GET /api/sessions/{id}/export", "GET /api/events/stream", "GET /api/filter/help",
+            "GET /api/sessions/{id}/events/{seq}/literals/{n}", "GET /api/sessions/{id}/events/{seq}/literals/{n}/parts/{part}",
+            "GET /api/sessions/{id}/events/{seq}/literals/{n}/html",
             "GET /api/sessions/{id}/replay", "POST /api/sessions/{id}/replay", "POST /api/sessions/{id}/serve",
             "GET /api/serves", "DELETE /api/serves/{id}",
             "GET /api/faults", "POST /api/faults", "DELETE /api/faults/{id}",

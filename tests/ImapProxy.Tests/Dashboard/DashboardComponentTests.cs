@@ -22,7 +22,7 @@ namespace ImapProxy.Tests.Dashboard;
 /// Dashboard components rendered with bUnit over a real SQLite store filled by the real capture path
 /// (parser, tap, bus, writer): the same data the running dashboard would show.
 /// </summary>
-public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
+public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifetime
 {
     private readonly DirectoryInfo temp = Directory.CreateTempSubdirectory("imapproxy-bunit-");
     private readonly EventBus bus = new();
@@ -64,12 +64,16 @@ public sealed class DashboardComponentTests : BunitContext, IAsyncLifetime
     private Task<long> CaptureAsync(params (string Side, string Text)[] conversation) => CaptureAsync(null, conversation);
 
     /// <summary>Runs a conversation through a real capture tap after a client-leg handshake; returns the session id.</summary>
-    private async Task<long> CaptureAsync(TlsHandshake? clientTls, params (string Side, string Text)[] conversation)
+    private Task<long> CaptureAsync(TlsHandshake? clientTls, params (string Side, string Text)[] conversation) =>
+        CaptureAsync(clientTls, 1024 * 1024, conversation);
+
+    /// <summary>As <see cref="CaptureAsync(TlsHandshake?, (string, string)[])"/>, keeping at most <paramref name="literalCap"/> bytes of each literal.</summary>
+    private async Task<long> CaptureAsync(TlsHandshake? clientTls, long literalCap, params (string Side, string Text)[] conversation)
     {
         var id = store.NextSessionId();
         using var tap = new SessionRecording(id, new SessionOpened { Source = EventSource.Proxy, ClientAddress = "10.0.0.5:4000", ListenerAddress = "127.0.0.1:1993",
             Listener = ListenerKind.Tls, Upstream = "imap.example.com:993", UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror },
-            bus, TimeProvider.System, 1024 * 1024);
+            bus, TimeProvider.System, literalCap);
         if (clientTls is not null) tap.Publish(clientTls);
         foreach (var (side, text) in conversation)
             tap.Feed(side == "C" ? Direction.Client : Direction.Server, System.Text.Encoding.UTF8.GetBytes(text));

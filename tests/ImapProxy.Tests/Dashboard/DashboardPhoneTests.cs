@@ -28,7 +28,7 @@ public sealed class DashboardPhoneTests(DovecotFixture dovecot, BrowserFixture b
         await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row).ToContainTextAsync("alice");
         await Assertions.Expect(row.Locator("td[data-findings]")).ToBeVisibleAsync();
-        await AssertFitsAsync(page, ".table-wrap", "tr.session", ".filter-bar", ".topbar");
+        await page.AssertFitsAsync(".table-wrap", "tr.session", ".filter-bar", ".topbar");
         await Screenshots.SaveAsync(page, "phone");
 
         // The session page: its header, the findings with their proof, and the timeline.
@@ -36,34 +36,12 @@ public sealed class DashboardPhoneTests(DovecotFixture dovecot, BrowserFixture b
         var finding = page.Locator(".findings li.finding[data-rule='rfc822-size-mismatch']");
         await finding.Locator("button.link").First.ClickAsync();
         await Assertions.Expect(finding.Locator(".frame")).ToContainTextAsync("RFC822.SIZE");
-        await AssertFitsAsync(page, ".session-header", ".toolbar", ".findings", "li.finding", ".timeline");
+        await page.AssertFitsAsync(".session-header", ".toolbar", ".findings", "li.finding", ".timeline");
 
         // The findings across sessions.
         await page.GotoAsync(proxy.Dashboard + "findings");
         await Assertions.Expect(page.Locator("tr[data-rule='rfc822-size-mismatch']")).ToBeVisibleAsync();
-        await AssertFitsAsync(page, ".table-wrap", "tr[data-rule]");
+        await page.AssertFitsAsync(".table-wrap", "tr[data-rule]");
         Assert.True(refused.Count == 0, string.Join("\n", refused));
-    }
-
-    /// <summary>The page does not scroll sideways, and each element named is within the screen without scrolling sideways itself.</summary>
-    private static async Task AssertFitsAsync(IPage page, params string[] selectors)
-    {
-        var overflow = await page.EvaluateAsync<string[]>("""
-            selectors => {
-                const width = window.innerWidth;
-                const wrong = [];
-                if (document.documentElement.scrollWidth > width)
-                    wrong.push(`the page is ${document.documentElement.scrollWidth}px wide on a ${width}px screen`);
-                for (const selector of selectors) {
-                    const element = document.querySelector(selector);
-                    if (!element) { wrong.push(`${selector}: not on the page`); continue; }
-                    const box = element.getBoundingClientRect();
-                    if (box.left < 0 || box.right > width + 0.5) wrong.push(`${selector}: from ${box.left}px to ${box.right}px`);
-                    if (element.scrollWidth > element.clientWidth + 1) wrong.push(`${selector}: scrolls sideways (${element.scrollWidth}px in ${element.clientWidth}px)`);
-                }
-                return wrong;
-            }
-            """, selectors);
-        Assert.True(overflow.Length == 0, $"{page.Url}:\n{string.Join("\n", overflow)}");
     }
 }

@@ -29,7 +29,7 @@ public sealed class DashboardDefenceTests(DovecotFixture fixture)
         using var http = new HttpClient { BaseAddress = proxy.Dashboard };
         var port = proxy.Dashboard.Port;
 
-        foreach (var path in new[] { "api/sessions", "", "sessions/1", "openapi/v1.json" })
+        foreach (var path in new[] { "api/sessions", "", "sessions/1", "openapi/v1.json", "api/sessions/1/events/1/literals/0", "api/sessions/1/events/1/literals/0/html" })
         {
             var refused = await http.SendAsync(Get(path, host: $"evil.example:{port}"), cts.Token);
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
