@@ -12,10 +12,10 @@ namespace ImapProxy.Storage.Query;
 public static class StoredLiterals
 {
     /// <summary>The literal's kept bytes; fewer than <see cref="Literal.Length"/> when the capture did not keep them all.</summary>
-    public static byte[] Kept(SqliteEventStore store, long sessionId, Direction direction, Literal literal) =>
+    public static byte[] Kept(EventStore store, long sessionId, Direction direction, Literal literal) =>
         Kept(store.GetRawSegments(sessionId, direction, literal.Offset, literal.Offset + literal.Length), literal);
 
-    /// <summary>As <see cref="Kept(SqliteEventStore, long, Direction, Literal)"/>, from segments read already (they may cover more).</summary>
+    /// <summary>As <see cref="Kept(EventStore, long, Direction, Literal)"/>, from segments read already (they may cover more).</summary>
     public static byte[] Kept(IReadOnlyList<RawSegment> segments, Literal literal)
     {
         // Grown as bytes are found, not sized by the wire's {n}: a 500 MB literal cut at 16 MiB allocates 16 MiB.
