@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 6;
+    public static int Version => Migrations.Length;
 
     /// <summary>Frames this long and longer are in the partial index events_large (the number is repeated there).</summary>
     public const long LargeFrameBytes = 16384;
@@ -141,6 +141,9 @@ internal static class Schema
         ALTER TABLE sessions ADD COLUMN instance TEXT;
         """;
 
+    // Version n is entry n - 1: a new version is a new entry, never an edit of one a file may already have.
+    private static readonly string[] Migrations = [Version1, Version2, Version3, Version4, Version5, Version6];
+
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)
     {
@@ -150,35 +153,10 @@ internal static class Schema
             throw new EventStoreException(
                 $"{path} was written by a newer ImapProxy (schema version {version}, this one knows {Version}); upgrade ImapProxy or use another data directory");
         // Each step in the same transaction as its version row: a file is at one version or the next, never between.
-        if (version < 1)
+        for (var next = (int)version + 1; next <= Version; next++)
         {
-            Execute(connection, transaction, Version1);
-            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (1)");
-        }
-        if (version < 2)
-        {
-            Execute(connection, transaction, Version2);
-            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (2)");
-        }
-        if (version < 3)
-        {
-            Execute(connection, transaction, Version3);
-            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (3)");
-        }
-        if (version < 4)
-        {
-            Execute(connection, transaction, Version4);
-            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (4)");
-        }
-        if (version < 5)
-        {
-            Execute(connection, transaction, Version5);
-            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (5)");
-        }
-        if (version < 6)
-        {
-            Execute(connection, transaction, Version6);
-            Execute(connection, transaction, "INSERT INTO schema_version (version) VALUES (6)");
+            Execute(connection, transaction, Migrations[next - 1]);
+            Execute(connection, transaction, $"INSERT INTO schema_version (version) VALUES ({next})");
         }
         transaction.Commit();
     }
