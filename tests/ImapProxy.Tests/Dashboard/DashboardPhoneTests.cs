@@ -44,4 +44,19 @@ public sealed class DashboardPhoneTests(DovecotFixture dovecot, BrowserFixture b
         await page.AssertFitsAsync(".table-wrap", "tr[data-rule]");
         Assert.True(refused.Count == 0, string.Join("\n", refused));
     }
+
+    /// <summary>A session whose client leg had TLS: the header's client hello (JA4, SNI, suites) and the timeline's
+    /// TLS lines with the offers fit a phone too (issue 15 #10 and #11 together).</summary>
+    [Fact]
+    public async Task OnAPhone_ASessionWithTheClientsTlsOffer_FitsTheScreen()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(dovecot.Server, "implicit");
+        var id = await proxy.RecordSessionAsync(cts.Token);
+        var (page, refused) = await browser.OpenAsync($"{proxy.Dashboard}sessions/{id}", Phone);
+
+        await Assertions.Expect(page.Locator(".client-hello")).ToContainTextAsync("JA4");
+        await page.AssertFitsAsync(".session-header", ".client-hello", ".timeline");
+        Assert.True(refused.Count == 0, string.Join("\n", refused));
+    }
 }
