@@ -130,17 +130,31 @@ internal sealed class MessageChecks : ISessionCheck
     /// </summary>
     private static string? ContentDifference(BodyPart claimed, Stream content, string at, string mediaType)
     {
-        var bytes = new byte[content.Length];
-        content.Position = 0;
-        content.ReadExactly(bytes);
-        if (claimed.Size is { } octets && octets != (ulong)bytes.Length)
-            return $"{at} is {octets} bytes in BODYSTRUCTURE, {bytes.Length} in the message ({SizeChecks.Difference(bytes.Length, octets)})";
+        // The length is the stream's; the content is read only when line feeds must be counted, and not copied.
+        var length = content.Length;
+        if (claimed.Size is { } octets && octets != (ulong)length)
+            return $"{at} is {octets} bytes in BODYSTRUCTURE, {length} in the message ({SizeChecks.Difference(length, octets)})";
         if (claimed.Lines is not { } lines || !mediaType.Equals("text", StringComparison.OrdinalIgnoreCase)) return null;
+        var (feeds, last) = LineFeeds(content);
         // Dovecot counts line feeds; a server that also counts a last line without one is not wrong either.
-        var feeds = (ulong)bytes.AsSpan().Count((byte)'\n');
-        var unterminated = bytes.Length > 0 && bytes[^1] != '\n';
+        var unterminated = length > 0 && last != '\n';
         if (lines == feeds || unterminated && lines == feeds + 1) return null;
         return $"{at} has {lines} lines in BODYSTRUCTURE, {feeds}{(unterminated ? $" (or {feeds + 1} with its unterminated last line)" : "")} in the message";
+    }
+
+    private static (ulong Feeds, byte Last) LineFeeds(Stream content)
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        content.Position = 0;
+        ulong feeds = 0;
+        byte last = 0;
+        int n;
+        while ((n = content.Read(buffer)) > 0)
+        {
+            feeds += (ulong)buffer[..n].Count((byte)'\n');
+            last = buffer[n - 1];
+        }
+        return (feeds, last);
     }
 
     private static List<string> Addresses(IReadOnlyList<Address>? addresses) =>
