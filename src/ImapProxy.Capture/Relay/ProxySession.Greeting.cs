@@ -20,10 +20,10 @@ internal sealed partial class ProxySession
         var start = time.GetTimestamp();
         if (await GreetedWithinAsync(options.GreetingTimeout, ct)) return;
         if (await UpstreamTlsProbe.SpeaksTlsAsync(options.Upstream, options.GreetingTimeout, ct))
-            await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
+            throw await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
         if (await GreetedWithinAsync(options.HandshakeTimeout, ct)) return;
         var detail = $"the upstream server sent no IMAP greeting within {time.GetElapsedTime(start).TotalSeconds:0} s, and does not speak TLS either";
-        await EndWithByeAsync(CloseReason.UpstreamUnreachable, detail, "upstream-silent", ct);
+        throw await EndWithByeAsync(CloseReason.UpstreamUnreachable, detail, "upstream-silent", ct);
     }
 
     private async Task<bool> GreetedWithinAsync(TimeSpan wait, CancellationToken ct)
@@ -63,7 +63,7 @@ internal sealed partial class ProxySession
         }
         if (!await fill) throw new SessionEndException(CloseReason.ServerClosed, "the server closed the connection before its greeting");
         await watch;
-        if (UpstreamTlsMismatch.IsTlsRecord(reader.Buffered.Span)) await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
+        if (UpstreamTlsMismatch.IsTlsRecord(reader.Buffered.Span)) throw await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
     }
 
     private async Task<bool> FillAsync(LineReader reader, CancellationToken ct)
@@ -82,18 +82,22 @@ internal sealed partial class ProxySession
     private bool FirstBytesSpeakTls(ReadOnlySpan<byte> chunk) =>
         greeted.TrySetResult() && upstreamStart == UpstreamStart.Plain && UpstreamTlsMismatch.IsTlsRecord(chunk);
 
-    /// <summary>Says in the session, the log and a BYE to the client that --upstream-tls does not match the server; ends the session.</summary>
-    private async Task EndForUpstreamTlsMismatchAsync(string detail, CancellationToken ct)
+    /// <summary>Says in the session, the log and a BYE to the client that --upstream-tls does not match the server; the caller throws what it returns.</summary>
+    private Task<SessionEndException> EndForUpstreamTlsMismatchAsync(string detail, CancellationToken ct)
     {
         LogUpstreamTlsMismatch(Id, options.Upstream.ToString(), detail);
-        await EndWithByeAsync(CloseReason.UpstreamTlsMismatch, detail, "upstream-tls-mismatch", ct);
+        return EndWithByeAsync(CloseReason.UpstreamTlsMismatch, detail, "upstream-tls-mismatch", ct);
     }
 
-    private async Task EndWithByeAsync(CloseReason reason, string detail, string action, CancellationToken ct)
+    /// <summary>
+    /// Decides the session's end before the client hears of it: a client that closes on reading the BYE (before the
+    /// caller throws) must not turn the proxy's reason into "the client closed". The caller throws what it returns.
+    /// </summary>
+    private async Task<SessionEndException> EndWithByeAsync(CloseReason reason, string detail, string action, CancellationToken ct)
     {
         endDecided = (reason, detail);
         await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {detail}\r\n", action, detail, ct);
-        throw new SessionEndException(reason, detail);
+        return new SessionEndException(reason, detail);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: --upstream-tls does not match {Upstream}: {Detail}")]

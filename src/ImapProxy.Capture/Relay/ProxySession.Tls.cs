@@ -115,9 +115,8 @@ internal sealed partial class ProxySession
                 ServerName = options.Upstream.Host, ValidationErrors = problems, Error = error, ClientHello = ClientOffer.Read(firstBytes.FirstWritten),
             });
             firstBytes.Forget();
-            if (plaintext) await EndForUpstreamTlsMismatchAsync(error, ct);
-            await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
-            throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
+            if (plaintext) throw await EndForUpstreamTlsMismatchAsync(error, ct);
+            throw await EndWithByeAsync(CloseReason.UpstreamTlsFailed, error, "upstream-tls-failed", ct);
         }
         var ownHello = ClientOffer.Read(firstBytes.FirstWritten);
         firstBytes.Forget();
@@ -212,8 +211,7 @@ internal sealed partial class ProxySession
         if (!line.StartsWith(ProxyTag + " OK", StringComparison.OrdinalIgnoreCase))
         {
             var error = $"the upstream refused STARTTLS: {line.TrimEnd()}; use --upstream-tls none to relay in plaintext";
-            await TellClientAsync($"* BYE [UNAVAILABLE] ImapProxy: {error}\r\n", "upstream-tls-failed", error, ct);
-            throw new SessionEndException(CloseReason.UpstreamTlsFailed, error);
+            throw await EndWithByeAsync(CloseReason.UpstreamTlsFailed, error, "upstream-tls-failed", ct);
         }
         if (reader.Buffered.Length > 0)
             ReportProxyAction("starttls-injection", "the server sent bytes after its STARTTLS OK before the TLS handshake; they were not relayed", reader.Buffered.Span);

@@ -345,7 +345,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             if (FirstBytesSpeakTls(buffer.AsSpan(0, n)))
             {
                 ArrayPool<byte>.Shared.Return(buffer);
-                await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
+                throw await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
             }
             await clientWrite.WaitAsync(ct);
             try

@@ -107,10 +107,12 @@ public sealed class ClientReplayTests(DovecotFixture fixture)
         await proxy.FlushStoreAsync();
         var events = proxy.Store.GetEvents(result.ReplaySessionId, 0, 1000);
         Assert.Contains(events, e => e.Kind == "client-line" && e.Json.Contains("\"idle-done\""));
-        // Held as long as captured: DONE went out no sooner (a timer may fire a tick early: 5 ms of slack).
+        // Held as long as captured, within a tenth: both spans are the recording's timestamps on a busy machine, each
+        // end a few milliseconds late or early (CI saw 291 ms held for 297 ms captured); a replay that does not hold
+        // sends DONE within a millisecond or two of the continuation.
         var started = events.First(e => e is { Kind: "command", Name: "IDLE" }).Time;
         var ended = events.First(e => e.Kind == "client-line").Time;
-        Assert.True(ended - started >= idle.IdleFor - TimeSpan.FromMilliseconds(5), $"held {ended - started}, captured {idle.IdleFor}");
+        Assert.True(ended - started >= idle.IdleFor * 0.9, $"held {ended - started}, captured {idle.IdleFor}");
     }
 
     [Fact]
