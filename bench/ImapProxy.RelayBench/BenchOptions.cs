@@ -9,8 +9,9 @@ internal sealed record BenchOptions
           --messages N        messages in the bulk mailbox (default 200)
           --message-size N    body bytes of each message (default 1048576)
           --noops N           NOOP round trips per target (default 2000)
-          --sessions N        concurrent idle sessions (default 500)
-          --parts LIST        any of bulk,latency,idle (default all three)
+          --sessions N        concurrent idle sessions (default 1000)
+          --parts LIST        any of bulk,latency,idle,literal (default all four)
+          --literal-size N    bytes of the one large literal APPENDed and fetched back (default 1073741824, 1 GiB)
           --idle-modes LIST   plaintext,tls (default both)
           --proxy-env K=V     environment variable for the proxy process only (repeatable), e.g. DOTNET_gcServer=0
           --idle-hold SECONDS keep the idle sessions open this long after measuring (to attach dotnet-gcdump, perf, ...)
@@ -22,8 +23,9 @@ internal sealed record BenchOptions
     public int Messages { get; init; } = 200;
     public int MessageSize { get; init; } = 1 << 20;
     public int Noops { get; init; } = 2000;
-    public int Sessions { get; init; } = 500;
-    public IReadOnlySet<string> Parts { get; init; } = new HashSet<string> { "bulk", "latency", "idle" };
+    public int Sessions { get; init; } = 1000;
+    public IReadOnlySet<string> Parts { get; init; } = new HashSet<string> { "bulk", "latency", "idle", "literal" };
+    public long LiteralSize { get; init; } = 1L << 30;
     public IReadOnlyList<Mode> IdleModes { get; init; } = [Mode.Plaintext, Mode.Tls];
     public IReadOnlyDictionary<string, string> ProxyEnvironment { get; init; } = new Dictionary<string, string>();
     public bool Keep { get; init; }
@@ -47,7 +49,8 @@ internal sealed record BenchOptions
                 "--message-size" => options with { MessageSize = Number() },
                 "--noops" => options with { Noops = Number() },
                 "--sessions" => options with { Sessions = Number() },
-                "--parts" => options with { Parts = BenchMain.List(Value(), ["bulk", "latency", "idle"]).ToHashSet() },
+                "--parts" => options with { Parts = BenchMain.List(Value(), ["bulk", "latency", "idle", "literal"]).ToHashSet() },
+                "--literal-size" => options with { LiteralSize = long.TryParse(Value(), out var n) && n > 0 ? n : throw new ArgumentException("--literal-size needs a positive number") },
                 "--idle-modes" => options with { IdleModes = BenchMain.List(Value(), ["plaintext", "tls"]).Select(m => m == "tls" ? Mode.Tls : Mode.Plaintext).ToList() },
                 "--proxy-env" => AddEnvironment(options, environment, Value()),
                 "--keep" => options with { Keep = true },

@@ -118,6 +118,35 @@ internal sealed class RawImapClient : IAsyncDisposable
         await ReadTaggedAsync(tag, "IDLE", ct);
     }
 
+    /// <summary>
+    /// APPENDs a message of exactly <paramref name="size"/> bytes, generated as it is sent (a header, then lines of
+    /// text): a literal of any size costs the client one buffer. Returns the SHA-256 of the literal (lowercase hex).
+    /// </summary>
+    public async Task<string> AppendAsync(string mailbox, long size, CancellationToken ct)
+    {
+        var tag = NextTag();
+        await SendAsync($"{tag} APPEND {mailbox} {{{size}}}", ct);
+        var ready = await ReadLineAsync(ct);
+        if (!ready.StartsWith('+')) throw new ImapException($"APPEND of {size:N0} bytes refused: {ready}");
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var header = Encoding.ASCII.GetBytes("From: bench@example.org\r\nSubject: one large literal\r\n\r\n");
+        var line = Encoding.ASCII.GetBytes(new string('x', 78) + "\r\n");
+        var chunk = new byte[BulkBufferSize - BulkBufferSize % line.Length];
+        for (var i = 0; i < chunk.Length; i += line.Length) line.CopyTo(chunk, i);
+        for (long sent = 0; sent < size;)
+        {
+            ReadOnlyMemory<byte> piece = sent == 0 ? header : chunk;
+            piece = piece[..(int)Math.Min(piece.Length, size - sent)];
+            hash.AppendData(piece.Span);
+            await stream.WriteAsync(piece, ct);
+            sent += piece.Length;
+        }
+        await SendAsync("", ct);
+        BytesSent += size;
+        await ReadTaggedAsync(tag, "APPEND", ct);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     /// <summary>LOGOUT and its tagged OK: after it the server has nothing more to send.</summary>
     public Task LogoutAsync(CancellationToken ct) => CommandAsync("LOGOUT", ct);
 

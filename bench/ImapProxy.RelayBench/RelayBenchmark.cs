@@ -81,6 +81,13 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
             report.Idle(results);
         }
 
+        if (options.Parts.Contains("literal"))
+        {
+            Progress("literal: starting a fresh proxy");
+            await using var proxy = await StartProxyAsync(work, "proxy-literal", Mode.Plaintext, dovecot, upstreamCa, ct);
+            report.Literal(await new LiteralBenchmark(Progress).RunAsync(proxy, options.LiteralSize, ct));
+        }
+
         report.Summary();
         Progress("done");
     }
@@ -114,9 +121,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
             {
                 runs = await new BulkBenchmark(targets, proxyProcesses, options.Messages, Progress).RunAsync(options.Repetitions, ct);
                 report.Bulk(runs, options.Repetitions);
-                // Raw chunks queue in memory while the store catches up: the peak shows how far it fell behind.
-                foreach (var (mode, proxy) in proxies)
-                    output.WriteLine($"imapproxy ({Name(mode)}) peak RSS during the bulk runs (VmHWM): {proxy.Process.PeakResidentKiB() / 1024.0:N0} MiB");
+                foreach (var (mode, proxy) in proxies) report.PeakMemory(mode, proxy.Process.PeakResidentKiB());
                 output.WriteLine();
             }
             if (options.Parts.Contains("latency"))

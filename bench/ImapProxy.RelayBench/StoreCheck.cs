@@ -21,12 +21,19 @@ internal static class StoreCheck
 {
     public static IReadOnlyList<StoredSession> Check(string databaseFile, IEnumerable<BulkRun> runs)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        using var connection = Open(databaseFile);
+        return runs.Select(run => Check(connection, run)).ToList();
+    }
+
+    /// <summary>A stopped proxy's store, read-only and unpooled (nothing holds the file after the check).</summary>
+    public static SqliteConnection Open(string databaseFile)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false,
         }.ToString());
         connection.Open();
-        return runs.Select(run => Check(connection, run)).ToList();
+        return connection;
     }
 
     private static StoredSession Check(SqliteConnection connection, BulkRun run)
@@ -45,7 +52,7 @@ internal static class StoreCheck
     }
 
     /// <summary>Bytes stored for one direction, and how many rows do not start where the previous one ended (the first must start at 0).</summary>
-    private static (long Bytes, long Gaps) Measure(SqliteConnection connection, long sessionId, string direction)
+    public static (long Bytes, long Gaps) Measure(SqliteConnection connection, long sessionId, string direction)
     {
         using var command = connection.CreateCommand();
         // length() of a BLOB reads its size from the record header, not the 64 KiB of data.
