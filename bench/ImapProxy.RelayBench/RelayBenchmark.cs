@@ -97,7 +97,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
     {
         Progress("starting socat and the proxies");
         var (cert, key) = Socat.WriteCertificate(work);
-        var socats = new List<ChildProcess>();
+        var references = new List<ChildProcess>();
         var proxies = new Dictionary<Mode, ProxyProcess>();
         try
         {
@@ -107,12 +107,22 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
                 var dovecotPort = mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort;
                 var socatPort = ProxyProcess.FreePort();
                 var socat = Socat.Start(mode, socatPort, dovecotPort, cert, key, Path.Combine(work, $"socat-{Name(mode)}.log"));
-                socats.Add(socat);
+                references.Add(socat);
                 var socatTarget = new Target("socat", mode, socatPort, socat);
                 await Readiness.WaitForGreetingAsync(socatTarget, socat, ct);
+                if (Mitmdump.Installed)
+                {
+                    var mitmPort = ProxyProcess.FreePort();
+                    var mitmdump = Mitmdump.Start(mode, mitmPort, dovecotPort, work);
+                    references.Add(mitmdump);
+                    var mitmTarget = new Target("mitmdump", mode, mitmPort, mitmdump);
+                    await Readiness.WaitForGreetingAsync(mitmTarget, mitmdump, ct);
+                    targets.Add(mitmTarget);
+                }
                 proxies[mode] = await StartProxyAsync(work, $"proxy-{Name(mode)}", mode, dovecot, upstreamCa, ct);
                 targets.AddRange([new Target("direct", mode, dovecotPort), socatTarget, new Target("imapproxy", mode, proxies[mode].Port(mode), proxies[mode].Process)]);
             }
+            if (!Mitmdump.Installed) output.WriteLine("mitmdump: not installed (apt-get install mitmproxy), so not measured\n");
             await PrintTlsAsync(targets, ct);
             var proxyProcesses = proxies.Values.Select(p => p.Process).ToList();
 
@@ -147,7 +157,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
         }
         finally
         {
-            foreach (var socat in socats) await socat.KillAsync();
+            foreach (var reference in references) await reference.KillAsync();
             foreach (var proxy in proxies.Values) await proxy.DisposeAsync();
         }
     }

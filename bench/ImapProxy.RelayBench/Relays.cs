@@ -39,6 +39,32 @@ internal static class Socat
     }
 }
 
+/// <summary>
+/// mitmdump (mitmproxy), the intercepting proxy users would otherwise reach for, as a second reference beside socat:
+/// it relays IMAP as raw TCP messages and parses nothing of it. Only where Debian's mitmproxy package is installed.
+/// </summary>
+internal static class Mitmdump
+{
+    public static bool Installed => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+        .Any(directory => File.Exists(Path.Combine(directory, "mitmdump")));
+
+    public static ChildProcess Start(Mode mode, int port, int upstreamPort, string directory)
+    {
+        // Reverse mode to Dovecot; tcp_hosts makes every connection raw TCP, since IMAP is not HTTP. The server speaks
+        // first: plaintext connects upstream as the client connects (eager, the default); implicit TLS must wait for the
+        // client's hello (lazy) to answer it with mitmproxy's certificate before the upstream handshake.
+        string[] args =
+        [
+            "--quiet", "--listen-host", "127.0.0.1", "--listen-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--mode", $"reverse:{(mode == Mode.Plaintext ? "http" : "https")}://127.0.0.1:{upstreamPort}",
+            "--set", "tcp_hosts=.*", "--set", $"connection_strategy={(mode == Mode.Plaintext ? "eager" : "lazy")}",
+            "--ssl-insecure", "--set", $"confdir={Path.Combine(directory, "mitmproxy")}",
+        ];
+        var name = $"mitmdump ({mode.ToString().ToLowerInvariant()})";
+        return ChildProcess.Start(name, "mitmdump", args, Path.Combine(directory, $"mitmdump-{mode.ToString().ToLowerInvariant()}.log"));
+    }
+}
+
 /// <summary>The published imapproxy, run as a child process in front of Dovecot with capture on, in a directory of its own.</summary>
 internal sealed class ProxyProcess : IAsyncDisposable
 {

@@ -33,7 +33,7 @@ internal sealed class Report(TextWriter output)
         {
             var direct = Median(runs, mode, "direct");
             var socat = Median(runs, mode, "socat");
-            foreach (var name in new[] { "direct", "socat", "imapproxy" })
+            foreach (var name in new[] { "direct", "socat", "mitmdump", "imapproxy" })
             {
                 var speeds = runs.Where(r => r.Target.Mode == mode && r.Target.Name == name).Select(r => r.MegabytesPerSecond).ToList();
                 if (speeds.Count == 0) continue;
