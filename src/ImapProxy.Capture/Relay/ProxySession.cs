@@ -54,8 +54,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private long lastActivity;
 
     // The client pump's first read, started before the upstream is ready; small, as most clients wait for the greeting.
+    // Its buffer is rented for that read only (an idle session holds none), and dropped to the GC when the session
+    // ends before the pump took the read over (the read may still be pending on it then).
+    private const int FirstReadSize = 4096;
     private Task<int>? firstClientRead;
-    private readonly byte[] firstClientBuffer = new byte[4096];
+    private byte[]? firstClientBuffer;
 
     private UpstreamStart upstreamStart;
 
@@ -116,7 +119,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
             if (listener == ListenerKind.Tls) await HandshakeClientAsync(ct);
             // 2. The client pump's first read starts now: a client that leaves while the proxy is still busy with the
             //    upstream (which may never answer) ends the session then.
-            firstClientRead = ReadAsync(clientStream, firstClientBuffer, Side.Client, ct);
+            firstClientBuffer = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+            firstClientRead = ReadAsync(clientStream, firstClientBuffer.AsMemory(0, FirstReadSize), Side.Client, ct);
             // 3. The upstream connection, and its TLS when it starts with TLS or the client leg cannot mirror STARTTLS.
             await WhileTheClientStaysAsync(PrepareUpstreamAsync(ct), session);
             // 4. Relay until one side ends.
@@ -252,9 +256,18 @@ internal sealed partial class ProxySession : IAsyncDisposable
     {
         // The first read was started before the upstream was ready (RunAsync); it may hold what the client said first.
         var first = await firstClientRead!;
-        if (first == 0) return (CloseReason.ClientClosed, "the client closed the connection");
-        clientSilentSinceHandshake = false;
-        await ForwardFromClientAsync(firstClientBuffer.AsMemory(0, first), ct);
+        var firstBuffer = firstClientBuffer!;
+        firstClientBuffer = null;
+        try
+        {
+            if (first == 0) return (CloseReason.ClientClosed, "the client closed the connection");
+            clientSilentSinceHandshake = false;
+            await ForwardFromClientAsync(firstBuffer.AsMemory(0, first), ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(firstBuffer);
+        }
         var drained = true;
         while (true)
         {
