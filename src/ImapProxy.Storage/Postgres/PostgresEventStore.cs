@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using ImapProxy.Storage.Writing;
 using Npgsql;
 
 namespace ImapProxy.Storage.Postgres;
@@ -76,6 +77,9 @@ public sealed class PostgresEventStore : EventStore
     // Text cannot hold U+0000 in PostgreSQL; a tag or a name with one (wire data can have anything) would fail the
     // whole batch. It is stored as U+FFFD, the replacement character; the event's JSON keeps the exact value escaped.
     internal override object? Bind(object? value) => value is string text && text.Contains('\0') ? text.Replace('\0', '\uFFFD') : value;
+
+    internal override BatchRows OpenBatchRows(DbConnection connection, IRowOutcomes outcomes) =>
+        new CopyRows((NpgsqlConnection)connection, this, outcomes);
 
     internal override bool WritesDerivedColumns => true;
 
