@@ -18,7 +18,10 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 }
 
 var directory = options.Data ?? Directory.CreateTempSubdirectory("imapproxy-query-bench-").FullName;
-var storage = new StorageOptions { DataDirectory = directory, Store = options.Store is { } url ? StoreLocation.Parse(url) : null };
+var storage = new StorageOptions
+{
+    DataDirectory = directory, Store = options.Store is { } url ? StoreLocation.Parse(url) : null, Instance = options.Instance,
+};
 var existing = storage.Location is SqliteLocation file ? File.Exists(file.Path) : false;
 try
 {

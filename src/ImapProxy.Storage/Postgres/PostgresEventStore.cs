@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL event store, for several proxies sharing one database (and one dashboard). The same tables and
 /// statements as SQLite (<see cref="PostgresSchema"/> says where they differ); connections come from one pooled
-/// <see cref="NpgsqlDataSource"/>, and the statements the writer runs for every row are prepared by Npgsql.
+/// <see cref="NpgsqlDataSource"/>; the writer's rows go by COPY (<see cref="CopyRows"/>), its other statements are prepared by Npgsql.
 /// </summary>
 public sealed class PostgresEventStore : EventStore
 {
@@ -32,7 +32,7 @@ public sealed class PostgresEventStore : EventStore
         var builder = new NpgsqlConnectionStringBuilder(location.ConnectionString)
         {
             ApplicationName = "imapproxy",
-            // The writer's few statements run for every row: prepared once per connection instead of parsed each time.
+            // The writer's statements run for every session of every batch: prepared once per connection instead of parsed each time.
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,
         };
