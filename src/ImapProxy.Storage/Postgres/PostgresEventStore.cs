@@ -8,7 +8,7 @@ namespace ImapProxy.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL event store, for several proxies sharing one database (and one dashboard). The same tables and
 /// statements as SQLite (<see cref="PostgresSchema"/> says where they differ); connections come from one pooled
-/// <see cref="NpgsqlDataSource"/>; the writer's rows go by COPY (<see cref="CopyRows"/>), its other statements are prepared by Npgsql.
+/// <see cref="NpgsqlDataSource"/>; the writer's rows go a batch at a time (<see cref="PostgresBatchRows"/>), its other statements are prepared by Npgsql.
 /// </summary>
 public sealed class PostgresEventStore : EventStore
 {
@@ -79,7 +79,7 @@ public sealed class PostgresEventStore : EventStore
     internal override object? Bind(object? value) => value is string text && text.Contains('\0') ? text.Replace('\0', '\uFFFD') : value;
 
     internal override BatchRows OpenBatchRows(DbConnection connection, IRowOutcomes outcomes) =>
-        new CopyRows((NpgsqlConnection)connection, this, outcomes);
+        new PostgresBatchRows((NpgsqlConnection)connection, this, outcomes);
 
     internal override bool WritesDerivedColumns => true;
 

@@ -4,8 +4,9 @@ using ImapProxy.Recording.Events;
 namespace ImapProxy.Storage.Writing;
 
 /// <summary>
-/// Rows written one statement each, as they come: SQLite runs a prepared statement in microseconds, in process.
-/// A duplicate is skipped by ON CONFLICT DO NOTHING (a statement that changed no row), not by an error.
+/// Rows written one statement each, as they come: SQLite runs a prepared statement in microseconds, in process, and
+/// PostgreSQL's raw rows are few and large (<see cref="Postgres.PostgresBatchRows"/>). A duplicate is skipped by
+/// ON CONFLICT DO NOTHING (a statement that changed no row), not by an error.
 /// </summary>
 internal sealed class StatementRows : BatchRows
 {
