@@ -3,16 +3,18 @@ using System.Globalization;
 namespace ImapProxy.QueryBench;
 
 /// <summary>Command line of the query benchmark.</summary>
-internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true, string? Store = null)
+internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true, string? Store = null,
+    string? Instance = null)
 {
     public const string Usage = """
-        usage: query-bench [--events N] [--data DIR | --store URL] [--keep] [--runs N]
+        usage: query-bench [--events N] [--data DIR | --store URL] [--keep] [--runs N] [--no-queries] [--instance NAME]
           --events N   rows to store in the events table (default 1000000)
           --data DIR   use this directory; a store already there is queried as it is (no ingest)
           --store URL  a PostgreSQL store (postgresql://USER@HOST/DB): an empty one is filled, one with events queried as it is
           --keep       keep the generated store (in a temp directory unless --data)
           --runs N     timed runs per query, after one untimed (default 7); the median is reported
           --no-queries ingest and measure the store only
+          --instance NAME  the instance name its sessions carry (two benches on one PostgreSQL store: two proxies)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -28,6 +30,7 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
                 "--store" => options with { Store = Value() },
                 "--keep" => options with { Keep = true },
                 "--no-queries" => options with { Queries = false },
+                "--instance" => options with { Instance = Value() },
                 "--runs" => options with { Runs = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

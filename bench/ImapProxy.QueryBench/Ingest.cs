@@ -14,8 +14,8 @@ namespace ImapProxy.QueryBench;
 /// <param name="WritingCpu">Processor time the process used while the writer worked (nothing else runs then):
 /// the rate per CPU second does not depend on what else the machine is doing.</param>
 /// <param name="Serializing">Time the events' JSON alone takes, measured apart: the writer's share that is not the database.</param>
-internal sealed record IngestResult(long Sessions, long Rows, long BusEvents, TimeSpan Generating, TimeSpan Writing, TimeSpan WritingCpu,
-    TimeSpan Serializing);
+internal sealed record IngestResult(long Sessions, long Rows, long BusEvents, long RawBytes, TimeSpan Generating, TimeSpan Writing,
+    TimeSpan WritingCpu, TimeSpan Serializing);
 
 /// <summary>
 /// Fills the store through the real writer. Traffic is generated in chunks that fit the store's queue; each
@@ -85,6 +85,6 @@ internal static class Ingest
         if (writer.EventsWritten != written || writer.EventsDropped + writer.EventsLost + writer.EventsSkipped > 0)
             throw new InvalidOperationException($"the writer stored {writer.EventsWritten:N0} of {written:N0} rows " +
                                                 $"(dropped {writer.EventsDropped}, lost {writer.EventsLost}, skipped {writer.EventsSkipped})");
-        return new IngestResult(sessions, written, busEvents, generating, writing, writingCpu, serializing);
+        return new IngestResult(sessions, written, busEvents, writer.RawBytesWritten, generating, writing, writingCpu, serializing);
     }
 }

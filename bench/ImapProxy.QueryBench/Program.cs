@@ -18,7 +18,10 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
 }
 
 var directory = options.Data ?? Directory.CreateTempSubdirectory("imapproxy-query-bench-").FullName;
-var storage = new StorageOptions { DataDirectory = directory, Store = options.Store is { } url ? StoreLocation.Parse(url) : null };
+var storage = new StorageOptions
+{
+    DataDirectory = directory, Store = options.Store is { } url ? StoreLocation.Parse(url) : null, Instance = options.Instance,
+};
 var existing = storage.Location is SqliteLocation file ? File.Exists(file.Path) : false;
 try
 {
@@ -35,7 +38,7 @@ try
         var ingest = await Ingest.RunAsync(store, options.Events, Console.Out);
         Console.WriteLine($"  writer: {ingest.Rows / ingest.Writing.TotalSeconds:N0} rows/s ({ingest.BusEvents / ingest.Writing.TotalSeconds:N0} bus events/s " +
                           $"with raw chunks; target >= 50,000 rows/s), {ingest.Writing.TotalSeconds:F1} s; " +
-                          $"{ingest.Rows / ingest.WritingCpu.TotalSeconds:N0} rows per CPU second");
+                          $"{ingest.Rows / ingest.WritingCpu.TotalSeconds:N0} rows per CPU second; raw bytes {ingest.RawBytes / 1e6 / ingest.Writing.TotalSeconds:F1} MB/s");
         Console.WriteLine($"  of which JSON serialisation (measured apart): {ingest.Serializing.TotalSeconds:F1} s, {ingest.Rows / ingest.Serializing.TotalSeconds:N0} rows/s");
         Console.WriteLine($"  traffic generation (parser + capture tap): {ingest.BusEvents / ingest.Generating.TotalSeconds:N0} events/s, {ingest.Sessions:N0} sessions");
     }

@@ -38,6 +38,9 @@ public abstract class EventStore : IDisposable
     /// <summary>The writer's connection: the only one that writes events.</summary>
     internal virtual DbConnection OpenWriterConnection() => OpenConnection();
 
+    /// <summary>How the writer's batches reach the events and raw tables on its connection (one statement per row unless the engine has better).</summary>
+    internal virtual BatchRows OpenBatchRows(DbConnection connection, IRowOutcomes outcomes) => new StatementRows(connection, this, outcomes);
+
     /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
     internal virtual object? Bind(object? value) => value;
 

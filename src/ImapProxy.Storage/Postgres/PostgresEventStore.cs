@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using ImapProxy.Storage.Writing;
 using Npgsql;
 
 namespace ImapProxy.Storage.Postgres;
@@ -7,7 +8,7 @@ namespace ImapProxy.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL event store, for several proxies sharing one database (and one dashboard). The same tables and
 /// statements as SQLite (<see cref="PostgresSchema"/> says where they differ); connections come from one pooled
-/// <see cref="NpgsqlDataSource"/>, and the statements the writer runs for every row are prepared by Npgsql.
+/// <see cref="NpgsqlDataSource"/>; the writer's rows go a batch at a time (<see cref="PostgresBatchRows"/>), its other statements are prepared by Npgsql.
 /// </summary>
 public sealed class PostgresEventStore : EventStore
 {
@@ -31,7 +32,7 @@ public sealed class PostgresEventStore : EventStore
         var builder = new NpgsqlConnectionStringBuilder(location.ConnectionString)
         {
             ApplicationName = "imapproxy",
-            // The writer's few statements run for every row: prepared once per connection instead of parsed each time.
+            // The writer's statements run for every session of every batch: prepared once per connection instead of parsed each time.
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,
         };
@@ -76,6 +77,9 @@ public sealed class PostgresEventStore : EventStore
     // Text cannot hold U+0000 in PostgreSQL; a tag or a name with one (wire data can have anything) would fail the
     // whole batch. It is stored as U+FFFD, the replacement character; the event's JSON keeps the exact value escaped.
     internal override object? Bind(object? value) => value is string text && text.Contains('\0') ? text.Replace('\0', '\uFFFD') : value;
+
+    internal override BatchRows OpenBatchRows(DbConnection connection, IRowOutcomes outcomes) =>
+        new PostgresBatchRows((NpgsqlConnection)connection, this, outcomes);
 
     internal override bool WritesDerivedColumns => true;
 

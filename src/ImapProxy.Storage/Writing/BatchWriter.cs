@@ -17,7 +17,7 @@ internal readonly record struct BatchResult(int Events, long RawBytes, int Skipp
 /// that cannot be serialized) skips that event; a problem with the database (disk full, I/O) fails the batch. A
 /// connection the database dropped (a PostgreSQL server restarted) is opened again at the next batch.
 /// </summary>
-internal sealed class BatchWriter : IDisposable
+internal sealed class BatchWriter : IDisposable, IRowOutcomes
 {
     // Sessions whose row is known to exist, so most events cost no extra statement. Bounded by dropping it
     // whole: the INSERT .. ON CONFLICT DO NOTHING that refills it is cheap.
@@ -27,13 +27,13 @@ internal sealed class BatchWriter : IDisposable
     private readonly ILogger logger;
     private readonly RawRows raw;
     private DbConnection connection = null!;
-    private Statement insertEvent = null!;
-    private Statement insertRaw = null!;
+    private BatchRows rows = null!;
     private Statement ensureSession = null!;
     private Statement openSession = null!;
     private Statement updateSummary = null!;
     private readonly HashSet<long> knownSessions = [];
     private readonly Dictionary<long, SessionSummary> summaries = [];
+    private int events;
     private long rawBytes;
     private int skipped;
 
@@ -41,25 +41,14 @@ internal sealed class BatchWriter : IDisposable
     {
         this.store = store;
         this.logger = logger;
-        raw = new RawRows(store.Options.RawRowBytes, InsertRaw);
+        raw = new RawRows(store.Options.RawRowBytes, row => rows.Add(row));
         Open();
     }
 
     private void Open()
     {
         connection = store.OpenWriterConnection();
-        // Where the engine does not derive command, command_mailbox, size and anomalous from the row, the writer does.
-        var derived = store.WritesDerivedColumns ? ", command, command_mailbox, size, anomalous" : "";
-        var derivedValues = store.WritesDerivedColumns ? ", @command, @command_mailbox, @size, @anomalous" : "";
-        insertEvent = Prepare($"""
-            INSERT INTO events (session_id, seq, time, elapsed_us, source, "offset", type, kind, tag, name, status, latency_us, json{derived})
-            VALUES (@session_id, @seq, @time, @elapsed_us, @source, @offset, @type, @kind, @tag, @name, @status, @latency_us, @json{derivedValues})
-            ON CONFLICT (session_id, seq) DO NOTHING
-            """, ["@session_id", "@seq", "@time", "@elapsed_us", "@source", "@offset", "@type", "@kind", "@tag", "@name", "@status",
-            "@latency_us", "@json", .. store.WritesDerivedColumns ? new[] { "@command", "@command_mailbox", "@size", "@anomalous" } : []]);
-        insertRaw = Prepare(
-            "INSERT INTO raw (session_id, direction, \"offset\", data) VALUES (@session_id, @direction, @offset, @data) ON CONFLICT DO NOTHING",
-            "@session_id", "@direction", "@offset", "@data");
+        rows = store.OpenBatchRows(connection, this);
         // A session whose SessionOpened was dropped by the bus still gets a row, so its other events can be stored.
         ensureSession = Prepare(
             "INSERT INTO sessions (id, started_at) VALUES (@id, @started_at) ON CONFLICT (id) DO NOTHING",
@@ -96,10 +85,11 @@ internal sealed class BatchWriter : IDisposable
 
     private Statement Prepare(string sql, params string[] names) => new(connection, sql, store.Bind, names);
 
-    private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
+    private IEnumerable<Statement> Statements => [ensureSession, openSession, updateSummary];
 
     private void Close()
     {
+        rows.Dispose();
         foreach (var statement in Statements) statement.Dispose();
         connection.Dispose();
     }
@@ -107,7 +97,7 @@ internal sealed class BatchWriter : IDisposable
     /// <param name="lost">What earlier batches lost, said in the sessions' rows within this batch's transaction.</param>
     public BatchResult Write(IReadOnlyList<SessionEvent> batch, LostEvents lost)
     {
-        var events = 0;
+        events = 0;
         rawBytes = 0;
         skipped = 0;
         if (connection.State != ConnectionState.Open)
@@ -118,12 +108,13 @@ internal sealed class BatchWriter : IDisposable
         var transaction = connection.BeginTransaction();
         try
         {
+            rows.Enlist(transaction);
             foreach (var statement in Statements) statement.Enlist(transaction);
             foreach (var e in batch)
             {
                 try
                 {
-                    if (Store(e)) events++;
+                    Store(e);
                 }
                 catch (Exception error) when (IsProblemOfTheEvent(error))
                 {
@@ -132,6 +123,7 @@ internal sealed class BatchWriter : IDisposable
             }
             // The batch's transaction holds all of its bytes and summaries: a reader sees all of a batch or none.
             raw.FlushAll();
+            rows.Flush();
             foreach (var mark in lost.Marks)
             {
                 ensureSession.Execute(mark.SessionId, StoredText.Time(mark.FirstTime));
@@ -147,50 +139,61 @@ internal sealed class BatchWriter : IDisposable
             // Whatever this batch taught us about the database may have been rolled back with it.
             knownSessions.Clear();
             raw.Clear();
+            rows.Clear();
             Rollback(transaction);
             throw;
         }
         finally
         {
             summaries.Clear();
+            rows.Enlist(null);
             foreach (var statement in Statements) statement.Enlist(null);
             transaction.Dispose();
         }
     }
 
-    /// <summary>Stores one event; false for raw bytes, which go to the raw table instead of the events table.</summary>
-    private bool Store(SessionEvent e)
+    /// <summary>Hands one event to the rows of the batch: raw bytes to the raw table, the others to the events table.</summary>
+    private void Store(SessionEvent e)
     {
         if (e is RawBytes chunk)
         {
             EnsureSession(e);
             raw.Add(chunk);
             Summary(e.SessionId).AddRaw(chunk);
-            return false;
+            return;
         }
 
         // Everything that can fail because of the event itself happens before the first write.
         var columns = EventColumns.Of(e);
         var json = EventJson.Write(e);
         EnsureSession(e);
-        // A duplicate is skipped by the statement rather than by an error: PostgreSQL would abort the whole batch's
-        // transaction on a constraint error.
         object?[] values = [e.SessionId, e.Sequence, StoredText.Time(e.Time), StoredText.Microseconds(e.Elapsed),
             StoredText.Of(e.Source), e.Offset, columns.Type, columns.Kind, columns.Tag, columns.Name, columns.Status, columns.LatencyUs, json];
         if (store.WritesDerivedColumns) values = [.. values, .. DerivedColumns(e, columns, json)];
-        if (insertEvent.Execute(values) == 0)
-        {
-            Skip(null, e);
-            return false;
-        }
-        Summary(e.SessionId).Add(e);
+        rows.Add(e, values);
         if (e is SessionClosed)
         {
             // Nothing follows a session's close (SessionEvent's lifecycle guarantee): its pending bytes can go now.
             raw.Flush(e.SessionId);
             knownSessions.Remove(e.SessionId);
         }
-        return true;
+    }
+
+    void IRowOutcomes.Stored(SessionEvent e)
+    {
+        events++;
+        Summary(e.SessionId).Add(e);
+    }
+
+    void IRowOutcomes.Duplicate(SessionEvent e) => Skip(null, e);
+
+    void IRowOutcomes.Stored(RawRow row) => rawBytes += row.Data.Length;
+
+    void IRowOutcomes.Duplicate(RawRow row)
+    {
+        skipped++;
+        logger.LogWarning("Event store skipped {Length} raw {Direction} bytes at {Offset} of session {SessionId}: bytes at that offset are stored already",
+            row.Data.Length, row.Direction, row.Offset, row.SessionId);
     }
 
     // The values SQLite's generated columns compute, by the code the in-memory filter uses for them.
@@ -230,18 +233,6 @@ internal sealed class BatchWriter : IDisposable
             closed is null ? null : StoredText.Time(closed.Time), closed is null ? null : StoredText.Of(closed.Reason),
             closed?.Detail, s.ClientBytes(null), s.ServerBytes(null), s.Findings, s.ClientAppById, s.ClientAppByTag,
             s.ClientSni, s.ClientJa4);
-    }
-
-    private void InsertRaw(RawRow row)
-    {
-        if (insertRaw.Execute(row.SessionId, row.Direction, row.Offset, row.Data) > 0)
-        {
-            rawBytes += row.Data.Length;
-            return;
-        }
-        skipped++;
-        logger.LogWarning("Event store skipped {Length} raw {Direction} bytes at {Offset} of session {SessionId}: bytes at that offset are stored already",
-            row.Data.Length, row.Direction, row.Offset, row.SessionId);
     }
 
     // A constraint the engine says concerns one row, or an event the serializer or the raw table refuses, concerns this

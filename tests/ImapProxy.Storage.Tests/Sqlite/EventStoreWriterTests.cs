@@ -281,6 +281,31 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
     }
 
     [Fact]
+    public async Task DuplicatesWithinOneBatch_KeepTheFirst_AndTheRestOfTheBatch()
+    {
+        await using var h = await engine.HarnessAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Action(id, 2));
+        h.Bus.Publish(Synthetic.Action(id, 2) with { Description = "the second event 2" });
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [1, 2, 3]));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, [4, 5]));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [9, 9, 9]));
+        h.Bus.Publish(Synthetic.Action(id, 3));
+        // Published before the writer starts: one batch holds them all.
+        await h.StartAsync();
+        await h.IdleAsync();
+
+        Assert.Equal(1, h.Writer.Batches);
+        Assert.Equal(2, h.Writer.EventsSkipped);
+        Assert.Equal(["event 2", "event 3"], h.Store.GetEvents(id, 1, 10).Select(r => ((ProxyAction)r.ReadEvent()).Description));
+        Assert.Equal([1, 2, 3], h.Store.GetRaw(id, Direction.Client));
+        Assert.Equal([4, 5], h.Store.GetRaw(id, Direction.Server));
+        Assert.Equal(3, h.Store.GetSession(id)!.Events);
+        Assert.Equal(5, h.Writer.RawBytesWritten);
+    }
+
+    [Fact]
     public async Task EventsOfASessionWhoseOpeningWasDropped_AreStillStored()
     {
         await using var h = await engine.HarnessAsync();

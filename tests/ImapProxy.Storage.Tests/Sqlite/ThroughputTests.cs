@@ -46,6 +46,24 @@ public abstract class ThroughputTests(StoreEngine engine, ITestOutputHelper outp
                          $"{elapsed.TotalMilliseconds:F0} ms, {s.Published.Count / elapsed.TotalSeconds:F0} events/s");
     }
 
+    [Fact]
+    public async Task FortyMegabytesOfRawBytes_InFourKilobyteChunks()
+    {
+        const int chunks = 10_240, size = 4_096;
+        await using var h = await engine.HarnessAsync();
+        var id = h.Store.NextSessionId();
+        Assert.True(h.Bus.Publish(Synthetic.Opened(id)));
+        var data = new byte[size];
+        Random.Shared.NextBytes(data);
+        for (var i = 0; i < chunks; i++) Assert.True(h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, (long)i * size, data)));
+
+        var elapsed = await TimeWriterAsync(h);
+
+        Assert.Equal((long)chunks * size, h.Writer.RawBytesWritten);
+        output.WriteLine($"{engine}: {chunks * size / 1e6:F0} MB of raw bytes in {size:N0}-byte chunks: {elapsed.TotalMilliseconds:F0} ms, " +
+                         $"{chunks * size / 1e6 / elapsed.TotalSeconds:F1} MB/s, {h.Writer.Batches} batches");
+    }
+
     private static async Task<TimeSpan> TimeWriterAsync(StoreHarness h)
     {
         var clock = Stopwatch.StartNew();

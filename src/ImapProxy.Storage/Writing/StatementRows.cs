@@ -1,0 +1,63 @@
+using System.Data.Common;
+using ImapProxy.Recording.Events;
+
+namespace ImapProxy.Storage.Writing;
+
+/// <summary>
+/// Rows written one statement each, as they come: SQLite runs a prepared statement in microseconds, in process, and
+/// PostgreSQL's raw rows are few and large (<see cref="Postgres.PostgresBatchRows"/>). A duplicate is skipped by
+/// ON CONFLICT DO NOTHING (a statement that changed no row), not by an error.
+/// </summary>
+internal sealed class StatementRows : BatchRows
+{
+    private readonly IRowOutcomes outcomes;
+    private readonly Statement insertEvent;
+    private readonly Statement insertRaw;
+
+    public StatementRows(DbConnection connection, EventStore store, IRowOutcomes outcomes)
+    {
+        this.outcomes = outcomes;
+        var columns = EventColumns(store.WritesDerivedColumns);
+        var parameters = columns.Select(c => "@" + c.Trim('"')).ToArray();
+        insertEvent = new Statement(connection, $"""
+            INSERT INTO events ({string.Join(", ", columns)}) VALUES ({string.Join(", ", parameters)})
+            ON CONFLICT (session_id, seq) DO NOTHING
+            """, store.Bind, parameters);
+        var rawParameters = RawColumns.Select(c => "@" + c.Trim('"')).ToArray();
+        insertRaw = new Statement(connection,
+            $"INSERT INTO raw ({string.Join(", ", RawColumns)}) VALUES ({string.Join(", ", rawParameters)}) ON CONFLICT DO NOTHING",
+            store.Bind, rawParameters);
+    }
+
+    public override void Enlist(DbTransaction? transaction)
+    {
+        insertEvent.Enlist(transaction);
+        insertRaw.Enlist(transaction);
+    }
+
+    public override void Add(SessionEvent e, object?[] values)
+    {
+        if (insertEvent.Execute(values) > 0) outcomes.Stored(e);
+        else outcomes.Duplicate(e);
+    }
+
+    public override void Add(RawRow row)
+    {
+        if (insertRaw.Execute(ValuesOf(row)) > 0) outcomes.Stored(row);
+        else outcomes.Duplicate(row);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override void Clear()
+    {
+    }
+
+    public override void Dispose()
+    {
+        insertEvent.Dispose();
+        insertRaw.Dispose();
+    }
+}
