@@ -9,6 +9,8 @@ command -v python3 >/dev/null || need+=(python3)
 command -v curl    >/dev/null || need+=(curl)
 # mbsync (isync) is the third real client: a whole folder pulled into a Maildir.
 command -v mbsync  >/dev/null || need+=(isync)
+# fetchmail is the fourth: a folder collected, delivered to a program and deleted on the server.
+command -v fetchmail >/dev/null || need+=(fetchmail)
 command -v socat   >/dev/null || need+=(socat)
 # The dashboard's browser tests drive Debian's Chromium (Playwright, no browser download).
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)

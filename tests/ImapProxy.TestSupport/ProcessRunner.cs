@@ -6,7 +6,8 @@ namespace ImapProxy.TestSupport;
 internal static class ProcessRunner
 {
     public static async Task<(int ExitCode, string Output)> RunAsync(
-        string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken ct)
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -15,6 +16,7 @@ internal static class ProcessRunner
             UseShellExecute = false,
         };
         foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) startInfo.Environment[name] = value;
 
         using var process = Start(startInfo);
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -44,7 +46,7 @@ internal static class ProcessRunner
         {
             throw new InvalidOperationException(
                 $"{startInfo.FileName} could not be started ({e.Message}): run ./tools/install-prerequisites.sh as root, " +
-                "which installs every program the tests drive (python3, curl, mbsync from isync, openssl, tshark...)", e);
+                "which installs every program the tests drive (python3, curl, mbsync from isync, fetchmail, openssl, tshark...)", e);
         }
     }
 }

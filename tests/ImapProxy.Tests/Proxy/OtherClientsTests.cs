@@ -6,7 +6,7 @@ using MimeKit;
 
 namespace ImapProxy.Tests.Proxy;
 
-/// <summary>Clients other than MailKit, run as real processes: python3's imaplib, curl and mbsync.</summary>
+/// <summary>Clients other than MailKit, run as real processes: python3's imaplib, curl, mbsync and fetchmail.</summary>
 [Collection(DovecotCollection.Name)]
 public sealed class OtherClientsTests(DovecotFixture fixture)
 {
@@ -130,6 +130,53 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
         var names = proxy.Store.GetEvents(session.Id, 0, 1000).Where(e => e.Type == "command-completed").Select(e => e.Name).ToList();
         Assert.Contains("UID FETCH", names);
         Assert.Contains(names, n => n is "LOGIN" or "AUTHENTICATE");
+        // A clean client against Dovecot: no warning or error from the findings engine.
+        Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
+        await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
+    }
+
+    /// <summary>fetchmail collects a folder's mail and hands it to a delivery program, then deletes it on the server, as
+    /// a mail-forwarding cron job would: LOGIN, SELECT, FETCH, STORE \Deleted, EXPUNGE.</summary>
+    [Fact]
+    public async Task Fetchmail_OverImplicitTls_DeliversTheMessageAndDeletesIt()
+    {
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
+        var folder = await SeedFolderAsync(proxy, "fetchmail", cts.Token);
+        var home = Directory.CreateTempSubdirectory("imapproxy-fetchmail-");
+        try
+        {
+            var delivered = Path.Combine(home.FullName, "delivered.eml");
+            var config = Path.Combine(home.FullName, "fetchmailrc");
+            // fetchmail refuses a run-control file others can read (it holds the password).
+            await File.WriteAllTextAsync(config, "", cts.Token);
+            File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await File.WriteAllTextAsync(config, $$"""
+                set no bouncemail
+                poll 127.0.0.1 protocol IMAP port {{proxy.TlsPort}}
+                  user "alice" password "{{DovecotUser.Alice.Password}}" folder "{{folder}}"
+                  ssl sslcertck sslcertfile "{{proxy.Ca.CertificatePemPath}}"
+                  mda "/bin/sh -c 'cat > {{delivered}}'"
+                """, cts.Token);
+
+            // FETCHMAILHOME keeps its lock and id files in the test's folder, not the user's home.
+            var result = await ProcessRunner.RunAsync("fetchmail", ["--nodetach", "-f", config], ProxyHarness.Timeout, cts.Token,
+                new Dictionary<string, string> { ["FETCHMAILHOME"] = home.FullName });
+
+            Assert.True(result.ExitCode == 0, result.Output);
+            var text = await File.ReadAllTextAsync(delivered, cts.Token);
+            Assert.Contains("Subject: seeded for fetchmail", text);
+            Assert.Contains("hello", text);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+        var session = proxy.Store.GetSessions(10).First(s => s.User == "alice" && s.ClientApp != "MailKit (by its tags)");
+        var names = proxy.Store.GetEvents(session.Id, 0, 1000).Where(e => e.Type == "command-completed").Select(e => e.Name).ToList();
+        Assert.Contains(names, n => n is "FETCH" or "UID FETCH");
+        Assert.Contains("EXPUNGE", names);
         // A clean client against Dovecot: no warning or error from the findings engine.
         Assert.All(proxy.Store.GetSessions(10), s => Assert.Equal(0, s.Findings));
         await RelayTests.AssertNoSecretsAsync(proxy, DovecotUser.Alice.Password);
