@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses when they are missing.
-# Dovecot is installed without starting the system service (policy-rc.d), see ../shared notes.
+# Dovecot is installed without starting the system service (policy-rc.d): the tests start their own servers.
 set -euo pipefail
 need=()
 command -v dovecot >/dev/null || need+=(dovecot-imapd)

@@ -5,7 +5,7 @@ using ImapProxy.Storage.Import;
 
 namespace ImapProxy.Replay;
 
-/// <summary>Whether a stored session can be replayed, and if not, why, in words (STYLE.md §12: replay is guarded).</summary>
+/// <summary>Whether a stored session can be replayed, and if not, why, in words (replay is guarded: it refuses rather than sends something other than what was captured).</summary>
 /// <param name="ClientReplay">Null when the client side can be replayed against a server.</param>
 /// <param name="ServerReplay">Null when the server side can be served to a client.</param>
 public sealed record ReplayVerdict(CapturedSession? Session, string? ClientReplay, string? ServerReplay)

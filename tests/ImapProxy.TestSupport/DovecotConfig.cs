@@ -1,6 +1,6 @@
 namespace ImapProxy.TestSupport;
 
-/// <summary>Renders the dovecot.conf of a test server. Facts behind the settings: shared/DOVECOT-NOTES.md.</summary>
+/// <summary>Renders the dovecot.conf of a test server. Each setting says why it is there.</summary>
 internal static class DovecotConfig
 {
     public static string Render(

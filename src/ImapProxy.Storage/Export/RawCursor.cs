@@ -14,7 +14,7 @@ internal readonly record struct RawPiece(long Offset, long Length, ReadOnlyMemor
 
 /// <summary>
 /// Reads one direction's stored bytes front to back through a window of bounded size, so exporting a session
-/// with a 500 MB literal never holds it whole (DESIGN.md, rule 2 of the data path).
+/// with a 500 MB literal never holds it whole (the data path streams bodies; it never loads one whole).
 /// </summary>
 internal sealed class RawCursor(EventStore store, long sessionId, Direction direction)
 {

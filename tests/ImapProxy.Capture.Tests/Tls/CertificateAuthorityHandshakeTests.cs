@@ -114,7 +114,7 @@ public sealed class CertificateAuthorityHandshakeTests : IDisposable
             return null;
         }
         // TLS 1.3: the server may finish its handshake before the client rejects the certificate,
-        // so the failure can surface as an IOException on the next read (see STACK-NOTES 3a).
+        // so the failure can surface as an IOException on the next read.
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
             return e;

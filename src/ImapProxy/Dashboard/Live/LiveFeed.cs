@@ -7,7 +7,7 @@ namespace ImapProxy.Dashboard.Live;
 /// <summary>
 /// The one place live events reach the dashboard from: a non-essential bus subscription (a slow browser drops
 /// events, it never slows the relay or the store), drained in batches and handed to every open view.
-/// Views subscribe when they initialise and dispose the subscription with themselves (STYLE.md habit 9).
+/// Views subscribe when they initialise and dispose the subscription with themselves, so a closed tab leaves no subscription behind.
 /// Other proxies' events, from a shared PostgreSQL store (<see cref="SharedStoreFeed"/>), come in through
 /// <see cref="DeliverAsync"/> too, one batch at a time with the local ones.
 /// </summary>

@@ -7,8 +7,8 @@ namespace ImapProxy.Dashboard.Live;
 
 /// <summary>
 /// One browser's view of the session list: the ids matching its filter, newest first, and the rows it showed,
-/// kept current from live events. The store keeps everything; this view only what this browser looks at
-/// (STYLE.md habit 8). Rows are fetched a window at a time, so 100,000 sessions cost a list of ids.
+/// kept current from live events. The store keeps everything; this view only what this browser looks at.
+/// Rows are fetched a window at a time, so 100,000 sessions cost a list of ids.
 /// </summary>
 public sealed class SessionListModel(IDashboardQueries queries)
 {
