@@ -9,10 +9,12 @@ namespace ImapProxy.Storage;
 /// </summary>
 public static class LiveSessionRows
 {
-    public static SessionRow Opened(SessionOpened o) => SessionRow.Blank(o.SessionId, o.Time) with
+    /// <param name="localInstance">This proxy's name (<c>--instance</c>): its own openings do not carry one, and the writer will store it on their rows.</param>
+    public static SessionRow Opened(SessionOpened o, string? localInstance) => SessionRow.Blank(o.SessionId, o.Time) with
     {
         ClientAddress = o.ClientAddress, ListenerAddress = o.ListenerAddress, Listener = StoredText.Of(o.Listener), Upstream = o.Upstream,
         UpstreamTls = StoredText.Of(o.UpstreamTls), ClientTls = StoredText.Of(o.ClientTls), UpstreamInsecure = o.UpstreamInsecure, Events = 1,
+        Instance = o.Instance ?? localInstance,
     };
 
     /// <summary>The row after one more event of its session (raw bytes move its byte counts).</summary>

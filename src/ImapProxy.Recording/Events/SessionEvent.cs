@@ -77,6 +77,12 @@ public sealed record SessionOpened : SessionEvent
 
     /// <summary>The user opted out of upstream certificate validation (--upstream-insecure).</summary>
     public bool UpstreamInsecure { get; init; }
+
+    /// <summary>
+    /// The proxy that relayed the session, on an opening read back from a store other proxies share (their live
+    /// sessions on this proxy's dashboard); null on a process's own openings, which its <c>--instance</c> names.
+    /// </summary>
+    public string? Instance { get; init; }
 }
 
 public enum CloseReason

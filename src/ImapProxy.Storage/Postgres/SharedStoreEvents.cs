@@ -114,6 +114,10 @@ public sealed class SharedStoreEvents(PostgresEventStore store, Func<IReadOnlyLi
         }
     }
 
+    /// <summary>An opening says which proxy relayed the session: the list shows it, and <c>instance:</c> matches it live.</summary>
+    private SessionEvent WithInstance(SessionEvent e, long session) =>
+        e is SessionOpened opened ? opened with { Instance = store.GetSession(session)?.Instance } : e;
+
     private async Task DeliverNewAsync(long session)
     {
         try
@@ -123,7 +127,7 @@ public sealed class SharedStoreEvents(PostgresEventStore store, Func<IReadOnlyLi
                 var rows = store.GetEvents(session, read.GetValueOrDefault(session), Page);
                 if (rows.Count == 0) return;
                 read[session] = rows[^1].Sequence;
-                var events = rows.Select(r => r.ReadEvent()).ToList();
+                var events = rows.Select(r => WithInstance(r.ReadEvent(), session)).ToList();
                 if (events.Any(e => e is SessionClosed)) read.Remove(session);
                 await deliver(events);
                 if (rows.Count < Page) return;

@@ -20,6 +20,8 @@ public sealed class StoreQueries(EventStore store, QueryService queries) : IDash
 {
     public string FilterHelp => FilterFields.HelpText;
 
+    public string? Instance => store.Options.Instance;
+
     /// <summary>The filter, or where and why it is wrong; no filter for empty text.</summary>
     public static (Filter? Filter, FilterError? Error) ParseFilter(string? text)
     {

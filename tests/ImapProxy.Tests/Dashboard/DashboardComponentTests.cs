@@ -32,7 +32,7 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
 
     public async Task InitializeAsync()
     {
-        store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.FullName });
+        store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.FullName, Instance = "office-1" });
         writer = new EventStoreWriter(store, bus.Subscribe("store", 100_000, essential: true), NullLogger<EventStoreWriter>.Instance);
         feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
         await writer.StartAsync(CancellationToken.None);
@@ -217,5 +217,23 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
             Assert.Contains("bob", top.TextContent);
         }, TimeSpan.FromSeconds(10));
         Assert.Contains("2 sessions", cut.Find(".summary").TextContent);
+    }
+
+    [Fact]
+    public async Task ALiveSession_MatchesAnInstanceFilter_BeforeTheStoreHasIt()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("sessions?filter=instance:office-1");
+        var cut = Render<Sessions>();
+        cut.WaitForAssertion(() => Assert.Contains("No sessions match the filter", cut.Markup));
+
+        var id = await CaptureAsync(("S", "* OK ready\r\n"), ("C", "b1 LOGIN bob pw\r\n"), ("S", "b1 OK welcome\r\n"));
+
+        // The live row carries this proxy's name, so instance: matches it at once; its own sessions are not marked "via".
+        cut.WaitForAssertion(() =>
+        {
+            var row = Assert.Single(cut.FindAll("tr.session"));
+            Assert.Equal(id.ToString(), row.GetAttribute("data-session"));
+            Assert.Empty(row.QuerySelectorAll(".instance"));
+        }, TimeSpan.FromSeconds(10));
     }
 }

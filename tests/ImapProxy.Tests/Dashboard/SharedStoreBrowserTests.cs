@@ -40,6 +40,8 @@ public sealed class SharedStoreBrowserTests(DovecotFixture dovecot, BrowserFixtu
         var row = page.Locator("tr.session.open", new() { HasText = "alice" });
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Assertions.Expect(row.Locator("td.state")).ToHaveTextAsync("selected");
+        // The list marks a session another proxy relayed with that proxy's name.
+        await Assertions.Expect(row.Locator("td.upstream .instance")).ToHaveTextAsync("via office-2");
         await row.ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Session");
         var header = page.Locator("dl.session-header");

@@ -22,6 +22,9 @@ public sealed class SessionListModel(IDashboardQueries queries)
 
     public int Count => ids.Count;
 
+    /// <summary>This proxy's name: rows of other proxies sharing the store are marked with theirs.</summary>
+    public string? Instance => queries.Instance;
+
     /// <summary>Why the filter was refused, with its position; null when it is fine.</summary>
     public FilterError? Error { get; private set; }
 
@@ -53,7 +56,7 @@ public sealed class SessionListModel(IDashboardQueries queries)
         {
             if (e is SessionOpened opened && !rows.ContainsKey(e.SessionId))
             {
-                rows[e.SessionId] = LiveSessionRows.Opened(opened);
+                rows[e.SessionId] = LiveSessionRows.Opened(opened, queries.Instance);
                 if (Error is null && matcher.Matches(rows[e.SessionId], e)) changed |= Show(e.SessionId);
                 continue;
             }
@@ -107,4 +110,7 @@ public interface IDashboardQueries
 
     /// <summary>The filter language's help, generated from its field registry.</summary>
     string FilterHelp { get; }
+
+    /// <summary>This proxy's name (<c>--instance</c>): its live sessions carry it before the store has written them.</summary>
+    string? Instance { get; }
 }
