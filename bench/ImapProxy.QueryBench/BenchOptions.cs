@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ImapProxy.QueryBench;
 
 /// <summary>Command line of the query benchmark.</summary>
-internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true, string? Store = null)
+internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true, string? Store = null, int BulkMessages = 200)
 {
     public const string Usage = """
         usage: query-bench [--events N] [--data DIR | --store URL] [--keep] [--runs N]
@@ -13,6 +13,7 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
           --keep       keep the generated store (in a temp directory unless --data)
           --runs N     timed runs per query, after one untimed (default 7); the median is reported
           --no-queries ingest and measure the store only
+          --bulk N     after the ingest, store a bulk download of N messages of 1 MiB and time it (default 200; 0: none)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -28,6 +29,7 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
                 "--store" => options with { Store = Value() },
                 "--keep" => options with { Keep = true },
                 "--no-queries" => options with { Queries = false },
+                "--bulk" => options with { BulkMessages = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 "--runs" => options with { Runs = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

@@ -50,9 +50,19 @@ try
                       $"{(double)bytes / rows:F0} bytes/event, of which raw bytes {(double)rawBytes / rows:F0}");
 
     // 3. Time to the first page.
-    if (!options.Queries) return 0;
-    Console.WriteLine($"First page of {QueryTimings.PageSize} rows, median of {options.Runs} runs (* over {QueryTimings.TargetMs} ms):");
-    new QueryTimings(new QueryService(store), options.Runs, Console.Out).Run();
+    if (options.Queries)
+    {
+        Console.WriteLine($"First page of {QueryTimings.PageSize} rows, median of {options.Runs} runs (* over {QueryTimings.TargetMs} ms):");
+        new QueryTimings(new QueryService(store), options.Runs, Console.Out).Run();
+    }
+
+    // 4. Raw bytes at the rate of a bulk download, last: the store measured and queried above is the traffic mix alone.
+    if (!existing && options.BulkMessages > 0)
+    {
+        var bulk = await Ingest.BulkAsync(store, options.BulkMessages, 1024 * 1024);
+        Console.WriteLine($"Bulk download: {options.BulkMessages} x 1 MiB through EventStoreWriter: {bulk.RawBytes / 1e6 / bulk.Writing.TotalSeconds:N0} MB/s of raw rows " +
+                          $"({bulk.RawBytes / 1e6:N0} MB in {bulk.Writing.TotalSeconds:F1} s; {bulk.RawBytes / 1e6 / bulk.WritingCpu.TotalSeconds:N0} MB per CPU second)");
+    }
     return 0;
 }
 finally
