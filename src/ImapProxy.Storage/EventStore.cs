@@ -1,5 +1,6 @@
 using System.Data.Common;
 using ImapProxy.Protocol;
+using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Storage;
@@ -52,6 +53,12 @@ public abstract class EventStore : IDisposable
 
     /// <summary>True when the writer computes the columns the filter derives from an event (SQLite generates them).</summary>
     internal virtual bool WritesDerivedColumns => false;
+
+    /// <summary>The index that narrows text: searches, where the engine has one (SQLite's trigram index).</summary>
+    internal virtual TextIndex? TextIndex => null;
+
+    /// <summary>The writer's work when idle: index a step of what it wrote; returns how many rows (0: nothing left).</summary>
+    internal virtual int IndexText(DbConnection connection) => 0;
 
     /// <summary>Bytes the store's data takes, for retention's size limit.</summary>
     internal abstract long UsedBytes(DbConnection connection);

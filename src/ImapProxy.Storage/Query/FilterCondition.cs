@@ -36,10 +36,13 @@ public sealed class FilterCondition
         new((s, _, _) => memory(s), eventSql ?? sql, eventSqlUsesSession: eventSql is null, (s, _, _) => memory(s), sql);
 
     /// <summary>A property of one event (command, status, latency); a session has it when one of its events does.</summary>
-    internal static FilterCondition OfEvent(Func<EventRow, FilterContext, bool> memory, Func<SqlParameters, string> sql) =>
+    /// <param name="sessionSql">The sessions' condition, where it is better said otherwise than by EXISTS (it must
+    /// mean the same: one of the session's events matches).</param>
+    internal static FilterCondition OfEvent(Func<EventRow, FilterContext, bool> memory, Func<SqlParameters, string> sql,
+        Func<SqlParameters, string>? sessionSql = null) =>
         new((_, e, c) => memory(e, c), sql, eventSqlUsesSession: false,
             (_, events, c) => events.Any(e => memory(e, c)),
-            p => $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {sql(p)})");
+            sessionSql ?? (p => $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {sql(p)})"));
 
     /// <summary>A property of an event that also reads its session (the SQL joins <c>s</c>).</summary>
     internal static FilterCondition OfEventInSession(Func<SessionRow, EventRow, bool> memory, Func<SqlParameters, string> sql) =>

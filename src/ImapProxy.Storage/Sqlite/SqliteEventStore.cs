@@ -68,6 +68,10 @@ public sealed class SqliteEventStore : EventStore
         }
     }
 
+    internal override TextIndex TextIndex => new(this);
+
+    internal override int IndexText(DbConnection connection) => TextIndex.IndexSome(connection);
+
     /// <summary>Full path of the database file.</summary>
     public string FilePath { get; }
 
@@ -92,6 +96,8 @@ public sealed class SqliteEventStore : EventStore
         var connection = Open();
         // In WAL mode NORMAL loses no integrity on power loss, only the last commits; it saves an fsync per commit.
         Execute(connection, "PRAGMA synchronous = NORMAL");
+        Execute(connection, "PRAGMA cache_size = -65536");
+        Execute(connection, "PRAGMA wal_autocheckpoint = 16384");
         return connection;
     }
 

@@ -158,6 +158,9 @@ internal sealed class BatchWriter : IDisposable
         }
     }
 
+    /// <summary>Indexes a step of the rows written for text search (<see cref="EventStore.IndexText"/>); returns how many.</summary>
+    public int IndexText() => connection.State == ConnectionState.Open ? store.IndexText(connection) : 0;
+
     /// <summary>Stores one event; false for raw bytes, which go to the raw table instead of the events table.</summary>
     private bool Store(SessionEvent e)
     {
