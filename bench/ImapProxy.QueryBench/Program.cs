@@ -44,11 +44,7 @@ try
     if (store.TextIndex is not null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        long indexed = 0;
-        using (var connection = store.OpenWriterConnection())
-        {
-            for (int step; (step = store.IndexText(connection)) > 0;) indexed += step;
-        }
+        var indexed = store.IndexAllText();
         if (indexed > 0) Console.WriteLine($"Text index: {indexed:N0} rows left to index after the writer, {indexed / clock.Elapsed.TotalSeconds:N0} rows/s");
     }
 
