@@ -42,6 +42,9 @@ public abstract class EventStore : IDisposable
     /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
     internal virtual object? Bind(object? value) => value;
 
+    /// <summary>One of the writer's statements on its connection; <paramref name="names"/> in the order of the values it will take.</summary>
+    internal virtual Statement Prepare(DbConnection connection, string sql, string[] names) => new CommandStatement(connection, sql, Bind, names);
+
     /// <summary>Called in a batch's transaction just before it commits, with the sessions it wrote to (PostgreSQL tells
     /// the other proxies' dashboards, <see cref="Postgres.SharedStoreEvents"/>).</summary>
     internal virtual void Committing(DbConnection connection, IReadOnlyCollection<long> sessions)

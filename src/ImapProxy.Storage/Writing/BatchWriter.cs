@@ -94,7 +94,7 @@ internal sealed class BatchWriter : IDisposable
             "@server_bytes", "@findings", "@client_app_by_id", "@client_app_by_tag", "@client_sni", "@client_ja4");
     }
 
-    private Statement Prepare(string sql, params string[] names) => new(connection, sql, store.Bind, names);
+    private Statement Prepare(string sql, params string[] names) => store.Prepare(connection, sql, names);
 
     private IEnumerable<Statement> Statements => [insertEvent, insertRaw, ensureSession, openSession, updateSummary];
 
