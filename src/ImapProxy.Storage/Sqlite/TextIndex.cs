@@ -72,12 +72,13 @@ internal sealed class TextIndex(SqliteEventStore store)
     /// <summary>
     /// The FTS5 query for rows that contain <paramref name="text"/>: its trigrams joined by AND (the index keeps no
     /// positions, so it cannot ask for them in a row). Every third trigram and the last cover each character once:
-    /// fewer lists to intersect, the same guarantee. Null for a text of fewer than three characters.
+    /// fewer lists to intersect, the same guarantee. Null for a text of fewer than three characters, and for one
+    /// with U+0000, which would end the query's text early.
     /// </summary>
     internal static string? Query(string text)
     {
         var runes = text.EnumerateRunes().Select(r => r.ToString()).ToList();
-        if (runes.Count < 3) return null;
+        if (runes.Count < 3 || text.Contains('\0')) return null;
         var starts = Enumerable.Range(0, runes.Count - 2).Where(i => i % 3 == 0).Append(runes.Count - 3).Distinct();
         return string.Join(" AND ", starts.Select(i => "\"" + string.Concat(runes.Skip(i).Take(3)).Replace("\"", "\"\"") + "\""));
     }

@@ -92,6 +92,7 @@ public sealed class TextIndexTests : IAsyncLifetime
     [InlineData("BODYSTRUCTURE", "\"BOD\" AND \"YST\" AND \"RUC\" AND \"TUR\" AND \"URE\"")]
     [InlineData("a\"bc", "\"a\"\"b\" AND \"\"\"bc\"")]
     [InlineData("ÅSA", "\"ÅSA\"")]
+    [InlineData("a\0bc", null)]
     public void Query_IsTrigramsThatCoverEveryCharacter(string text, string? query) => Assert.Equal(query, TextIndex.Query(text));
 
     /// <summary>Empties the index, then indexes the first <paramref name="rows"/> rows as the writer would.</summary>
