@@ -27,19 +27,22 @@ internal sealed class TextIndex(SqliteEventStore store)
     /// <summary>Indexes the next rows of the tail in one transaction; returns how many (0: the index is complete).</summary>
     public static int IndexSome(DbConnection connection, int maxRows = StepRows)
     {
+        // Looked up before the write lock is taken: an idle writer asks often, and mostly there is nothing to do.
+        long upTo;
+        int count;
+        using (var next = EventStore.Command(connection, $"SELECT max(rowid), count(*) FROM ({Unindexed} ORDER BY rowid LIMIT @n)", [("@n", maxRows)]))
+        using (var reader = next.ExecuteReader())
+        {
+            reader.Read();
+            count = reader.GetInt32(1);
+            if (count == 0) return 0;
+            upTo = reader.GetInt64(0);
+        }
         using var transaction = connection.BeginTransaction();
-        using var next = EventStore.Command(connection, $"SELECT max(rowid), count(*) FROM ({Unindexed} ORDER BY rowid LIMIT @n)", [("@n", maxRows)]);
-        next.Transaction = transaction;
-        using var reader = next.ExecuteReader();
-        reader.Read();
-        var count = reader.GetInt32(1);
-        if (count == 0) return 0;
-        var upTo = reader.GetInt64(0);
-        reader.Close();
         using var index = EventStore.Command(connection, """
             INSERT INTO events_text (rowid, json) SELECT rowid, json FROM events
                 WHERE rowid > (SELECT up_to FROM events_text_indexed) AND rowid <= @up_to;
-            UPDATE events_text_indexed SET up_to = @up_to;
+            UPDATE events_text_indexed SET up_to = max(up_to, @up_to);
             """, [("@up_to", upTo)]);
         index.Transaction = transaction;
         index.ExecuteNonQuery();
