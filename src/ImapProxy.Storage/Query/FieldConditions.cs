@@ -107,7 +107,7 @@ internal static class FieldConditions
         return OfEvent((e, _) => match.Memory(e.Json), p => EventSql(p, Candidates(p)),
             p => Candidates(p) is { } candidates
                 ? $"s.id IN (SELECT e.session_id FROM events e WHERE {EventSql(p, candidates)})"
-                : $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {EventSql(p, null)})");
+                : AnyEvent(EventSql(p, null)));
     }
 
     /// <summary>

@@ -170,9 +170,9 @@ public sealed class EventStoreWriter : BackgroundService
     private static readonly TimeSpan FailureLogEvery = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Text indexing costs more than writing (Sqlite/TextIndex.cs), so it never delays events: a step at a time while
-    /// nothing is queued. What is not indexed yet is still searched, only slower. A step the database refuses is left
-    /// for the next idle moment.
+    /// Text indexing costs more than writing (Sqlite/TextIndex.cs), so it is done a step at a time while nothing is
+    /// queued: events that arrive wait for one step at most. What is not indexed yet is still searched, only slower.
+    /// A step the database refuses is left for the next idle moment.
     /// </summary>
     private void IndexWhileIdle(BatchWriter writer, CancellationToken stoppingToken)
     {
