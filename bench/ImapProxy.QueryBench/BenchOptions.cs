@@ -4,7 +4,7 @@ namespace ImapProxy.QueryBench;
 
 /// <summary>Command line of the query benchmark.</summary>
 internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true, string? Store = null,
-    string? Instance = null)
+    string? Instance = null, int BulkMessages = 200)
 {
     public const string Usage = """
         usage: query-bench [--events N] [--data DIR | --store URL] [--keep] [--runs N] [--no-queries] [--instance NAME]
@@ -15,6 +15,7 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
           --runs N     timed runs per query, after one untimed (default 7); the median is reported
           --no-queries ingest and measure the store only
           --instance NAME  the instance name its sessions carry (two benches on one PostgreSQL store: two proxies)
+          --bulk N     after the ingest, store a bulk download of N messages of 1 MiB and time it (default 200; 0: none)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -31,6 +32,7 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
                 "--keep" => options with { Keep = true },
                 "--no-queries" => options with { Queries = false },
                 "--instance" => options with { Instance = Value() },
+                "--bulk" => options with { BulkMessages = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 "--runs" => options with { Runs = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

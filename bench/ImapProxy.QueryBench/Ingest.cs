@@ -17,6 +17,9 @@ namespace ImapProxy.QueryBench;
 internal sealed record IngestResult(long Sessions, long Rows, long BusEvents, long RawBytes, TimeSpan Generating, TimeSpan Writing,
     TimeSpan WritingCpu, TimeSpan Serializing);
 
+/// <summary>What storing one bulk download took: its raw bytes and the writer's time for them.</summary>
+internal sealed record BulkResult(long RawBytes, TimeSpan Writing, TimeSpan WritingCpu);
+
 /// <summary>
 /// Fills the store through the real writer. Traffic is generated in chunks that fit the store's queue; each
 /// chunk is published at once and the writer's time is measured from the first publish to idle, so the rate is
@@ -25,6 +28,9 @@ internal sealed record IngestResult(long Sessions, long Rows, long BusEvents, lo
 internal static class Ingest
 {
     private const int ChunkEvents = 80_000;
+
+    // Under half the store's queue budget, beyond which the bus sheds literal bodies (StorageOptions.QueueBytes).
+    private const long ChunkRawBytes = 24L * 1024 * 1024;
 
     public static async Task<IngestResult> RunAsync(EventStore store, long rows, TextWriter output)
     {
@@ -86,5 +92,42 @@ internal static class Ingest
             throw new InvalidOperationException($"the writer stored {writer.EventsWritten:N0} of {written:N0} rows " +
                                                 $"(dropped {writer.EventsDropped}, lost {writer.EventsLost}, skipped {writer.EventsSkipped})");
         return new IngestResult(sessions, written, busEvents, writer.RawBytesWritten, generating, writing, writingCpu, serializing);
+    }
+    /// <summary>
+    /// One bulk download (<see cref="Traffic.BulkFetch"/>) through the real writer, published in slices that fit the
+    /// queue: the raw MB/s the writer absorbs, which decides whether a fast relay's bodies are kept or shed.
+    /// </summary>
+    public static async Task<BulkResult> BulkAsync(EventStore store, int messages, int messageBytes)
+    {
+        var storeBus = new EventBus();
+        using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true, maxBytes: store.Options.QueueBytes),
+            NullLogger<EventStoreWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var generation = new EventBus();
+        var generated = generation.Subscribe("bench", 4_000_000);
+        var serverBytes = new Traffic(generation).BulkFetch(store.NextSessionId(), messages, messageBytes);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long sliceBytes = 0;
+        while (generated.Reader.TryRead(out var e))
+        {
+            if (!storeBus.Publish(e)) throw new InvalidOperationException("the store's queue was full");
+            if (e is RawBytes chunk && (sliceBytes += chunk.Data.Length) >= ChunkRawBytes)
+            {
+                await writer.WaitForIdleAsync(CancellationToken.None);
+                sliceBytes = 0;
+            }
+        }
+        await writer.WaitForIdleAsync(CancellationToken.None);
+        var writing = clock.Elapsed;
+        process.Refresh();
+        var writingCpu = process.TotalProcessorTime - cpu;
+        await writer.StopAsync(CancellationToken.None);
+        if (writer.EventsDropped + writer.EventsLost + writer.EventsSkipped > 0 || writer.RawBytesWritten < serverBytes)
+            throw new InvalidOperationException($"the writer stored {writer.RawBytesWritten:N0} raw bytes for {serverBytes:N0} sent by the server " +
+                                                $"(dropped {writer.EventsDropped}, lost {writer.EventsLost}, skipped {writer.EventsSkipped})");
+        return new BulkResult(writer.RawBytesWritten, writing, writingCpu);
     }
 }

@@ -43,6 +43,14 @@ try
         Console.WriteLine($"  traffic generation (parser + capture tap): {ingest.BusEvents / ingest.Generating.TotalSeconds:N0} events/s, {ingest.Sessions:N0} sessions");
     }
 
+    // The writer indexes text when it is idle; what a store just filled (or migrated) has left is indexed here, timed.
+    if (store.TextIndex is not null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var indexed = store.IndexAllText();
+        if (indexed > 0) Console.WriteLine($"Text index: {indexed:N0} rows left to index after the writer, {indexed / clock.Elapsed.TotalSeconds:N0} rows/s");
+    }
+
     // 2. What a row costs on disk.
     if (sqlite) Query(store, "PRAGMA wal_checkpoint(TRUNCATE)");
     else Query(store, "VACUUM ANALYZE");
@@ -53,9 +61,19 @@ try
                       $"{(double)bytes / rows:F0} bytes/event, of which raw bytes {(double)rawBytes / rows:F0}");
 
     // 3. Time to the first page.
-    if (!options.Queries) return 0;
-    Console.WriteLine($"First page of {QueryTimings.PageSize} rows, median of {options.Runs} runs (* over {QueryTimings.TargetMs} ms):");
-    new QueryTimings(new QueryService(store), options.Runs, Console.Out).Run();
+    if (options.Queries)
+    {
+        Console.WriteLine($"First page of {QueryTimings.PageSize} rows, median of {options.Runs} runs (* over {QueryTimings.TargetMs} ms):");
+        new QueryTimings(new QueryService(store), options.Runs, Console.Out).Run();
+    }
+
+    // 4. Raw bytes at the rate of a bulk download, last: the store measured and queried above is the traffic mix alone.
+    if (!existing && options.BulkMessages > 0)
+    {
+        var bulk = await Ingest.BulkAsync(store, options.BulkMessages, 1024 * 1024);
+        Console.WriteLine($"Bulk download: {options.BulkMessages} x 1 MiB through EventStoreWriter: {bulk.RawBytes / 1e6 / bulk.Writing.TotalSeconds:N0} MB/s of raw rows " +
+                          $"({bulk.RawBytes / 1e6:N0} MB in {bulk.Writing.TotalSeconds:F1} s; {bulk.RawBytes / 1e6 / bulk.WritingCpu.TotalSeconds:N0} MB per CPU second)");
+    }
     return 0;
 }
 finally

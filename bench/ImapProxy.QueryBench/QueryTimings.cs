@@ -17,7 +17,7 @@ internal sealed class QueryTimings(QueryService queries, int runs, TextWriter ou
     [
         "", "cmd:FETCH", "cmd:\"UID FETCH\"", "cmd:SEARCH", "status:NO", "status:!OK", "user:alice", "user:zed", "client:10.0.0.5",
         "server:imap.example.com", "mailbox:INBOX", "mailbox:Drafts", "tag:a12", "latency>500ms", "latency>30s", "size>1MB",
-        "dir:client", "dir:proxy", "text:BODYSTRUCTURE", "text:\"big\"", "body:\"Subject: hello\"", "anomaly:*",
+        "dir:client", "dir:proxy", "text:BODYSTRUCTURE", "text:\"big\"", "text:\"UID MOVE\"", "text:ig", "body:\"Subject: hello\"", "anomaly:*",
         "anomaly:unescaped-quote", "tls:none", "tls:failed", "session:42", "after:2026-11-25T12:00", "before:2026-11-25T09:00",
         "cmd:FETCH latency>500ms", "user:zed cmd:FETCH", "not cmd:FETCH", "status:NO or status:BAD",
     ];

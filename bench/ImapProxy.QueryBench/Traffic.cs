@@ -68,6 +68,42 @@ internal sealed class Traffic(EventBus bus, int seed = 42)
         tap.Close(CloseReason.ClientClosed, "LOGOUT", clientBytes, serverBytes);
     }
 
+    /// <summary>
+    /// A bulk download as the relay benchmark makes: <c>UID FETCH 1:* BODY.PEEK[]</c> of <paramref name="messages"/>
+    /// messages of <paramref name="messageBytes"/> each, fed in reads of 64 KiB. Returns the bytes the server sent.
+    /// </summary>
+    public long BulkFetch(long id, int messages, int messageBytes)
+    {
+        var clock = new ReplayClock(Start.AddSeconds(sessions++ * 3));
+        using var tap = new SessionRecording(id, new SessionOpened
+        {
+            Source = EventSource.Proxy, ClientAddress = "10.9.9.9:40000", ListenerAddress = "127.0.0.1:1143", Listener = ListenerKind.Plain,
+            Upstream = "imap.example.com:143", UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.None,
+        }, bus, clock, LiteralLimit);
+        var line = Encoding.ASCII.GetBytes("The quick brown fox jumps over the lazy dog, again and again, line after line.\r\n");
+        var body = new byte[messageBytes];
+        for (var i = 0; i < body.Length; i++) body[i] = line[i % line.Length];
+        long server = 0;
+        void Send(Direction direction, ReadOnlySpan<byte> bytes)
+        {
+            for (var at = 0; at < bytes.Length; at += 64 * 1024) tap.Feed(direction, bytes[at..Math.Min(bytes.Length, at + 64 * 1024)]);
+            if (direction == Direction.Server) server += bytes.Length;
+        }
+        Send(Direction.Server, "* OK ready\r\n"u8);
+        Send(Direction.Client, "a1 LOGIN bulk secret\r\n"u8);
+        Send(Direction.Server, "a1 OK logged in\r\n"u8);
+        Send(Direction.Client, "a2 SELECT INBOX\r\n"u8);
+        Send(Direction.Server, Encoding.ASCII.GetBytes($"* {messages} EXISTS\r\na2 OK [READ-WRITE] selected\r\n"));
+        Send(Direction.Client, "a3 UID FETCH 1:* BODY.PEEK[]\r\n"u8);
+        for (var uid = 1; uid <= messages; uid++)
+        {
+            Send(Direction.Server, [.. Encoding.ASCII.GetBytes($"* {uid} FETCH (UID {uid} BODY[] {{{messageBytes}}}\r\n"), .. body, .. ")\r\n"u8]);
+        }
+        Send(Direction.Server, "a3 OK FETCH completed\r\n"u8);
+        tap.Close(CloseReason.ClientClosed, "bulk done", 0, server);
+        return server;
+    }
+
     private void Command(int n, Action<Direction, string, double> say)
     {
         var tag = $"a{n}";

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using ImapProxy.Protocol;
+using ImapProxy.Storage.Sqlite;
 using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Storage;
@@ -44,6 +45,9 @@ public abstract class EventStore : IDisposable
     /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
     internal virtual object? Bind(object? value) => value;
 
+    /// <summary>One of the writer's statements on its connection; <paramref name="names"/> in the order of the values it will take.</summary>
+    internal virtual Statement Prepare(DbConnection connection, string sql, string[] names) => new CommandStatement(connection, sql, Bind, names);
+
     /// <summary>Called in a batch's transaction just before it commits, with the sessions it wrote to (PostgreSQL tells
     /// the other proxies' dashboards, <see cref="Postgres.SharedStoreEvents"/>).</summary>
     internal virtual void Committing(DbConnection connection, IReadOnlyCollection<long> sessions)
@@ -55,6 +59,21 @@ public abstract class EventStore : IDisposable
 
     /// <summary>True when the writer computes the columns the filter derives from an event (SQLite generates them).</summary>
     internal virtual bool WritesDerivedColumns => false;
+
+    /// <summary>The index that narrows text: searches, where the engine has one (SQLite's trigram index).</summary>
+    internal virtual TextIndex? TextIndex => null;
+
+    /// <summary>The writer's work when idle: index a step of what it wrote; returns how many rows (0: nothing left).</summary>
+    internal virtual int IndexText(DbConnection connection) => 0;
+
+    /// <summary>Indexes all the writer has left to index, at once (the benchmark; tests that want the index complete).</summary>
+    internal long IndexAllText()
+    {
+        using var connection = OpenWriterConnection();
+        long indexed = 0;
+        for (int step; (step = IndexText(connection)) > 0;) indexed += step;
+        return indexed;
+    }
 
     /// <summary>Bytes the store's data takes, for retention's size limit.</summary>
     internal abstract long UsedBytes(DbConnection connection);

@@ -92,6 +92,25 @@ internal static class FieldConditions
     public static FilterCondition Body(BodyMatch match) => OfEvent(match.Memory, match.Sql);
 
     /// <summary>
+    /// text: the event's JSON contains a value, ignoring ASCII case. Where the store's text index has few candidates
+    /// for the values (Sqlite/TextIndex.cs), SQL reads those rows only, and sessions are those of the matching
+    /// events (an EXISTS per session would walk every session's events to find a rare text). The LIKE is checked on
+    /// every row either way: the index chooses which rows are read, never which match.
+    /// </summary>
+    public static FilterCondition Text(TermSyntax t)
+    {
+        var match = TextMatch.Contains(t);
+        var texts = t.Values.Select(v => v.Text).ToList();
+        string? Candidates(SqlParameters p) => t.Negated ? null : p.TextIndex?.Candidates(texts, p);
+        string EventSql(SqlParameters p, string? candidates) =>
+            candidates is null ? match.Sql("e.json", p) : $"(e.rowid IN ({candidates}) AND {match.Sql("e.json", p)})";
+        return OfEvent((e, _) => match.Memory(e.Json), p => EventSql(p, Candidates(p)),
+            p => Candidates(p) is { } candidates
+                ? $"s.id IN (SELECT e.session_id FROM events e WHERE {EventSql(p, candidates)})"
+                : AnyEvent(EventSql(p, null)));
+    }
+
+    /// <summary>
     /// Frames the parser flagged (column anomalous, served by the partial index events_with_anomalies), and among
     /// them those with a rule. The JSON escapes every quote inside strings, so "rule":"id" can only be a diagnostic's
     /// rule: an ordinal substring test is exact, and the same in memory and in SQL.

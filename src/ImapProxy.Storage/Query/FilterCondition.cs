@@ -36,16 +36,22 @@ public sealed class FilterCondition
         new((s, _, _) => memory(s), eventSql ?? sql, eventSqlUsesSession: eventSql is null, (s, _, _) => memory(s), sql);
 
     /// <summary>A property of one event (command, status, latency); a session has it when one of its events does.</summary>
-    internal static FilterCondition OfEvent(Func<EventRow, FilterContext, bool> memory, Func<SqlParameters, string> sql) =>
+    /// <param name="sessionSql">The sessions' condition, where it is better said otherwise than by EXISTS (it must
+    /// mean the same: one of the session's events matches).</param>
+    internal static FilterCondition OfEvent(Func<EventRow, FilterContext, bool> memory, Func<SqlParameters, string> sql,
+        Func<SqlParameters, string>? sessionSql = null) =>
         new((_, e, c) => memory(e, c), sql, eventSqlUsesSession: false,
             (_, events, c) => events.Any(e => memory(e, c)),
-            p => $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {sql(p)})");
+            sessionSql ?? (p => AnyEvent(sql(p))));
 
     /// <summary>A property of an event that also reads its session (the SQL joins <c>s</c>).</summary>
     internal static FilterCondition OfEventInSession(Func<SessionRow, EventRow, bool> memory, Func<SqlParameters, string> sql) =>
         new((s, e, _) => memory(s, e), sql, eventSqlUsesSession: true,
             (s, events, _) => events.Any(e => memory(s, e)),
-            p => $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {sql(p)})");
+            p => AnyEvent(sql(p)));
+
+    /// <summary>A session has one event (<c>e</c>) for which <paramref name="eventSql"/> holds.</summary>
+    internal static string AnyEvent(string eventSql) => $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {eventSql})";
 
     /// <summary>This condition for events, <paramref name="sessions"/>'s meaning for sessions (after: compares a session's start).</summary>
     internal FilterCondition ForSessions(FilterCondition sessions) => new(OnEvent, EventSql, EventSqlUsesSession, sessions.OnSession, sessions.SessionSql);

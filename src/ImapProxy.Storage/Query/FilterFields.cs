@@ -49,7 +49,7 @@ public static class FilterFields
         new("text", FilterScope.Event, FilterValueKind.Text,
             "text of the event as parsed and stored (its JSON: commands, responses, TLS...), not literal bodies; no wildcards; " +
             "a bare word means text:word",
-            "text:BODYSTRUCTURE", t => Event(TextMatch.Contains(t), e => e.Json, "e.json")),
+            "text:BODYSTRUCTURE", FieldConditions.Text),
         new("body", FilterScope.Event, FilterValueKind.Text,
             "the bytes of a command or response, literal bodies included, case-sensitive; slower; bytes past the capture's " +
             "literal cap are not kept, and text that straddles three storage rows (rare) is missed",

@@ -15,7 +15,7 @@ public sealed class QueryService(EventStore store)
     public Page<SessionRow> Sessions(Filter? filter, int limit, long? cursor = null, bool newestFirst = true)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
-        var rows = Read(QuerySql.Sessions(store.Dialect, filter, limit + 1, cursor, newestFirst), EventStore.ReadSession);
+        var rows = Read(QuerySql.Sessions(store.Dialect, filter, limit + 1, cursor, newestFirst, store.TextIndex), EventStore.ReadSession);
         return Paged(rows, limit, r => r.Id);
     }
 
@@ -24,7 +24,7 @@ public sealed class QueryService(EventStore store)
 
     /// <summary>Ids of the sessions matching <paramref name="filter"/> in <paramref name="order"/>, each with its count of findings.</summary>
     public IReadOnlyList<(long Id, long Findings)> RankedSessionIds(Filter? filter, SessionOrder order, int max = 1_000_000) =>
-        Read(QuerySql.SessionIds(store.Dialect, filter, max, order), r => (r.GetInt64(0), r.GetInt64(1)));
+        Read(QuerySql.SessionIds(store.Dialect, filter, max, order, store.TextIndex), r => (r.GetInt64(0), r.GetInt64(1)));
 
     /// <summary>The rows of these sessions (ids that do not exist are left out), in no particular order.</summary>
     public IReadOnlyList<SessionRow> SessionsById(IReadOnlyList<long> ids) =>
@@ -34,7 +34,7 @@ public sealed class QueryService(EventStore store)
     public Page<EventRow> Events(long sessionId, Filter? filter, int limit, long? cursor = null, bool newestFirst = false)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
-        var rows = Read(QuerySql.Events(store.Dialect, sessionId, filter, limit + 1, cursor, newestFirst), EventStore.ReadEvent);
+        var rows = Read(QuerySql.Events(store.Dialect, sessionId, filter, limit + 1, cursor, newestFirst, store.TextIndex), EventStore.ReadEvent);
         return Paged(rows, limit, r => r.Sequence);
     }
 
@@ -45,7 +45,7 @@ public sealed class QueryService(EventStore store)
     public Page<EventRow, EventCursor> AllEvents(Filter? filter, int limit, EventCursor? cursor = null, bool newestFirst = true)
     {
         limit = Math.Clamp(limit, 1, MaxPage);
-        var rows = Read(QuerySql.AllEvents(store.Dialect, filter, limit + 1, cursor, newestFirst), EventStore.ReadEvent);
+        var rows = Read(QuerySql.AllEvents(store.Dialect, filter, limit + 1, cursor, newestFirst, store.TextIndex), EventStore.ReadEvent);
         var more = rows.Count > limit;
         if (more) rows.RemoveAt(rows.Count - 1);
         return new Page<EventRow, EventCursor>(rows, more ? EventCursor.Of(rows[^1]) : null);

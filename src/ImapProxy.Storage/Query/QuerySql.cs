@@ -1,3 +1,5 @@
+using ImapProxy.Storage.Sqlite;
+
 namespace ImapProxy.Storage.Query;
 
 /// <summary>A statement and its parameters, built apart from running it so that tests can read its query plan.</summary>
@@ -10,9 +12,9 @@ internal sealed record SqlQuery(string Text, SqlParameters Parameters);
 /// </summary>
 internal static class QuerySql
 {
-    public static SqlQuery Sessions(SqlDialect dialect, Filter? filter, int limit, long? cursor, bool newestFirst)
+    public static SqlQuery Sessions(SqlDialect dialect, Filter? filter, int limit, long? cursor, bool newestFirst, TextIndex? textIndex = null)
     {
-        var p = new SqlParameters(dialect);
+        var p = new SqlParameters(dialect, textIndex);
         var where = new List<string>();
         if (filter is not null) where.Add(filter.SessionSql(p));
         if (cursor is { } id) where.Add($"s.id {Before(newestFirst)} {p.Add(id)}");
@@ -22,9 +24,9 @@ internal static class QuerySql
             """, p);
     }
 
-    public static SqlQuery SessionIds(SqlDialect dialect, Filter? filter, int max, SessionOrder order)
+    public static SqlQuery SessionIds(SqlDialect dialect, Filter? filter, int max, SessionOrder order, TextIndex? textIndex = null)
     {
-        var p = new SqlParameters(dialect);
+        var p = new SqlParameters(dialect, textIndex);
         var where = filter is null ? [] : new List<string> { filter.SessionSql(p) };
         var orderBy = order == SessionOrder.MostFindings ? "s.findings DESC, s.id DESC" : "s.id DESC";
         return new($"SELECT s.id, s.findings FROM sessions s {Where(where)} ORDER BY {orderBy} LIMIT {p.Add(max)}", p);
@@ -37,9 +39,9 @@ internal static class QuerySql
     }
 
     /// <summary>One session's events by sequence; its session row, when the filter reads it, is looked up once by key.</summary>
-    public static SqlQuery Events(SqlDialect dialect, long sessionId, Filter? filter, int limit, long? cursor, bool newestFirst)
+    public static SqlQuery Events(SqlDialect dialect, long sessionId, Filter? filter, int limit, long? cursor, bool newestFirst, TextIndex? textIndex = null)
     {
-        var p = new SqlParameters(dialect);
+        var p = new SqlParameters(dialect, textIndex);
         var where = new List<string> { $"e.session_id = {p.Add(sessionId)}" };
         if (cursor is { } seq) where.Add($"e.seq {Before(newestFirst)} {p.Add(seq)}");
         if (filter is not null) where.Add(filter.EventSql(p));
@@ -56,9 +58,9 @@ internal static class QuerySql
     /// turning the loops around) and their events inside, both in key order: a session whose fields do not match
     /// is skipped whole, without reading its events.
     /// </summary>
-    public static SqlQuery AllEvents(SqlDialect dialect, Filter? filter, int limit, EventCursor? cursor, bool newestFirst)
+    public static SqlQuery AllEvents(SqlDialect dialect, Filter? filter, int limit, EventCursor? cursor, bool newestFirst, TextIndex? textIndex = null)
     {
-        var p = new SqlParameters(dialect);
+        var p = new SqlParameters(dialect, textIndex);
         var bySession = filter is { EventSqlUsesSession: true };
         var where = new List<string>();
         if (cursor is { } c)

@@ -141,8 +141,29 @@ internal static class Schema
         ALTER TABLE sessions ADD COLUMN instance TEXT;
         """;
 
+    // Version 7: a trigram index of the events' JSON, so that text: finds rare substrings without reading every row
+    // (Sqlite/TextIndex.cs). Contentless (the JSON is in events already; only the index is stored) and without
+    // positions (detail=none): a query is the trigrams of the term joined by AND, a superset that the exact LIKE
+    // then checks. Tokenizing costs more than the rest of an insert, so the writer indexes when it is idle, in
+    // rowid order up to events_text_indexed.up_to; every row at or below that mark is in the index:
+    // - a row inserted at or below it (a rowid freed by retention and taken again) is indexed by the insert trigger;
+    // - a deleted row leaves the index by the delete trigger (retention's cascades fire it too).
+    // Rows above the mark are the index's tail: text: adds them to its candidates unchecked. A file migrated to
+    // this version starts with everything in the tail; the writer works through it when idle.
+    private const string Version7 = """
+        CREATE VIRTUAL TABLE events_text USING fts5 (json, content = '', contentless_delete = 1, tokenize = 'trigram', detail = 'none');
+        CREATE TABLE events_text_indexed (up_to INTEGER NOT NULL) STRICT;
+        INSERT INTO events_text_indexed VALUES (0);
+        CREATE TRIGGER events_text_insert AFTER INSERT ON events
+            WHEN new.rowid <= (SELECT up_to FROM events_text_indexed)
+            BEGIN INSERT INTO events_text (rowid, json) VALUES (new.rowid, new.json); END;
+        CREATE TRIGGER events_text_delete AFTER DELETE ON events
+            WHEN old.rowid <= (SELECT up_to FROM events_text_indexed)
+            BEGIN DELETE FROM events_text WHERE rowid = old.rowid; END;
+        """;
+
     // Version n is entry n - 1: a new version is a new entry, never an edit of one a file may already have.
-    private static readonly string[] Migrations = [Version1, Version2, Version3, Version4, Version5, Version6];
+    private static readonly string[] Migrations = [Version1, Version2, Version3, Version4, Version5, Version6, Version7];
 
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)

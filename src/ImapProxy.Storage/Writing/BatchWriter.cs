@@ -83,7 +83,7 @@ internal sealed class BatchWriter : IDisposable, IRowOutcomes
             "@server_bytes", "@findings", "@client_app_by_id", "@client_app_by_tag", "@client_sni", "@client_ja4");
     }
 
-    private Statement Prepare(string sql, params string[] names) => new(connection, sql, store.Bind, names);
+    private Statement Prepare(string sql, params string[] names) => store.Prepare(connection, sql, names);
 
     private IEnumerable<Statement> Statements => [ensureSession, openSession, updateSummary];
 
@@ -151,6 +151,9 @@ internal sealed class BatchWriter : IDisposable, IRowOutcomes
             transaction.Dispose();
         }
     }
+
+    /// <summary>Indexes a step of the rows written for text search (<see cref="EventStore.IndexText"/>); returns how many.</summary>
+    public int IndexText() => connection.State == ConnectionState.Open ? store.IndexText(connection) : 0;
 
     /// <summary>Hands one event to the rows of the batch: raw bytes to the raw table, the others to the events table.</summary>
     private void Store(SessionEvent e)

@@ -123,6 +123,7 @@ public sealed class EventStoreWriter : BackgroundService
                     // fewer commits, less CPU taken from the relay. A full queue is written at once.
                     if (queue.Count < store.Options.MaxBatchEvents) await Task.Delay(store.Options.CoalesceDelay, stoppingToken).ConfigureAwait(false);
                     WriteQueued(writer);
+                    IndexWhileIdle(writer, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -167,6 +168,25 @@ public sealed class EventStoreWriter : BackgroundService
 
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FailureLogEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Text indexing costs more than writing (Sqlite/TextIndex.cs), so it is done a step at a time while nothing is
+    /// queued: events that arrive wait for one step at most. What is not indexed yet is still searched, only slower.
+    /// A step the database refuses is left for the next idle moment.
+    /// </summary>
+    private void IndexWhileIdle(BatchWriter writer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (queue.Count == 0 && !stoppingToken.IsCancellationRequested && writer.IndexText() > 0)
+            {
+            }
+        }
+        catch (DbException e)
+        {
+            logger.LogDebug(e, "Event store: text indexing put off ({Problem})", store.Describe(e));
+        }
+    }
 
     private void WriteQueued(BatchWriter writer)
     {

@@ -19,14 +19,14 @@ internal sealed class StatementRows : BatchRows
         this.outcomes = outcomes;
         var columns = EventColumns(store.WritesDerivedColumns);
         var parameters = columns.Select(c => "@" + c.Trim('"')).ToArray();
-        insertEvent = new Statement(connection, $"""
+        insertEvent = store.Prepare(connection, $"""
             INSERT INTO events ({string.Join(", ", columns)}) VALUES ({string.Join(", ", parameters)})
             ON CONFLICT (session_id, seq) DO NOTHING
-            """, store.Bind, parameters);
+            """, parameters);
         var rawParameters = RawColumns.Select(c => "@" + c.Trim('"')).ToArray();
-        insertRaw = new Statement(connection,
+        insertRaw = store.Prepare(connection,
             $"INSERT INTO raw ({string.Join(", ", RawColumns)}) VALUES ({string.Join(", ", rawParameters)}) ON CONFLICT DO NOTHING",
-            store.Bind, rawParameters);
+            rawParameters);
     }
 
     public override void Enlist(DbTransaction? transaction)

@@ -19,7 +19,9 @@ internal static class StoredText
     private static readonly Dictionary<Type, string> EventTypes = Discriminators(typeof(SessionEvent));
     private static readonly Dictionary<Type, string> FrameKinds = Discriminators(typeof(ImapFrame));
 
-    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+    // "O" of a UTC DateTime is TimeFormat to the character, and has a fast path (the custom pattern was a few
+    // per cent of the writer's time: every event has a time).
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     public static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);

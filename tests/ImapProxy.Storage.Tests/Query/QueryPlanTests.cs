@@ -75,4 +75,27 @@ public sealed class QueryPlanTests : IDisposable
         Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE"));
         Assert.Contains(plan, step => step.Contains("sqlite_autoindex_events_1 (session_id=? AND seq>?)"));
     }
+
+    /// <summary>
+    /// A text the trigram index has few candidates for reads those rows by rowid and sorts them (at most
+    /// TextIndex.MaxCandidates), instead of reading every event's JSON; sessions are those of the rows found.
+    /// </summary>
+    [Fact]
+    public void RareText_ReadsOnlyTheTextIndexCandidates()
+    {
+        var filter = Filter.Parse("text:\"a rare text\"");
+        var textIndex = ((SqliteEventStore)store).TextIndex;
+        foreach (var query in new[]
+                 {
+                     QuerySql.AllEvents(SqlDialect.Sqlite, filter, 51, null, newestFirst: true, textIndex),
+                     QuerySql.Sessions(SqlDialect.Sqlite, filter, 51, null, newestFirst: true, textIndex),
+                 })
+        {
+            var plan = queries.Plan(query);
+
+            Assert.Contains(plan, step => step.Contains("SCAN events_text VIRTUAL TABLE"));
+            Assert.Contains(plan, step => step.Contains("SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"));
+            Assert.DoesNotContain(plan, step => step.StartsWith("SCAN e ") || step.Contains("SCAN e USING"));
+        }
+    }
 }
