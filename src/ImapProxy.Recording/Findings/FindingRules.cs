@@ -104,6 +104,9 @@ public static class FindingRules
     public static readonly FindingRule ServerClosedWithoutBye = new("server-closed-without-bye", Severity.Warning, "RFC 3501 §7.1.5",
         "the server closed the connection without a BYE",
         "clients report a network error instead of the server's reason, and retry at once");
+    public static readonly FindingRule FetchAnswerIncomplete = new("fetch-answer-incomplete", Severity.Warning, "RFC 3501 §6.4.5, §2.3.1.2",
+        "the server completed a FETCH without data for a message it names, though it answered a higher-numbered one",
+        "clients that wait for every message they asked for stall until their timeout, or show that message empty");
     public static readonly FindingRule ByeMidCommand = new("bye-mid-command", Severity.Warning, "RFC 3501 §7.1.5",
         "the server sent BYE while a command other than LOGOUT was in progress",
         "the command fails; clients that do not read BYE as an answer hang until their timeout");

@@ -18,7 +18,8 @@ public sealed class SessionAnalyzer
     /// <param name="memory">What earlier sessions of the same proxy were told (the relay's sessions share one); without
     /// it the session is judged alone.</param>
     public SessionAnalyzer(MailboxMemory? memory = null) =>
-        checks = [new SizeChecks(), new MessageChecks(), new MailboxChecks(memory), new SearchDateChecks(), new CapabilityChecks(), new IdleChecks(), new EndChecks(), new ServerChecks()];
+        checks = [new SizeChecks(), new MessageChecks(), new MailboxChecks(memory), new SearchDateChecks(), new CapabilityChecks(), new IdleChecks(), new FetchAnswerChecks(), new EndChecks(),
+            new ServerChecks()];
 
     /// <summary>Judges one stamped event; returns the findings it completes (usually none).</summary>
     public IReadOnlyList<FindingReported> Observe(SessionEvent e)

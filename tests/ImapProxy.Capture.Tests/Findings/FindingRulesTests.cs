@@ -314,6 +314,49 @@ public class FindingRulesTests
     }
 
     [Fact]
+    public void FetchCompletedWithoutAMessageBelowOneItAnswered_IsAWarning()
+    {
+        using var session = InboxSelected()
+            .Client("a3 FETCH 1:3 FLAGS\r\n")
+            .Server("* 1 FETCH (FLAGS (\\Seen))\r\n* 3 FETCH (FLAGS ())\r\na3 OK Fetch completed\r\n");
+
+        var finding = Assert.Single(session.Findings());
+
+        Assert.Equal("fetch-answer-incomplete", finding.Rule);
+        Assert.Equal(Severity.Warning, finding.Severity);
+        Assert.EndsWith("FETCH 1:3 got no data for message 2, while message 3 was answered", finding.Message);
+        // The command and its completion: the two ends a user compares.
+        Assert.Equal(2, finding.Evidence.Count);
+    }
+
+    [Fact]
+    public void FetchAnswers_ThatAreWholeOrCannotBeJudged_AreNoFinding()
+    {
+        // Every message answered, in any order.
+        using var whole = InboxSelected()
+            .Client("a3 FETCH 1:3 FLAGS\r\n")
+            .Server("* 3 FETCH (FLAGS ())\r\n* 1 FETCH (FLAGS ())\r\n* 2 FETCH (FLAGS ())\r\na3 OK done\r\n");
+        // The highest named message is not answered: without counting on EXISTS it may not exist.
+        using var top = InboxSelected()
+            .Client("a3 FETCH 2:3 FLAGS\r\n")
+            .Server("* 2 FETCH (FLAGS ())\r\na3 OK done\r\n");
+        // Another session expunged a message meanwhile (RFC 2180 §4.1): numbers moved under the command.
+        using var expunged = InboxSelected()
+            .Client("a3 FETCH 1:3 FLAGS\r\n")
+            .Server("* 1 FETCH (FLAGS ())\r\n* 3 FETCH (FLAGS ())\r\n* 2 EXPUNGE\r\na3 OK done\r\n");
+        // UID FETCH ignores UIDs that are not there; a NO is an answer of its own.
+        using var byUid = InboxSelected()
+            .Client("a3 UID FETCH 7:9 FLAGS\r\n")
+            .Server("* 1 FETCH (UID 7 FLAGS ())\r\n* 3 FETCH (UID 9 FLAGS ())\r\na3 OK done\r\n");
+        using var refused = InboxSelected()
+            .Client("a3 FETCH 1:3 FLAGS\r\n")
+            .Server("* 1 FETCH (FLAGS ())\r\n* 3 FETCH (FLAGS ())\r\na3 NO some messages could not be read\r\n");
+
+        foreach (var session in new[] { whole, top, expunged, byUid, refused })
+            Assert.DoesNotContain(session.Findings(), f => f.Rule == "fetch-answer-incomplete");
+    }
+
+    [Fact]
     public void OneUidUnderTwoNumbers_IsAnError()
     {
         using var session = InboxSelected()
