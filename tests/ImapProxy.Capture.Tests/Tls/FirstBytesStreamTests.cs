@@ -23,7 +23,7 @@ public sealed class FirstBytesStreamTests
         Assert.Equal("012345abcdefgh"u8.ToArray(), beneath.ToArray()); // everything passed through (written where reading stopped)
 
         stream.Forget();
-        await stream.ReadAsync(buffer);
+        _ = await stream.ReadAsync(buffer);
         Assert.True(stream.First.IsEmpty && stream.FirstWritten.IsEmpty);
     }
 }
