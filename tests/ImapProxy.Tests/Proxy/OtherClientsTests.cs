@@ -115,8 +115,8 @@ public sealed class OtherClientsTests(DovecotFixture fixture)
             var result = await ProcessRunner.RunAsync("mbsync", ["-c", config, "pull"], ProxyHarness.Timeout, cts.Token);
 
             Assert.True(result.ExitCode == 0, result.Output);
-            var pulled = Assert.Single(Directory.GetFiles(Path.Combine(home.FullName, "mail", folder), "*", SearchOption.AllDirectories)
-                .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) is "new" or "cur"));
+            var pulled = Assert.Single(Directory.GetFiles(Path.Combine(home.FullName, "mail", folder), "*", SearchOption.AllDirectories),
+                f => Path.GetFileName(Path.GetDirectoryName(f)) is "new" or "cur");
             var text = await File.ReadAllTextAsync(pulled, cts.Token);
             Assert.Contains("Subject: seeded for mbsync", text);
             Assert.Contains("hello", text);
