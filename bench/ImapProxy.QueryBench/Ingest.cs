@@ -32,12 +32,20 @@ internal static class Ingest
     // Under half the store's queue budget, beyond which the bus sheds literal bodies (StorageOptions.QueueBytes).
     private const long ChunkRawBytes = 24L * 1024 * 1024;
 
+    /// <summary>The store's real writer, started on a bus of its own that is budgeted as the proxy's is.</summary>
+    private static async Task<(EventBus Bus, EventStoreWriter Writer)> StartWriterAsync(EventStore store)
+    {
+        var bus = new EventBus();
+        var writer = new EventStoreWriter(store, bus.Subscribe("store", store.Options.QueueCapacity, essential: true,
+            maxBytes: store.Options.QueueBytes), NullLogger<EventStoreWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        return (bus, writer);
+    }
+
     public static async Task<IngestResult> RunAsync(EventStore store, long rows, TextWriter output)
     {
-        var storeBus = new EventBus();
-        using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true, maxBytes: store.Options.QueueBytes),
-            NullLogger<EventStoreWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
+        var (storeBus, writer) = await StartWriterAsync(store);
+        using var _ = writer;
         var generation = new EventBus();
         var generated = generation.Subscribe("bench", 4_000_000);
         var traffic = new Traffic(generation);
@@ -99,10 +107,8 @@ internal static class Ingest
     /// </summary>
     public static async Task<BulkResult> BulkAsync(EventStore store, int messages, int messageBytes)
     {
-        var storeBus = new EventBus();
-        using var writer = new EventStoreWriter(store, storeBus.Subscribe("store", store.Options.QueueCapacity, essential: true, maxBytes: store.Options.QueueBytes),
-            NullLogger<EventStoreWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
+        var (storeBus, writer) = await StartWriterAsync(store);
+        using var _ = writer;
         var generation = new EventBus();
         var generated = generation.Subscribe("bench", 4_000_000);
         var serverBytes = new Traffic(generation).BulkFetch(store.NextSessionId(), messages, messageBytes);
