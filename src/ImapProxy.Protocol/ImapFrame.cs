@@ -47,6 +47,11 @@ public sealed record CommandFrame : ImapFrame
     [JsonPropertyName("command")]
     public required string Name { get; init; }
 
+    /// <summary>The name as the client spelled it, when not in upper case ("capability", "UID fetch").</summary>
+    [JsonPropertyName("commandAsSent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? NameAsSent { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CommandArgs? Args { get; init; }
 

@@ -1,5 +1,6 @@
 using ImapProxy.Protocol;
 using ImapProxy.Protocol.Commands;
+using ImapProxy.Protocol.Syntax;
 
 namespace ImapProxy.Protocol.Tests;
 
@@ -17,4 +18,68 @@ public class CommandParsingTests
         Assert.DoesNotContain("s3cret", session.Json);
         Assert.Equal("a1 LOGIN alice \"******\"\r\n", session.ClientText);
     }
+
+    [Fact]
+    public void CommandNames_AreUpperCased_AndTheClientsOwnSpellingIsKept()
+    {
+        var session = ParsedSession.FromClient("1 capability\r\n2 UID fetch 1:* (FLAGS)\r\n3 NOOP\r\n4 uid\r\n");
+
+        var commands = session.Frames.OfType<CommandFrame>().Select(c => (c.Name, c.NameAsSent));
+        Assert.Equal([("CAPABILITY", "capability"), ("UID FETCH", "UID fetch"), ("NOOP", null), ("UID", "uid")], commands);
+        Assert.Contains("\"command\":\"UID FETCH\",\"commandAsSent\":\"UID fetch\"", session.Json);
+        Assert.DoesNotContain("\"commandAsSent\":\"NOOP\"", session.Json);
+    }
+
+    [Fact]
+    public void List_SelectionAndReturnOptions_AndMalformedForms()
+    {
+        var commands = ParsedSession.FromClient(
+            "a1 LIST (SUBSCRIBED) \"\" (\"INBOX\" \"Sent\") RETURN (CHILDREN)\r\na2 LIST \"\" \"*\" RETURN\r\na3 LIST \"\"\r\n")
+            .Frames.OfType<CommandFrame>().ToDictionary(c => c.Tag);
+
+        var extended = Assert.IsType<ListArgs>(commands["a1"].Args);
+        Assert.Equal("", extended.Reference);
+        Assert.Equal(["INBOX", "Sent"], extended.Patterns);
+        Assert.Equal(["SUBSCRIBED"], extended.SelectOptions!);
+        Assert.Equal(["CHILDREN"], extended.ReturnOptions!);
+        Assert.Null(commands["a1"].Diagnostics);
+        // RETURN without its options: the pattern is still read; the command is named malformed.
+        Assert.Equal(["*"], Assert.IsType<ListArgs>(commands["a2"].Args).Patterns);
+        Assert.Equal("malformed syntax: unexpected arguments for LIST", Assert.Single(commands["a2"].Diagnostics!).Message);
+        Assert.Null(commands["a3"].Args);
+        Assert.Equal("malformed syntax: unexpected arguments for LIST", Assert.Single(commands["a3"].Diagnostics!).Message);
+    }
+
+    [Fact]
+    public void Search_ReadsTheCriteriaTree()
+    {
+        var commands = ParsedSession.FromClient(
+            "a4 UID SEARCH RETURN (MIN COUNT) CHARSET UTF-8 (FROM \"ann\" SEEN) NOT DELETED OR 1:5,9 UID 7 " +
+            "MODSEQ \"/flags/\\\\draft\" all 620162338 HEADER X-Spam yes X-UNKNOWN\r\n" +
+            "a5 SEARCH OR FROM\r\na6 SEARCH\r\na7 SEARCH MODSEQ 5 (OR SEEN)\r\n")
+            .Frames.OfType<CommandFrame>().ToDictionary(c => c.Tag);
+
+        var search = Assert.IsType<SearchArgs>(commands["a4"].Args);
+        Assert.Equal((true, "UTF-8"), (search.Uid, search.Charset));
+        Assert.Equal(["MIN", "COUNT"], search.ReturnOptions!);
+        Assert.Equal("AND(AND(FROM ann, SEEN), NOT(DELETED), OR(SET 1:5,9, UID 7), MODSEQ /flags/\\draft all 620162338, " +
+            "HEADER X-Spam yes, X-UNKNOWN)", Show(search.Criteria));
+        Assert.Null(commands["a4"].Diagnostics);
+        // OR with a FROM that has no value, SEARCH without criteria, OR inside a group with one operand: malformed.
+        Assert.All(["a5", "a6", "a7"], tag =>
+        {
+            Assert.Null(commands[tag].Args);
+            Assert.Equal("malformed syntax: unexpected arguments for SEARCH", Assert.Single(commands[tag].Diagnostics!).Message);
+        });
+    }
+
+    private static string Show(SearchKey key) => key switch
+    {
+        SearchTerm { Args: null } term => term.Key,
+        SearchTerm term => $"{term.Key} {string.Join(' ', term.Args.Select(a => a.AsText()))}",
+        SearchAnd and => $"AND({string.Join(", ", and.Keys.Select(Show))})",
+        SearchOr or => $"OR({Show(or.Left)}, {Show(or.Right)})",
+        SearchNot not => $"NOT({Show(not.Key)})",
+        _ => throw new ArgumentException(key.GetType().Name),
+    };
 }

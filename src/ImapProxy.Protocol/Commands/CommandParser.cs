@@ -8,15 +8,24 @@ namespace ImapProxy.Protocol.Commands;
 internal static class CommandParser
 {
     /// <summary>Reads the command name after the tag, upper-cased; "UID FETCH" etc. for UID commands (RFC 3501 §6.4.8).</summary>
-    public static string ReadName(FrameReader reader)
+    public static string ReadName(FrameReader reader) => ReadName(reader, out _);
+
+    /// <summary>The same, and the name as the client spelled it ("UID fetch"): commands are case-insensitive
+    /// (RFC 3501 §9), so the spelling is one of a client's habits.</summary>
+    private static string ReadName(FrameReader reader, out string asSent)
     {
-        var name = reader.ReadWord().ToUpperInvariant();
+        asSent = reader.ReadWord();
+        var name = asSent.ToUpperInvariant();
         if (name != "UID") return name;
         var mark = reader.Position;
         if (reader.SkipSpace())
         {
             var sub = reader.ReadWord();
-            if (sub.Length > 0) return "UID " + sub.ToUpperInvariant();
+            if (sub.Length > 0)
+            {
+                asSent += " " + sub;
+                return "UID " + sub.ToUpperInvariant();
+            }
         }
         reader.Position = mark;
         return name;
@@ -36,7 +45,7 @@ internal static class CommandParser
         var reader = new FrameReader(frame, maxDepth);
         var tag = reader.ReadWord();
         if (tag.Length == 0 || !reader.SkipSpace()) return null;
-        var name = ReadName(reader);
+        var name = ReadName(reader, out var asSent);
         if (name.Length == 0) return null;
         var args = reader.SkipSpace() ? reader.ReadValuesToEnd() : [];
         if (!reader.AtEnd && !reader.Failed) reader.Fail("unexpected text after the arguments");
@@ -52,6 +61,7 @@ internal static class CommandParser
             Length = frame.Length,
             Tag = tag,
             Name = name,
+            NameAsSent = asSent == name ? null : asSent,
             Args = commandArgs,
             Arguments = commandArgs is null && args.Count > 0 ? args : null,
         };

@@ -56,7 +56,7 @@ internal static class FetchParser
                 case "BODY" when attribute.Section is null && value is ImapList list:
                     body = BodyStructureParser.Parse(list, a);
                     break;
-                case "BODY" or "BINARY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT":
+                case "BODY" or "BINARY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT" when value is ImapString or ImapNil:
                     (sections ??= []).Add(SectionOf(item, attribute, value));
                     break;
                 case "BINARY.SIZE" when value.TryGetNumber(out var number):
@@ -93,8 +93,10 @@ internal static class FetchParser
 
     /// <summary>Items whose value had the wrong shape when they fall through to the default branch.</summary>
     private static bool IsTyped(string name) =>
-        name is "UID" or "RFC822.SIZE" or "FLAGS" or "MODSEQ" or "ENVELOPE" or "BODYSTRUCTURE" or "BINARY.SIZE";
+        name is "UID" or "RFC822.SIZE" or "FLAGS" or "MODSEQ" or "ENVELOPE" or "BODYSTRUCTURE" or "BINARY.SIZE"
+            or "BODY" or "BINARY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT";
 
+    /// <summary>A section's value is an nstring (RFC 3501 §9 msg-att-static): a literal, a quoted string or NIL.</summary>
     private static BodySection SectionOf(string item, FetchAttribute attribute, ImapValue value)
     {
         // "BODY[]<origin>": the origin is the partial's start octet (RFC 3501 §7.4.2).
@@ -104,8 +106,7 @@ internal static class FetchParser
         {
             ImapString { Literal: { } literal } => section with { Literal = literal, Size = literal.Length },
             ImapString quoted => section with { Text = quoted.Text, Size = quoted.Bytes.Length },
-            ImapNil => section with { Nil = true },
-            _ => section with { Text = ArgumentReader.Text(value) },
+            _ => section with { Nil = true },
         };
     }
 }

@@ -22,8 +22,8 @@ internal sealed class SessionSummary(long sessionId)
     /// <summary>The client named by its ID command: replaces what the row held.</summary>
     public string? ClientAppById { get; private set; }
 
-    /// <summary>The client its tags suggest: only where the row holds nothing yet.</summary>
-    public string? ClientAppByTag { get; private set; }
+    /// <summary>The client its habits suggest: only where the row holds nothing yet.</summary>
+    public string? ClientAppByHabit { get; private set; }
     public bool CaptureIncomplete { get; private set; }
     public bool Altered { get; private set; }
     public string? State { get; private set; }
@@ -51,7 +51,7 @@ internal sealed class SessionSummary(long sessionId)
                 Anomalies += frame.Diagnostics?.Count ?? 0;
                 // The client's own word (ID) wins over what its tags suggest.
                 if (frame is CommandFrame { Args: IdArgs id } && ClientApps.FromId(id.Fields) is { } named) ClientAppById = named;
-                else if (frame is CommandFrame { Tag: var tag }) ClientAppByTag ??= ClientApps.FromTag(tag);
+                else if (frame is CommandFrame command) ClientAppByHabit ??= ClientApps.FromHabits(command.Tag, command.NameAsSent);
                 // The user a login tried, until one succeeds: user:alice also finds alice's failed logins.
                 if (User is null && AttemptedUser(frame) is { Length: > 0 } attempted) User = attempted;
                 if (frame is StateChangeFrame s)
@@ -141,7 +141,7 @@ internal sealed class SessionSummary(long sessionId)
         Anomalies = row.Anomalies + Anomalies,
         DroppedEvents = row.DroppedEvents + DroppedEvents,
         Findings = row.Findings + Findings,
-        ClientApp = ClientAppById ?? row.ClientApp ?? ClientAppByTag,
+        ClientApp = ClientAppById ?? row.ClientApp ?? ClientAppByHabit,
         CaptureIncomplete = row.CaptureIncomplete || CaptureIncomplete,
         Altered = row.Altered || Altered,
         State = State ?? row.State,

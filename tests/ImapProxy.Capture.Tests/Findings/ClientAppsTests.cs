@@ -26,12 +26,30 @@ public class ClientAppsTests
     }
 
     [Theory]
-    [InlineData("A00000005", "MailKit (by its tags)")]
-    [InlineData("C00000000", "MailKit (by its tags)")]
-    [InlineData("JDLK1", "Python imaplib (by its tags)")]
-    [InlineData("B001", "curl (by its tags)")]
-    [InlineData("a1", null)]
-    [InlineData("1", null)]
-    [InlineData("A0000000", null)]
-    public void Tags_BetrayOnlyClientsWithAStyleOfTheirOwn(string tag, string? app) => Assert.Equal(app, ClientApps.FromTag(tag));
+    [InlineData("A00000005", null, "MailKit (by its tags)")]
+    [InlineData("C00000000", null, "MailKit (by its tags)")]
+    [InlineData("JDLK1", null, "Python imaplib (by its tags)")]
+    [InlineData("B001", null, "curl (by its tags)")]
+    [InlineData("A00012", null, "Evolution (by its tags)")]
+    [InlineData("A0001", null, "fetchmail or Roundcube (by its tags)")]
+    [InlineData("a0000", null, "mutt or NeoMutt (by its tags)")]
+    [InlineData("c0013", null, "mutt or NeoMutt (by its tags)")]
+    [InlineData("A0", null, "JavaMail (by its tags)")]
+    [InlineData("AB0", null, "JavaMail (by its tags)")]
+    [InlineData("0000001a", null, "Alpine or another UW c-client program (by its tags)")]
+    [InlineData("3", "capability", "Thunderbird (by its habits)")]
+    [InlineData("57", "UID fetch", "Thunderbird (by its habits)")]
+    // Numbered tags in upper case: K-9 Mail, mbsync and others write these; nothing names them.
+    [InlineData("1", null, null)]
+    [InlineData("12", "UID FETCH", null)]
+    [InlineData("0", "capability", null)]
+    [InlineData("a1", "capability", null)]
+    [InlineData("4", "Capability", null)]
+    // A JavaMail connection's later commands, and iOS Mail's A1, A2...: too common a style to name.
+    [InlineData("A1", null, null)]
+    [InlineData("A10", null, null)]
+    [InlineData("A0000000", null, null)]
+    [InlineData("0000001A", null, null)]
+    public void Habits_BetrayOnlyClientsWithAStyleOfTheirOwn(string tag, string? nameAsSent, string? app) =>
+        Assert.Equal(app, ClientApps.FromHabits(tag, nameAsSent));
 }
