@@ -70,6 +70,26 @@ public class SecretDetectorTests
         Assert.Equal("alice", detector.User);
     }
 
+    [Theory]
+    // RFC 7628 §3.1: the user is the gs2-header's a=, with "=2C" and "=3D" for "," and "=" (RFC 5801 §5).
+    [InlineData("OAUTHBEARER", "bixhPWFsPTJDaWNlPTNEeEBleGFtcGxlLmNvbSwBaG9zdD1pbWFwLmV4YW1wbGUuY29tAWF1dGg9QmVhcmVyIHRvawEB", "al,ice=x@example.com")]
+    [InlineData("OAUTHBEARER", "biwsAWF1dGg9QmVhcmVyIHRvawEB", null)] // no a=: the user is the token's
+    [InlineData("oauthbearer", "bixhPWJvYgE=", null)] // a= not closed by ","
+    [InlineData("XOAUTH2", "dXNlcj1jYXJvbAFhdXRoPUJlYXJlciB0AQE=", "carol")]
+    [InlineData("XOAUTH2", "YXV0aD1CZWFyZXIgdAEB", null)] // no user=
+    [InlineData("XOAUTH2", "dXNlcj1kYW4=", null)] // user= not closed by ^A
+    [InlineData("PLAIN", "YWxpY2Utbm8tbnVs", null)] // no NUL
+    [InlineData("PLAIN", "AG9ubHktb25lLW51bA==", null)] // one NUL: no password after the user
+    public void SaslInitialResponses_AreOverwritten_AndTheirUserKeptWhereTheMechanismNamesOne(string mechanism, string response, string? user)
+    {
+        var frame = Line($"a1 AUTHENTICATE {mechanism} {response}\r\n");
+
+        detector.RedactCommand(frame, 0, "AUTHENTICATE");
+
+        Assert.Equal($"a1 AUTHENTICATE {mechanism} {new string('*', response.Length)}\r\n", Text(frame));
+        Assert.Equal(user, detector.User);
+    }
+
     [Fact]
     public void AuthenticateInitialResponseLiteral_IsASecretLiteral_AndItsUserKept()
     {
