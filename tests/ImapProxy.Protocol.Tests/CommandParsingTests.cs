@@ -73,6 +73,36 @@ public class CommandParsingTests
         });
     }
 
+    [Fact]
+    public void FetchSections_MayHoldQuotedNamesAndLiterals()
+    {
+        // Header names inside a section are astrings (RFC 3501 §9 header-list): quoted, with escapes, or literals.
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n"),
+            ("C", "a1 SELECT INBOX\r\n"), ("S", "a1 OK done\r\n"),
+            ("C", "a2 FETCH 1 (BODY.PEEK[HEADER.FIELDS (\"Sub]ject\" \"X-\\\"Q\\\"\")]<0.100> BODY[HEADER.FIELDS ({4+}\r\nFrom)] FLAGS)\r\n"),
+            ("S", "a2 OK done\r\n")));
+
+        var fetch = Assert.IsType<FetchArgs>(session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a2").Args);
+        Assert.Equal(["BODY.PEEK", "BODY", "FLAGS"], fetch.Attributes.Select(a => a.Name));
+        Assert.Equal(("HEADER.FIELDS (\"Sub]ject\" \"X-\\\"Q\\\"\")", "0.100"), (fetch.Attributes[0].Section, fetch.Attributes[0].Partial));
+        // The literal is stepped over whole (its body is the frame's literal, not section text), and FLAGS read after it.
+        Assert.Equal("HEADER.FIELDS ({4+}\r\n)", fetch.Attributes[1].Section);
+        Assert.Equal(4L, Assert.Single(session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a2").Literals!).Length);
+        Assert.DoesNotContain(session.Frames, f => f.Diagnostics is not null);
+    }
+
+    [Theory]
+    [InlineData("Tom &- Jerry", "Tom & Jerry")]
+    [InlineData("&AOk-t&AOk-", "été")]
+    [InlineData("&ZeVnLIqe-", "日本語")]
+    public void MailboxNames_AreDecodedFromModifiedUtf7(string wire, string name)
+    {
+        var command = Assert.IsType<CommandFrame>(Assert.Single(ParsedSession.FromClient($"a1 CREATE \"{wire}\"\r\n").Frames));
+
+        Assert.Equal(name, Assert.IsType<MailboxArgs>(command.Args).Mailbox);
+        Assert.Null(command.Diagnostics);
+    }
+
     private static string Show(SearchKey key) => key switch
     {
         SearchTerm { Args: null } term => term.Key,
