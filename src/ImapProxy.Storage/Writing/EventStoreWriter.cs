@@ -95,33 +95,33 @@ public sealed class EventStoreWriter : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (Interlocked.Exchange(ref running, 1) == 1) return;
-        // Leave the host's StartAsync at once; everything below runs on the thread pool.
-        await Task.Yield();
-        await RunAsync(stoppingToken).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref running, 1) == 1) return Task.CompletedTask;
+        // A thread of its own, at a lower scheduling priority: on a busy machine the relay's pumps, which clients wait
+        // for, go first, and the store catches up while they wait (its queue is bounded and sheds beyond that).
+        return BackgroundThread.Run("event store writer", () => Run(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // A host that stops right after starting may cancel ExecuteAsync before it ever ran: drain the queue here then.
-        if (Interlocked.Exchange(ref running, 1) == 0) await RunAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref running, 1) == 0) Run(new CancellationToken(canceled: true));
     }
 
-    private async Task RunAsync(CancellationToken stoppingToken)
+    private void Run(CancellationToken stoppingToken)
     {
         try
         {
             using var writer = new BatchWriter(store, logger);
             try
             {
-                while (await NextAsync(stoppingToken).ConfigureAwait(false))
+                while (Next(stoppingToken))
                 {
                     // Let a trickle of interactive events (a NOOP makes five) gather into one transaction:
                     // fewer commits, less CPU taken from the relay. A full queue is written at once.
-                    if (queue.Count < store.Options.MaxBatchEvents) await Task.Delay(store.Options.CoalesceDelay, stoppingToken).ConfigureAwait(false);
+                    if (queue.Count < store.Options.MaxBatchEvents) stoppingToken.WaitHandle.WaitOne(store.Options.CoalesceDelay);
                     WriteQueued(writer);
                     IndexWhileIdle(writer, stoppingToken);
                 }
@@ -151,20 +151,23 @@ public sealed class EventStoreWriter : BackgroundService
     /// Waits for events; while the store is failing, also wakes now and then with none, so that what was lost is said
     /// in the sessions' rows as soon as the disk has room again, even if no session is running.
     /// </summary>
-    private async Task<bool> NextAsync(CancellationToken stoppingToken)
+    private bool Next(CancellationToken stoppingToken)
     {
-        if (lost.IsEmpty) return await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        if (lost.IsEmpty) return Wait(stoppingToken);
         using var retry = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         retry.CancelAfter(RetryEvery);
         try
         {
-            return await queue.WaitToReadAsync(retry.Token).ConfigureAwait(false);
+            return Wait(retry.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
             return true;
         }
     }
+
+    /// <summary>Blocks this thread (the writer's own) until an event is queued or the queue is done.</summary>
+    private bool Wait(CancellationToken cancellationToken) => queue.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
 
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FailureLogEvery = TimeSpan.FromMinutes(1);

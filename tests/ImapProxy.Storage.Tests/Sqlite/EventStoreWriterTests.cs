@@ -12,6 +12,24 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
     private const string Body40 = "Subject: hi\r\n\r\nforty bytes of body!!\r\n\r\n";
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The writer's thread yields to the relay when CPU is short: nice +10, read back from the kernel.</summary>
+    [Fact]
+    public async Task Writer_RunsOnAThreadOfItsOwn_AtALowerPriority()
+    {
+        await using var h = await engine.HarnessAsync();
+        await h.StartAsync();
+        await h.IdleAsync();
+
+        // /proc/self/task/TID/stat: "TID (comm) state ..." with the nice value the 19th field; comm is 15 bytes at most.
+        var writers = Directory.GetDirectories("/proc/self/task")
+            .Select(task => File.ReadAllText(Path.Combine(task, "stat")))
+            .Where(stat => stat.Contains("(event store wri)"))
+            .Select(stat => stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16])
+            .ToList();
+        Assert.NotEmpty(writers);
+        Assert.All(writers, nice => Assert.Equal("10", nice));
+    }
+
     [Fact]
     public async Task WholeSession_ReadsBackSummaryEventsAndRawBytes()
     {
