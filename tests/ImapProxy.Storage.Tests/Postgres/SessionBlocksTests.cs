@@ -47,6 +47,42 @@ public sealed class SessionBlocksTests
     }
 
     [Fact]
+    public async Task PagesOverSeveralBlocks_ComeInPageOrder_FromCursorToCursor()
+    {
+        var database = await NewDatabaseAsync();
+        await using var h = new StoreHarness(postgres: database, open: o => Open(o, new ReplayClock(Day1), blockSize: 2));
+        await h.StartAsync();
+        foreach (var id in Enumerable.Range(0, 5).Select(_ => h.Store.NextSessionId()).ToList())
+            foreach (var e in Synthetic.Session(id, 3)) h.Bus.Publish(e);
+        await h.IdleAsync();
+        Assert.Equal(["events_p0", "events_p1", "events_p3", "events_p5"], await PartitionsAsync(database, "events"));
+        var queries = new QueryService(h.Store);
+
+        // Pages of four events, so that pages end inside sessions and blocks alike.
+        List<(long, long)> AllEvents(bool newestFirst)
+        {
+            var rows = new List<(long, long)>();
+            EventCursor? cursor = null;
+            do
+            {
+                var page = queries.AllEvents(null, 4, cursor, newestFirst);
+                rows.AddRange(page.Rows.Select(e => (e.SessionId, e.Sequence)));
+                cursor = page.Next;
+            } while (cursor is not null);
+            return rows;
+        }
+        var oldestFirst = (from session in new long[] { 1, 2, 3, 4, 5 } from seq in new long[] { 1, 2, 3 } select (session, seq)).ToList();
+        Assert.Equal(oldestFirst, AllEvents(newestFirst: false));
+        Assert.Equal(Enumerable.Reverse(oldestFirst), AllEvents(newestFirst: true));
+
+        var first = queries.Sessions(null, 2);
+        var second = queries.Sessions(null, 2, first.Next);
+        var third = queries.Sessions(null, 2, second.Next);
+        Assert.Equal([5L, 4, 3, 2, 1], first.Rows.Concat(second.Rows).Concat(third.Rows).Select(s => s.Id));
+        Assert.Null(third.Next);
+    }
+
+    [Fact]
     public async Task ANewUtcDay_StartsANewBlock_ThoughTheCurrentOneHasRoom()
     {
         var database = await NewDatabaseAsync();
