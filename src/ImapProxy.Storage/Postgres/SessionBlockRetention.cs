@@ -65,23 +65,30 @@ internal sealed class SessionBlockRetention(TimeProvider time)
         return Convert.ToInt64(bytes.ExecuteScalar());
     }
 
-    /// <summary>Drops a block's partitions and deletes its sessions, in one transaction; returns how many sessions went.</summary>
+    /// <summary>
+    /// Drops a block's partitions, then deletes its sessions rows; returns how many sessions went. Two transactions:
+    /// the drops lock the parent tables (ACCESS EXCLUSIVE), and the writer waits for them, so they commit at once
+    /// rather than after the deletion of a day's sessions rows (0.2 to 0.7 s in query-bench --retention). Between the
+    /// two the block's sessions are rows without events; if the deletion fails, retention's row loop deletes them
+    /// at its next round (they ended before its cutoff, and are its oldest).
+    /// </summary>
     private static int Drop(NpgsqlConnection connection, SessionBlock block)
     {
-        using var transaction = connection.BeginTransaction();
-        using var command = new NpgsqlCommand($"SET LOCAL lock_timeout = '{LockTimeout}'; DELETE FROM event_partitions WHERE first_id = {block.First}", connection);
-        // 0: another proxy's retention dropped it first (the row's lock had this one wait for its commit).
-        if (command.ExecuteNonQuery() == 0) return 0;
-        // Partitions first: deleting the sessions first would cascade to every row of them, the work this saves. raw
-        // before events, the order the writer takes them in (SessionBlocks.Add says why).
-        command.CommandText = $"DROP TABLE {block.RawTable}";
-        command.ExecuteNonQuery();
-        command.CommandText = $"DROP TABLE {block.EventsTable}";
-        command.ExecuteNonQuery();
-        command.CommandText = $"DELETE FROM sessions WHERE id >= {block.First} AND id < {block.End}";
-        var sessions = command.ExecuteNonQuery();
-        transaction.Commit();
-        return sessions;
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var command = new NpgsqlCommand($"SET LOCAL lock_timeout = '{LockTimeout}'; DELETE FROM event_partitions WHERE first_id = {block.First}", connection);
+            // 0: another proxy's retention dropped it first (the row's lock had this one wait for its commit).
+            if (command.ExecuteNonQuery() == 0) return 0;
+            // raw before events, the order the writer takes them in (SessionBlocks.Add says why).
+            command.CommandText = $"DROP TABLE {block.RawTable}";
+            command.ExecuteNonQuery();
+            command.CommandText = $"DROP TABLE {block.EventsTable}";
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        // The cascades find no rows left to delete: the partitions that held them are gone.
+        using var delete = new NpgsqlCommand($"DELETE FROM sessions WHERE id >= {block.First} AND id < {block.End}", connection);
+        return delete.ExecuteNonQuery();
     }
 
     private List<SessionBlock> Read(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)

@@ -7,9 +7,10 @@ namespace ImapProxy.Storage.Retention;
 
 /// <summary>
 /// Prunes the oldest finished sessions (their events and raw bytes go with them, ON DELETE CASCADE) when the
-/// store is over its size or age limit; where the engine keeps sessions in ranges it can drop whole (PostgreSQL's
-/// partitions, EventStore.DropSessionsEndedBefore), a range that would go entirely goes at once. Small transactions, so the event writer is never held up for long
-/// (SQLite serialises them with the writer's, within its busy timeout).
+/// store is over its size or age limit. Small transactions, so the event writer is never held up for long
+/// (SQLite serialises them with the writer's, within its busy timeout). Where the engine keeps sessions in ranges it
+/// can drop whole (PostgreSQL's partitions, <see cref="EventStore.DropSessionsEndedBefore"/>), a range that would go
+/// entirely goes at once.
 /// </summary>
 public sealed class RetentionService(EventStore store, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
     : BackgroundService
