@@ -152,7 +152,7 @@ internal static class PostgresSchema
         DECLARE
             next_id bigint := (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM session_ids);
         BEGIN
-            -- From MINVALUE: every row there is attaches (ids come from the sequence, which starts at 1).
+            -- From MINVALUE, not 1: no row already there can fail the attachment, whatever wrote it.
             EXECUTE format('ALTER TABLE events ATTACH PARTITION events_p0 FOR VALUES FROM (MINVALUE) TO (%s)', next_id);
             EXECUTE format('ALTER TABLE raw ATTACH PARTITION raw_p0 FOR VALUES FROM (MINVALUE) TO (%s)', next_id);
             INSERT INTO event_partitions VALUES (0, next_id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"'));
