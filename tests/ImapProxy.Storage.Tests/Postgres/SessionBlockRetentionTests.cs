@@ -49,6 +49,29 @@ public sealed class SessionBlockRetentionTests
     }
 
     [Fact]
+    public async Task ByAge_LeavesABlockClosedUnderAMinuteAgo_ToTheRowLoop()
+    {
+        var database = await SessionBlocksTests.NewDatabaseAsync();
+        var clock = new ReplayClock(Now.AddDays(-1));
+        await using var h = new StoreHarness(postgres: database, open: o => SessionBlocksTests.Open(o, clock, blockSize: 10));
+        await h.StartAsync();
+        var old = Record(h, Now.AddDays(-10));
+        clock.MoveTo(Now);
+        var recent = Record(h, Now.AddMinutes(-30)); // today's first session closes the old block now
+        await h.IdleAsync();
+
+        // Half a minute later an id taken just before the new block may still be in a writer's queue, without its row.
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var count = Service(h, clock, new RetentionOptions(TimeSpan.FromDays(2), null)).PruneOnce();
+
+        Assert.Equal(1, count);
+        Assert.Null(h.Store.GetSession(old));
+        Assert.NotNull(h.Store.GetSession(recent));
+        // Block 1 stays, its session deleted row by row; block 0 (empty), closed a day ago, is dropped.
+        Assert.Equal(["events_p1", "events_p11"], await SessionBlocksTests.PartitionsAsync(database, "events"));
+    }
+
+    [Fact]
     public async Task BySize_DropsTheOldestBlock_OnlyWhenTheRowLoopWouldHavePrunedAllOfIt()
     {
         var database = await SessionBlocksTests.NewDatabaseAsync();
