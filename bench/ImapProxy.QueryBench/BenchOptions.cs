@@ -4,10 +4,10 @@ namespace ImapProxy.QueryBench;
 
 /// <summary>Command line of the query benchmark.</summary>
 internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Runs, bool Queries = true, string? Store = null,
-    string? Instance = null, int BulkMessages = 200)
+    string? Instance = null, int BulkMessages = 200, bool Retention = false)
 {
     public const string Usage = """
-        usage: query-bench [--events N] [--data DIR | --store URL] [--keep] [--runs N] [--no-queries] [--instance NAME]
+        usage: query-bench [--events N] [--data DIR | --store URL] [--keep] [--runs N] [--no-queries] [--instance NAME] [--retention]
           --events N   rows to store in the events table (default 1000000)
           --data DIR   use this directory; a store already there is queried as it is (no ingest)
           --store URL  a PostgreSQL store (postgresql://USER@HOST/DB): an empty one is filled, one with events queried as it is
@@ -16,6 +16,8 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
           --no-queries ingest and measure the store only
           --instance NAME  the instance name its sessions carry (two benches on one PostgreSQL store: two proxies)
           --bulk N     after the ingest, store a bulk download of N messages of 1 MiB and time it (default 200; 0: none)
+          --retention  instead (an empty PostgreSQL --store): store N rows twice, in two blocks of session ids, and time
+                       retention dropping one block's partitions against deleting the other's rows
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -31,6 +33,7 @@ internal sealed record BenchOptions(long Events, string? Data, bool Keep, int Ru
                 "--store" => options with { Store = Value() },
                 "--keep" => options with { Keep = true },
                 "--no-queries" => options with { Queries = false },
+                "--retention" => options with { Retention = true },
                 "--instance" => options with { Instance = Value() },
                 "--bulk" => options with { BulkMessages = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 "--runs" => options with { Runs = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },

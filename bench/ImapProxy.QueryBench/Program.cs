@@ -25,6 +25,11 @@ var storage = new StorageOptions
 var existing = storage.Location is SqliteLocation file ? File.Exists(file.Path) : false;
 try
 {
+    if (options.Retention)
+    {
+        await RetentionTimings.RunAsync(storage, options.Events, Console.Out);
+        return 0;
+    }
     using var store = EventStore.Open(storage);
     var sqlite = store is SqliteEventStore;
     existing = existing || Scalar(store, "SELECT count(*) FROM events") > 0;

@@ -78,6 +78,16 @@ public abstract class EventStore : IDisposable
     /// <summary>Bytes the store's data takes, for retention's size limit.</summary>
     internal abstract long UsedBytes(DbConnection connection);
 
+    /// <summary>Retention by age, where the engine can prune whole ranges of sessions at once (PostgreSQL's
+    /// partitions): prunes those whose sessions all ended before <paramref name="cutoff"/> (StoredText.Time's form)
+    /// and returns how many sessions went. Retention deletes the rest row by row.</summary>
+    internal virtual int DropSessionsEndedBefore(DbConnection connection, string cutoff) => 0;
+
+    /// <summary>Retention by size, likewise: prunes the oldest finished sessions at once when deleting them one by one
+    /// while the store is <paramref name="excess"/> bytes over its limit would delete them all anyway. Returns how
+    /// many sessions went; 0 when retention is to delete the oldest one by itself.</summary>
+    internal virtual int DropOldestSessionsWithin(DbConnection connection, long excess) => 0;
+
     /// <summary>A database error in words a user can act on ("the disk is full").</summary>
     internal abstract string Describe(DbException error);
 

@@ -24,9 +24,19 @@ public sealed class PostgresEventStore : EventStore
 
     private readonly NpgsqlDataSource dataSource;
     private readonly PostgresLocation location;
+    private readonly SessionBlocks blocks;
+    private readonly SessionBlockRetention blockRetention;
 
     /// <exception cref="EventStoreException">The database cannot be reached or used; one line that says why (no password).</exception>
-    public PostgresEventStore(StorageOptions options, PostgresLocation location) : base(options, SqlDialect.PostgreSql)
+    public PostgresEventStore(StorageOptions options, PostgresLocation location)
+        : this(options, location, TimeProvider.System, SessionBlocks.DefaultSize)
+    {
+    }
+
+    /// <param name="time">The clock that dates blocks of session ids (tests move it to the next day).</param>
+    /// <param name="blockSize">Session ids per block (tests take a few, to cross blocks with a few sessions).</param>
+    internal PostgresEventStore(StorageOptions options, PostgresLocation location, TimeProvider time, long blockSize)
+        : base(options, SqlDialect.PostgreSql)
     {
         this.location = location;
         var builder = new NpgsqlConnectionStringBuilder(location.ConnectionString)
@@ -39,6 +49,8 @@ public sealed class PostgresEventStore : EventStore
         // A database that does not answer is said at start within seconds, not after the default 15.
         if (!new NpgsqlConnectionStringBuilder(location.ConnectionString).ContainsKey("Timeout")) builder.Timeout = 5;
         dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        blocks = new SessionBlocks(dataSource, time, blockSize);
+        blockRetention = new SessionBlockRetention(time);
         try
         {
             using var connection = dataSource.OpenConnection();
@@ -62,9 +74,7 @@ public sealed class PostgresEventStore : EventStore
     {
         try
         {
-            using var connection = dataSource.OpenConnection();
-            using var command = Command(connection, "SELECT nextval('session_ids')");
-            return (long)command.ExecuteScalar()!;
+            return blocks.Next();
         }
         catch (NpgsqlException e)
         {
@@ -106,6 +116,12 @@ public sealed class PostgresEventStore : EventStore
             "SELECT (SELECT coalesce(sum(octet_length(data)), 0) FROM raw) + (SELECT coalesce(sum(octet_length(json)), 0) FROM events)");
         return Convert.ToInt64(command.ExecuteScalar());
     }
+
+    internal override int DropSessionsEndedBefore(DbConnection connection, string cutoff) =>
+        blockRetention.DropEndedBefore((NpgsqlConnection)connection, cutoff);
+
+    internal override int DropOldestSessionsWithin(DbConnection connection, long excess) =>
+        blockRetention.DropOldestWithin((NpgsqlConnection)connection, excess);
 
     internal override bool IsProblemOfTheEvent(DbException error) => false; // any error aborts PostgreSQL's transaction
 

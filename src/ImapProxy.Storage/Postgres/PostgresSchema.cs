@@ -19,6 +19,8 @@ namespace ImapProxy.Storage.Postgres;
 /// as for the live views), not generated from the JSON: jsonb refuses the \u0000 escape that captured wire data can
 /// hold, and a generated column that fails would fail the whole batch.</item>
 /// <item>Session ids come from the sequence session_ids: every proxy and tool on the database takes its own.</item>
+/// <item>events and raw are partitioned by ranges of session ids (version 3, <see cref="SessionBlocks"/>), so that
+/// retention drops old sessions' rows a partition at a time instead of deleting them one by one.</item>
 /// </list>
 /// </remarks>
 internal static class PostgresSchema
@@ -101,6 +103,60 @@ internal static class PostgresSchema
         """
         ALTER TABLE sessions ADD COLUMN client_sni text COLLATE "C";
         ALTER TABLE sessions ADD COLUMN client_ja4 text COLLATE "C";
+        """,
+        // 3: events and raw partitioned by ranges of session ids, blocks that SessionBlocks opens and retention drops
+        // whole (SessionBlocks.cs says why). The tables as they are become the first block's partitions, in place:
+        // renamed, then attached: ATTACH PARTITION scans them once to check the bound (no copy), and adopts their
+        // keys, indexes and foreign keys as partitions of the parent's equivalent ones (PostgreSQL manual, ALTER
+        // TABLE, ATTACH PARTITION). The parents take the columns from them (LIKE), so the columns are not written
+        // twice. Block 0 ends at the first id not handed out yet: the next session opens a block of its own.
+        """
+        ALTER TABLE events RENAME TO events_p0;
+        ALTER INDEX events_pkey RENAME TO events_p0_pkey;
+        ALTER INDEX events_by_command RENAME TO events_p0_by_command;
+        ALTER INDEX events_by_mailbox RENAME TO events_p0_by_mailbox;
+        ALTER INDEX events_large RENAME TO events_p0_large;
+        ALTER INDEX events_with_anomalies RENAME TO events_p0_with_anomalies;
+        ALTER INDEX events_findings RENAME TO events_p0_findings;
+        ALTER TABLE raw RENAME TO raw_p0;
+        ALTER INDEX raw_pkey RENAME TO raw_p0_pkey;
+
+        CREATE TABLE events (
+            LIKE events_p0 INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+            PRIMARY KEY (session_id, seq),
+            CONSTRAINT events_session_id_fkey FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE
+        ) PARTITION BY RANGE (session_id);
+        -- The filter's indexes again, on the parent: partitioned indexes, which every partition gets.
+        CREATE INDEX events_by_command ON events (command, session_id, seq) INCLUDE (latency_us, status) WHERE command IS NOT NULL;
+        CREATE INDEX events_by_mailbox ON events (lower(command_mailbox), session_id, seq) WHERE command_mailbox IS NOT NULL;
+        CREATE INDEX events_large ON events (session_id, seq) WHERE size >= 16384;
+        CREATE INDEX events_with_anomalies ON events (session_id, seq) WHERE anomalous;
+        CREATE INDEX events_findings ON events (session_id, seq) WHERE type = 'finding';
+
+        CREATE TABLE raw (
+            LIKE raw_p0 INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+            PRIMARY KEY (session_id, direction, "offset"),
+            CONSTRAINT raw_session_id_fkey FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE
+        ) PARTITION BY RANGE (session_id);
+
+        -- One row per block of session ids [first_id, end_id), whose partitions are events_p<first_id> and
+        -- raw_p<first_id>; blocks follow each other (a block's end is the next one's first). opened_at is
+        -- StoredText.Time's form.
+        CREATE TABLE event_partitions (
+            first_id  bigint PRIMARY KEY,
+            end_id    bigint NOT NULL,
+            opened_at text COLLATE "C" NOT NULL
+        );
+
+        DO $$
+        DECLARE
+            next_id bigint := (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM session_ids);
+        BEGIN
+            -- From MINVALUE, not 1: no row already there can fail the attachment, whatever wrote it.
+            EXECUTE format('ALTER TABLE events ATTACH PARTITION events_p0 FOR VALUES FROM (MINVALUE) TO (%s)', next_id);
+            EXECUTE format('ALTER TABLE raw ATTACH PARTITION raw_p0 FOR VALUES FROM (MINVALUE) TO (%s)', next_id);
+            INSERT INTO event_partitions VALUES (0, next_id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"0Z"'));
+        END $$;
         """,
     ];
 

@@ -8,7 +8,9 @@ namespace ImapProxy.Storage.Retention;
 /// <summary>
 /// Prunes the oldest finished sessions (their events and raw bytes go with them, ON DELETE CASCADE) when the
 /// store is over its size or age limit. Small transactions, so the event writer is never held up for long
-/// (SQLite serialises them with the writer's, within its busy timeout).
+/// (SQLite serialises them with the writer's, within its busy timeout). Where the engine keeps sessions in ranges it
+/// can drop whole (PostgreSQL's partitions, <see cref="EventStore.DropSessionsEndedBefore"/>), a range that would go
+/// entirely goes at once.
 /// </summary>
 public sealed class RetentionService(EventStore store, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
     : BackgroundService
@@ -52,13 +54,14 @@ public sealed class RetentionService(EventStore store, RetentionOptions options,
         if (options.MaxAge is { } age)
         {
             var cutoff = StoredText.Time(time.GetUtcNow() - age);
+            count += store.DropSessionsEndedBefore(connection, cutoff);
             while (DeleteOldest(connection, SessionsPerTransaction, "ended_at < @cutoff", ("@cutoff", cutoff)) is var n and > 0) count += n;
         }
         if (options.MaxSize is { } max)
         {
             // One session at a time, measuring between: a batch would take sessions the limit lets the store keep
             // (with fewer than a batch of finished sessions, all of them).
-            while (store.UsedBytes(connection) > max && DeleteOldest(connection, 1, "TRUE") is var n and > 0) count += n;
+            while (store.UsedBytes(connection) is var used && used > max && PruneOldest(connection, used - max) is var n and > 0) count += n;
         }
         LastRun = time.GetUtcNow();
         if (count > 0)
@@ -68,6 +71,10 @@ public sealed class RetentionService(EventStore store, RetentionOptions options,
         }
         return count;
     }
+
+    // The oldest finished session, or more at once where the store can drop them together and the loop would delete them all.
+    private int PruneOldest(DbConnection connection, long excess) =>
+        store.DropOldestSessionsWithin(connection, excess) is var dropped and > 0 ? dropped : DeleteOldest(connection, 1, "TRUE");
 
     private static int DeleteOldest(DbConnection connection, int limit, string condition, params (string Name, object? Value)[] parameters)
     {

@@ -15,7 +15,7 @@ public abstract class RetentionServiceTests(StoreEngine engine)
 
     // Each session of the size tests carries this much server data (one FETCH literal), so that the bytes a
     // pruned session frees dwarf the per-session overhead of events and index pages.
-    private const int LiteralBytes = 200 * 1024;
+    internal const int LiteralBytes = 200 * 1024;
 
     [Fact]
     public async Task PruneOnce_ByAge_DeletesSessionsThatEndedBeforeTheCutoff_AndKeepsTheRest()
@@ -114,7 +114,7 @@ public abstract class RetentionServiceTests(StoreEngine engine)
     /// A small session: login, a FETCH whose literal is <paramref name="literalBytes"/> long (kept whole), then a
     /// close <paramref name="duration"/> after <paramref name="start"/>, or no close at all (a live session).
     /// </summary>
-    private static long Record(StoreHarness h, DateTimeOffset start, TimeSpan? duration, int literalBytes = 16)
+    internal static long Record(StoreHarness h, DateTimeOffset start, TimeSpan? duration, int literalBytes = 16)
     {
         var s = new Conversation(h.Bus, h.Store.NextSessionId(), start) { ReadSize = 8192, LiteralCap = int.MaxValue, Step = TimeSpan.Zero };
         s.Open("127.0.0.1:50000", "imap.example.test:993")
@@ -128,7 +128,7 @@ public abstract class RetentionServiceTests(StoreEngine engine)
     }
 
     /// <summary>Every session in the store, with its rows in the events and raw tables.</summary>
-    private static Dictionary<long, (long Events, long Raw)> RowCounts(StoreHarness h)
+    internal static Dictionary<long, (long Events, long Raw)> RowCounts(StoreHarness h)
     {
         using var connection = h.Store.OpenConnection();
         using var command = EventStore.Command(connection, """
@@ -162,7 +162,7 @@ public abstract class RetentionServiceTests(StoreEngine engine)
 
     /// <summary>What the size limit is measured against, as the engine measures it: SQLite's pages in use (the file
     /// keeps its size after deletes), PostgreSQL's bytes of raw data and JSON (its tables shrink only after VACUUM).</summary>
-    private static long UsedBytes(StoreHarness h)
+    internal static long UsedBytes(StoreHarness h)
     {
         using var connection = h.Store.OpenConnection();
         return h.Store.UsedBytes(connection);

@@ -13,13 +13,15 @@ internal sealed class StoreHarness : IAsyncDisposable
     private bool started;
 
     /// <param name="postgres">A PostgreSQL connection string (<see cref="TestSupport.PostgresCluster"/>); null for SQLite.</param>
-    public StoreHarness(Func<StorageOptions, StorageOptions>? configure = null, TempDirectory? directory = null, string? postgres = null)
+    /// <param name="open">Opens the store, when not as the proxy does (<see cref="EventStore.Open"/>).</param>
+    public StoreHarness(Func<StorageOptions, StorageOptions>? configure = null, TempDirectory? directory = null, string? postgres = null,
+        Func<StorageOptions, EventStore>? open = null)
     {
         ownsDirectory = directory is null;
         this.directory = directory ?? new TempDirectory();
         var options = new StorageOptions { DataDirectory = this.directory.Combine("data"), Store = postgres is null ? null : StoreLocation.Parse(postgres) };
         Options = configure?.Invoke(options) ?? options;
-        Store = EventStore.Open(Options);
+        Store = open?.Invoke(Options) ?? EventStore.Open(Options);
         Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true, maxBytes: Options.QueueBytes), Logger);
     }
 
