@@ -18,7 +18,10 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
     {
         await using var h = await engine.HarnessAsync();
         await h.StartAsync();
+        // Once the writer has stored a session's opening, its thread is running (it lives as long as the writer).
+        new Conversation(h.Bus, h.Store.NextSessionId(), Start).Open("127.0.0.1:50000", "imap.example.test:993");
         await h.IdleAsync();
+        Assert.Single(h.Store.GetSessions(10));
 
         // /proc/self/task/TID/stat: "TID (comm) state ..." with the nice value the 19th field; comm is 15 bytes at most.
         var writers = Directory.GetDirectories("/proc/self/task")
@@ -26,8 +29,8 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
             .Where(stat => stat.Contains("(event store wri)"))
             .Select(stat => stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16])
             .ToList();
-        Assert.NotEmpty(writers);
-        Assert.All(writers, nice => Assert.Equal("10", nice));
+        // Other tests' writers may be starting (named, not lowered yet) beside this one, which has written: at least one.
+        Assert.Contains("10", writers);
     }
 
     [Fact]
