@@ -1,0 +1,81 @@
+using System.Text.Json;
+
+namespace ImapProxy.Protocol.Tests;
+
+/// <summary>
+/// Each command's typed arguments (RFC 3501 §6 and the extensions named), as the JSON a user reads in the store and
+/// the API, written out by hand; and the forms each command must not take, which leave no typed arguments (or only
+/// what could be read) and say so.
+/// </summary>
+public class CommandArgumentsTests
+{
+    private const string Malformed = "malformed";
+
+    [Theory]
+    [InlineData("LOGIN alice secret", """{"type":"login","user":"alice","password":"[redacted]"}""")]
+    [InlineData("LOGIN alice", null, Malformed)]
+    [InlineData("AUTHENTICATE plain", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":false}""")]
+    [InlineData("AUTHENTICATE", null, Malformed)]
+    [InlineData("SELECT INBOX (CONDSTORE)", """{"type":"select","mailbox":"INBOX","readOnly":false,"parameters":["CONDSTORE"]}""")]
+    [InlineData("EXAMINE Archive", """{"type":"select","mailbox":"Archive","readOnly":true}""")]
+    [InlineData("SELECT", null, Malformed)]
+    [InlineData("CREATE Projects", """{"type":"mailbox","mailbox":"Projects"}""")]
+    [InlineData("DELETE Projects", """{"type":"mailbox","mailbox":"Projects"}""")]
+    [InlineData("SUBSCRIBE Projects", """{"type":"mailbox","mailbox":"Projects"}""")]
+    [InlineData("UNSUBSCRIBE Projects", """{"type":"mailbox","mailbox":"Projects"}""")]
+    [InlineData("DELETE", null, Malformed)]
+    [InlineData("RENAME Old New", """{"type":"rename","from":"Old","to":"New"}""")]
+    [InlineData("RENAME Old", null, Malformed)]
+    [InlineData("LSUB \"\" *", """{"type":"list","reference":"","patterns":["*"]}""")]
+    [InlineData("XLIST \"\" %", """{"type":"list","reference":"","patterns":["%"]}""")]
+    [InlineData("STATUS Sent (messages unseen)", """{"type":"status","mailbox":"Sent","items":["MESSAGES","UNSEEN"]}""")]
+    [InlineData("STATUS Sent", null, Malformed)]
+    [InlineData("FETCH 1:3 flags", """{"type":"fetch","sequenceSet":"1:3","uid":false,"attributes":[{"name":"FLAGS"}]}""")]
+    [InlineData("UID FETCH 1:* (FLAGS BODY.PEEK[1.MIME]<0.100>) (CHANGEDSINCE 5)",
+        """{"type":"fetch","sequenceSet":"1:*","uid":true,"attributes":[{"name":"FLAGS"},{"name":"BODY.PEEK","section":"1.MIME","partial":"0.100"}],"modifiers":["CHANGEDSINCE","5"]}""")]
+    [InlineData("FETCH 1 FLAGS UID", """{"type":"fetch","sequenceSet":"1","uid":false,"attributes":[{"name":"FLAGS"}]}""", Malformed)]
+    [InlineData("FETCH 1", null, Malformed)]
+    [InlineData("FETCH 1 BODY[]extra", """{"type":"fetch","sequenceSet":"1","uid":false,"attributes":[{"name":"BODY","section":""}]}""")]
+    [InlineData("STORE 1 +FLAGS.SILENT (\\Seen)", """{"type":"store","sequenceSet":"1","uid":false,"action":"+FLAGS","silent":true,"flags":["\\Seen"]}""")]
+    [InlineData("UID STORE 5 (UNCHANGEDSINCE 9) -flags \\Deleted \\Seen",
+        """{"type":"store","sequenceSet":"5","uid":true,"action":"-FLAGS","silent":false,"flags":["\\Deleted","\\Seen"],"modifiers":["UNCHANGEDSINCE","9"]}""")]
+    [InlineData("STORE 2 X-GM-LABELS (work)", """{"type":"store","sequenceSet":"2","uid":false,"action":"X-GM-LABELS","silent":false,"flags":["work"]}""")]
+    [InlineData("STORE 1 COLOUR (red)", """{"type":"store","sequenceSet":"1","uid":false,"action":"COLOUR","silent":false,"flags":["red"]}""", Malformed)]
+    [InlineData("STORE 1 FLAGS", null, Malformed)]
+    [InlineData("COPY 1:2 Trash", """{"type":"copy","sequenceSet":"1:2","uid":false,"move":false,"mailbox":"Trash"}""")]
+    [InlineData("MOVE 4 Trash", """{"type":"copy","sequenceSet":"4","uid":false,"move":true,"mailbox":"Trash"}""")]
+    [InlineData("UID COPY 7 Archive", """{"type":"copy","sequenceSet":"7","uid":true,"move":false,"mailbox":"Archive"}""")]
+    [InlineData("UID MOVE 7 Archive", """{"type":"copy","sequenceSet":"7","uid":true,"move":true,"mailbox":"Archive"}""")]
+    [InlineData("MOVE 1", null, Malformed)]
+    [InlineData("EXPUNGE", """{"type":"expunge","uid":false}""")]
+    [InlineData("EXPUNGE 1", null, Malformed)]
+    [InlineData("UID EXPUNGE 3:5", """{"type":"expunge","uid":true,"sequenceSet":"3:5"}""")]
+    [InlineData("UID EXPUNGE", null, Malformed)]
+    [InlineData("ID (\"name\" \"Mail\" \"version\" NIL)", """{"type":"id","fields":{"name":"Mail","version":null}}""")]
+    [InlineData("ID NIL", """{"type":"id"}""")]
+    [InlineData("ID", null, Malformed)]
+    // Capability names as sent: they are case-insensitive (RFC 3501 §7.2.1), and readers compare them so.
+    [InlineData("ENABLE condstore QRESYNC", """{"type":"enable","capabilities":["condstore","QRESYNC"]}""")]
+    [InlineData("ENABLE", null, Malformed)]
+    [InlineData("COMPRESS deflate", """{"type":"compress","mechanism":"DEFLATE"}""")]
+    [InlineData("COMPRESS", null, Malformed)]
+    [InlineData("APPEND Drafts (\\Draft) \"05-Dec-2026 10:00:00 +0000\" {2+}\r\nhi",
+        """{"type":"append","mailbox":"Drafts","messages":[{"flags":["\\Draft"],"internalDate":"05-Dec-2026 10:00:00 +0000","message":{"offset":61,"length":2,"nonSynchronizing":true}}]}""")]
+    [InlineData("APPEND Drafts", null, Malformed)]
+    [InlineData("APPEND Drafts (\\Draft)", null, Malformed)]
+    [InlineData("APPEND Drafts (\\Draft) NotALiteral", null, Malformed)]
+    [InlineData("CAPABILITY", null)]
+    [InlineData("NOOP now", null, Malformed)]
+    [InlineData("CLOSE", null)]
+    [InlineData("UNSELECT", null)]
+    [InlineData("XAPPLEPUSHSERVICE aps-version 2", null)]
+    public void TypedArguments(string command, string? json, string? problem = null)
+    {
+        var frame = Assert.IsType<CommandFrame>(Assert.Single(ParsedSession.FromClient($"t1 {command}\r\n").Frames));
+
+        Assert.Equal(json, frame.Args is null ? null : JsonSerializer.Serialize(frame.Args, FrameJson.Options));
+        var name = frame.Name;
+        if (problem is null) Assert.Null(frame.Diagnostics);
+        else Assert.Equal($"malformed syntax: unexpected arguments for {name}", Assert.Single(frame.Diagnostics!).Message);
+    }
+}
