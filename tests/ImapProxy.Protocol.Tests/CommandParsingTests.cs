@@ -103,6 +103,28 @@ public class CommandParsingTests
         Assert.Null(command.Diagnostics);
     }
 
+    [Theory]
+    [InlineData("BCC", "BEFORE", "BODY", "CC", "FROM", "KEYWORD", "LARGER", "ON", "SENTBEFORE", "SENTON", "SENTSINCE")]
+    [InlineData("SINCE", "SMALLER", "SUBJECT", "TEXT", "TO", "UID", "UNKEYWORD", "OLDER", "YOUNGER", "FILTER")] // RFC 5032, RFC 5466
+    [InlineData("EMAILID", "THREADID", "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE")] // RFC 8474, RFC 8514
+    [InlineData("X-GM-RAW", "X-GM-MSGID", "X-GM-THRID", "X-GM-LABELS")] // Gmail's extensions
+    public void SearchKeysWithOneArgument_TakeIt(params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            var command = Assert.IsType<CommandFrame>(Assert.Single(ParsedSession.FromClient($"a1 SEARCH {key.ToLowerInvariant()} v SEEN\r\n").Frames));
+            Assert.Equal($"AND({key} v, SEEN)", Show(Assert.IsType<SearchArgs>(command.Args).Criteria));
+        }
+    }
+
+    [Fact]
+    public void SearchKeysWithoutArguments_AndUnknownKeys_StandAlone()
+    {
+        var command = Assert.IsType<CommandFrame>(Assert.Single(ParsedSession.FromClient("a1 SEARCH FUZZY TEXT hi UNDRAFT XKEY 4,7:*\r\n").Frames));
+
+        Assert.Equal("AND(FUZZY, TEXT hi, UNDRAFT, XKEY, SET 4,7:*)", Show(Assert.IsType<SearchArgs>(command.Args).Criteria));
+    }
+
     private static string Show(SearchKey key) => key switch
     {
         SearchTerm { Args: null } term => term.Key,

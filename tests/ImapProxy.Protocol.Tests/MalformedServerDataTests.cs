@@ -188,4 +188,51 @@ public class MalformedServerDataTests
         var bye = Responses.Single(r => r.Tag == "a4");
         Assert.Equal((ResponseStatus.Bye, "malformed syntax: BYE cannot be tagged"), (bye.Status!.Value, Problem(bye)));
     }
+
+    [Theory]
+    [InlineData("* LIST () \"/\" box)", "unbalanced ')'")]
+    [InlineData("* SEARCH 1 2 (3", "list not closed before the end of the line")]
+    [InlineData("* LIST () \"/\" \"box", "quoted string not closed before the end of the line")]
+    [InlineData("* SEARCH 1 \u0001", "unexpected character 0x01")]
+    [InlineData("* LIST () \"/\" \"a\rb\"", "line break inside a quoted string")]
+    public void TokensThatBreakTheGrammar_AreNamedWithWhatWasWrong(string line, string problem)
+    {
+        var frame = ResponsesTo(line).Single();
+
+        Assert.Equal($"malformed syntax: {problem}", Problem(frame));
+    }
+
+    [Fact]
+    public void ListsNestedPastTheLimit_AreCutThere_AndTheLineEnds()
+    {
+        var frame = ResponsesTo("* SEARCH " + new string('(', 150) + new string(')', 150) + " 7").Single();
+
+        Assert.Contains(frame.Diagnostics!, d => d.Rule == "nesting-too-deep");
+        Assert.Empty(Assert.IsType<SearchData>(frame.Data).Numbers);
+    }
+
+    [Fact]
+    public void QuotedStrings_KeepTheirEscapes_And8BitTextIsNamed()
+    {
+        var escaped = Assert.IsType<ListData>(ResponsesTo("* LIST () \"/\" \"a\\\"b\\\\c\"").Single().Data);
+        Assert.Equal("a\"b\\c", escaped.Mailbox);
+
+        var id = ResponsesTo("* ID (\"name\" \"Grüße\")").Single();
+        Assert.Equal("Grüße", Assert.IsType<IdData>(id.Data).Fields!["name"]);
+        Assert.Equal("quoted-8bit", Assert.Single(id.Diagnostics!).Rule);
+    }
+
+    [Fact]
+    public void Literal8_IsCountedLikeAnyLiteral()
+    {
+        // RFC 3516 §4.2: ~{n} announces n bytes, whatever they hold (CRLF included).
+        var fetch = Assert.IsType<FetchData>(ResponsesTo("* 1 FETCH (BINARY[1] ~{4}\r\na\r\nb UID 3)").Single().Data);
+
+        var section = Assert.Single(fetch.Sections!);
+        Assert.Equal(("BINARY[1]", 4L, true), (section.Item, section.Size, section.Literal!.Binary));
+        Assert.Equal(3UL, fetch.Uid);
+    }
+
+    private static List<ResponseFrame> ResponsesTo(string lines) =>
+        ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", lines + "\r\n"))).Frames.OfType<ResponseFrame>().Skip(1).ToList();
 }

@@ -7,13 +7,6 @@ internal static class SearchParser
 {
     private const int MaxDepth = 100;
 
-    private static readonly HashSet<string> NoArgument = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "ALL", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "OLD", "RECENT", "SEEN", "UNANSWERED",
-        "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNSEEN", "SAVEDATESUPPORTED",
-        "FUZZY", // RFC 6203: a prefix that applies to the key after it, kept in order as its own term
-    };
-
     private static readonly HashSet<string> OneArgument = new(StringComparer.OrdinalIgnoreCase)
     {
         "BCC", "BEFORE", "BODY", "CC", "FROM", "KEYWORD", "LARGER", "ON", "SENTBEFORE", "SENTON", "SENTSINCE",
@@ -81,10 +74,10 @@ internal static class SearchParser
                 // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type-req] mod-sequence-valzer
                 return Take(a, ref i, name, i < a.Count && a[i] is ImapString ? 3 : 1);
         }
-        if (NoArgument.Contains(name)) return new SearchTerm(name, null);
         if (OneArgument.Contains(name)) return Take(a, ref i, name, 1);
         if (IsSequenceSet(name)) return new SearchTerm("SET", [value]);
-        // An extension key we do not know: keep it without arguments; its arguments become keys of their own.
+        // Keys without arguments (ALL, SEEN, UNDRAFT..., RFC 6203's FUZZY prefix, kept in order as a term of its own),
+        // and extension keys we do not know: kept without arguments; an unknown key's arguments become keys of their own.
         return new SearchTerm(name, null);
     }
 
