@@ -64,14 +64,28 @@ public class CommandArgumentsTests
     [InlineData("APPEND Drafts", null, Malformed)]
     [InlineData("APPEND Drafts (\\Draft)", null, Malformed)]
     [InlineData("APPEND Drafts (\\Draft) NotALiteral", null, Malformed)]
+    [InlineData("STORE 3 +X-GM-LABELS (work)", """{"type":"store","sequenceSet":"3","uid":false,"action":"+X-GM-LABELS","silent":false,"flags":["work"]}""")]
+    [InlineData("STORE 3 -X-GM-LABELS.SILENT (work)", """{"type":"store","sequenceSet":"3","uid":false,"action":"-X-GM-LABELS","silent":true,"flags":["work"]}""")]
+    [InlineData("STORE 3 FLAGS.SILENT ()", """{"type":"store","sequenceSet":"3","uid":false,"action":"FLAGS","silent":true,"flags":[]}""")]
+    [InlineData("APPEND Drafts CATENATE (URL \"/INBOX;UID=20/;section=1\")",
+        """{"type":"append","mailbox":"Drafts","messages":[{"catenate":["URL","/INBOX;UID=20/;section=1"]}]}""")] // RFC 4469 §5
+    [InlineData("APPEND Drafts CATENATE", null, Malformed)]
     [InlineData("CAPABILITY", null)]
+    [InlineData("CAPABILITY now", null, Malformed)]
     [InlineData("NOOP now", null, Malformed)]
+    [InlineData("LOGOUT now", null, Malformed)]
+    [InlineData("STARTTLS now", null, Malformed)]
+    [InlineData("IDLE now", null, Malformed)]
+    [InlineData("NAMESPACE now", null, Malformed)]
+    [InlineData("CHECK now", null, Malformed)]
+    [InlineData("CLOSE now", null, Malformed)]
+    [InlineData("UNSELECT now", null, Malformed)]
     [InlineData("CLOSE", null)]
     [InlineData("UNSELECT", null)]
     [InlineData("XAPPLEPUSHSERVICE aps-version 2", null)]
     public void TypedArguments(string command, string? json, string? problem = null)
     {
-        var frame = Assert.IsType<CommandFrame>(Assert.Single(ParsedSession.FromClient($"t1 {command}\r\n").Frames));
+        var frame = ParsedSession.FromClient($"t1 {command}\r\n").Frames.OfType<CommandFrame>().Single();
 
         Assert.Equal(json, frame.Args is null ? null : JsonSerializer.Serialize(frame.Args, FrameJson.Options));
         var name = frame.Name;

@@ -9,13 +9,15 @@ namespace ImapProxy.Protocol.Tests;
 /// </summary>
 public class MalformedServerDataTests
 {
-    private static readonly List<ResponseFrame> Responses =
+    // Parsed for each test (xUnit makes an instance per test), not once per class: a mutation run changes the parser
+    // between tests, and a parse cached in a static would hide it.
+    private readonly List<ResponseFrame> responses =
         ParsedSession.Run(Transcript.Load("malformed/server-data.txt")).Frames.OfType<ResponseFrame>().ToList();
 
-    private static FetchData Fetch(ulong number) =>
-        Responses.Select(r => r.Data).OfType<FetchData>().Single(f => f.SequenceNumber == number);
+    private FetchData Fetch(ulong number) =>
+        responses.Select(r => r.Data).OfType<FetchData>().Single(f => f.SequenceNumber == number);
 
-    private static ResponseFrame FetchFrame(ulong number) => Responses.Single(r => r.Data is FetchData f && f.SequenceNumber == number);
+    private ResponseFrame FetchFrame(ulong number) => responses.Single(r => r.Data is FetchData f && f.SequenceNumber == number);
 
     private static string Problem(ResponseFrame frame) => Assert.Single(frame.Diagnostics!).Message;
 
@@ -126,7 +128,7 @@ public class MalformedServerDataTests
     [InlineData("ID", "(name x) extra")]
     public void UntaggedData_OfTheWrongShape_IsASyntaxError_WithItsArgumentsKept(string name, string arguments)
     {
-        var frame = Responses.Single(r => r.Name == name && r.Data is null);
+        var frame = responses.Single(r => r.Name == name && r.Data is null);
 
         Assert.Equal($"malformed syntax: unexpected data for {name}", Problem(frame));
         Assert.Equal(arguments, string.Join(' ', frame.Arguments!.Select(Show)));
@@ -137,18 +139,18 @@ public class MalformedServerDataTests
     [Fact]
     public void UntaggedData_KeepsWhatParses()
     {
-        var data = Responses.Select(r => r.Data).ToList();
+        var data = responses.Select(r => r.Data).ToList();
         Assert.Equal([(true, "1:3"), (false, "4")], data.OfType<VanishedData>().Select(v => (v.Earlier, v.Uids)));
 
         var lists = data.OfType<ListData>().ToList();
         Assert.Equal(("&Jjo-bad&", (string?)null), (lists[0].Mailbox, lists[0].RawMailbox));
-        Assert.Equal("invalid-mutf7", Assert.Single(Responses.Single(r => r.Data == lists[0]).Diagnostics!).Rule);
+        Assert.Equal("invalid-mutf7", Assert.Single(responses.Single(r => r.Data == lists[0]).Diagnostics!).Rule);
         Assert.Equal("CHILDINFO", Assert.IsType<ImapList>(Assert.Single(lists[1].Extended!)).Items[0].AsText());
 
         var status = data.OfType<StatusData>().Single();
         Assert.Equal(2UL, Assert.Single(status.Items).Value);
         Assert.Equal("F123", Assert.IsType<ImapList>(status.Other!["MAILBOXID"]).Items[0].AsText());
-        Assert.Equal("malformed syntax: unexpected data for STATUS", Problem(Responses.Single(r => r.Data == status)));
+        Assert.Equal("malformed syntax: unexpected data for STATUS", Problem(responses.Single(r => r.Data == status)));
 
         var search = data.OfType<SearchData>().Single();
         Assert.Equal([1UL, 2UL], search.Numbers);
@@ -157,18 +159,18 @@ public class MalformedServerDataTests
         var esearch = data.OfType<ESearchData>().Single();
         Assert.Equal(("a9", true, "3"), (esearch.Tag, esearch.Uid, esearch.Items["COUNT"]));
         Assert.False(esearch.Items.ContainsKey("MIN"));
-        Assert.Equal("malformed syntax: unexpected data for ESEARCH", Problem(Responses.Single(r => r.Data == esearch)));
+        Assert.Equal("malformed syntax: unexpected data for ESEARCH", Problem(responses.Single(r => r.Data == esearch)));
 
         var namespaces = data.OfType<NamespaceData>().ToList();
         Assert.Equal([("", "/")], namespaces[0].Personal!.Select(n => (n.Prefix, n.Delimiter)));
         Assert.Empty(namespaces[1].Personal!);
-        Assert.All(namespaces, n => Assert.Equal("malformed syntax: unexpected data for NAMESPACE", Problem(Responses.Single(r => r.Data == n))));
+        Assert.All(namespaces, n => Assert.Equal("malformed syntax: unexpected data for NAMESPACE", Problem(responses.Single(r => r.Data == n))));
     }
 
     [Fact]
     public void ResponseCodes_KeepTheirName_WhenTheirArgumentsAreWrong()
     {
-        var codes = Responses.Where(r => r.Code is not null).ToDictionary(r => r.Code!.Name);
+        var codes = responses.Where(r => r.Code is not null).ToDictionary(r => r.Code!.Name);
 
         Assert.Null(codes["UIDVALIDITY"].Code!.Number);
         Assert.Equal("not a valid number: abc", Problem(codes["UIDVALIDITY"]));
@@ -182,10 +184,10 @@ public class MalformedServerDataTests
     [Fact]
     public void UnclosedCode_StaysInTheText_BareBracketLine_AndTaggedBye_AreNamed()
     {
-        Assert.Contains(Responses, r => r.Text == "[REFERRAL imap://example.com/ never closed" && r.Code is null);
-        var garbage = Responses.Single(r => r.Text == "* [garbage");
+        Assert.Contains(responses, r => r.Text == "[REFERRAL imap://example.com/ never closed" && r.Code is null);
+        var garbage = responses.Single(r => r.Text == "* [garbage");
         Assert.Equal("unexpected-line", Assert.Single(garbage.Diagnostics!).Rule);
-        var bye = Responses.Single(r => r.Tag == "a4");
+        var bye = responses.Single(r => r.Tag == "a4");
         Assert.Equal((ResponseStatus.Bye, "malformed syntax: BYE cannot be tagged"), (bye.Status!.Value, Problem(bye)));
     }
 

@@ -231,9 +231,9 @@ internal static class CommandParser
     public static bool IsValidIn(string name, ProtocolState state)
     {
         var bare = name.StartsWith("UID ", StringComparison.Ordinal) ? "UID" : name;
+        // CAPABILITY, NOOP and LOGOUT (§6.1), ID (RFC 2971 §3.1) and commands not known here: any state (the last arm).
         return bare switch
         {
-            "CAPABILITY" or "NOOP" or "LOGOUT" or "ID" => true,
             "STARTTLS" or "AUTHENTICATE" or "LOGIN" => state == ProtocolState.NotAuthenticated,
             "SELECT" or "EXAMINE" or "CREATE" or "DELETE" or "RENAME" or "SUBSCRIBE" or "UNSUBSCRIBE" or "LIST" or "LSUB"
                 or "STATUS" or "APPEND" or "NAMESPACE" or "ENABLE" or "IDLE" or "COMPRESS"
