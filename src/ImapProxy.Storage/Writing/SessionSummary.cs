@@ -49,7 +49,7 @@ internal sealed class SessionSummary(long sessionId)
         {
             case FrameParsed { Frame: var frame }:
                 Anomalies += frame.Diagnostics?.Count ?? 0;
-                // The client's own word (ID) wins over what its tags suggest.
+                // The client's own word (ID) wins over what its habits suggest (tag style, spelling).
                 if (frame is CommandFrame { Args: IdArgs id } && ClientApps.FromId(id.Fields) is { } named) ClientAppById = named;
                 else if (frame is CommandFrame command) ClientAppByHabit ??= ClientApps.FromHabits(command.Tag, command.NameAsSent);
                 // The user a login tried, until one succeeds: user:alice also finds alice's failed logins.
