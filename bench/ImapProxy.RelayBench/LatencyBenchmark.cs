@@ -13,7 +13,9 @@ internal sealed record LatencyResult(Target Target, double P50, double P99, doub
 /// </summary>
 internal sealed class LatencyBenchmark(IReadOnlyList<Target> targets, IReadOnlyList<ChildProcess> proxies, Action<string> progress)
 {
-    private const int WarmUp = 200;
+    // Enough for the JIT's tiers to settle: with 200, perf showed the tiered-compilation thread taking a core during the
+    // measured blocks, which a proxy that has run for a minute no longer does.
+    private const int WarmUp = 3_000;
     private const int Blocks = 4;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 

@@ -32,8 +32,10 @@ public sealed record StorageOptions
     /// <summary>Raw bytes after which a batch is closed even if it has fewer events.</summary>
     public int MaxBatchBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>How long the writer lets events gather before a transaction when few are queued.</summary>
-    public TimeSpan CoalesceDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>How long the writer lets events gather before a transaction when fewer than a batch are queued (it
+    /// writes at once for a full batch, and for <see cref="Writing.EventStoreWriter.WaitForIdleAsync"/>). A crash loses
+    /// at most this much of what was relayed, besides what is queued.</summary>
+    public TimeSpan CoalesceDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Consecutive raw chunks of one direction are merged into rows of up to this size.</summary>
     public int RawRowBytes { get; init; } = 64 * 1024;

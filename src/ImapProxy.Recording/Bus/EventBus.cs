@@ -92,6 +92,9 @@ public sealed class EventBus
         public long Dropped => Interlocked.Read(ref dropped);
         public ChannelReader<SessionEvent> Reader { get; }
 
+        /// <summary>What the queued events weigh, in bytes (<see cref="EventWeight"/>).</summary>
+        public long QueuedBytes => Interlocked.Read(ref queuedBytes);
+
         internal double Fill => Math.Max((double)Interlocked.Read(ref queuedEvents) / capacity, (double)Interlocked.Read(ref queuedBytes) / maxBytes);
 
         internal bool TryWrite(SessionEvent e, long weight)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using System.Data.Common;
 using ImapProxy.Recording.Bus;
@@ -26,6 +27,7 @@ public sealed class EventStoreWriter : BackgroundService
 
     private TaskCompletionSource batchDone = NewSignal();
     private int busy;
+    private int idleWaiters;
     private int running;
     private volatile bool stopped;
     private long eventsWritten;
@@ -83,34 +85,49 @@ public sealed class EventStoreWriter : BackgroundService
     /// </summary>
     public async Task WaitForIdleAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        // Whoever waits would rather not wait for events to gather (Gather).
+        Interlocked.Increment(ref idleWaiters);
+        try
         {
-            // Take the signal before looking, so a batch that ends between the look and the wait still wakes us.
-            var next = Volatile.Read(ref batchDone).Task;
-            // Queue first, then busy: the loop raises busy before it takes an event, so an event that left the
-            // queue before this look is seen as busy by the next one.
-            var idle = queue.Count == 0 && Volatile.Read(ref busy) == 0;
-            if (idle || stopped) return;
-            await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                // Take the signal before looking, so a batch that ends between the look and the wait still wakes us.
+                var next = Volatile.Read(ref batchDone).Task;
+                // Queue first, then busy: the loop raises busy before it takes an event, so an event that left the
+                // queue before this look is seen as busy by the next one.
+                var idle = queue.Count == 0 && Volatile.Read(ref busy) == 0;
+                if (idle || stopped) return;
+                await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref idleWaiters);
         }
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Interlocked.Exchange(ref running, 1) == 1) return Task.CompletedTask;
-        // A thread of its own, at a lower scheduling priority: on a busy machine the relay's pumps, which clients wait
-        // for, go first, and the store catches up while they wait (its queue is bounded and sheds beyond that).
-        return BackgroundThread.Run("event store writer", () => Run(stoppingToken));
+        // Threads of its own, yielding to the relay: on a busy machine the relay's pumps, which clients wait for, go
+        // first, and the store catches up while they wait (its queue is bounded and sheds beyond that).
+        return YieldingThread.Run("event store writer", thread => RunAsync(thread, stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // A host that stops right after starting may cancel ExecuteAsync before it ever ran: drain the queue here then.
-        if (Interlocked.Exchange(ref running, 1) == 0) Run(new CancellationToken(canceled: true));
+        if (Interlocked.Exchange(ref running, 1) == 0) await RunAsync(null, new CancellationToken(canceled: true)).ConfigureAwait(false);
     }
 
-    private void Run(CancellationToken stoppingToken)
+    /// <summary>Times the writer fell behind (a backlog of two batches) and took its share of a CPU the relay also wanted.</summary>
+    public long TimesBehind => Interlocked.Read(ref timesBehind);
+
+    private long timesBehind;
+
+    /// <param name="thread">Where the writer runs (null: on the caller's thread, only to drain at a stop).</param>
+    private async Task RunAsync(YieldingThread? thread, CancellationToken stoppingToken)
     {
         try
         {
@@ -119,10 +136,15 @@ public sealed class EventStoreWriter : BackgroundService
             {
                 while (Next(stoppingToken))
                 {
-                    // Let a trickle of interactive events (a NOOP makes five) gather into one transaction:
-                    // fewer commits, less CPU taken from the relay. A full queue is written at once.
-                    if (queue.Count < store.Options.MaxBatchEvents) stoppingToken.WaitHandle.WaitOne(store.Options.CoalesceDelay);
-                    WriteQueued(writer);
+                    Gather(stoppingToken);
+                    if (!WriteQueued(writer, stopWhenBehind: thread is { Behind: false }))
+                    {
+                        // Two batches behind: catch up with a share of the CPU rather than starve on a busy machine.
+                        Interlocked.Increment(ref timesBehind);
+                        await thread!.FallBehind();
+                        WriteQueued(writer, stopWhenBehind: false);
+                    }
+                    if (thread is not null) await thread.KeepUp();
                     IndexWhileIdle(writer, stoppingToken);
                 }
             }
@@ -130,7 +152,7 @@ public sealed class EventStoreWriter : BackgroundService
             {
             }
             // The host is stopping or the subscription ended: what is already queued still goes to disk.
-            WriteQueued(writer);
+            WriteQueued(writer, stopWhenBehind: false);
         }
         catch (Exception e)
         {
@@ -166,6 +188,29 @@ public sealed class EventStoreWriter : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Lets a trickle of interactive events (a NOOP makes five) gather into one transaction for up to
+    /// <see cref="StorageOptions.CoalesceDelay"/>: each commit writes every page it touched (the events, their
+    /// indexes, the session's row) again, so fewer commits cost the relay less CPU and fewer stalls. It ends early
+    /// once a full batch is queued (a bulk transfer is written at once, before the queue nears its budget), when the
+    /// host stops, or when <see cref="WaitForIdleAsync"/> asks. Looked at every <see cref="GatherSlice"/>: a
+    /// sleeping thread woken that often costs next to nothing.
+    /// </summary>
+    private void Gather(CancellationToken stoppingToken)
+    {
+        var options = store.Options;
+        // Real time, whatever clock the health is stamped with: this is how long the thread sleeps.
+        var started = Stopwatch.GetTimestamp();
+        while (queue.Count < options.MaxBatchEvents && subscription.QueuedBytes < options.MaxBatchBytes && Volatile.Read(ref idleWaiters) == 0
+               && Stopwatch.GetElapsedTime(started) is var waited && waited < options.CoalesceDelay)
+        {
+            var slice = options.CoalesceDelay - waited;
+            if (stoppingToken.WaitHandle.WaitOne(slice < GatherSlice ? slice : GatherSlice)) return;
+        }
+    }
+
+    private static readonly TimeSpan GatherSlice = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Blocks this thread (the writer's own) until an event is queued or the queue is done.</summary>
     private bool Wait(CancellationToken cancellationToken) => queue.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
 
@@ -191,7 +236,10 @@ public sealed class EventStoreWriter : BackgroundService
         }
     }
 
-    private void WriteQueued(BatchWriter writer)
+    /// <summary>Writes batches until the queue is empty.</summary>
+    /// <param name="stopWhenBehind">Return early, false, once a batch leaves a backlog of two batches or more.</param>
+    /// <returns>False when it stopped behind.</returns>
+    private bool WriteQueued(BatchWriter writer, bool stopWhenBehind)
     {
         while (true)
         {
@@ -200,8 +248,15 @@ public sealed class EventStoreWriter : BackgroundService
             if (taken > 0 || !lost.IsEmpty) Write(writer);
             Volatile.Write(ref busy, 0);
             Signal();
-            if (taken == 0) return;
+            if (taken == 0) return true;
+            if (stopWhenBehind && Backlogged()) return false;
         }
+    }
+
+    private bool Backlogged()
+    {
+        var options = store.Options;
+        return queue.Count >= 2L * options.MaxBatchEvents || subscription.QueuedBytes >= 2L * options.MaxBatchBytes;
     }
 
     private int TakeBatch()
