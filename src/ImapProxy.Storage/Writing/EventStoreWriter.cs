@@ -109,25 +109,19 @@ public sealed class EventStoreWriter : BackgroundService
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Interlocked.Exchange(ref running, 1) == 1) return Task.CompletedTask;
-        // Threads of its own, yielding to the relay: on a busy machine the relay's pumps, which clients wait for, go
-        // first, and the store catches up while they wait (its queue is bounded and sheds beyond that).
-        return YieldingThread.Run("event store writer", thread => RunAsync(thread, stoppingToken));
+        // A thread of its own, at a lower scheduling priority: on a busy machine the relay's pumps, which clients wait
+        // for, go first, and the store catches up while they wait (its queue is bounded and sheds beyond that).
+        return BackgroundThread.Run("event store writer", () => Run(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // A host that stops right after starting may cancel ExecuteAsync before it ever ran: drain the queue here then.
-        if (Interlocked.Exchange(ref running, 1) == 0) await RunAsync(null, new CancellationToken(canceled: true)).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref running, 1) == 0) Run(new CancellationToken(canceled: true));
     }
 
-    /// <summary>Times the writer fell behind (a backlog of two batches) and took its share of a CPU the relay also wanted.</summary>
-    public long TimesBehind => Interlocked.Read(ref timesBehind);
-
-    private long timesBehind;
-
-    /// <param name="thread">Where the writer runs (null: on the caller's thread, only to drain at a stop).</param>
-    private async Task RunAsync(YieldingThread? thread, CancellationToken stoppingToken)
+    private void Run(CancellationToken stoppingToken)
     {
         try
         {
@@ -137,14 +131,7 @@ public sealed class EventStoreWriter : BackgroundService
                 while (Next(stoppingToken))
                 {
                     Gather(stoppingToken);
-                    if (!WriteQueued(writer, stopWhenBehind: thread is { Behind: false }))
-                    {
-                        // Two batches behind: catch up with a share of the CPU rather than starve on a busy machine.
-                        Interlocked.Increment(ref timesBehind);
-                        await thread!.FallBehind();
-                        WriteQueued(writer, stopWhenBehind: false);
-                    }
-                    if (thread is not null) await thread.KeepUp();
+                    WriteQueued(writer);
                     IndexWhileIdle(writer, stoppingToken);
                 }
             }
@@ -152,7 +139,7 @@ public sealed class EventStoreWriter : BackgroundService
             {
             }
             // The host is stopping or the subscription ended: what is already queued still goes to disk.
-            WriteQueued(writer, stopWhenBehind: false);
+            WriteQueued(writer);
         }
         catch (Exception e)
         {
@@ -236,10 +223,7 @@ public sealed class EventStoreWriter : BackgroundService
         }
     }
 
-    /// <summary>Writes batches until the queue is empty.</summary>
-    /// <param name="stopWhenBehind">Return early, false, once a batch leaves a backlog of two batches or more.</param>
-    /// <returns>False when it stopped behind.</returns>
-    private bool WriteQueued(BatchWriter writer, bool stopWhenBehind)
+    private void WriteQueued(BatchWriter writer)
     {
         while (true)
         {
@@ -248,15 +232,8 @@ public sealed class EventStoreWriter : BackgroundService
             if (taken > 0 || !lost.IsEmpty) Write(writer);
             Volatile.Write(ref busy, 0);
             Signal();
-            if (taken == 0) return true;
-            if (stopWhenBehind && Backlogged()) return false;
+            if (taken == 0) return;
         }
-    }
-
-    private bool Backlogged()
-    {
-        var options = store.Options;
-        return queue.Count >= 2L * options.MaxBatchEvents || subscription.QueuedBytes >= 2L * options.MaxBatchBytes;
     }
 
     private int TakeBatch()

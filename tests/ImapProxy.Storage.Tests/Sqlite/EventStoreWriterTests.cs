@@ -12,44 +12,25 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
     private const string Body40 = "Subject: hi\r\n\r\nforty bytes of body!!\r\n\r\n";
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    /// <summary>The writer yields to the relay: its threads, read back from the kernel, are one in the idle class and one at nice +10.</summary>
+    /// <summary>The writer's thread yields to the relay when CPU is short: nice +10, read back from the kernel.</summary>
     [Fact]
-    public async Task Writer_RunsOnThreadsOfItsOwn_OneInTheIdleClass_OneAtNiceTen()
+    public async Task Writer_RunsOnAThreadOfItsOwn_AtALowerPriority()
     {
         await using var h = await engine.HarnessAsync();
         await h.StartAsync();
-        // Once the writer has stored a session's opening, its threads are running (they live as long as the writer).
+        // Once the writer has stored a session's opening, its thread is running (it lives as long as the writer).
         new Conversation(h.Bus, h.Store.NextSessionId(), Start).Open("127.0.0.1:50000", "imap.example.test:993");
         await h.IdleAsync();
         Assert.Single(h.Store.GetSessions(10));
 
-        // /proc/self/task/TID/stat: "TID (comm) state ..." with the nice value the 19th field and the scheduling policy
-        // the 41st (5 is SCHED_IDLE, 0 SCHED_OTHER); comm is 15 bytes at most.
+        // /proc/self/task/TID/stat: "TID (comm) state ..." with the nice value the 19th field; comm is 15 bytes at most.
         var writers = Directory.GetDirectories("/proc/self/task")
             .Select(StatOf).OfType<string>()
             .Where(stat => stat.Contains("(event store wri)"))
-            .Select(stat => stat[(stat.LastIndexOf(')') + 2)..].Split(' '))
-            .Select(fields => (Nice: fields[16], Policy: fields[38]))
+            .Select(stat => stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16])
             .ToList();
-        // Other tests' writers may be starting (named, not set yet) beside this one, which has written: at least one each.
-        Assert.Contains(writers, w => w.Policy == "5");
-        Assert.Contains(writers, w => w is { Nice: "10", Policy: "0" });
-    }
-
-    [Fact]
-    public async Task AWriterTwoBatchesBehind_CatchesUpAtNiceTen_AndLosesNothing()
-    {
-        await using var h = await engine.HarnessAsync(o => o with { MaxBatchEvents = 100 });
-        var id = h.Store.NextSessionId();
-        foreach (var e in Synthetic.Session(id, 1_000)) Assert.True(h.Bus.Publish(e));
-
-        await h.StartAsync();
-        await h.IdleAsync();
-
-        // After its first batch of 100, 900 events wait: more than two batches.
-        Assert.Equal(1, h.Writer.TimesBehind);
-        Assert.Equal(1_000, h.Writer.EventsWritten);
-        Assert.Equal(1_000, h.Store.GetSession(id)!.Events);
+        // Other tests' writers may be starting (named, not lowered yet) beside this one, which has written: at least one.
+        Assert.Contains("10", writers);
     }
 
     /// <summary>A thread's stat line; null when the thread ended between the listing and the read.</summary>
@@ -218,7 +199,6 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
         await h.IdleAsync();
 
         Assert.Equal(1, h.Writer.Batches);
-        Assert.Equal(0, h.Writer.TimesBehind);
         Assert.Equal(5, h.Writer.EventsWritten);
         Assert.Equal(4, h.Store.GetEvents(id, 0, 10).Count(r => r.Type == "proxy-action"));
     }
