@@ -5,14 +5,14 @@ namespace ImapProxy.Storage.Sqlite;
 
 /// <summary>
 /// The trigram index of the events' JSON (schema version 7, table events_text) and its two uses: the writer fills
-/// it when idle (<see cref="IndexSome"/>), and text: narrows the rows it checks to the index's candidates
+/// it when quiet (<see cref="IndexSome"/>), and text: narrows the rows it checks to the index's candidates
 /// (<see cref="Candidates"/>). Candidates are a superset of the rows whose JSON contains the text ignoring ASCII
 /// case (the trigram tokenizer folds case, ASCII and more), so the exact LIKE that follows gives the same rows as
 /// a scan: the index only decides how many rows are read.
 /// </summary>
 internal sealed class TextIndex(SqliteEventStore store)
 {
-    /// <summary>Rows indexed per transaction when the writer is idle: about 35 ms of tokenizing, so events that
+    /// <summary>Rows indexed per transaction when the writer indexes: about 35 ms of tokenizing, so events that
     /// arrive meanwhile wait little.</summary>
     public const int StepRows = 1000;
 

@@ -128,11 +128,12 @@ public sealed class EventStoreWriter : BackgroundService
             using var writer = new BatchWriter(store, logger);
             try
             {
-                while (Next(stoppingToken))
+                while (Next(writer, stoppingToken))
                 {
                     Gather(stoppingToken);
                     WriteQueued(writer);
-                    IndexWhileIdle(writer, stoppingToken);
+                    // Never quiet for a second: the unindexed tail, which text: reads row by row, must not grow unbounded.
+                    if (unindexed >= IndexAnywayAbove) IndexSteps(writer, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -160,8 +161,9 @@ public sealed class EventStoreWriter : BackgroundService
     /// Waits for events; while the store is failing, also wakes now and then with none, so that what was lost is said
     /// in the sessions' rows as soon as the disk has room again, even if no session is running.
     /// </summary>
-    private bool Next(CancellationToken stoppingToken)
+    private bool Next(BatchWriter writer, CancellationToken stoppingToken)
     {
+        if (unindexed > 0 && queue.Count == 0 && !EventsWithin(QuietBeforeIndexing, stoppingToken)) IndexSteps(writer, stoppingToken);
         if (lost.IsEmpty) return Wait(stoppingToken);
         using var retry = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         retry.CancelAfter(RetryEvery);
@@ -201,21 +203,48 @@ public sealed class EventStoreWriter : BackgroundService
     /// <summary>Blocks this thread (the writer's own) until an event is queued or the queue is done.</summary>
     private bool Wait(CancellationToken cancellationToken) => queue.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Whether an event is queued within <paramref name="time"/> (false when it stays quiet, or the queue is done).</summary>
+    private bool EventsWithin(TimeSpan time, CancellationToken stoppingToken)
+    {
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        quiet.CancelAfter(time);
+        try
+        {
+            return Wait(quiet.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan QuietBeforeIndexing = TimeSpan.FromSeconds(1);
+
+    /// <summary>Ten steps of the text index (a scan of this many rows takes a text: search some 10 ms).</summary>
+    private const long IndexAnywayAbove = 10_000;
+
+    /// <summary>Events written and not known to be indexed; 1 at the start (the store may hold a tail from before).</summary>
+    private long unindexed = 1;
     private static readonly TimeSpan FailureLogEvery = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Text indexing costs more than writing (Sqlite/TextIndex.cs), so it is done a step at a time while nothing is
-    /// queued: events that arrive wait for one step at most. What is not indexed yet is still searched, only slower.
-    /// A step the database refuses is left for the next idle moment.
+    /// Text indexing costs about as much as writing (Sqlite/TextIndex.cs), so it waits for a second without events
+    /// (<see cref="QuietBeforeIndexing"/>) rather than run between the batches of a conversation, where it took the
+    /// CPU from the relay, or for <see cref="IndexAnywayAbove"/> unindexed events. It goes a step at a time, on while
+    /// nothing is queued: events that arrive wait for one step at most. What is not indexed yet is still searched,
+    /// only slower. A step the database refuses is left for the next quiet moment.
     /// </summary>
-    private void IndexWhileIdle(BatchWriter writer, CancellationToken stoppingToken)
+    private void IndexSteps(BatchWriter writer, CancellationToken stoppingToken)
     {
         try
         {
-            while (queue.Count == 0 && !stoppingToken.IsCancellationRequested && writer.IndexText() > 0)
+            do
             {
+                var indexed = writer.IndexText();
+                unindexed = indexed == 0 ? 0 : Math.Max(1, unindexed - indexed);
             }
+            while (unindexed > 0 && queue.Count == 0 && !stoppingToken.IsCancellationRequested);
         }
         catch (DbException e)
         {
@@ -256,6 +285,7 @@ public sealed class EventStoreWriter : BackgroundService
             var result = writer.Write(batch, lost);
             lost.Clear();
             Interlocked.Add(ref eventsWritten, result.Events);
+            unindexed += result.Events;
             Interlocked.Add(ref rawBytesWritten, result.RawBytes);
             Interlocked.Add(ref eventsSkipped, result.Skipped);
             Interlocked.Increment(ref batches);

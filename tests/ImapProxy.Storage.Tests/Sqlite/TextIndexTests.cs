@@ -35,7 +35,7 @@ public sealed class TextIndexTests : IAsyncLifetime
         Bob(harness.Store.NextSessionId());
         await harness.StartAsync();
         await harness.IdleAsync();
-        // From here the test decides what is indexed: the writer would go on indexing when idle.
+        // From here the test decides what is indexed: the writer would go on indexing once quiet.
         await harness.StopAsync();
         queries = new QueryService(harness.Store);
     }
