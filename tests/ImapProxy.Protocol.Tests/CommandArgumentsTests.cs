@@ -83,6 +83,16 @@ public class CommandArgumentsTests
     [InlineData("CLOSE", null)]
     [InlineData("UNSELECT", null)]
     [InlineData("XAPPLEPUSHSERVICE aps-version 2", null)]
+    [InlineData("AUTHENTICATE PLAIN =", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true}""")] // RFC 4959 §3: "=" is an empty initial response
+    [InlineData("LIST", null, Malformed)]
+    [InlineData("STORE 1", null, Malformed)]
+    [InlineData("FETCH 1 BODY[]<0.10", """{"type":"fetch","sequenceSet":"1","uid":false,"attributes":[{"name":"BODY","section":""}]}""")] // no closing ">": no partial
+    [InlineData("SEARCH UNSEEN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"UNSEEN"}}""")] // one key is the criteria itself
+    [InlineData("SEARCH 1:5,7", """{"type":"search","uid":false,"criteria":{"op":"term","key":"SET","args":["1:5,7"]}}""")]
+    [InlineData("SEARCH XSPAM2", """{"type":"search","uid":false,"criteria":{"op":"term","key":"XSPAM2"}}""")] // a digit does not make a sequence set
+    [InlineData("SEARCH MODSEQ", null, Malformed)] // RFC 7162 §3.1.5: MODSEQ needs its value
+    [InlineData("SEARCH RETURN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"RETURN"}}""")]
+    [InlineData("SEARCH CHARSET", """{"type":"search","uid":false,"criteria":{"op":"term","key":"CHARSET"}}""")]
     public void TypedArguments(string command, string? json, string? problem = null)
     {
         var frame = ParsedSession.FromClient($"t1 {command}\r\n").Frames.OfType<CommandFrame>().Single();
@@ -91,5 +101,34 @@ public class CommandArgumentsTests
         var name = frame.Name;
         if (problem is null) Assert.Null(frame.Diagnostics);
         else Assert.Equal($"malformed syntax: unexpected arguments for {name}", Assert.Single(frame.Diagnostics!).Message);
+    }
+
+    [Fact]
+    public void UntypedArguments_AreKeptOnlyForCommandsWithoutTypedOnes()
+    {
+        CommandFrame Parse(string line) => ParsedSession.FromClient($"t1 {line}\r\n").Frames.OfType<CommandFrame>().Single();
+
+        Assert.Equal(["aps-version", "2"], Parse("XAPPLEPUSHSERVICE aps-version 2").Arguments!.Select(a => a.AsText()));
+        Assert.Null(Parse("XAPPLEPUSHSERVICE").Arguments);
+        Assert.Null(Parse("SELECT INBOX").Arguments);
+        Assert.Null(Parse("NOOP").Arguments);
+    }
+
+    [Fact]
+    public void ArgumentsGluedToTheCommandName_AreASyntaxError()
+    {
+        var frame = ParsedSession.FromClient("t1 NOOP(x)\r\n").Frames.OfType<CommandFrame>().Single();
+
+        Assert.Equal(("NOOP", "malformed syntax: unexpected text after the arguments"), (frame.Name, Assert.Single(frame.Diagnostics!).Message));
+    }
+
+    [Theory]
+    [InlineData(100, true)] // SEARCH keys nest (NOT, OR, groups) up to 100 deep
+    [InlineData(101, false)]
+    public void SearchKeys_NestToALimit(int nots, bool typed)
+    {
+        var frame = ParsedSession.FromClient($"t1 SEARCH {string.Concat(Enumerable.Repeat("NOT ", nots))}SEEN\r\n").Frames.OfType<CommandFrame>().Single();
+
+        Assert.Equal(typed, frame.Args is not null);
     }
 }

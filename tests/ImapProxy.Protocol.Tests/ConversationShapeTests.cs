@@ -46,4 +46,120 @@ public class ConversationShapeTests
         Assert.Equal((0L, 22L, "truncated"), (cut.Offset, cut.Length, Assert.Single(cut.Diagnostics!).Rule));
         Assert.Equal("a1 APPEND box {5}\r\nhel", session.ClientText);
     }
+
+    private const string StartTlsGreeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n";
+
+    private static List<string> Rules(ParsedSession session, Direction direction) =>
+        session.Frames.Where(f => f.Direction == direction).SelectMany(f => f.Diagnostics ?? []).Select(d => d.Rule).ToList();
+
+    /// <summary>RFC 3501 §6.2.1: what the client sent after STARTTLS, before the TLS handshake, is not part of the TLS
+    /// session (the plaintext command injection the RFC warns of); it is shown unparsed, flagged, its secrets starred.</summary>
+    [Fact]
+    public void BytesSentAfterStartTls_WhileTheClientWaitedForALiteralsContinuation_AreFlaggedAsInjection()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", StartTlsGreeting),
+            ("C", "a1 LOGIN {5}\r\nalice pw\r\na2 STARTTLS\r\na3 LOGIN bob hunter2\r\n"),
+            ("S", "+ go on\r\n"), ("S", "a1 NO [PRIVACYREQUIRED] not before TLS\r\n"), ("S", "a2 OK begin TLS\r\n")));
+
+        Assert.Equal(["a1", "a2"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
+        var injected = session.Frames.OfType<MalformedFrame>().Single();
+        Assert.Equal((Direction.Client, 37L, 22L), (injected.Direction, injected.Offset, injected.Length));
+        var diagnostic = Assert.Single(injected.Diagnostics!);
+        Assert.Equal(("starttls-injection", Diagnostics.Severity.Error, 37L), (diagnostic.Rule, diagnostic.Severity, diagnostic.Offset));
+        Assert.EndsWith(": 22 bytes", diagnostic.Message);
+        Assert.DoesNotContain("hunter2", session.ClientText);
+        Assert.StartsWith("a3 LOGIN bob ", session.ClientText[37..]);
+        // The switch comes after the flagged bytes.
+        Assert.Equal(59L, session.Frames.OfType<TransportChangeFrame>().Single(t => t.Direction == Direction.Client).Offset);
+    }
+
+    /// <summary>A client that sends a literal without waiting for "+" (RFC 3501 §7.5), more than the parser holds for the
+    /// answer: it is read as the client meant it (as LITERAL+ would, RFC 7888), and the header's line end is flagged.</summary>
+    [Fact]
+    public void ALiteralSentWithoutWaiting_PastTheHoldLimit_IsReadAsSent_AndFlagged()
+    {
+        var options = ImapParserOptions.Default with { MaxHeldClientBytes = 16 };
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"),
+            ("C", "a1 APPEND box {20}\r\n0123456789abcdefghij\r\na2 NOOP\r\n"), ("S", "+ go\r\na1 OK done\r\na2 OK done\r\n")), options: options);
+
+        Assert.Equal([("a1", 0L, 42L), ("a2", 42L, 9L)], ClientFrames(session));
+        var a1 = session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a1");
+        Assert.Equal((20L, 20L), (a1.Literals![0].Offset, a1.Literals[0].Length));
+        var late = Assert.Single(a1.Diagnostics!);
+        Assert.Equal(("client-did-not-wait", 19L), (late.Rule, late.Offset));
+        Assert.Equal(["a1", "a2"], session.Frames.OfType<ResponseFrame>().Where(r => r.Completes is not null).Select(r => r.Completes!.Tag));
+    }
+
+    /// <summary>Bytes after STARTTLS wait for its answer; more of them than the hold takes are passed on unparsed, not read.</summary>
+    [Fact]
+    public void BytesAfterStartTls_PastTheHoldLimit_AreNotRead()
+    {
+        var options = ImapParserOptions.Default with { MaxHeldClientBytes = 16 };
+        var session = ParsedSession.Run(Transcript.Of(("S", StartTlsGreeting),
+            ("C", "a1 LOGIN {5}\r\nalice pw\r\na2 STARTTLS\r\na3 LOGIN bob hunter2\r\n"),
+            ("S", "+ go on\r\na1 NO not before TLS\r\na2 OK begin TLS\r\n")), options: options);
+
+        Assert.Equal(["a1", "a2"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
+        var unread = session.Frames.OfType<MalformedFrame>().Single();
+        Assert.Equal((Direction.Client, 37L, 22L, "client-did-not-wait"), (unread.Direction, unread.Offset, unread.Length, unread.Diagnostics![0].Rule));
+        Assert.DoesNotContain("hunter2", session.ClientText);
+    }
+
+    /// <summary>Held bytes are read as soon as the server's "+" lets them go on, before what the server says next.</summary>
+    [Fact]
+    public void ALiteralSentBeforeTheContinuation_IsReadWhenTheContinuationComes()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 APPEND box {5}\r\nhello\r\n"),
+            ("S", "+ go\r\na1 OK done\r\n")));
+
+        var order = session.Frames.Where(f => f is CommandFrame or ResponseFrame { ResponseKind: not ResponseKind.Greeting })
+            .Select(f => f is CommandFrame c ? c.Tag : ((ResponseFrame)f).ResponseKind.ToString()).ToList();
+        Assert.Equal(["Continuation", "a1", "Tagged"], order);
+        Assert.Empty(Rules(session, Direction.Server));
+    }
+
+    [Fact]
+    public void AContinuationNothingAskedFor_IsFlagged_AndDoesNotReleaseBytesWaitingForStartTls()
+    {
+        // RFC 3501 §7.5: "+" answers a literal or AUTHENTICATE (and IDLE, RFC 2177); after STARTTLS the client waits
+        // for the tagged answer (§6.2.1), so a stray "+" neither starts TLS nor lets its next bytes be read.
+        var session = ParsedSession.Run(Transcript.Of(("S", StartTlsGreeting), ("C", "a1 STARTTLS\r\n"), ("S", "+ what\r\n"),
+            ("C", "a2 NOOP\r\n")));
+
+        var plus = session.Frames.OfType<ResponseFrame>().Single(r => r.ResponseKind == ResponseKind.Continuation);
+        Assert.Equal(("unexpected-continuation", 44L), (plus.Diagnostics![0].Rule, plus.Diagnostics[0].Offset));
+        Assert.Equal(["a1"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
+    }
+
+    /// <summary>RFC 2177 §3: IDLE starts with the server's "+", and only then; a literal's "+" is not IDLE.</summary>
+    [Fact]
+    public void Idle_StartsAtTheServersContinuation_ALiteralsContinuationIsNotIdle()
+    {
+        var idle = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 IDLE\r\n"), ("S", "+ idling\r\n"),
+            ("S", "* 4 EXISTS\r\n"), ("C", "DONE\r\n"), ("S", "a1 OK done\r\n")));
+        var states = idle.Frames.OfType<StateChangeFrame>().Where(s => s.State == ProtocolState.Authenticated).ToList();
+        // On the server's side right after "+ idling\r\n" (17 + 10 bytes), back off after DONE on the client's.
+        Assert.Equal([(Direction.Server, 27L, true), (Direction.Client, 15L, false)], states.Select(s => (s.Direction, s.Offset, s.Idle)));
+        var done = idle.Frames.OfType<ClientLineFrame>().Single();
+        Assert.Equal((ClientLineKind.IdleDone, "a1", "DONE"), (done.LineKind, done.Tag, done.Text));
+
+        var literal = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 APPEND box {5}\r\n"), ("S", "+ go\r\n"),
+            ("C", "hello\r\n"), ("S", "a1 OK done\r\n")));
+        Assert.DoesNotContain(literal.Frames.OfType<StateChangeFrame>(), s => s.Idle);
+    }
+
+    /// <summary>Without the server's side (FedDirections.ClientOnly) IDLE and AUTHENTICATE are read as if each "+" came.</summary>
+    [Fact]
+    public void ClientOnly_IdleAndAuthenticate_AreReadAsIfEachContinuationCame()
+    {
+        var session = ParsedSession.FromClient("a1 IDLE\r\nDONE\r\na2 AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\na3 SELECT INBOX\r\n");
+
+        Assert.Equal(["a1 IDLE", "a2 AUTHENTICATE", "a3 SELECT"], session.Frames.OfType<CommandFrame>().Select(c => $"{c.Tag} {c.Name}"));
+        var lines = session.Frames.OfType<ClientLineFrame>().ToList();
+        Assert.Equal([(ClientLineKind.IdleDone, "a1", "DONE"), (ClientLineKind.AuthenticateResponse, "a2", Redaction.Marker)],
+            lines.Select(l => (l.LineKind, l.Tag, l.Text)));
+        Assert.Equal("alice", lines[1].User);
+        Assert.Equal([true, false], session.Frames.OfType<StateChangeFrame>().Select(s => s.Idle).Distinct());
+        Assert.DoesNotContain("AGFsaWNlAHNlY3JldA==", session.ClientText);
+    }
 }

@@ -196,6 +196,8 @@ public class MalformedServerDataTests
     [InlineData("* SEARCH 1 2 (3", "list not closed before the end of the line")]
     [InlineData("* LIST () \"/\" \"box", "quoted string not closed before the end of the line")]
     [InlineData("* SEARCH 1 \u0001", "unexpected character 0x01")]
+    [InlineData("* SEARCH 1 \u0000", "unexpected character 0x00")]
+    [InlineData("* SEARCH )", "unexpected ')'")]
     [InlineData("* LIST () \"/\" \"a\rb\"", "line break inside a quoted string")]
     public void TokensThatBreakTheGrammar_AreNamedWithWhatWasWrong(string line, string problem)
     {
@@ -233,6 +235,368 @@ public class MalformedServerDataTests
         var section = Assert.Single(fetch.Sections!);
         Assert.Equal(("BINARY[1]", 4L, true), (section.Item, section.Size, section.Literal!.Binary));
         Assert.Equal(3UL, fetch.Uid);
+    }
+
+    /// <summary>Free text (a continuation's, RFC 3501 §7.5; a status response's, §7.1) may end like a literal header:
+    /// it is text, and the next line is the next response.</summary>
+    [Theory]
+    [InlineData("+ send the rest {5}")]
+    [InlineData("* OK see {5}")]
+    [InlineData("* NO over quota {5}")]
+    public void TextEndingLikeALiteralHeader_IsText(string line)
+    {
+        var frames = ResponsesTo(line + "\r\n* 4 EXISTS");
+
+        Assert.Equal(2, frames.Count);
+        Assert.EndsWith(" {5}", frames[0].Text);
+        Assert.Equal(4UL, Assert.IsType<NumberData>(frames[1].Data).Number);
+    }
+
+    [Fact]
+    public void Continuation_TextAndCode_AreRead()
+    {
+        var plus = ResponsesTo("+ [ALERT] hurry").Single();
+
+        Assert.Equal((ResponseKind.Continuation, "ALERT", "hurry"), (plus.ResponseKind, plus.Code!.Name, plus.Text));
+        Assert.Equal("idling", ResponsesTo("+ idling").Single().Text);
+    }
+
+    /// <summary>RFC 3501 §9: greeting = "*" SP (resp-cond-auth / resp-cond-bye): OK, PREAUTH or BYE, and only the first line.</summary>
+    [Theory]
+    [InlineData("* OK ready", ResponseKind.Greeting)]
+    [InlineData("* PREAUTH ready", ResponseKind.Greeting)]
+    [InlineData("* BYE too busy", ResponseKind.Greeting)] // §7.1.5
+    [InlineData("* NO not a greeting", ResponseKind.Untagged)]
+    public void TheFirstLine_IsTheGreeting_WhenItIsOkPreauthOrBye(string line, ResponseKind kind)
+    {
+        var frames = ParsedSession.Run(Transcript.Of(("S", line + "\r\n* OK [ALERT] later\r\n"))).Frames.OfType<ResponseFrame>().ToList();
+
+        Assert.Equal([kind, ResponseKind.Untagged], frames.Select(f => f.ResponseKind));
+        Assert.All(frames, f => Assert.Null(f.Tag));
+    }
+
+    [Theory]
+    [InlineData("* flags (\\Seen)", "flags")]
+    [InlineData("* 3 exists", "exists")]
+    [InlineData("* ok fine", "ok")]
+    public void LowercaseKeywords_AreNamed(string line, string word)
+    {
+        var diagnostic = Assert.Single(ResponsesTo(line).Single().Diagnostics!);
+
+        Assert.Equal(("lowercase-keyword", Diagnostics.Severity.Info), (diagnostic.Rule, diagnostic.Severity));
+        Assert.EndsWith(word, diagnostic.Message);
+    }
+
+    [Fact]
+    public void ATaggedLineWithACodeButNoStatus_IsAnUnexpectedLine()
+    {
+        var frame = ResponsesTo("a1 [ALERT] no status").Single();
+
+        Assert.Equal((ResponseKind.Unknown, (ResponseCode?)null), (frame.ResponseKind, frame.Code));
+        Assert.Contains(frame.Diagnostics!, d => d.Rule == "unexpected-line");
+    }
+
+    [Fact]
+    public void DataGluedToItsName_IsASyntaxError()
+    {
+        var frame = ResponsesTo("* FLAGS(\\Seen)").Single();
+
+        Assert.Equal("malformed syntax: unexpected text after the response", Problem(frame));
+    }
+
+    [Fact]
+    public void UntypedArguments_AreKeptOnlyWhenTheDataWasNotRead()
+    {
+        Assert.Null(ResponsesTo("* XNOTHING").Single().Arguments);
+        Assert.Equal(["7", "x"], ResponsesTo("* 7 XTHING x").Single().Arguments!.Select(a => a.AsText()));
+        var exists = ResponsesTo("* 3 EXISTS").Single();
+        Assert.Equal((3UL, (IReadOnlyList<ImapValue>?)null), (Assert.IsType<NumberData>(exists.Data).Number, exists.Arguments));
+    }
+
+    [Fact]
+    public void AnEmptyCode_StaysInTheText()
+    {
+        var frame = ResponsesTo("* OK [] hi").Single();
+
+        Assert.Equal(((ResponseCode?)null, "[] hi"), (frame.Code, frame.Text));
+    }
+
+    [Fact]
+    public void AnOverlongServerLine_IsCut_WithNothingRedacted()
+    {
+        // The parser knows of no secrets the server sends: the cut line's rest is not starred.
+        var options = ImapParserOptions.Default with { MaxLineLength = 64 };
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", "* OK " + new string('x', 200) + "\r\n* 4 EXISTS\r\n")),
+            options: options);
+
+        Assert.Contains(session.Frames.SelectMany(f => f.Diagnostics ?? []), d => d.Rule == "line-too-long");
+        Assert.All(session.Frames, f => Assert.Null(f.Redactions));
+        Assert.Contains(new string('x', 200), session.ServerText);
+    }
+
+    [Theory]
+    [InlineData("* 5 RECENT", 5UL)] // RFC 3501 §7.3.2
+    [InlineData("* 6 EXPUNGE", 6UL)] // §7.4.1
+    public void MessageNumbers_AreTyped(string line, ulong number) =>
+        Assert.Equal(number, Assert.IsType<NumberData>(ResponsesTo(line).Single().Data).Number);
+
+    [Fact]
+    public void ListLsubXlistAndEnabled_AreTyped()
+    {
+        Assert.Equal(["CONDSTORE", "UTF8=ACCEPT"], Assert.IsType<CapabilityData>(ResponsesTo("* ENABLED CONDSTORE UTF8=ACCEPT").Single().Data).Capabilities); // RFC 5161 §3.2
+        var lsub = Assert.IsType<ListData>(ResponsesTo("* LSUB () \"/\" Sent").Single().Data); // RFC 3501 §7.2.3
+        Assert.Equal(("Sent", "/", (IReadOnlyList<ImapValue>?)null), (lsub.Mailbox, lsub.Delimiter, lsub.Extended));
+        var xlist = Assert.IsType<ListData>(ResponsesTo("* XLIST (\\Inbox) \"/\" INBOX").Single().Data); // Gmail's pre-RFC 6154 LIST
+        Assert.Equal(["\\Inbox"], xlist.Flags);
+    }
+
+    [Theory]
+    [InlineData("* VANISHED 1 2")] // RFC 7162 §3.2.10: one set, after "(EARLIER)" when there is one
+    [InlineData("* NAMESPACE NIL NIL")] // RFC 2342 §5: three namespaces
+    public void UntaggedData_WithTheWrongNumberOfArguments_IsNotTyped(string line)
+    {
+        var frame = ResponsesTo(line).Single();
+
+        Assert.Null(frame.Data);
+        Assert.StartsWith("malformed syntax: unexpected data for ", Problem(frame));
+    }
+
+    [Fact]
+    public void StatusItemsThatAreNotNumbers_AreAllKept()
+    {
+        // RFC 8474 §4.2 MAILBOXID, and an unknown item, both not numbers.
+        var status = Assert.IsType<StatusData>(ResponsesTo("* STATUS box (MAILBOXID (F1) MESSAGES 2 X-NOTE \"hi\")").Single().Data);
+
+        Assert.Equal(["MAILBOXID", "X-NOTE"], status.Other!.Keys.Order());
+        Assert.Equal(2UL, status.Items["MESSAGES"]);
+    }
+
+    [Theory]
+    [InlineData("* ESEARCH", null, false, "")] // RFC 4731 §3.1: everything after ESEARCH is optional
+    [InlineData("* ESEARCH (TAG \"a1\")", "a1", false, "")]
+    [InlineData("* ESEARCH UID COUNT 3", null, true, "COUNT=3")]
+    [InlineData("* ESEARCH (TAG \"a2\") UID MIN 4 MAX 9", "a2", true, "MAX=9 MIN=4")]
+    public void ESearch_TagUidAndItems(string line, string? tag, bool uid, string items)
+    {
+        var frame = ResponsesTo(line).Single();
+        var data = Assert.IsType<ESearchData>(frame.Data);
+
+        Assert.Equal((tag, uid, items), (data.Tag, data.Uid, string.Join(' ', data.Items.Select(i => $"{i.Key}={i.Value}").Order())));
+        Assert.Null(frame.Diagnostics);
+    }
+
+    [Theory]
+    [InlineData("* SEARCH 1 2 (3", 13)] // the "(", not the line end where the reader stopped
+    [InlineData("* LIST () \"/\" \"box", 14)]
+    public void AnUnclosedListOrString_IsNamedWhereItOpens(string line, int column)
+    {
+        var diagnostic = Assert.Single(ResponsesTo(line).Single().Diagnostics!);
+
+        Assert.Equal(17L + column, diagnostic.Offset); // after "* PREAUTH ready\r\n"
+    }
+
+    [Fact]
+    public void ATrailingSpace_EndsTheValues_WithoutAnError()
+    {
+        var frame = ResponsesTo("* SEARCH 1 2 ").Single();
+
+        Assert.Equal([1UL, 2UL], Assert.IsType<SearchData>(frame.Data).Numbers);
+        Assert.Null(frame.Diagnostics);
+    }
+
+    [Fact]
+    public void ASpaceBeforeAListsClose_IsTolerated()
+    {
+        var frame = ResponsesTo("* FLAGS (\\Seen \\Draft )").Single();
+
+        Assert.Equal(["\\Seen", "\\Draft"], Assert.IsType<FlagsData>(frame.Data).Flags);
+        Assert.Null(frame.Diagnostics);
+    }
+
+    [Fact]
+    public void ATildeNotBeforeABrace_IsAnAtom()
+    {
+        // RFC 3516 literal8 is "~{n}"; a "~" alone (at the end of the line here) is an ordinary ATOM-CHAR.
+        Assert.Equal(["~"], ResponsesTo("* XFOO ~").Single().Arguments!.Select(a => a.AsText()));
+    }
+
+    [Theory]
+    [InlineData(100, false)] // ImapParserOptions.MaxNestingDepth: lists may nest 100 deep
+    [InlineData(101, true)]
+    public void ListsNestedToTheLimit_AreRead_OneDeeperIsCut(int depth, bool cut)
+    {
+        var frame = ResponsesTo("* SEARCH " + new string('(', depth) + new string(')', depth)).Single();
+
+        Assert.Equal(cut, frame.Diagnostics?.Any(d => d.Rule == "nesting-too-deep") ?? false);
+        if (cut) Assert.Contains(frame.Diagnostics!, d => d.Message == "malformed syntax: lists nested too deep");
+    }
+
+    [Theory]
+    [InlineData("* OK [UIDNEXT (5)] x", "a list", 31)] // the list's start
+    [InlineData("* OK [UIDNEXT \"4\\\"2\"] x", "4\"2", 31)] // a quoted string with an escape, from its opening quote
+    public void ACodeNumberThatIsNotANumber_IsNamedWhereItStarts(string line, string shown, int offset)
+    {
+        var frame = ResponsesTo(line).Single();
+        var diagnostic = Assert.Single(frame.Diagnostics!);
+
+        Assert.Equal(("invalid-number", $"not a valid number: {shown}", (long)offset), (diagnostic.Rule, diagnostic.Message, diagnostic.Offset));
+        Assert.Null(frame.Code!.Number);
+    }
+
+    [Fact]
+    public void ACodeThatNeedsANumber_WithoutOne_KeepsItsName()
+    {
+        var frame = ResponsesTo("* OK [UIDNEXT] x").Single();
+
+        Assert.Equal(("UIDNEXT", (ulong?)null), (frame.Code!.Name, frame.Code.Number));
+        Assert.Null(frame.Diagnostics);
+    }
+
+    private static (BodyPart? Part, IReadOnlyList<Diagnostics.Diagnostic>? Diagnostics) Structure(string body)
+    {
+        var frame = ResponsesTo($"* 1 FETCH (BODYSTRUCTURE {body})").Single();
+        return (Assert.IsType<FetchData>(frame.Data).BodyStructure, frame.Diagnostics);
+    }
+
+    [Fact]
+    public void Multipart_WithoutExtensionData_HasNone()
+    {
+        // RFC 3501 §9: body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
+        var (part, diagnostics) = Structure("((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1) \"MIXED\")");
+
+        Assert.Equal(("MULTIPART", "MIXED", 1), (part!.Type, part.Subtype, part.Parts!.Count));
+        Assert.Equal(((IReadOnlyDictionary<string, string?>?)null, (Disposition?)null, (IReadOnlyList<ImapValue>?)null),
+            (part.Parameters, part.Disposition, part.Extensions));
+        Assert.Null(diagnostics);
+    }
+
+    [Fact]
+    public void Multipart_OfPartsOnly_IsKept()
+    {
+        var (part, _) = Structure("((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1)(\"TEXT\" \"HTML\" NIL NIL NIL \"7BIT\" 9 1))");
+
+        Assert.Equal(("MULTIPART", "", 2), (part!.Type, part.Subtype, part.Parts!.Count));
+    }
+
+    [Fact]
+    public void GmailsEmptyMultipart_KeepsItsSubtype()
+    {
+        var (part, diagnostics) = Structure("(\"ALTERNATIVE\")");
+
+        Assert.Equal(("MULTIPART", "ALTERNATIVE"), (part!.Type, part.Subtype));
+        Assert.Empty(part.Parts!);
+        Assert.Equal("empty-multipart", Assert.Single(diagnostics!).Rule);
+    }
+
+    [Fact]
+    public void SinglePart_WithTheSevenBasicFieldsOnly_IsComplete()
+    {
+        // body-type-basic = media-basic SP body-fields: seven fields, no extension data (RFC 3501 §9).
+        var (part, diagnostics) = Structure("(\"APPLICATION\" \"PDF\" NIL NIL NIL \"BASE64\" 100)");
+
+        Assert.Equal(("APPLICATION", "PDF", 100UL, (string?)null), (part!.Type, part.Subtype, part.Size!.Value, part.Md5));
+        Assert.Null(diagnostics);
+    }
+
+    [Fact]
+    public void TextPart_WithoutItsLineCount_KeepsTheRest()
+    {
+        var (part, _) = Structure("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 10)");
+
+        Assert.Equal((10UL, (ulong?)null), (part!.Size!.Value, part.Lines));
+    }
+
+    [Fact]
+    public void SinglePart_UpToItsLocation_HasNoFurtherExtensions()
+    {
+        var (part, _) = Structure("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1 NIL NIL NIL \"loc\")");
+
+        Assert.Equal(("loc", (IReadOnlyList<ImapValue>?)null), (part!.Location, part.Extensions));
+    }
+
+    [Fact]
+    public void MessageGlobal_CarriesAnEnvelopeAndABody_LikeRfc822()
+    {
+        // RFC 6532 §3.7 message/global: body-type-msg as for message/rfc822.
+        var (part, diagnostics) = Structure(
+            "(\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"8BIT\" 300 (NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" NIL NIL NIL \"8BIT\" 20 2) 12)");
+
+        Assert.Equal(("inner", "PLAIN", 12UL), (part!.Envelope!.Subject, part.Message!.Subtype, part.Lines!.Value));
+        Assert.Null(diagnostics);
+    }
+
+    [Fact]
+    public void AListWhereTheMd5Belongs_IsNoEnvelope()
+    {
+        var (part, _) = Structure("(\"APPLICATION\" \"PDF\" NIL NIL NIL \"BASE64\" 10 (\"x\") NIL NIL)");
+
+        Assert.Equal(((Envelope?)null, (string?)null), (part!.Envelope, part.Md5));
+    }
+
+    [Theory]
+    [InlineData("(\"TEXT\" \"PLAIN\" \"CHARSET\" NIL NIL \"7BIT\" 5 1)", "parameters are not a list or NIL")]
+    [InlineData("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" \"120\" 3)", "number sent as a string")]
+    public void SinglePartDeviations_AreNamed(string body, string detail)
+    {
+        var (part, diagnostics) = Structure(body);
+
+        Assert.Equal($"BODYSTRUCTURE deviates from the grammar: {detail}", Assert.Single(diagnostics!).Message);
+        Assert.Equal(("TEXT", "PLAIN"), (part!.Type, part.Subtype));
+    }
+
+    private static (FetchData Data, IReadOnlyList<Diagnostics.Diagnostic>? Diagnostics) FetchOf(string items)
+    {
+        var frame = ResponsesTo($"* 1 FETCH ({items})").Single();
+        return (Assert.IsType<FetchData>(frame.Data), frame.Diagnostics);
+    }
+
+    [Fact]
+    public void Rfc822Items_AreSections()
+    {
+        // RFC 3501 §7.4.2: RFC822, RFC822.HEADER and RFC822.TEXT are nstrings like BODY[], BODY[HEADER], BODY[TEXT].
+        var (fetch, diagnostics) = FetchOf("RFC822 {5}\r\nhello RFC822.HEADER \"h\" RFC822.TEXT NIL");
+
+        Assert.Equal([("RFC822", 5L), ("RFC822.HEADER", 1L), ("RFC822.TEXT", 0L)], fetch.Sections!.Select(s => (s.Item, s.Size)));
+        Assert.True(fetch.Sections![2].Nil);
+        Assert.Null(diagnostics);
+    }
+
+    [Theory]
+    [InlineData("RFC822.SIZE abc")]
+    [InlineData("FLAGS \\Seen")]
+    [InlineData("MODSEQ 5")]
+    [InlineData("ENVELOPE NIL")]
+    [InlineData("BODYSTRUCTURE NIL")]
+    [InlineData("BINARY.SIZE[1] x")]
+    [InlineData("BINARY[1] (x)")]
+    [InlineData("RFC822 (x)")]
+    [InlineData("RFC822.HEADER (x)")]
+    [InlineData("RFC822.TEXT (x)")]
+    public void ItemsOfTheWrongShape_AreNamed_AndKeptUntyped(string item)
+    {
+        var (fetch, diagnostics) = FetchOf(item);
+
+        Assert.Equal("malformed syntax: unexpected data for FETCH", Assert.Single(diagnostics!).Message);
+        Assert.Equal([item.Split(' ')[0]], fetch.Other!.Keys);
+    }
+
+    [Fact]
+    public void ABinarySectionWithoutItsValue_IsNamed()
+    {
+        var (fetch, diagnostics) = FetchOf("UID 3 BINARY[1]");
+
+        Assert.Equal("section-without-value", Assert.Single(diagnostics!).Rule);
+        Assert.Equal(("BINARY[1]", true), (Assert.Single(fetch.Sections!).Item, fetch.Sections![0].Nil));
+    }
+
+    [Fact]
+    public void RepeatedKindsOfItems_AreAllKept()
+    {
+        var (fetch, _) = FetchOf("BODY[1] \"a\" BODY[2] \"bc\" BINARY.SIZE[1] 3 BINARY.SIZE[2] 4 X-A 1 X-B 2 MODSEQ (-5)");
+
+        Assert.Equal(["1", "2"], fetch.Sections!.Select(s => s.Section));
+        Assert.Equal(["1", "2"], fetch.BinarySizes!.Keys.Order());
+        Assert.Equal(["MODSEQ", "X-A", "X-B"], fetch.Other!.Keys.Order());
     }
 
     private static List<ResponseFrame> ResponsesTo(string lines) =>

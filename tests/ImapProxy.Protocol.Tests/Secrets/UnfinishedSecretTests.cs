@@ -95,6 +95,35 @@ public class UnfinishedSecretTests
         AssertRedacted(session, client, "password", "secret");
     }
 
+    [Fact]
+    public void AnUnquotedPasswordCutByTheLineLimit_IsRedactedFromItsFirstByte()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN alice hunter2hunter2hunter2\r\n")), options: options);
+
+        Assert.StartsWith("a1 LOGIN alice *********", session.ClientText);
+    }
+
+    [Fact]
+    public void ATagPastTheLineLimit_RedactsTheRest_SinceALoginCouldFollowIt()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16 };
+        var client = "a1234567890123456789 LOGIN alice secret\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        AssertRedacted(session, client, "secret");
+    }
+
+    [Fact]
+    public void ALongCommandThatIsNotLogin_CutInsideItsName_KeepsItsRestVisible()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16 };
+        var client = "a1 XAPPLEPUSHSERVICE aps-version 2\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        Assert.Equal(client, session.ClientText);
+    }
+
     /// <summary>Every client byte reached the sink once (<see cref="ParsedSession"/> checks the order) and no
     /// secret is in the raw bytes or the frames.</summary>
     private static void AssertRedacted(ParsedSession session, string client, params string[] secrets)
