@@ -84,6 +84,7 @@ public class CommandArgumentsTests
     [InlineData("UNSELECT", null)]
     [InlineData("XAPPLEPUSHSERVICE aps-version 2", null)]
     [InlineData("AUTHENTICATE PLAIN =", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true}""")] // RFC 4959 §3: "=" is an empty initial response
+    [InlineData("AUTHENTICATE PLAIN YWRtaW4AYWxpY2UAcHc=", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true,"user":"alice"}""")] // RFC 4616 §2: "admin" NUL "alice" NUL "pw": the authcid
     [InlineData("LIST", null, Malformed)]
     [InlineData("STORE 1", null, Malformed)]
     [InlineData("FETCH 1 BODY[]<0.10", """{"type":"fetch","sequenceSet":"1","uid":false,"attributes":[{"name":"BODY","section":""}]}""")] // no closing ">": no partial

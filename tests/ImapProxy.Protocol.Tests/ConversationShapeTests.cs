@@ -19,7 +19,7 @@ public class ConversationShapeTests
         var literal = Assert.Single(session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a1").Literals!);
         Assert.Equal((19L, 5L), (literal.Offset, literal.Length));
         var bareLf = Assert.Single(session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a2").Diagnostics!);
-        Assert.Equal(("bare-lf", 33L), (bareLf.Rule, bareLf.Offset));
+        Assert.Equal(("bare-lf", 33L, "line ends with LF instead of CRLF"), (bareLf.Rule, bareLf.Offset, bareLf.Message));
         Assert.Equal("NOOP", session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a2").Name);
     }
 
@@ -53,24 +53,27 @@ public class ConversationShapeTests
         session.Frames.Where(f => f.Direction == direction).SelectMany(f => f.Diagnostics ?? []).Select(d => d.Rule).ToList();
 
     /// <summary>RFC 3501 §6.2.1: what the client sent after STARTTLS, before the TLS handshake, is not part of the TLS
-    /// session (the plaintext command injection the RFC warns of); it is shown unparsed, flagged, its secrets starred.</summary>
-    [Fact]
-    public void BytesSentAfterStartTls_WhileTheClientWaitedForALiteralsContinuation_AreFlaggedAsInjection()
+    /// session (the plaintext command injection the RFC warns of); it is shown unparsed, flagged, its secrets starred,
+    /// also when its last line is unfinished.</summary>
+    [Theory]
+    [InlineData("a3 LOGIN bob hunter2\r\n")]
+    [InlineData("a3 LOGIN bob hunter2")]
+    public void BytesSentAfterStartTls_WhileTheClientWaitedForALiteralsContinuation_AreFlaggedAsInjection(string injected)
     {
         var session = ParsedSession.Run(Transcript.Of(("S", StartTlsGreeting),
-            ("C", "a1 LOGIN {5}\r\nalice pw\r\na2 STARTTLS\r\na3 LOGIN bob hunter2\r\n"),
+            ("C", "a1 LOGIN {5}\r\nalice pw\r\na2 STARTTLS\r\n" + injected),
             ("S", "+ go on\r\n"), ("S", "a1 NO [PRIVACYREQUIRED] not before TLS\r\n"), ("S", "a2 OK begin TLS\r\n")));
 
         Assert.Equal(["a1", "a2"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
-        var injected = session.Frames.OfType<MalformedFrame>().Single();
-        Assert.Equal((Direction.Client, 37L, 22L), (injected.Direction, injected.Offset, injected.Length));
-        var diagnostic = Assert.Single(injected.Diagnostics!);
+        var unread = session.Frames.OfType<MalformedFrame>().Single();
+        Assert.Equal((Direction.Client, 37L, (long)injected.Length), (unread.Direction, unread.Offset, unread.Length));
+        var diagnostic = Assert.Single(unread.Diagnostics!);
         Assert.Equal(("starttls-injection", Diagnostics.Severity.Error, 37L), (diagnostic.Rule, diagnostic.Severity, diagnostic.Offset));
-        Assert.EndsWith(": 22 bytes", diagnostic.Message);
+        Assert.EndsWith($": {injected.Length} bytes", diagnostic.Message);
         Assert.DoesNotContain("hunter2", session.ClientText);
         Assert.StartsWith("a3 LOGIN bob ", session.ClientText[37..]);
         // The switch comes after the flagged bytes.
-        Assert.Equal(59L, session.Frames.OfType<TransportChangeFrame>().Single(t => t.Direction == Direction.Client).Offset);
+        Assert.Equal(37L + injected.Length, session.Frames.OfType<TransportChangeFrame>().Single(t => t.Direction == Direction.Client).Offset);
     }
 
     /// <summary>A client that sends a literal without waiting for "+" (RFC 3501 §7.5), more than the parser holds for the
@@ -161,5 +164,29 @@ public class ConversationShapeTests
         Assert.Equal("alice", lines[1].User);
         Assert.Equal([true, false], session.Frames.OfType<StateChangeFrame>().Select(s => s.Idle).Distinct());
         Assert.DoesNotContain("AGFsaWNlAHNlY3JldA==", session.ClientText);
+    }
+
+    [Fact]
+    public void ARefusedLiteral_AfterAnotherCommand_EndsItsCommandAtItsHeader()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a0 NOOP\r\n"), ("S", "a0 OK\r\n"),
+            ("C", "a1 APPEND box {5}\r\n"), ("S", "a1 NO [TOOBIG] no\r\n"), ("C", "a2 NOOP\r\n"), ("S", "a2 OK\r\n")));
+
+        Assert.Equal([("a0", 0L, 9L), ("a1", 9L, 19L), ("a2", 28L, 9L)], ClientFrames(session));
+    }
+
+    /// <summary>RFC 7888: {n+} needs LITERAL+ (or LITERAL-, then at most 4096 bytes, §5); the header's line end is flagged.</summary>
+    [Theory]
+    [InlineData("IMAP4rev1", 2, "literal-plus-not-announced", "neither LITERAL+ nor LITERAL-")]
+    [InlineData("IMAP4rev1 LITERAL-", 5000, "literal-minus-too-large", ": 5000 bytes")]
+    public void NonSynchronizingLiterals_TheServerDidNotAllow_AreFlagged(string capabilities, int size, string rule, string messageEnd)
+    {
+        var header = $"a1 APPEND box {{{size}+}}\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", $"* PREAUTH [CAPABILITY {capabilities}] ready\r\n"),
+            ("C", header + new string('x', size) + "\r\n"), ("S", "a1 OK\r\n")));
+
+        var diagnostic = Assert.Single(session.Frames.OfType<CommandFrame>().Single().Diagnostics!);
+        Assert.Equal((rule, header.Length - 1L), (diagnostic.Rule, diagnostic.Offset));
+        Assert.EndsWith(messageEnd, diagnostic.Message);
     }
 }

@@ -599,6 +599,41 @@ public class MalformedServerDataTests
         Assert.Equal(["MODSEQ", "X-A", "X-B"], fetch.Other!.Keys.Order());
     }
 
+    [Fact]
+    public void Envelope_GroupAddresses_HaveNoEmail_AndAShortAddressIsNamed()
+    {
+        // RFC 3501 §7.4.2: a group starts with (NIL NIL "group" NIL) and ends with (NIL NIL NIL NIL).
+        var (fetch, diagnostics) = FetchOf("ENVELOPE (NIL \"hi\" ((NIL NIL \"team\" NIL)(\"Ann\" NIL \"ann\" \"example.com\")(NIL NIL NIL NIL)) " +
+            "((NIL NIL \"bob\")) NIL NIL NIL NIL NIL NIL)");
+
+        Assert.Equal([null, "ann@example.com", null], fetch.Envelope!.From!.Select(a => a.Email));
+        Assert.Equal(("team", "Ann"), (fetch.Envelope.From![0].Mailbox, fetch.Envelope.From[1].Name));
+        Assert.Empty(fetch.Envelope.Sender!);
+        Assert.Equal("ENVELOPE deviates from the grammar: address is not a list of 4 fields", Assert.Single(diagnostics!).Message);
+    }
+
+    [Theory]
+    [InlineData("&AA-")] // RFC 3501 §5.1.3: modified BASE64 of UTF-16, whole 16-bit units: one byte is not
+    [InlineData("&Jjo")] // not closed by "-"
+    public void MailboxNames_InvalidModifiedUtf7_AreNamed_AndKeptAsSent(string name)
+    {
+        var frame = ResponsesTo($"* LIST () \"/\" \"{name}\"").Single();
+
+        Assert.Equal((name, (string?)null), (Assert.IsType<ListData>(frame.Data).Mailbox, ((ListData)frame.Data!).RawMailbox));
+        Assert.Equal("invalid-mutf7", Assert.Single(frame.Diagnostics!).Rule);
+    }
+
+    [Fact]
+    public void ADeviationAfterALiteral_IsPlacedInTheStream_AndNamedOnce()
+    {
+        // "* 1 FETCH (BODY[] {5}\r\n" is 23 bytes after the greeting's 17, the body 5: the first double space is at 45.
+        var frame = ResponsesTo("* 1 FETCH (BODY[] {5}\r\nhello  UID  3)").Single();
+
+        var extra = Assert.Single(frame.Diagnostics!);
+        Assert.Equal(("extra-space", 45L), (extra.Rule, extra.Offset));
+        Assert.Equal(3UL, Assert.IsType<FetchData>(frame.Data).Uid);
+    }
+
     private static List<ResponseFrame> ResponsesTo(string lines) =>
         ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", lines + "\r\n"))).Frames.OfType<ResponseFrame>().Skip(1).ToList();
 }
