@@ -85,6 +85,7 @@ public sealed class CompressPolicyTests
 
         var problem = Assert.Single(Problems(session));
         Assert.Equal(("deflate-corrupt", Direction.Client), (problem.Rule, problem.Direction));
+        Assert.Equal((0L, ""), (session.Frames.OfType<MalformedFrame>().Single().Length, session.Frames.OfType<MalformedFrame>().Single().Preview));
         // Nothing after the corruption is read as the client's (the stream cannot be resynchronised).
         Assert.DoesNotContain(session.Frames.OfType<CommandFrame>(), c => c.Tag == "a2");
         // The server's direction is its own stream and goes on being read.
@@ -150,8 +151,10 @@ public sealed class CompressPolicyTests
 
         using var tls = new SessionDecoder(new ParsedSession());
         tls.Feed(Direction.Server, Text("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"));
+        Assert.Null(tls.Parser.PendingTransportTag);
         byte[] clientHello = [0x16, 0x03, 0x01, 0x00, 0xF4]; // a TLS record header (RFC 8446 §5.1)
         Assert.Equal("a1 STARTTLS\r\n".Length, tls.Feed(Direction.Client, [.. Text("a1 STARTTLS\r\n"), .. clientHello]));
+        Assert.Equal(("a1", Transport.Tls), (tls.Parser.PendingTransportTag, tls.Parser.PendingTransport));
     }
 
     /// <summary>ImapProxy's own exports hold the inflated text; a Dovecot rawlog holds what was on the wire: Detect tells.</summary>

@@ -1,3 +1,5 @@
+using ImapProxy.Protocol.Decoding;
+
 namespace ImapProxy.Protocol.Tests;
 
 /// <summary>Where each frame starts and ends in its direction's stream (what the timeline and the raw view show),
@@ -44,6 +46,8 @@ public class ConversationShapeTests
 
         var cut = Assert.IsType<MalformedFrame>(session.Frames.Single(f => f.Direction == Direction.Client));
         Assert.Equal((0L, 22L, "truncated"), (cut.Offset, cut.Length, Assert.Single(cut.Diagnostics!).Rule));
+        // How far the literal got: it started at 19 and announced 5 bytes.
+        Assert.Equal((19L, 5L), (Assert.Single(cut.Literals!).Offset, cut.Literals![0].Length));
         Assert.Equal("a1 APPEND box {5}\r\nhel", session.ClientText);
     }
 
@@ -155,7 +159,11 @@ public class ConversationShapeTests
     [Fact]
     public void ClientOnly_IdleAndAuthenticate_AreReadAsIfEachContinuationCame()
     {
-        var session = ParsedSession.FromClient("a1 IDLE\r\nDONE\r\na2 AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\na3 SELECT INBOX\r\n");
+        var session = new ParsedSession();
+        using var decoder = new SessionDecoder(session, ImapParserOptions.Default with { Directions = FedDirections.ClientOnly });
+        decoder.Feed(Direction.Client, "a1 IDLE\r\nDONE\r\na2 AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\na3 SELECT INBOX\r\n"u8);
+
+        // Read as they come (a live capture of one side), not held until the stream ends.
 
         Assert.Equal(["a1 IDLE", "a2 AUTHENTICATE", "a3 SELECT"], session.Frames.OfType<CommandFrame>().Select(c => $"{c.Tag} {c.Name}"));
         var lines = session.Frames.OfType<ClientLineFrame>().ToList();
@@ -188,5 +196,18 @@ public class ConversationShapeTests
         var diagnostic = Assert.Single(session.Frames.OfType<CommandFrame>().Single().Diagnostics!);
         Assert.Equal((rule, header.Length - 1L), (diagnostic.Rule, diagnostic.Offset));
         Assert.EndsWith(messageEnd, diagnostic.Message);
+    }
+
+    /// <summary>A tagged response decides the client's wait only when it answers the command that waits (RFC 3501 §7.5):
+    /// an earlier pipelined command's completion does not refuse a literal.</summary>
+    [Fact]
+    public void ACompletionOfAnotherCommand_WhileTheClientWaitsForALiteral_DecidesNothing()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a0 NOOP\r\na1 APPEND box {5}\r\n"),
+            ("S", "a0 OK\r\n+ go\r\n"), ("C", "hello\r\n"), ("S", "a1 OK\r\n")));
+
+        Assert.Equal([("a0", 0L, 9L), ("a1", 9L, 26L)], ClientFrames(session));
+        Assert.Empty(Rules(session, Direction.Client));
+        Assert.Empty(Rules(session, Direction.Server));
     }
 }

@@ -331,6 +331,7 @@ public class MalformedServerDataTests
 
         Assert.Contains(session.Frames.SelectMany(f => f.Diagnostics ?? []), d => d.Rule == "line-too-long");
         Assert.All(session.Frames, f => Assert.Null(f.Redactions));
+        Assert.All(session.Frames, f => Assert.Null(f.Literals));
         Assert.Contains(new string('x', 200), session.ServerText);
     }
 

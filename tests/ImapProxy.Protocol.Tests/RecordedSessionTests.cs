@@ -167,6 +167,16 @@ public class RecordedSessionTests
         Assert.All(session.Frames.OfType<MalformedFrame>(), m => Assert.Equal("truncated", m.Diagnostics![0].Rule));
     }
 
+    [Fact]
+    public void RawlogReplay_WithoutTimestamps_TheClientWaitsForTheAnswerToStartTls()
+    {
+        // RFC 3501 §6.2.1: the client sends nothing after STARTTLS until the server's answer; the replay follows that.
+        var session = Replay("a1 STARTTLS\r\na2 CAPABILITY\r\n",
+            "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\na1 OK begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na2 OK\r\n");
+
+        Assert.Equal(["Greeting", "a1", "a1 Ok", "a2", "CAPABILITY", "a2 Ok"], Order(session));
+    }
+
     private static readonly byte[] Flush = [0x00, 0x00, 0xFF, 0xFF]; // zlib's sync flush, an empty stored block (RFC 1951 §3.2.4)
 
     /// <summary>Dovecot cuts its rawlog at 0x0A, also inside DEFLATE data; the replay cuts that part after each sync flush

@@ -95,6 +95,8 @@ public class TranscriptTests
 
         var lines = session.Frames.OfType<ClientLineFrame>().ToList();
         Assert.Equal(["Ym9i", Redaction.Marker], lines.Select(l => l.Text));
+        // RFC 3501 §6.2.2: each "+" challenge is answered by one line; none of the server's "+" is unexpected.
+        Assert.DoesNotContain("unexpected-continuation", Rules(session));
         Assert.Equal("bob", session.Frames.OfType<StateChangeFrame>().Last().User);
         Assert.DoesNotContain("c2VjcmV0LWJvYg==", session.ClientText);
         var xoauth = session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a2");

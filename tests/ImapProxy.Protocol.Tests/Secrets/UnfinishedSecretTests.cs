@@ -124,6 +124,18 @@ public class UnfinishedSecretTests
         Assert.Equal(client, session.ClientText);
     }
 
+    [Fact]
+    public void ALiteralPasswordOfMegabytes_IsStarredThroughout()
+    {
+        // Stars go out in pieces: every offset stays in order (ParsedSession checks it) and none of the password shows.
+        var password = new string('p', 3 * 1024 * 1024);
+        var header = $"a1 LOGIN alice {{{password.Length}}}\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", password + "\r\n"), ("S", "a1 NO no\r\n")));
+
+        Assert.Equal(header.Length + password.Length + 2, session.ClientBytes.Length);
+        Assert.Equal(new string('*', password.Length), session.ClientText.Substring(header.Length, password.Length));
+    }
+
     /// <summary>Every client byte reached the sink once (<see cref="ParsedSession"/> checks the order) and no
     /// secret is in the raw bytes or the frames.</summary>
     private static void AssertRedacted(ParsedSession session, string client, params string[] secrets)
