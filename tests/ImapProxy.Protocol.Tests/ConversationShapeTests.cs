@@ -210,4 +210,40 @@ public class ConversationShapeTests
         Assert.Empty(Rules(session, Direction.Client));
         Assert.Empty(Rules(session, Direction.Server));
     }
+
+    [Fact]
+    public void AnEmptyLine_IsNotABareLf()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "\r\na1 NOOP\r\n"), ("S", "a1 OK\r\n")));
+
+        Assert.DoesNotContain("bare-lf", Rules(session, Direction.Client));
+        Assert.Equal([("malformed", 0L, 2L), ("a1", 2L, 9L)], ClientFrames(session));
+    }
+
+    [Fact]
+    public void ALiteralLengthPastWhatANumberHolds_IsFlaggedAtItsHeader()
+    {
+        // RFC 3501 §4.3 / RFC 9051: number64 is at most 2^63-1; "}" of the header is at 35.
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 APPEND box {99999999999999999999}\r\n"), ("S", "a1 BAD\r\n")));
+
+        var overflow = session.Frames.SelectMany(f => f.Diagnostics ?? []).Single(d => d.Rule == "literal-length-overflow");
+        Assert.Equal(35L, overflow.Offset);
+    }
+
+    /// <summary>The parser knows no secrets the server sends: server bytes the caller reports unparsed are shown as they are.</summary>
+    [Fact]
+    public void ServerBytesReportedUnparsed_AreShownAsSent()
+    {
+        var session = new ParsedSession();
+        using var decoder = new SessionDecoder(session);
+        decoder.Feed(Direction.Server, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"u8);
+        decoder.Feed(Direction.Client, "a1 STARTTLS\r\n"u8);
+        byte[] answer = [.. "a1 OK begin TLS\r\n"u8, .. "a2 LOGIN bob hunter2\r\n"u8];
+        var taken = decoder.Feed(Direction.Server, answer);
+        decoder.Parser.ReportUnparsed(Direction.Server, answer.AsSpan(taken));
+
+        Assert.Equal(17, taken);
+        Assert.EndsWith("a2 LOGIN bob hunter2\r\n", session.ServerText);
+        Assert.Equal("starttls-injection", session.Frames.OfType<MalformedFrame>().Single().Diagnostics![0].Rule);
+    }
 }

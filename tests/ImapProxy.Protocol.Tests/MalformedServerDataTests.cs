@@ -329,7 +329,9 @@ public class MalformedServerDataTests
         var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", "* OK " + new string('x', 200) + "\r\n* 4 EXISTS\r\n")),
             options: options);
 
-        Assert.Contains(session.Frames.SelectMany(f => f.Diagnostics ?? []), d => d.Rule == "line-too-long");
+        var cut = session.Frames.OfType<MalformedFrame>().Single();
+        Assert.Equal(("line-too-long", "* OK " + new string('x', 59)), (cut.Diagnostics![0].Rule, cut.Preview));
+        Assert.EndsWith("limit 64 bytes", cut.Diagnostics[0].Message);
         Assert.All(session.Frames, f => Assert.Null(f.Redactions));
         Assert.All(session.Frames, f => Assert.Null(f.Literals));
         Assert.Contains(new string('x', 200), session.ServerText);
@@ -633,6 +635,42 @@ public class MalformedServerDataTests
         var extra = Assert.Single(frame.Diagnostics!);
         Assert.Equal(("extra-space", 45L), (extra.Rule, extra.Offset));
         Assert.Equal(3UL, Assert.IsType<FetchData>(frame.Data).Uid);
+    }
+
+    [Fact]
+    public void AnEmptyLiteral_IsAnEmptyString()
+    {
+        // RFC 3501 §4.3: {0} is a literal of no octets; the line goes on right after its CRLF.
+        var list = Assert.IsType<ListData>(ResponsesTo("* LIST () \"/\" {0}\r\n").Single().Data);
+
+        Assert.Equal("", list.Mailbox);
+    }
+
+    [Theory]
+    [InlineData(5, "Inbox")] // kept: exactly ImapParserOptions.MaxInlineLiteral bytes
+    [InlineData(6, "{6 bytes}")] // not kept: only its place in the stream
+    public void LiteralsUpToTheInlineLimit_AreKeptWithTheFrame(int length, string mailbox)
+    {
+        var options = ImapParserOptions.Default with { MaxInlineLiteral = 5 };
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", $"* LIST () \"/\" {{{length}}}\r\n{"Inbox2"[..length]}\r\n")),
+            options: options);
+
+        Assert.Equal(mailbox, session.Frames.OfType<ResponseFrame>().Select(r => r.Data).OfType<ListData>().Single().Mailbox);
+    }
+
+    /// <summary>A literal header follows a space, "(" or "[" outside a quoted string (RFC 3501 §9); elsewhere "{n}" is text,
+    /// and the next line is the next response.</summary>
+    [Theory]
+    [InlineData("* LIST () \"/\" \"odd {5}")] // inside an unclosed quoted string
+    [InlineData("* LIST () \"/\" \"a\\\" {5}")] // still inside: the quote before it is escaped
+    [InlineData("* XFOO a{5}")] // glued to an atom
+    [InlineData("* XFOO {}")] // no digits
+    public void BracesThatAreNoLiteralHeader_AreText(string line)
+    {
+        var frames = ResponsesTo(line + "\r\n* 3 EXISTS");
+
+        Assert.Equal(2, frames.Count);
+        Assert.Equal(3UL, Assert.IsType<NumberData>(frames[1].Data).Number);
     }
 
     private static List<ResponseFrame> ResponsesTo(string lines) =>

@@ -55,6 +55,8 @@ public class TranscriptTests
 
         Assert.Equal("alice", Assert.IsType<LoginArgs>(commands["a1"].Args).User);
         Assert.True(commands["a1"].Literals![1].Redacted);
+        // The kept body of a password literal is overwritten too, not only the bytes passed on.
+        Assert.All(commands["a1"].Literals![1].Content!, b => Assert.Equal((byte)'*', b));
         Assert.DoesNotContain("secret", session.ClientText);
 
         // a2's literal was refused: the command ends at its header and a3 is read as a new command.

@@ -136,6 +136,31 @@ public class UnfinishedSecretTests
         Assert.Equal(new string('*', password.Length), session.ClientText.Substring(header.Length, password.Length));
     }
 
+    /// <summary>A secret line over the line limit that ends in a literal header (LOGIN's password after a long user name):
+    /// the body is the password, skipped and starred with the line, and the next line is the next command.</summary>
+    [Fact]
+    public void ALongLoginLine_EndingInAPasswordLiteral_SkipsThePasswordWithIt()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var header = "a1 LOGIN \"a-user-name-far-past-the-line-limit-of-this-test\" {6}\r\n";
+        var client = header + "secret\r\na2 NOOP\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", "secret\r\na2 NOOP\r\n"),
+            ("S", "a1 NO too long\r\na2 OK\r\n")), options: options);
+
+        AssertRedacted(session, client, "secret");
+        Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
+    }
+
+    [Fact]
+    public void ALoginPassword_BeforeAnExtraLiteralArgument_IsRedacted()
+    {
+        var client = "a1 LOGIN alice secret {3}\r\nxyz\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN alice secret {3}\r\n"), ("S", "+ \r\n"), ("C", "xyz\r\n"),
+            ("S", "a1 BAD three arguments\r\n")));
+
+        AssertRedacted(session, client, "secret");
+    }
+
     /// <summary>Every client byte reached the sink once (<see cref="ParsedSession"/> checks the order) and no
     /// secret is in the raw bytes or the frames.</summary>
     private static void AssertRedacted(ParsedSession session, string client, params string[] secrets)
