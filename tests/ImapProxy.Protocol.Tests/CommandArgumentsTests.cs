@@ -86,6 +86,7 @@ public class CommandArgumentsTests
     [InlineData("AUTHENTICATE PLAIN =", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true}""")] // RFC 4959 §3: "=" is an empty initial response
     [InlineData("AUTHENTICATE PLAIN YWRtaW4AYWxpY2UAcHc=", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true,"user":"alice"}""")] // RFC 4616 §2: "admin" NUL "alice" NUL "pw": the authcid
     [InlineData("LIST", null, Malformed)]
+    [InlineData("SELECT NIL", """{"type":"select","mailbox":"NIL","readOnly":false}""")] // RFC 3501 §9: an astring "NIL" is the name NIL
     [InlineData("STORE 1", null, Malformed)]
     [InlineData("FETCH 1 BODY[]<0.10", """{"type":"fetch","sequenceSet":"1","uid":false,"attributes":[{"name":"BODY","section":""}]}""")] // no closing ">": no partial
     [InlineData("SEARCH UNSEEN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"UNSEEN"}}""")] // one key is the criteria itself

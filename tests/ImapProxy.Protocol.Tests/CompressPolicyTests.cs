@@ -198,18 +198,36 @@ public sealed class CompressPolicyTests
         Assert.Empty(Problems(session));
     }
 
-    [Fact]
-    public void Detect_APlaintextFirstLineComingByteByByte_IsPlaintext()
+    /// <summary>The first line is judged when it is whole (or cannot be plaintext), not on the first piece that came.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // compressed, its first bytes may be printable (zlib: 4A 34 52 F0 for "a2 NOOP")
+    public void Detect_AFirstLineComingByteByByte_IsJudgedWhole(bool compressed)
     {
+        using var client = new Deflater();
+        using var server = new Deflater();
+        byte[] Wire(Deflater d, string text) => compressed ? d.Compress(text) : Text(text);
+
         var session = ParsedSession.Run(
         [
             Server(Greeting), Client("a1 COMPRESS DEFLATE\r\n"), Server("a1 OK DEFLATE active\r\n"),
-            Client("a2 NOOP\r\n"), Server("a2 OK done\r\n"),
+            Client(Wire(client, "a2 NOOP\r\n")), Server(Wire(server, "a2 OK done\r\n")),
         ], chunking: n => Enumerable.Repeat(1, n), compressedInput: CompressedInput.Detect);
 
         Assert.Equal(["a1 COMPRESS", "a2 NOOP"], Commands(session));
         Assert.Equal(["a1 OK", "a2 OK"], Completions(session));
         Assert.Empty(Problems(session));
+    }
+
+    [Fact]
+    public void CorruptCompressedData_AtTheEndOfTheStream_IsReported()
+    {
+        var session = ParsedSession.Run(
+        [
+            Server(Greeting), Client("a1 COMPRESS DEFLATE\r\n"), Server("a1 OK DEFLATE active\r\n"), Client([0xFF, 0xFF, 0xFF, 0xFF]),
+        ]);
+
+        Assert.Equal([("deflate-corrupt", Direction.Client)], Problems(session));
     }
 
     /// <summary>The first line is undecided until its end; a session that ends before it still shows what was sent.</summary>

@@ -673,6 +673,26 @@ public class MalformedServerDataTests
         Assert.Equal(3UL, Assert.IsType<NumberData>(frames[1].Data).Number);
     }
 
+    [Fact]
+    public void SearchResults_ThatAreNotNumbers_AreNamed_AndTheNumbersKept()
+    {
+        var frame = ResponsesTo("* SEARCH 1 x 3").Single();
+
+        Assert.Equal([1UL, 3UL], Assert.IsType<SearchData>(frame.Data).Numbers);
+        Assert.Equal(["invalid-number", "syntax"], frame.Diagnostics!.Select(d => d.Rule));
+        Assert.Equal(("not a valid number: x", 28L), (frame.Diagnostics![0].Message, frame.Diagnostics[0].Offset));
+    }
+
+    [Fact]
+    public void IdFields_WithoutTheirLastValue_AreNamed_AndThePairsKept()
+    {
+        // RFC 2971 §3.3: the list holds field-value pairs.
+        var frame = ResponsesTo("* ID (\"name\" \"Dovecot\" \"version\")").Single();
+
+        Assert.Equal("Dovecot", Assert.Single(Assert.IsType<IdData>(frame.Data).Fields!).Value);
+        Assert.Equal("malformed syntax: unexpected data for ID", Problem(frame));
+    }
+
     private static List<ResponseFrame> ResponsesTo(string lines) =>
         ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", lines + "\r\n"))).Frames.OfType<ResponseFrame>().Skip(1).ToList();
 }
