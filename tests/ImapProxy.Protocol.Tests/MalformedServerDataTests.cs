@@ -224,6 +224,17 @@ public class MalformedServerDataTests
         var id = ResponsesTo("* ID (\"name\" \"Grüße\")").Single();
         Assert.Equal("Grüße", Assert.IsType<IdData>(id.Data).Fields!["name"]);
         Assert.Equal("quoted-8bit", Assert.Single(id.Diagnostics!).Rule);
+
+        // 8-bit text first, and 8-bit text in a string with an escape (read the long way), are named too.
+        foreach (var (line, text) in new[] { ("* ID (\"name\" \"Ärger\")", "Ärger"), ("* ID (\"name\" \"Gr\\\"üße\")", "Gr\"üße") })
+        {
+            var frame = ResponsesTo(line).Single();
+            Assert.Equal(text, Assert.IsType<IdData>(frame.Data).Fields!["name"]);
+            Assert.Equal("quoted-8bit", Assert.Single(frame.Diagnostics!).Rule);
+        }
+
+        // A string may start with a space.
+        Assert.Equal(" box", Assert.IsType<ListData>(ResponsesTo("* LIST () \"/\" \" box\"").Single().Data).Mailbox);
     }
 
     [Fact]
@@ -691,6 +702,52 @@ public class MalformedServerDataTests
 
         Assert.Equal("Dovecot", Assert.Single(Assert.IsType<IdData>(frame.Data).Fields!).Value);
         Assert.Equal("malformed syntax: unexpected data for ID", Problem(frame));
+    }
+
+    [Fact]
+    public void AQuoteLeftOpenByAnInnerQuote_IsReadStrictly_WithoutAnError()
+    {
+        // The tolerant reading of "a"b c (an inner quote never closed) runs off the line; read strictly it is "a", b and c.
+        var frame = ResponsesTo("* XFOO \"a\"b c").Single();
+
+        Assert.Equal(["a", "b", "c"], frame.Arguments!.Select(a => a.AsText()));
+        Assert.Null(frame.Diagnostics);
+    }
+
+    [Fact]
+    public void ABackslashEndingAnUnclosedString_IsNoEscape()
+    {
+        Assert.Equal("malformed syntax: quoted string not closed before the end of the line", Problem(ResponsesTo("* XFOO \"a\\").Single()));
+    }
+
+    [Fact]
+    public void ALiteralHeaderEndingInABareLf_IsStillALiteral()
+    {
+        var frame = ResponsesTo("* LIST () \"/\" {3}\nabc").Single();
+
+        Assert.Equal("abc", Assert.IsType<ListData>(frame.Data).Mailbox);
+        Assert.Equal("bare-lf", Assert.Single(frame.Diagnostics!).Rule);
+    }
+
+    [Fact]
+    public void AMailboxNameSentAsALiteral_IsNamedWhereTheLiteralStarts()
+    {
+        var frame = ResponsesTo("* LIST () \"/\" {4}\r\n&Jjo").Single();
+
+        var diagnostic = Assert.Single(frame.Diagnostics!);
+        Assert.Equal(("invalid-mutf7", 31L), (diagnostic.Rule, diagnostic.Offset)); // the "{" after "* PREAUTH ready\r\n* LIST () "/" "
+    }
+
+    [Fact]
+    public void Sections_WithQuotedOrLiteralHeaderNames_AreOneItem()
+    {
+        // RFC 3501 §9: header-fld-name is an astring: quoted (with an escaped quote and a "]" here) or a literal.
+        var (quoted, _) = FetchOf("BODY[HEADER.FIELDS (\"X\\\"]\")] \"v\"");
+        Assert.Equal(("BODY[HEADER.FIELDS (\"X\\\"]\")]", "v"), (Assert.Single(quoted.Sections!).Item, quoted.Sections![0].Text));
+
+        var (literal, _) = FetchOf("BODY[HEADER.FIELDS ({4}\r\nFROM)] {5}\r\nhello UID 9");
+        var section = Assert.Single(literal.Sections!);
+        Assert.Equal((5L, 9UL), (section.Literal!.Length, literal.Uid!.Value));
     }
 
     private static List<ResponseFrame> ResponsesTo(string lines) =>
