@@ -750,6 +750,16 @@ public class MalformedServerDataTests
         Assert.Equal((5L, 9UL), (section.Literal!.Length, literal.Uid!.Value));
     }
 
+    [Fact]
+    public void ALongLine_FedInPieces_IsReadWhole()
+    {
+        var numbers = Enumerable.Range(1, 300).Select(n => (ulong)n).ToList();
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", $"* SEARCH {string.Join(' ', numbers)}\r\n")),
+            chunking: n => Enumerable.Repeat(100, n / 100 + 1));
+
+        Assert.Equal(numbers, session.Frames.OfType<ResponseFrame>().Select(r => r.Data).OfType<SearchData>().Single().Numbers);
+    }
+
     private static List<ResponseFrame> ResponsesTo(string lines) =>
         ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", lines + "\r\n"))).Frames.OfType<ResponseFrame>().Skip(1).ToList();
 }
