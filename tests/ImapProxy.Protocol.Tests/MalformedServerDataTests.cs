@@ -572,6 +572,7 @@ public class MalformedServerDataTests
 
         Assert.Equal([("RFC822", 5L), ("RFC822.HEADER", 1L), ("RFC822.TEXT", 0L)], fetch.Sections!.Select(s => (s.Item, s.Size)));
         Assert.True(fetch.Sections![2].Nil);
+        Assert.All(fetch.Sections!, s => Assert.Equal("", s.Section)); // RFC822 is BODY[], RFC822.TEXT is BODY[TEXT] by meaning, not by name
         Assert.Null(diagnostics);
     }
 
