@@ -183,7 +183,7 @@ public sealed class CompressPolicyTests
     [Fact]
     public void Detect_CompressedDataStartingWithALineFeedByte_IsInflated()
     {
-        using var client = new Deflater();
+        using var client = new Deflater(CompressionLevel.Fastest); // fixed Huffman codes, as zlib sends short pieces
         using var server = new Deflater();
         var wire = client.Compress("T2 SELECT INBOX\r\n");
         Assert.Equal((byte)'\n', wire[0]); // the case this test is about
@@ -288,7 +288,7 @@ public sealed class CompressPolicyTests
         private readonly MemoryStream output = new();
         private readonly DeflateStream deflate;
 
-        public Deflater() => deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true);
+        public Deflater(CompressionLevel level = CompressionLevel.Optimal) => deflate = new DeflateStream(output, level, leaveOpen: true);
 
         public byte[] Compress(string text)
         {
