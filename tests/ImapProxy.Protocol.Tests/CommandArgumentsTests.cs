@@ -114,6 +114,8 @@ public class CommandArgumentsTests
         Assert.Null(Parse("XAPPLEPUSHSERVICE").Arguments);
         Assert.Null(Parse("SELECT INBOX").Arguments);
         Assert.Null(Parse("NOOP").Arguments);
+        // "UID" takes the command after it (RFC 3501 §6.4.8); followed by no command name it stays "UID".
+        Assert.Equal("UID", Parse("UID (x)").Name);
     }
 
     [Fact]
