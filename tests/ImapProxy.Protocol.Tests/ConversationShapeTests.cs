@@ -246,4 +246,45 @@ public class ConversationShapeTests
         Assert.EndsWith("a2 LOGIN bob hunter2\r\n", session.ServerText);
         Assert.Equal("starttls-injection", session.Frames.OfType<MalformedFrame>().Single().Diagnostics![0].Rule);
     }
+
+    /// <summary>The session ends before any answer: held bytes are read as the client meant them, up to a STARTTLS,
+    /// whose answer cannot be assumed; what follows it is shown unread, as cut off.</summary>
+    [Fact]
+    public void HeldBytesPastAStartTls_WhenTheSessionEnds_AreShownUnread()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", StartTlsGreeting), ("C", "a1 APPEND box {5}\r\nhello\r\na2 STARTTLS\r\na3 NOOP\r\n")));
+
+        Assert.Equal(["a1", "a2"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
+        var unread = session.Frames.OfType<MalformedFrame>().Single();
+        Assert.Equal((39L, 9L, "truncated"), (unread.Offset, unread.Length, unread.Diagnostics![0].Rule));
+        Assert.EndsWith("a3 NOOP\r\n", session.ClientText);
+    }
+
+    /// <summary>MaxHeldClientBytes bounds what is held for an answer: up to it the client's bytes wait, past it they are
+    /// read as sent and flagged.</summary>
+    [Theory]
+    [InlineData(14, false)] // 14 bytes and CRLF: 16 held, the limit
+    [InlineData(15, true)]
+    public void TheHoldLimit_IsInclusive(int size, bool flagged)
+    {
+        var options = ImapParserOptions.Default with { MaxHeldClientBytes = 16 };
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"),
+            ("C", $"a1 APPEND box {{{size}}}\r\n{new string('x', size)}\r\n"), ("S", "+ go\r\n"), ("S", "a1 OK\r\n")), options: options);
+
+        Assert.Equal(flagged, Rules(session, Direction.Client).Contains("client-did-not-wait"));
+    }
+
+    /// <summary>RFC 3501 §6.2.1: after a refused STARTTLS the session goes on in plaintext, and what the client sent
+    /// meanwhile is read as commands.</summary>
+    [Fact]
+    public void BytesSentAfterARefusedStartTls_AreReadAsCommands()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", StartTlsGreeting),
+            ("C", "a1 LOGIN {5}\r\nalice pw\r\na2 STARTTLS\r\na3 LOGIN bob hunter2\r\n"),
+            ("S", "+ go on\r\na1 NO not before TLS\r\na2 NO [UNAVAILABLE] no TLS today\r\na3 NO bad\r\n")));
+
+        Assert.Equal(["a1", "a2", "a3"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
+        Assert.DoesNotContain(session.Frames, f => f is MalformedFrame);
+        Assert.DoesNotContain("hunter2", session.ClientText);
+    }
 }
