@@ -134,4 +134,13 @@ public class CommandStateTests
 
         Assert.Equal(["IDLE", "IMAP4rev1"], Assert.Single(states).Capabilities);
     }
+
+    [Fact]
+    public void NewCapabilities_AloneAreANewState()
+    {
+        var states = States(("S", "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"), ("C", "a1 CAPABILITY\r\n"),
+            ("S", "* CAPABILITY IMAP4rev1 STARTTLS ID\r\na1 OK done\r\n"));
+
+        Assert.Equal([["IMAP4rev1", "STARTTLS"], ["ID", "IMAP4rev1", "STARTTLS"]], states.Select(s => s.Capabilities));
+    }
 }
