@@ -126,12 +126,27 @@ public class CommandArgumentsTests
         Assert.Equal(("NOOP", "malformed syntax: unexpected text after the arguments"), (frame.Name, Assert.Single(frame.Diagnostics!).Message));
     }
 
+    /// <summary>SEARCH keys nest (NOT, OR on either side, parenthesised groups) up to 100 deep; deeper is not read.</summary>
     [Theory]
-    [InlineData(100, true)] // SEARCH keys nest (NOT, OR, groups) up to 100 deep
-    [InlineData(101, false)]
-    public void SearchKeys_NestToALimit(int nots, bool typed)
+    [InlineData("not", 100, true)]
+    [InlineData("not", 101, false)]
+    [InlineData("or-left", 100, true)]
+    [InlineData("or-left", 101, false)]
+    [InlineData("or-right", 100, true)]
+    [InlineData("or-right", 101, false)]
+    [InlineData("not-group", 50, true)] // 50 NOTs around 50 groups
+    [InlineData("not-group", 51, false)]
+    public void SearchKeys_NestToALimit(string shape, int depth, bool typed)
     {
-        var frame = ParsedSession.FromClient($"t1 SEARCH {string.Concat(Enumerable.Repeat("NOT ", nots))}SEEN\r\n").Frames.OfType<CommandFrame>().Single();
+        static string Repeat(string s, int n) => string.Concat(Enumerable.Repeat(s, n));
+        var keys = shape switch
+        {
+            "not" => Repeat("NOT ", depth) + "SEEN",
+            "or-left" => Repeat("OR ", depth) + Repeat("SEEN ", depth) + "SEEN",
+            "or-right" => Repeat("OR SEEN ", depth) + "SEEN",
+            _ => Repeat("NOT ", depth) + Repeat("(", 50) + "SEEN" + Repeat(")", 50),
+        };
+        var frame = ParsedSession.FromClient($"t1 SEARCH {keys}\r\n").Frames.OfType<CommandFrame>().Single();
 
         Assert.Equal(typed, frame.Args is not null);
     }
