@@ -164,7 +164,6 @@ public class ConversationShapeTests
         decoder.Feed(Direction.Client, "a1 IDLE\r\nDONE\r\na2 AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\na3 SELECT INBOX\r\n"u8);
 
         // Read as they come (a live capture of one side), not held until the stream ends.
-
         Assert.Equal(["a1 IDLE", "a2 AUTHENTICATE", "a3 SELECT"], session.Frames.OfType<CommandFrame>().Select(c => $"{c.Tag} {c.Name}"));
         var lines = session.Frames.OfType<ClientLineFrame>().ToList();
         Assert.Equal([(ClientLineKind.IdleDone, "a1", "DONE"), (ClientLineKind.AuthenticateResponse, "a2", Redaction.Marker)],
