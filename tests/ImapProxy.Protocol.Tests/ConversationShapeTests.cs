@@ -286,4 +286,14 @@ public class ConversationShapeTests
         Assert.DoesNotContain(session.Frames, f => f is MalformedFrame);
         Assert.DoesNotContain("hunter2", session.ClientText);
     }
+
+    [Fact]
+    public void ARefusedLiteral_WhoseHeaderEndsInABareLf_EndsItsCommandAtTheHeader()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 APPEND box {5}\n"), ("S", "a1 NO [TOOBIG] no\r\n")));
+
+        var a1 = session.Frames.OfType<CommandFrame>().Single();
+        Assert.Equal((0L, 18L), (a1.Offset, a1.Length));
+        Assert.Equal(["box", "{5}"], a1.Arguments!.Select(a => a.AsText()));
+    }
 }
