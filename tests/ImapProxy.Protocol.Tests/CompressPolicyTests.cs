@@ -260,6 +260,20 @@ public sealed class CompressPolicyTests
         Assert.DoesNotContain(Problems(session), p => p.Rule == "deflate-corrupt");
     }
 
+    /// <summary>Inflate (a live capture, a Dovecot rawlog) takes the bytes after the switch as DEFLATE data, also when they
+    /// look like text: text there is corrupt compressed data, and said so.</summary>
+    [Fact]
+    public void Inflate_TakesTheBytesAfterTheSwitchAsCompressed_EvenWhenTheyLookLikeText()
+    {
+        var session = ParsedSession.Run(
+        [
+            Server(Greeting), Client("a1 COMPRESS DEFLATE\r\n"), Server("a1 OK DEFLATE active\r\n"), Client("a2 NOOP\r\n"),
+        ]);
+
+        Assert.Equal([("deflate-corrupt", Direction.Client)], Problems(session));
+        Assert.Equal(["a1 COMPRESS"], Commands(session));
+    }
+
     private static Diagnostics.Diagnostic Diagnostic(ParsedSession session) =>
         session.Frames.OfType<MalformedFrame>().SelectMany(f => f.Diagnostics ?? []).Single();
 
