@@ -83,6 +83,18 @@ public class CommandArgumentsTests
     [InlineData("CLOSE", null)]
     [InlineData("UNSELECT", null)]
     [InlineData("XAPPLEPUSHSERVICE aps-version 2", null)]
+    [InlineData("AUTHENTICATE PLAIN =", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true}""")] // RFC 4959 §3: "=" is an empty initial response
+    [InlineData("AUTHENTICATE PLAIN YWRtaW4AYWxpY2UAcHc=", """{"type":"authenticate","mechanism":"PLAIN","hasInitialResponse":true,"user":"alice"}""")] // RFC 4616 §2: "admin" NUL "alice" NUL "pw": the authcid
+    [InlineData("LIST", null, Malformed)]
+    [InlineData("SELECT NIL", """{"type":"select","mailbox":"NIL","readOnly":false}""")] // RFC 3501 §9: an astring "NIL" is the name NIL
+    [InlineData("STORE 1", null, Malformed)]
+    [InlineData("FETCH 1 BODY[]<0.10", """{"type":"fetch","sequenceSet":"1","uid":false,"attributes":[{"name":"BODY","section":""}]}""")] // no closing ">": no partial
+    [InlineData("SEARCH UNSEEN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"UNSEEN"}}""")] // one key is the criteria itself
+    [InlineData("SEARCH 1:5,7", """{"type":"search","uid":false,"criteria":{"op":"term","key":"SET","args":["1:5,7"]}}""")]
+    [InlineData("SEARCH XSPAM2", """{"type":"search","uid":false,"criteria":{"op":"term","key":"XSPAM2"}}""")] // a digit does not make a sequence set
+    [InlineData("SEARCH MODSEQ", null, Malformed)] // RFC 7162 §3.1.5: MODSEQ needs its value
+    [InlineData("SEARCH RETURN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"RETURN"}}""")]
+    [InlineData("SEARCH CHARSET", """{"type":"search","uid":false,"criteria":{"op":"term","key":"CHARSET"}}""")]
     public void TypedArguments(string command, string? json, string? problem = null)
     {
         var frame = ParsedSession.FromClient($"t1 {command}\r\n").Frames.OfType<CommandFrame>().Single();
@@ -91,5 +103,51 @@ public class CommandArgumentsTests
         var name = frame.Name;
         if (problem is null) Assert.Null(frame.Diagnostics);
         else Assert.Equal($"malformed syntax: unexpected arguments for {name}", Assert.Single(frame.Diagnostics!).Message);
+    }
+
+    [Fact]
+    public void UntypedArguments_AreKeptOnlyForCommandsWithoutTypedOnes()
+    {
+        CommandFrame Parse(string line) => ParsedSession.FromClient($"t1 {line}\r\n").Frames.OfType<CommandFrame>().Single();
+
+        Assert.Equal(["aps-version", "2"], Parse("XAPPLEPUSHSERVICE aps-version 2").Arguments!.Select(a => a.AsText()));
+        Assert.Null(Parse("XAPPLEPUSHSERVICE").Arguments);
+        Assert.Null(Parse("SELECT INBOX").Arguments);
+        Assert.Null(Parse("NOOP").Arguments);
+        // "UID" takes the command after it (RFC 3501 §6.4.8); followed by no command name it stays "UID".
+        Assert.Equal("UID", Parse("UID (x)").Name);
+    }
+
+    [Fact]
+    public void ArgumentsGluedToTheCommandName_AreASyntaxError()
+    {
+        var frame = ParsedSession.FromClient("t1 NOOP(x)\r\n").Frames.OfType<CommandFrame>().Single();
+
+        Assert.Equal(("NOOP", "malformed syntax: unexpected text after the arguments"), (frame.Name, Assert.Single(frame.Diagnostics!).Message));
+    }
+
+    /// <summary>SEARCH keys nest (NOT, OR on either side, parenthesised groups) up to 100 deep; deeper is not read.</summary>
+    [Theory]
+    [InlineData("not", 100, true)]
+    [InlineData("not", 101, false)]
+    [InlineData("or-left", 100, true)]
+    [InlineData("or-left", 101, false)]
+    [InlineData("or-right", 100, true)]
+    [InlineData("or-right", 101, false)]
+    [InlineData("not-group", 50, true)] // 50 NOTs around 50 groups
+    [InlineData("not-group", 51, false)]
+    public void SearchKeys_NestToALimit(string shape, int depth, bool typed)
+    {
+        static string Repeat(string s, int n) => string.Concat(Enumerable.Repeat(s, n));
+        var keys = shape switch
+        {
+            "not" => Repeat("NOT ", depth) + "SEEN",
+            "or-left" => Repeat("OR ", depth) + Repeat("SEEN ", depth) + "SEEN",
+            "or-right" => Repeat("OR SEEN ", depth) + "SEEN",
+            _ => Repeat("NOT ", depth) + Repeat("(", 50) + "SEEN" + Repeat(")", 50),
+        };
+        var frame = ParsedSession.FromClient($"t1 SEARCH {keys}\r\n").Frames.OfType<CommandFrame>().Single();
+
+        Assert.Equal(typed, frame.Args is not null);
     }
 }

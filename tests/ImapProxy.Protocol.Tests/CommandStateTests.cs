@@ -59,4 +59,88 @@ public class CommandStateTests
         Assert.Equal(("command-in-wrong-state", Diagnostics.Severity.Info), (diagnostic.Rule, diagnostic.Severity));
         Assert.EndsWith("FETCH in Authenticated", diagnostic.Message);
     }
+    private static List<StateChangeFrame> States(params (string Side, string Text)[] parts) =>
+        ParsedSession.Run(Transcript.Of(parts)).Frames.OfType<StateChangeFrame>().ToList();
+
+    [Fact]
+    public void AFailedSelect_WhileAMailboxIsSelected_LeavesNoneSelected()
+    {
+        // RFC 3501 §6.3.1: "if a mailbox is selected and a SELECT command that fails is attempted, no mailbox is selected."
+        var last = States(("S", "* PREAUTH ready\r\n"), ("C", "a1 SELECT INBOX\r\n"), ("S", "a1 OK [READ-WRITE] done\r\n"),
+            ("C", "a2 SELECT Nope\r\n"), ("S", "a2 NO no such mailbox\r\n"))[^1];
+
+        Assert.Equal((ProtocolState.Authenticated, (string?)null), (last.State, last.Mailbox));
+    }
+
+    [Fact]
+    public void AFailedSelect_BeforeLogin_LeavesTheSessionNotAuthenticated()
+    {
+        var states = States(("S", "* OK ready\r\n"), ("C", "a1 SELECT INBOX\r\n"), ("S", "a1 NO log in first\r\n"),
+            ("C", "a2 NOOP\r\n"), ("S", "a2 OK\r\n"));
+
+        Assert.DoesNotContain(states, s => s.State != ProtocolState.NotAuthenticated);
+    }
+
+    [Theory]
+    [InlineData("SELECT", "[READ-ONLY] no write access", true)] // §6.3.1: a mailbox the user may only read
+    [InlineData("SELECT", "[READ-WRITE] done", false)]
+    [InlineData("SELECT", "done", false)]
+    [InlineData("EXAMINE", "[READ-ONLY] done", true)] // §6.3.2
+    [InlineData("EXAMINE", "done", true)]
+    [InlineData("EXAMINE", "[READ-WRITE] done", false)] // §7.1: READ-WRITE says the mailbox is selected read-write
+    public void ReadOnly_IsWhatTheServersCodeSays_ElseWhatTheCommandAsked(string command, string okText, bool readOnly)
+    {
+        var last = States(("S", "* PREAUTH ready\r\n"), ("C", $"a1 {command} INBOX\r\n"), ("S", $"a1 OK {okText}\r\n"))[^1];
+
+        Assert.Equal((ProtocolState.Selected, "INBOX", readOnly), (last.State, last.Mailbox, last.ReadOnly));
+    }
+
+    [Theory]
+    [InlineData("CLOSE")] // §6.4.2
+    [InlineData("UNSELECT")] // RFC 3691 §2
+    public void CloseAndUnselect_ReturnToAuthenticated(string command)
+    {
+        var last = States(("S", "* PREAUTH ready\r\n"), ("C", "a1 SELECT INBOX\r\n"), ("S", "a1 OK done\r\n"),
+            ("C", $"a2 {command}\r\n"), ("S", "a2 OK done\r\n"))[^1];
+
+        Assert.Equal((ProtocolState.Authenticated, (string?)null), (last.State, last.Mailbox));
+    }
+
+    [Fact]
+    public void Logout_CompletedWithoutABye_StillEndsTheSession()
+    {
+        // §6.1.3 has the server send BYE first; one that does not still ends the session with the OK.
+        var last = States(("S", "* PREAUTH ready\r\n"), ("C", "a1 LOGOUT\r\n"), ("S", "a1 OK bye\r\n"))[^1];
+
+        Assert.Equal(ProtocolState.Logout, last.State);
+    }
+
+    [Fact]
+    public void CapabilitiesInTheTaggedOkOfLogin_ReplaceTheGreetingsOnes()
+    {
+        // RFC 3501 §6.2.3: "A server MAY include a CAPABILITY response code in the tagged OK response to a successful LOGIN".
+        var last = States(("S", "* OK [CAPABILITY IMAP4rev1 LOGIN-REFERRALS AUTH=PLAIN] ready\r\n"), ("C", "a1 LOGIN alice secret\r\n"),
+            ("S", "a1 OK [CAPABILITY IMAP4rev1 IDLE MOVE] logged in\r\n"))[^1];
+
+        Assert.Equal((ProtocolState.Authenticated, "alice"), (last.State, last.User));
+        Assert.Equal(["IDLE", "IMAP4rev1", "MOVE"], last.Capabilities);
+    }
+
+    [Fact]
+    public void TheSameCapabilitiesAnnouncedAgain_AreNoChange()
+    {
+        var states = States(("S", "* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n"), ("C", "a1 CAPABILITY\r\n"),
+            ("S", "* CAPABILITY IDLE IMAP4rev1\r\na1 OK done\r\n"));
+
+        Assert.Equal(["IDLE", "IMAP4rev1"], Assert.Single(states).Capabilities);
+    }
+
+    [Fact]
+    public void NewCapabilities_AloneAreANewState()
+    {
+        var states = States(("S", "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"), ("C", "a1 CAPABILITY\r\n"),
+            ("S", "* CAPABILITY IMAP4rev1 STARTTLS ID\r\na1 OK done\r\n"));
+
+        Assert.Equal([["IMAP4rev1", "STARTTLS"], ["ID", "IMAP4rev1", "STARTTLS"]], states.Select(s => s.Capabilities));
+    }
 }

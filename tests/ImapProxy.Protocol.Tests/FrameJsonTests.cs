@@ -48,4 +48,13 @@ public class FrameJsonTests
         var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<ImapFrame>(json, FrameJson.Options));
         Assert.Contains(reason, error.Message);
     }
+
+    [Fact]
+    public void ALiteralsObject_WithFieldsThisVersionDoesNotKnow_IsStillRead()
+    {
+        var json = Stored.Replace("{\"literal\":", "{\"note\":{\"x\":[1,2]},\"literal\":");
+
+        var command = Assert.IsType<CommandFrame>(JsonSerializer.Deserialize<ImapFrame>(json, FrameJson.Options));
+        Assert.Equal(5000L, Assert.IsType<ImapString>(command.Arguments![4]).Literal!.Length);
+    }
 }

@@ -1,4 +1,5 @@
 using ImapProxy.Protocol.Responses;
+using ImapProxy.Protocol.Syntax;
 
 namespace ImapProxy.Protocol.Tests;
 
@@ -53,4 +54,44 @@ public class SmallPartsTests
     [InlineData(new byte[] { (byte)'a', (byte)'b' }, 2, "ab")]
     public void Previews_ShowPrintableAsciiAsIs_AndEscapeTheRest(byte[] bytes, int max, string shown) =>
         Assert.Equal(shown, ByteText.Escape(bytes, max));
+
+    [Theory]
+    [InlineData("0", 0UL)]
+    [InlineData("18446744073709551615", ulong.MaxValue)] // number64 (RFC 9051 §9) at its largest
+    [InlineData("00000000000000000001", 1UL)] // twenty digits
+    [InlineData("18446744073709551616", null)] // one more overflows
+    [InlineData("99999999999999999999", null)]
+    [InlineData("000000000000000000001", null)] // twenty-one digits
+    [InlineData("", null)]
+    [InlineData("12a", null)]
+    [InlineData("-1", null)] // RFC 3501 §9: number = 1*DIGIT, no sign
+    public void Numbers_AreAsciiDigits_WithoutOverflow(string text, ulong? number)
+    {
+        var parsed = ImapValue.TryParseNumber(text, out var value);
+
+        Assert.Equal(number, parsed ? value : null);
+    }
+
+    [Fact]
+    public void OnlyAnAtom_IsAnAtom()
+    {
+        // RFC 3501 §4: "UID" quoted is a string, not the atom UID; NIL and lists are neither.
+        Assert.True(new ImapAtom("uid").IsAtom("UID"));
+        Assert.False(new ImapString("UID"u8.ToArray(), null).IsAtom("UID"));
+        Assert.False(ImapNil.Instance.IsAtom("NIL"));
+        Assert.False(new ImapList([new ImapAtom("UID")]).IsAtom("UID"));
+    }
+
+    [Fact]
+    public void Values_AreEqualByWhatTheyHold()
+    {
+        Assert.Equal(new ImapString("a"u8.ToArray(), null), new ImapString("a"u8.ToArray(), null));
+        Assert.NotEqual(new ImapString("a"u8.ToArray(), null), new ImapString("b"u8.ToArray(), null));
+        // An empty string is not a literal whose bytes were not kept.
+        Assert.NotEqual(new ImapString([], null), new ImapString(null, null));
+        Assert.False(new ImapString([], null).Equals(null));
+        Assert.Equal(new ImapList([new ImapAtom("A"), ImapNil.Instance]), new ImapList([new ImapAtom("A"), ImapNil.Instance]));
+        Assert.NotEqual(new ImapList([new ImapAtom("A")]), new ImapList([new ImapAtom("B")]));
+        Assert.False(new ImapList([]).Equals(null));
+    }
 }

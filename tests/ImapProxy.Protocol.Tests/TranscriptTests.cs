@@ -55,6 +55,8 @@ public class TranscriptTests
 
         Assert.Equal("alice", Assert.IsType<LoginArgs>(commands["a1"].Args).User);
         Assert.True(commands["a1"].Literals![1].Redacted);
+        // The kept body of a password literal is overwritten too, not only the bytes passed on.
+        Assert.All(commands["a1"].Literals![1].Content!, b => Assert.Equal((byte)'*', b));
         Assert.DoesNotContain("secret", session.ClientText);
 
         // a2's literal was refused: the command ends at its header and a3 is read as a new command.
@@ -95,6 +97,8 @@ public class TranscriptTests
 
         var lines = session.Frames.OfType<ClientLineFrame>().ToList();
         Assert.Equal(["Ym9i", Redaction.Marker], lines.Select(l => l.Text));
+        // RFC 3501 §6.2.2: each "+" challenge is answered by one line; none of the server's "+" is unexpected.
+        Assert.DoesNotContain("unexpected-continuation", Rules(session));
         Assert.Equal("bob", session.Frames.OfType<StateChangeFrame>().Last().User);
         Assert.DoesNotContain("c2VjcmV0LWJvYg==", session.ClientText);
         var xoauth = session.Frames.OfType<CommandFrame>().Single(c => c.Tag == "a2");

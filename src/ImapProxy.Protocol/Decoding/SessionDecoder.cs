@@ -154,7 +154,7 @@ public sealed class SessionDecoder : IImapSink, IDisposable
             Flush();
         }
 
-        /// <summary>Plaintext when the first line is printable ASCII ending in CRLF; compressed data is not
+        /// <summary>Plaintext when the first line is non-empty printable ASCII ending in CRLF; compressed data is not
         /// (every DEFLATE flush ends in 00 00 FF FF, RFC 1951 §3.2.4 stored block).</summary>
         private bool Decide(bool final)
         {
@@ -165,7 +165,8 @@ public sealed class SessionDecoder : IImapSink, IDisposable
             foreach (var b in line) printable &= b is >= 0x20 and < 0x7F or (byte)'\r' or (byte)'\t';
             if (!printable || lf >= 0 || final || span.Length >= DetectionWindow)
             {
-                plain = printable && span.Length > 0;
+                // An empty first line is not plaintext: compressed data may start with 0x0A.
+                plain = printable && line.Length > 0;
                 if (!plain) inflater = new DeflateDecoder();
                 return true;
             }

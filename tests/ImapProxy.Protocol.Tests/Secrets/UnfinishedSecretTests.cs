@@ -95,6 +95,116 @@ public class UnfinishedSecretTests
         AssertRedacted(session, client, "password", "secret");
     }
 
+    [Fact]
+    public void AnUnquotedPasswordCutByTheLineLimit_IsRedactedFromItsFirstByte()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN alice hunter2hunter2hunter2\r\n")), options: options);
+
+        Assert.StartsWith("a1 LOGIN alice *********", session.ClientText);
+    }
+
+    [Fact]
+    public void ATagPastTheLineLimit_RedactsTheRest_SinceALoginCouldFollowIt()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16 };
+        var client = "a1234567890123456789 LOGIN alice secret\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        AssertRedacted(session, client, "secret");
+    }
+
+    [Fact]
+    public void ALongCommandThatIsNotLogin_CutInsideItsName_KeepsItsRestVisible()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16 };
+        var client = "a1 XAPPLEPUSHSERVICE aps-version 2\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        Assert.Equal(client, session.ClientText);
+    }
+
+    [Fact]
+    public void ALiteralPasswordOfMegabytes_IsStarredThroughout()
+    {
+        // Stars go out in pieces: every offset stays in order (ParsedSession checks it) and none of the password shows.
+        var password = new string('p', 3 * 1024 * 1024);
+        var header = $"a1 LOGIN alice {{{password.Length}}}\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", password + "\r\n"), ("S", "a1 NO no\r\n")));
+
+        Assert.Equal(header.Length + password.Length + 2, session.ClientBytes.Length);
+        Assert.Equal(new string('*', password.Length), session.ClientText.Substring(header.Length, password.Length));
+    }
+
+    /// <summary>A secret line over the line limit that ends in a literal header (LOGIN's password after a long user name):
+    /// the body is the password, skipped and starred with the line, and the next line is the next command.</summary>
+    [Fact]
+    public void ALongLoginLine_EndingInAPasswordLiteral_SkipsThePasswordWithIt()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var header = "a1 LOGIN \"a-user-name-far-past-the-line-limit-of-this-test\" {6}\r\n";
+        var client = header + "secret\r\na2 NOOP\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", "secret\r\na2 NOOP\r\n"),
+            ("S", "a1 NO too long\r\na2 OK\r\n")), options: options);
+
+        AssertRedacted(session, client, "secret");
+        Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
+    }
+
+    [Fact]
+    public void ALoginPassword_BeforeAnExtraLiteralArgument_IsRedacted()
+    {
+        var client = "a1 LOGIN alice secret {3}\r\nxyz\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN alice secret {3}\r\n"), ("S", "+ \r\n"), ("C", "xyz\r\n"),
+            ("S", "a1 BAD three arguments\r\n")));
+
+        AssertRedacted(session, client, "secret");
+    }
+
+    [Fact]
+    public void WithRedactionOff_AnOverlongLoginLine_IsShownWhole()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16, RedactSecrets = false };
+        var client = "a1 LOGIN alice secret-password\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        Assert.Equal(client, session.ClientText);
+        Assert.DoesNotContain(session.Frames, f => f.Redactions is not null);
+    }
+
+    [Fact]
+    public void AuthenticateLoginUserName_CutByTheEndOfTheSession_IsShown()
+    {
+        // The LOGIN mechanism's first response is the user name, not a secret; the password is the second.
+        var client = "a1 AUTHENTICATE LOGIN\r\nYWxpY2U";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 AUTHENTICATE LOGIN\r\n"), ("S", "+ VXNlcm5hbWU6\r\n"), ("C", "YWxpY2U")));
+
+        Assert.Equal(client, session.ClientText);
+    }
+
+    [Fact]
+    public void ACutLineWhoseTagIsNotFollowedByASpace_CannotBeALogin_AndIsShown()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 16 };
+        var client = "a1(" + new string('x', 40) + "\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", client)), options: options);
+
+        Assert.Equal(client, session.ClientText);
+    }
+
+    /// <summary>An AUTHENTICATE line too long to read opens a SASL exchange of unknown mechanism, whose every response is
+    /// secret, whatever an earlier, refused exchange (here LOGIN, whose first response is not secret) left behind.</summary>
+    [Fact]
+    public void AnUnreadAuthenticate_AfterARefusedOne_TakesEveryResponseAsSecret()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var longLine = "a1 AUTHENTICATE " + new string('X', 40) + "\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a0 AUTHENTICATE LOGIN\r\n"), ("S", "a0 NO not here\r\n"),
+            ("C", longLine), ("S", "+ \r\n"), ("C", "c2VjcmV0\r\n"), ("S", "a1 NO\r\n")), options: options);
+
+        AssertRedacted(session, "a0 AUTHENTICATE LOGIN\r\n" + longLine + "c2VjcmV0\r\n", "c2VjcmV0");
+    }
+
     /// <summary>Every client byte reached the sink once (<see cref="ParsedSession"/> checks the order) and no
     /// secret is in the raw bytes or the frames.</summary>
     private static void AssertRedacted(ParsedSession session, string client, params string[] secrets)
@@ -108,6 +218,7 @@ public class UnfinishedSecretTests
         }
         var input = System.Text.Encoding.ASCII.GetBytes(client);
         var redactions = session.Frames.SelectMany(f => f.Redactions ?? []).ToList();
+        Assert.All(redactions, r => Assert.True(r.Length > 0, $"an empty redaction at {r.Offset}"));
         for (var i = 0; i < input.Length; i++)
         {
             if (input[i] == session.ClientBytes[i]) continue;
