@@ -158,23 +158,14 @@ public sealed class EventStoreWriter : BackgroundService
     }
 
     /// <summary>
-    /// Waits for events; while the store is failing, also wakes now and then with none, so that what was lost is said
-    /// in the sessions' rows as soon as the disk has room again, even if no session is running.
+    /// Waits for events; indexes text after a quiet second meanwhile; while the store is failing, also wakes now and
+    /// then with none, so that what was lost is said in the sessions' rows as soon as the disk has room again, even if
+    /// no session is running.
     /// </summary>
     private bool Next(BatchWriter writer, CancellationToken stoppingToken)
     {
-        if (unindexed > 0 && queue.Count == 0 && !EventsWithin(QuietBeforeIndexing, stoppingToken)) IndexSteps(writer, stoppingToken);
-        if (lost.IsEmpty) return Wait(stoppingToken);
-        using var retry = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        retry.CancelAfter(RetryEvery);
-        try
-        {
-            return Wait(retry.Token);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            return true;
-        }
+        if (unindexed > 0 && queue.Count == 0 && WaitAtMost(QuietBeforeIndexing, stoppingToken) is not true) IndexSteps(writer, stoppingToken);
+        return lost.IsEmpty ? Wait(stoppingToken) : WaitAtMost(RetryEvery, stoppingToken) ?? true;
     }
 
     /// <summary>
@@ -203,18 +194,18 @@ public sealed class EventStoreWriter : BackgroundService
     /// <summary>Blocks this thread (the writer's own) until an event is queued or the queue is done.</summary>
     private bool Wait(CancellationToken cancellationToken) => queue.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Whether an event is queued within <paramref name="time"/> (false when it stays quiet, or the queue is done).</summary>
-    private bool EventsWithin(TimeSpan time, CancellationToken stoppingToken)
+    /// <summary><see cref="Wait"/> for at most <paramref name="time"/>: null when nothing came meanwhile.</summary>
+    private bool? WaitAtMost(TimeSpan time, CancellationToken stoppingToken)
     {
-        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        quiet.CancelAfter(time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(time);
         try
         {
-            return Wait(quiet.Token);
+            return Wait(timeout.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            return false;
+            return null;
         }
     }
 
