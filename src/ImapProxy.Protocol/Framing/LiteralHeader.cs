@@ -13,7 +13,14 @@ public static class LiteralHeader
     }
 
     /// <param name="segment">The segment without its line terminator.</param>
-    public static Result TryFind(ReadOnlySpan<byte> segment, out long length, out bool binary, out bool nonSynchronizing)
+    public static Result TryFind(ReadOnlySpan<byte> segment, out long length, out bool binary, out bool nonSynchronizing) =>
+        TryFind(segment, null, out length, out binary, out nonSynchronizing);
+
+    /// <param name="segment">The segment without its line terminator.</param>
+    /// <param name="quotedAtEnd">Whether the line ends inside a quoted string, when the caller knows it from more of the
+    /// line than <paramref name="segment"/> holds (a header has no quote, so it is also the state before the header);
+    /// null: judged from <paramref name="segment"/> alone.</param>
+    internal static Result TryFind(ReadOnlySpan<byte> segment, bool? quotedAtEnd, out long length, out bool binary, out bool nonSynchronizing)
     {
         length = 0;
         binary = false;
@@ -39,7 +46,7 @@ public static class LiteralHeader
         // A header follows a space, an opening parenthesis or bracket (RFC 3501 §9 grammar), never an atom.
         if (brace > 0 && segment[brace - 1] is not ((byte)' ' or (byte)'(' or (byte)'['))
             return Result.None;
-        if (InsideQuotes(segment[..brace])) return Result.None;
+        if (quotedAtEnd ?? QuotedString.EndsInside(segment[..brace])) return Result.None;
 
         foreach (var b in segment[digitsStart..end])
         {
@@ -48,18 +55,5 @@ public static class LiteralHeader
             length = length * 10 + digit;
         }
         return Result.Found;
-    }
-
-    /// <summary>Whether a position after <paramref name="prefix"/> is inside a quoted string.</summary>
-    private static bool InsideQuotes(ReadOnlySpan<byte> prefix)
-    {
-        var quoted = false;
-        for (var i = 0; i < prefix.Length; i++)
-        {
-            var b = prefix[i];
-            if (quoted && b == (byte)'\\') i++;
-            else if (b == (byte)'"') quoted = !quoted;
-        }
-        return quoted;
     }
 }

@@ -12,10 +12,8 @@ internal sealed class SkippedLine
     private readonly byte[] tail = new byte[TailCapacity];
     private int tailLength;
 
-    // Whether the line so far ends inside a quoted string (a backslash escapes the next byte there): the tail alone
-    // cannot tell, as it may begin inside one.
-    private bool quoted;
-    private bool escaped;
+    // Over the whole line: the tail alone cannot tell, as it may begin inside a quoted string.
+    private QuotedString quoted;
 
     /// <param name="keptLine">The line's start, which was kept, before any redaction: a header may begin in it.</param>
     public SkippedLine(long offset, ReadOnlySpan<byte> keptLine)
@@ -34,12 +32,7 @@ internal sealed class SkippedLine
 
     public void Append(ReadOnlySpan<byte> bytes)
     {
-        foreach (var b in bytes)
-        {
-            if (escaped) escaped = false;
-            else if (quoted && b == (byte)'\\') escaped = true;
-            else if (b == (byte)'"') quoted = !quoted;
-        }
+        quoted.Feed(bytes);
         if (bytes.Length >= TailCapacity)
         {
             bytes[^TailCapacity..].CopyTo(tail);
@@ -57,12 +50,7 @@ internal sealed class SkippedLine
     {
         var line = tail.AsSpan(0, tailLength);
         line = line[..^(line.Length >= 2 && line[^2] == (byte)'\r' ? 2 : 1)];
-        // A header inside a quoted string is text. The tail may begin inside one, so the quotes are counted over the
-        // whole line, and the header is looked for from the byte before its brace (or its "~") on.
-        if (quoted) return false;
-        var brace = line.LastIndexOf((byte)'{');
-        if (brace > 0 && line[brace - 1] == (byte)'~') brace--;
-        if (LiteralHeader.TryFind(line[Math.Max(brace - 1, 0)..], out var length, out _, out _) != LiteralHeader.Result.Found) return false;
+        if (LiteralHeader.TryFind(line, quoted.Inside, out var length, out _, out _) != LiteralHeader.Result.Found) return false;
         LiteralRemaining = length;
         return length > 0;
     }

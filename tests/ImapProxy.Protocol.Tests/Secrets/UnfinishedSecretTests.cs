@@ -138,28 +138,18 @@ public class UnfinishedSecretTests
 
     /// <summary>A secret line over the line limit that ends in a literal header (LOGIN's password after a long user name):
     /// the body is the password, skipped and starred with the line, and the next line is the next command.</summary>
-    [Fact]
-    public void ALongLoginLine_EndingInAPasswordLiteral_SkipsThePasswordWithIt()
-    {
-        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
-        var header = "a1 LOGIN \"a-user-name-far-past-the-line-limit-of-this-test\" {6}\r\n";
-        var client = header + "secret\r\na2 NOOP\r\n";
-        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", "secret\r\na2 NOOP\r\n"),
-            ("S", "a1 NO too long\r\na2 OK\r\n")), options: options);
-
-        AssertRedacted(session, client, "secret");
-        Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
-    }
-
     /// <summary>
-    /// Inside a quoted string a backslash escapes the next byte (RFC 3501 §9, quoted-specials): an escaped quote does
-    /// not end the string, an escaped backslash does not escape the quote after it. Counted wrong, the password
-    /// literal's header would look quoted (text) and its body would be read as the next command, in clear.
+    /// A LOGIN line over the limit ending in a password literal after a long quoted user name: the quotes are counted
+    /// over the whole line, not its last bytes, which begin inside the name. Inside a quoted string a backslash
+    /// escapes the next byte (RFC 3501 §9, quoted-specials): an escaped quote does not end the string, an escaped
+    /// backslash does not escape the quote after it. Counted wrong, the password literal's header would look quoted
+    /// (text) and its body would be read as the next command, in clear.
     /// </summary>
     [Theory]
+    [InlineData("a-user-name-far-past-the-line-limit-of-this-test")]
     [InlineData("a-user-\\\"-with-an-escaped-quote-far-past-the-line-limit")]
     [InlineData("a-user-with-an-escaped-backslash-far-past-the-line-limit\\\\")]
-    public void ALongLoginLine_WithEscapesInTheQuotedUser_StillSkipsThePasswordLiteral(string user)
+    public void ALongLoginLine_EndingInAPasswordLiteral_SkipsThePasswordWithIt(string user)
     {
         var options = ImapParserOptions.Default with { MaxLineLength = 24 };
         var header = $"a1 LOGIN \"{user}\" {{6}}\r\n";
