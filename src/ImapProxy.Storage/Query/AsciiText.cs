@@ -16,14 +16,13 @@ internal static class AsciiText
         for (var i = 0; i < source.Length; i++) span[i] = char.IsAsciiLetterLower(source[i]) ? (char)(source[i] - 32) : source[i];
     });
 
-    public static bool EqualsIgnoreCase(string? a, string b) => a is not null && Lower(a) == Lower(b);
+    public static bool EqualsIgnoreCase(string a, string b) => Lower(a) == Lower(b);
 
-    public static bool ContainsIgnoreCase(string? text, string needle) => text is not null && Lower(text).Contains(Lower(needle), StringComparison.Ordinal);
+    public static bool ContainsIgnoreCase(string text, string needle) => Lower(text).Contains(Lower(needle), StringComparison.Ordinal);
 
     /// <summary>'*' matches any run of characters (LIKE's '%'), the rest literally, ASCII case-insensitive.</summary>
-    public static bool Glob(string? text, string pattern)
+    public static bool Glob(string text, string pattern)
     {
-        if (text is null) return false;
         var parts = Lower(pattern).Split('*');
         var value = Lower(text);
         if (!value.StartsWith(parts[0], StringComparison.Ordinal)) return false;

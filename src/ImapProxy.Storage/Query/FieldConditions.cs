@@ -21,8 +21,9 @@ internal static class FieldConditions
         var uid = exact.Where(n => n.StartsWith("UID ", StringComparison.Ordinal)).Distinct().ToList();
         var patterns = t.Values.Where(v => v.IsPattern).SelectMany(v => new[] { v.Text, "UID " + v.Text }).ToList();
 
+        // A command's name is there whenever its command is (EventFacts.Command).
         bool Any(EventRow e, string command) =>
-            plain.Contains(command) || uid.Contains(e.Name!) || patterns.Any(p => AsciiText.Glob(e.Name, p));
+            plain.Contains(command) || uid.Contains(e.Name!) || patterns.Any(p => AsciiText.Glob(e.Name!, p));
         string AnySql(SqlParameters p)
         {
             var parts = new List<string>();
@@ -125,13 +126,13 @@ internal static class FieldConditions
         string Sql(SqlParameters p)
         {
             // "e.anomalous" stands alone as a term, so that the planner sees it implies the partial index.
-            if (any) return t.Negated ? "NOT e.anomalous" : "e.anomalous";
+            if (any) return "e.anomalous";
             var found = "(" + string.Join(" OR ", needles.Select(n => $"{p.Dialect.Position("e.json", p.Add(n))} > 0")) + ")";
             return $"(e.anomalous AND {(t.Negated ? "NOT " : "")}{found})";
         }
         var condition = OfEvent((e, _) => Memory(e), Sql);
         // The session row counts its frames' diagnostics: anomaly:* on sessions needs no look at the events.
-        return any && !t.Negated ? condition.ForSessions(OfSession(s => s.Anomalies > 0, _ => "s.anomalies > 0")) : condition;
+        return any ? condition.ForSessions(OfSession(s => s.Anomalies > 0, _ => "s.anomalies > 0")) : condition;
     }
 
     /// <summary>
@@ -215,14 +216,12 @@ internal static class FieldConditions
             throw new FilterException(t.Position, t.Length, $"{t.Field.Name} takes one time, without ! or |: use after: and before:");
         var time = FilterValues.Time(t.Values[0]);
         var text = StoredText.Time(time);
-        var events = after
+        return after
             ? OfEventInSession((s, e) => e.Time >= time && (s.EndedAt is null || s.EndedAt >= time),
-                p => $"(e.time >= {p.Add(text)} AND (s.ended_at IS NULL OR s.ended_at >= {p.Add(text)}))")
+                p => $"(e.time >= {p.Add(text)} AND (s.ended_at IS NULL OR s.ended_at >= {p.Add(text)}))",
+                OfSession(s => s.StartedAt >= time, p => $"s.started_at >= {p.Add(text)}"))
             : OfEventInSession((s, e) => e.Time < time && s.StartedAt < time,
-                p => $"(e.time < {p.Add(text)} AND s.started_at < {p.Add(text)})");
-        var sessions = after
-            ? OfSession(s => s.StartedAt >= time, p => $"s.started_at >= {p.Add(text)}")
-            : OfSession(s => s.StartedAt < time, p => $"s.started_at < {p.Add(text)}");
-        return events.ForSessions(sessions);
+                p => $"(e.time < {p.Add(text)} AND s.started_at < {p.Add(text)})",
+                OfSession(s => s.StartedAt < time, p => $"s.started_at < {p.Add(text)}"));
     }
 }

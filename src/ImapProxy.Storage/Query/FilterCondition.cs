@@ -44,11 +44,10 @@ public sealed class FilterCondition
             (_, events, c) => events.Any(e => memory(e, c)),
             sessionSql ?? (p => AnyEvent(sql(p))));
 
-    /// <summary>A property of an event that also reads its session (the SQL joins <c>s</c>).</summary>
-    internal static FilterCondition OfEventInSession(Func<SessionRow, EventRow, bool> memory, Func<SqlParameters, string> sql) =>
-        new((s, e, _) => memory(s, e), sql, eventSqlUsesSession: true,
-            (s, events, _) => events.Any(e => memory(s, e)),
-            p => AnyEvent(sql(p)));
+    /// <summary>A property of an event that also reads its session (the SQL joins <c>s</c>), with what it means for
+    /// <paramref name="sessions"/> said apart (after:, before: judge sessions by their start).</summary>
+    internal static FilterCondition OfEventInSession(Func<SessionRow, EventRow, bool> memory, Func<SqlParameters, string> sql, FilterCondition sessions) =>
+        new((s, e, _) => memory(s, e), sql, eventSqlUsesSession: true, sessions.OnSession, sessions.SessionSql);
 
     /// <summary>A session has one event (<c>e</c>) for which <paramref name="eventSql"/> holds.</summary>
     internal static string AnyEvent(string eventSql) => $"EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND {eventSql})";

@@ -17,9 +17,8 @@ public sealed record TermNode(FilterField Field, FilterCondition Condition, int 
 
 internal enum Comparison
 {
-    /// <summary>":" — what matching means is the field's choice (exact, wildcard, substring; equality for numbers).</summary>
+    /// <summary>":" or "=" — what matching means is the field's choice (exact, wildcard, substring; equality for numbers).</summary>
     Matches,
-    Equal,
     Greater,
     GreaterOrEqual,
     Less,

@@ -33,9 +33,8 @@ internal sealed class FilterParser
         var parser = new FilterParser(FilterLexer.Tokenize(text));
         if (parser.Peek.Kind == TokenKind.End) throw new FilterException(0, text.Length, "the filter is empty");
         var root = parser.ParseOr();
-        var extra = parser.Peek;
-        if (extra.Kind == TokenKind.Close) throw new FilterException(extra.Position, 1, "')' without a matching '('");
-        if (extra.Kind != TokenKind.End) throw Unexpected(extra);
+        // ParseOr stops only at the end or at a ')' (ParseAnd takes every other token).
+        if (parser.Peek is { Kind: TokenKind.Close } extra) throw new FilterException(extra.Position, 1, "')' without a matching '('");
         return root;
     }
 
@@ -114,10 +113,9 @@ internal sealed class FilterParser
             ">=" => Comparison.GreaterOrEqual,
             "<" => Comparison.Less,
             "<=" => Comparison.LessOrEqual,
-            "=" when field.Comparable => Comparison.Equal,
             _ => Comparison.Matches,
         };
-        if (comparison is not (Comparison.Matches or Comparison.Equal) && !field.Comparable)
+        if (comparison != Comparison.Matches && !field.Comparable)
             throw new FilterException(op.Position, op.Length, $"{field.Name} cannot be compared with '{op.Text}': write {field.Example}");
         return ParseValues(field, comparison, name.Position, op.End);
     }
@@ -128,7 +126,7 @@ internal sealed class FilterParser
         var negated = Peek.Kind == TokenKind.Bang && Peek.Position == valueAt;
         if (negated)
         {
-            if (comparison is not (Comparison.Matches or Comparison.Equal))
+            if (comparison != Comparison.Matches)
                 throw new FilterException(Peek.Position, 1, $"'!' does not go with a comparison: write not {field.Name}...");
             valueAt = Take().End;
         }

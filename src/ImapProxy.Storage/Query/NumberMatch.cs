@@ -19,7 +19,7 @@ internal sealed class NumberMatch(Comparison comparison, IReadOnlyList<long> val
     public bool AtLeast(long bound) => !negated && values.All(n => comparison switch
     {
         Comparison.Greater => n >= bound - 1,
-        Comparison.GreaterOrEqual or Comparison.Equal or Comparison.Matches => n >= bound,
+        Comparison.GreaterOrEqual or Comparison.Matches => n >= bound,
         _ => false,
     });
 

@@ -40,6 +40,7 @@ public sealed class BodyMatchTests : IAsyncLifetime
     [InlineData("done", "ok")]                              // the row [56,64) also holds the FETCH's end: only the OK frame matches
     [InlineData(")\r\na1", "")]                             // across two frames: in neither
     [InlineData("EXISTS", "exists")]                        // [69,75): across a row boundary, up to the stream's end
+    [InlineData("* 2 EXISTS\r\n", "exists")]                // [65,77): the whole frame, exactly as long as its window
     [InlineData("FETCH", "command fetch")]                  // both directions
     [InlineData("subject", "")]                             // case-sensitive
     public void Needle_MatchesTheFramesHoldingIt(string needle, string frames)

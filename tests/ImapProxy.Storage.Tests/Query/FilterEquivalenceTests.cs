@@ -20,6 +20,8 @@ public abstract class FilterEquivalenceTests(CapturedStore store)
         "client-app:*imaplib*|curl*", "ja4:t13d1516h2x8daaf6152771_e5627efa2ab1",
         // No event is both tagged and untagged, and alice's commands all completed OK.
         "untagged:bye status:!ok", "user:alice and status:!OK",
+        // No server here answered NO or BAD untagged; no session was relayed by a named proxy.
+        "untagged:no|bad", "instance:*",
     ];
 
     // Every expression with the sessions it must match, newest first, worked out by hand from CapturedStore's
@@ -32,12 +34,14 @@ public abstract class FilterEquivalenceTests(CapturedStore store)
         // cmd: names without "UID "; "UID *" is a name no command has.
         ("cmd:FETCH", "5 2 1"), ("cmd:fetch", "5 2 1"), ("cmd:\"UID FETCH\"", "5 1"), ("cmd:FETCH|STORE", "5 2 1"),
         ("cmd:!FETCH", "5 3 2 1"), ("cmd:*STORE", "2 1"), ("cmd:\"UID *\"", ""), ("command:select", "5 3 2 1"),
+        // A name and a pattern together: carol's IDLE, alice's and bob's STOREs.
+        ("cmd:IDLE|*STORE", "3 2 1"),
         // status: tagged completions; bob's NO and BAD, åsa's BAD.
         ("status:NO", "2"), ("status:!OK", "5 2"), ("status:no|bad", "5 2"), ("status:*", "5 3 2 1"), ("status!=ok", "5 2"),
         ("not status:OK", "6 4"),
         // untagged: greetings (bob's "* ok" too), carol's PREAUTH, the LOGOUTs' BYE.
         ("untagged:BYE", "5 2 1"), ("untagged:!OK", "5 3 2 1"), ("untagged:preauth", "3"), ("untagged:ok|bye", "5 2 1"),
-        ("untagged:*", "5 3 2 1"), ("not untagged:bye", "6 4 3"), ("untagged:bye status:!ok", "5 2"),
+        ("untagged:*", "5 3 2 1"), ("not untagged:bye", "6 4 3"), ("untagged:bye status:!ok", "5 2"), ("untagged:no|bad", ""),
         // user: ASCII case folding only, so åsa is not ÅSA; a quoted * is a character.
         ("user:alice", "1"), ("user:AL*", "1"), ("user:!alice", "5 2"), ("not user:alice", "6 5 4 3 2"), ("user:*", "5 2 1"),
         ("not user:*", "6 4 3"), ("user:åsa", ""), ("user:ÅSA", "5"), ("user:\"ali*\"", ""),
@@ -58,17 +62,23 @@ public abstract class FilterEquivalenceTests(CapturedStore store)
         ("latency>500ms", "3 1"), ("latency>=2s", "3 1"), ("latency<=100ms", "5 3 2 1"), ("latency<1", ""),
         ("latency>1.5s", "3 1"), ("latency:10ms", "5 3 2 1"), ("latency!=10ms", "5 3 1"), ("latency>100us", "5 3 2 1"),
         ("latency>0.5m", "3"), ("latency>20s|0.62s", "3 1"),
+        // At the 10 ms step itself: > leaves bob's (all 10 ms) out, <= takes every session with a completion.
+        ("latency>10ms", "5 3 1"), ("latency<=10ms", "5 3 2 1"),
         // size of a session: bytes relayed both ways — alice 1.7 KB, bob 496 B (205 + 291), carol 304 B so far,
         // åsa 1.1 MB, sessions 4 and 6 none. No session relayed exactly 12 or 1,100,056 bytes (events did).
         ("size>1KB", "5 1"), ("size>1MB", "5"), ("size<100", "6 4"), ("size>=1KiB", "5 1"), ("size:12", ""),
         ("size>0.5KB", "5 1"), ("size:0", "6 4"), ("size!=0", "5 3 2 1"), ("size>=16KiB", "5"), ("size>16383", "5"),
         ("size>1MB|2MB", "5"), ("size>=1MB and not dir:client", ""), ("size:1100056", ""),
+        // One alternative below the large frames' index: events of every size above 10 bytes, not only large ones.
+        ("size>16KiB|10", "5 3 2 1"),
         // dir: every session has the proxy's opening; sessions 4 and 6 never reached a server.
         ("dir:client", "5 3 2 1"), ("dir:proxy", "6 5 4 3 2 1"), ("dir:client|server", "5 3 2 1"), ("dir:!server", "6 5 4 3 2 1"),
         ("direction:server", "5 3 2 1"),
         // text: the stored JSON, ASCII case folded, no wildcards.
         ("text:BODYSTRUCTURE", "1"), ("BODYSTRUCTURE", "1"), ("bodystructure", "1"), ("text:\"inbox\"", "3 1"),
-        ("\"Re: the\"", "2"), ("text:!FETCH", "6 5 4 3 2 1"), ("foo|BYE", "5 2 1"), ("Entwürfe", "5 2"),
+        ("\"Re: the\"", "2"), ("text:!FETCH", "6 5 4 3 2 1"),
+        // Negated, a rare text (the index has candidates for it) still matches every event without it.
+        ("text:!BODYSTRUCTURE", "6 5 4 3 2 1"), ("foo|BYE", "5 2 1"), ("Entwürfe", "5 2"),
         ("text:\"100%_\"", "2"), ("text:1_0", ""), ("text:\"\\\\Seen\"", "1"),
         // body: the bytes, case-sensitive; alice's "Subject: later" lies past the 400-byte literal cap. "x": alice's
         // body and carol's "inbox" (alice's INBOX is upper case); "hi": bob's message and his "b1 OK hi".
@@ -97,12 +107,17 @@ public abstract class FilterEquivalenceTests(CapturedStore store)
         ("ja4:t13d1516h2_8daaf6152771_e5627efa2ab1", "1"), ("ja4:t13d1516h2x8daaf6152771_e5627efa2ab1", ""), ("ja4:t13d*", "5 1"),
         ("ja4:*_000000000000", "4"), ("ja4:!t13d*", "4"), ("ja4:t10*|t13d1712*", "5 4"), ("not ja4:* tls:!none", "2"),
         ("altered:yes", "2"), ("altered:no", "6 5 4 3 1"), ("altered:!yes", "6 5 4 3 1"), ("altered:yes|no", "6 5 4 3 2 1"),
-        ("altered:no cmd:FETCH", "5 1"),
+        ("altered:no cmd:FETCH", "5 1"), ("instance:*", ""), ("not instance:*", "6 5 4 3 2 1"),
         ("session:2", "2"), ("session>=3", "6 5 4 3"), ("session<2", "1"), ("id:1|3", "3 1"), ("session!=2", "6 5 4 3 1"),
         // after, before: a session by its start, minute n past 10:00 for session n (plus a 10 ms step); no offset is UTC.
         ("after:2026-11-25T10:03", "6 5 4 3"), ("before:2026-11-25T10:03", "2 1"), ("after:2026-11-25", "6 5 4 3 2 1"),
         ("before:2026-11-24", ""), ("after:2026-11-25T10:02:00.5Z", "6 5 4 3"), ("before:2026-11-25T11:03+01:00", "2 1"),
         ("after:2026-11-25T10:01:02.5", "6 5 4 3 2"),
+        // At the exact instant of an event: carol's opening (10:03:00.010, one step after her minute), bob's close
+        // (10:02:00.210, 21 steps after his); after: takes what happened at that instant, before: does not.
+        // Alice's conversation runs past 10:01:01 (her a3 waits 2 s): before: takes only what came before it.
+        ("after:2026-11-25T10:03:00.01", "6 5 4 3"), ("before:2026-11-25T10:03:00.01", "2 1"),
+        ("after:2026-11-25T10:02:00.21", "6 5 4 3"), ("before:2026-11-25T10:02:00.21", "2 1"), ("before:2026-11-25T10:01:01", "1"),
         // combinations, term by term over each session.
         ("cmd:FETCH and latency>500ms", "1"), ("user:alice and status:!OK", ""), ("(cmd:SELECT or cmd:EXAMINE) and not user:bob", "5 3 1"),
         ("not (anomaly:* or tls:none)", "1"), ("user:alice or client:10.0.0.6", "2 1"), ("cmd:LOGIN status:ok dir:server", "5 2 1"),

@@ -35,6 +35,9 @@ public class FilterParserTests
         "anomaly anomaly anomaly tls status dir")]
     [InlineData("user:al* mailbox:INBOX tag:a12 cmd:\"UID FETCH\" command:fetch|store cmd:*STORE", "user mailbox tag cmd cmd cmd")]
     [InlineData("USER:alice Cmd:fetch", "user cmd")]
+    // Not a field before ':', a keyword only when alone, values after '|' even where they read as keywords.
+    [InlineData(":x or|foo text:and|or", "text text text")]
+    [InlineData("session:1000000000000000 session=3", "session session")]
     public void ValidExpressions_ParseIntoTheirTerms(string expression, string fields)
     {
         var filter = Filter.Parse(expression);
@@ -50,6 +53,10 @@ public class FilterParserTests
     [InlineData("cmd: FETCH", 4, 0, "cmd needs a value")]
     [InlineData("comd:FETCH", 0, 4, "unknown field 'comd' (did you mean cmd?)")]
     [InlineData("usr:alice", 0, 3, "unknown field 'usr' (did you mean user?)")]
+    // No suggestion beyond two edits, nor beyond half the word: "zz" is two from "id", "cmdxyz" three from "cmd".
+    [InlineData("zz:x", 0, 2, "unknown field 'zz'; to search")]
+    [InlineData("cmdxyz:x", 0, 6, "unknown field 'cmdxyz'; to search")]
+    [InlineData("cmd:FETCH nosuch:x", 10, 6, "unknown field 'nosuch'")]
     [InlineData("http://example.com", 0, 4, "unknown field 'http'; to search for this text, put it in quotes")]
     [InlineData("user:alice and (cmd:FETCH", 15, 1, "'(' is not closed")]
     [InlineData("user:alice)", 10, 1, "')' without a matching '('")]
@@ -60,13 +67,16 @@ public class FilterParserTests
     [InlineData("session:abc", 8, 3, "'abc' is not a whole number")]
     [InlineData("user>alice", 4, 1, "user cannot be compared with '>': write user:alice")]
     [InlineData("text:\"open", 5, 5, "the quoted text is not closed")]
+    [InlineData("text:\"open\\", 5, 6, "the quoted text is not closed")]
     [InlineData("user:\"\"", 5, 2, "user needs a value, not empty quotes")]
     [InlineData("tls:sometimes", 4, 9, "tls cannot be 'sometimes': use none, client, upstream, both, failed")]
     [InlineData("status:NOPE", 7, 4, "status cannot be 'NOPE' (did you mean no?)")]
     [InlineData("status:ok|BYE", 10, 3, "status is how a command completed (ok, no, bad); BYE is only ever untagged: write untagged:BYE")]
+    [InlineData("status:preauth", 7, 7, "preauth is only ever untagged: write untagged:preauth")]
     [InlineData("dir:clinet", 4, 6, "dir cannot be 'clinet' (did you mean client?)")]
     [InlineData("anomaly:bare-cr", 8, 7, "'bare-cr' is not a rule (did you mean bare-lf?)")]
     [InlineData("anomaly:!*", 0, 10, "anomaly:!* matches nothing")]
+    [InlineData("cmd:FETCH anomaly:!*", 10, 10, "anomaly:!* matches nothing")]
     [InlineData("finding:exist-shrank", 8, 12, "'exist-shrank' is not a finding (did you mean exists-shrank?); finding:* finds them all")]
     [InlineData("finding:!*", 0, 10, "finding:!* matches nothing")]
     [InlineData("severity:fatal", 9, 5, "severity cannot be 'fatal': use info, warning, error")]
@@ -93,9 +103,12 @@ public class FilterParserTests
     [Fact]
     public void LongText_IsRefusedAtTheLimit()
     {
+        Assert.NotNull(Filter.Parse("user:" + new string('a', FilterParser.MaxLength - 5)));
+
         var error = Assert.Throws<FilterException>(() => Filter.Parse("user:" + new string('a', FilterParser.MaxLength)));
 
-        Assert.Equal(FilterParser.MaxLength, error.Position);
+        // What is past the limit: the last five characters.
+        Assert.Equal((FilterParser.MaxLength, 5), (error.Position, error.Length));
         Assert.Contains("longer than 4096 characters", error.Message);
     }
 
@@ -118,7 +131,7 @@ public class FilterParserTests
 
         var error = Assert.Throws<FilterException>(() => Filter.Parse(string.Join(" ", Enumerable.Repeat("a", FilterParser.MaxTerms + 1))));
         Assert.Contains("more than 100 terms", error.Message);
-        Assert.Equal(2 * FilterParser.MaxTerms, error.Position);
+        Assert.Equal((2 * FilterParser.MaxTerms, 1), (error.Position, error.Length));
         Assert.Throws<FilterException>(() => Filter.Parse("dir:" + string.Join("|", Enumerable.Repeat("client", FilterParser.MaxTerms + 1))));
     }
 

@@ -77,6 +77,8 @@ public abstract class FilterSemanticsTests(CapturedStore store)
     [InlineData("cmd:FETCH session:1", "1-31 1-28 1-19 1-15")]
     [InlineData("cmd:\"UID FETCH\"", "5-26 5-22 1-31 1-28")]
     [InlineData("cmd:*STORE", "2-29 2-26 1-23 1-20")]
+    // A pattern matches the name with or without "UID ", as cmd:FETCH does: alice's two UID FETCHes (31, 28) too.
+    [InlineData("cmd:FETC* session:1", "1-31 1-28 1-19 1-15")]
     [InlineData("latency>500ms", "3-16 1-31 1-19")]
     [InlineData("latency>1d", "")]
     [InlineData("body:\"Subject: hello\"", "5-16 2-18 1-17")]
@@ -113,7 +115,16 @@ public abstract class FilterSemanticsTests(CapturedStore store)
 
         Assert.Equal([9L, 16L], matching);
         Assert.False(filter.MatchesLiveSession(carol, null));
+        // A change of the row alone has no event to judge: an event field is simply not met.
+        Assert.False(Filter.Parse("tag:c2").MatchesLiveSession(carol, null));
         Assert.True(Filter.Parse("not user:* tls:none").MatchesLiveSession(carol, null));
+    }
+
+    [Fact]
+    public void SessionsById_GivesTheKnownOnes_AndNothingForNoIds()
+    {
+        Assert.Equal([1L, 3L], store.Queries.SessionsById([3, 99, 1]).Select(s => s.Id).Order());
+        Assert.Empty(store.Queries.SessionsById([]));
     }
 }
 

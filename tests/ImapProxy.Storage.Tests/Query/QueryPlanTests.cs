@@ -34,6 +34,8 @@ public sealed class QueryPlanTests : IDisposable
     [InlineData("anomaly:unescaped-quote", "events_with_anomalies")]
     [InlineData("size>1MB", "events_large")]
     [InlineData("size>=16KiB", "events_large")]
+    [InlineData("size>16383", "events_large")]
+    [InlineData("size:16KiB", "events_large")]
     [InlineData("session:42", "sqlite_autoindex_events_1")]
     [InlineData("status:NO", "sqlite_autoindex_events_1")]
     [InlineData("user:alice", "sqlite_autoindex_events_1")]
