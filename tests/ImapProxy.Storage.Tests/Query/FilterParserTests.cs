@@ -53,8 +53,10 @@ public class FilterParserTests
     [InlineData("cmd: FETCH", 4, 0, "cmd needs a value")]
     [InlineData("comd:FETCH", 0, 4, "unknown field 'comd' (did you mean cmd?)")]
     [InlineData("usr:alice", 0, 3, "unknown field 'usr' (did you mean user?)")]
-    // No suggestion beyond two edits, nor beyond half the word: "zz" is two from "id", "cmdxyz" three from "cmd".
+    // No suggestion beyond two edits, nor beyond half the word (one for short words): "zz" is two from "id", "q" two
+    // from any field, "cmdxyz" three from "cmd".
     [InlineData("zz:x", 0, 2, "unknown field 'zz'; to search")]
+    [InlineData("q:x", 0, 1, "unknown field 'q'; to search")]
     [InlineData("cmdxyz:x", 0, 6, "unknown field 'cmdxyz'; to search")]
     [InlineData("cmd:FETCH nosuch:x", 10, 6, "unknown field 'nosuch'")]
     [InlineData("http://example.com", 0, 4, "unknown field 'http'; to search for this text, put it in quotes")]
