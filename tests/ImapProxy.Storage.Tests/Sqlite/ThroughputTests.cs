@@ -50,7 +50,8 @@ public abstract class ThroughputTests(StoreEngine engine, ITestOutputHelper outp
     public async Task FortyMegabytesOfRawBytes_InFourKilobyteChunks()
     {
         const int chunks = 10_240, size = 4_096;
-        await using var h = await engine.HarnessAsync();
+        // All 40 MB are queued before the writer starts: the queue must hold them (the default 32 MiB would not).
+        await using var h = await engine.HarnessAsync(o => o with { QueueBytes = 64L * 1024 * 1024 });
         var id = h.Store.NextSessionId();
         Assert.True(h.Bus.Publish(Synthetic.Opened(id)));
         var data = new byte[size];
