@@ -92,6 +92,7 @@ public class CommandArgumentsTests
     [InlineData("SEARCH UNSEEN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"UNSEEN"}}""")] // one key is the criteria itself
     [InlineData("SEARCH 1:5,7", """{"type":"search","uid":false,"criteria":{"op":"term","key":"SET","args":["1:5,7"]}}""")]
     [InlineData("SEARCH XSPAM2", """{"type":"search","uid":false,"criteria":{"op":"term","key":"XSPAM2"}}""")] // a digit does not make a sequence set
+    [InlineData("SEARCH \"\"", """{"type":"search","uid":false,"criteria":{"op":"term","key":""}}""")] // RFC 3501 §9: a sequence set has at least one number or *
     [InlineData("SEARCH MODSEQ", null, Malformed)] // RFC 7162 §3.1.5: MODSEQ needs its value
     [InlineData("SEARCH RETURN", """{"type":"search","uid":false,"criteria":{"op":"term","key":"RETURN"}}""")]
     [InlineData("SEARCH CHARSET", """{"type":"search","uid":false,"criteria":{"op":"term","key":"CHARSET"}}""")]

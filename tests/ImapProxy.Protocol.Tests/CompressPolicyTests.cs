@@ -157,6 +157,17 @@ public sealed class CompressPolicyTests
         Assert.Equal(("a1", Transport.Tls), (tls.Parser.PendingTransportTag, tls.Parser.PendingTransport));
     }
 
+    /// <summary>PendingTransportTag names a STARTTLS or COMPRESS waiting for its answer, not any command the client waits on.</summary>
+    [Fact]
+    public void PendingTransportTag_IsNull_WhileTheClientWaitsForSomethingElse()
+    {
+        using var decoder = new SessionDecoder(new ParsedSession());
+        decoder.Feed(Direction.Server, Text("* PREAUTH [CAPABILITY IMAP4rev1 IDLE STARTTLS] ready\r\n"));
+        decoder.Feed(Direction.Client, Text("a1 IDLE\r\n"));
+
+        Assert.Equal(((string?)null, (Transport?)null), (decoder.Parser.PendingTransportTag, decoder.Parser.PendingTransport));
+    }
+
     /// <summary>ImapProxy's own exports hold the inflated text; a Dovecot rawlog holds what was on the wire: Detect tells.</summary>
     [Theory]
     [InlineData(true)]
@@ -196,6 +207,24 @@ public sealed class CompressPolicyTests
 
         Assert.Equal(["T1 COMPRESS", "T2 SELECT"], Commands(session));
         Assert.Empty(Problems(session));
+    }
+
+    /// <summary>An empty first line decides at once (it is not plaintext): the compressed command is read when it comes,
+    /// before the server's answer to it, not when the session ends.</summary>
+    [Fact]
+    public void Detect_CompressedDataStartingWithALineFeedByte_IsReadWhenItComes()
+    {
+        using var client = new Deflater(CompressionLevel.Fastest);
+        var wire = client.Compress("T2 SELECT INBOX\r\n");
+        Assert.Equal((byte)'\n', wire[0]);
+        var session = new ParsedSession();
+        using var decoder = new SessionDecoder(session, compressedInput: CompressedInput.Detect);
+        decoder.Feed(Direction.Server, Text(Greeting));
+        decoder.Feed(Direction.Client, Text("T1 COMPRESS DEFLATE\r\n"));
+        decoder.Feed(Direction.Server, Text("T1 OK DEFLATE active\r\n"));
+        decoder.Feed(Direction.Client, wire);
+
+        Assert.Equal(["T1 COMPRESS", "T2 SELECT"], Commands(session));
     }
 
     /// <summary>The first line is judged when it is whole (or cannot be plaintext), not on the first piece that came.</summary>

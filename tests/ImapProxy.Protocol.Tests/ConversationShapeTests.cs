@@ -51,6 +51,20 @@ public class ConversationShapeTests
         Assert.Equal("a1 APPEND box {5}\r\nhel", session.ClientText);
     }
 
+    /// <summary>An empty literal is whole when its header's line ends (RFC 3501 §4.3): a stream cut right there keeps it,
+    /// with its body, which is empty (a body small enough to keep is kept).</summary>
+    [Fact]
+    public void AStreamCutRightAfterAnEmptyLiteral_KeepsItsEmptyBody()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 SELECT {0}\r\n")));
+
+        var cut = Assert.IsType<MalformedFrame>(session.Frames.Single(f => f.Direction == Direction.Client));
+        Assert.Equal((0L, 15L, "truncated"), (cut.Offset, cut.Length, Assert.Single(cut.Diagnostics!).Rule));
+        var content = Assert.Single(cut.Literals!).Content;
+        Assert.NotNull(content);
+        Assert.Empty(content);
+    }
+
     private const string StartTlsGreeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n";
 
     private static List<string> Rules(ParsedSession session, Direction direction) =>
@@ -125,6 +139,19 @@ public class ConversationShapeTests
         Assert.Empty(Rules(session, Direction.Server));
     }
 
+    /// <summary>The same with a body of a kilobyte, sent in the same read as its header: all of it is held, then read.</summary>
+    [Fact]
+    public void AKilobyteLiteralSentBeforeTheContinuation_IsReadWhenTheContinuationComes()
+    {
+        var body = new string('x', 1000);
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 APPEND box {1000}\r\n" + body + "\r\n"),
+            ("S", "+ go\r\na1 OK done\r\n")));
+
+        Assert.Equal([("a1", 0L, 1024L)], ClientFrames(session));
+        Assert.Equal(1000L, Assert.Single(session.Frames.OfType<CommandFrame>().Single().Literals!).Length);
+        Assert.Equal("a1 APPEND box {1000}\r\n" + body + "\r\n", session.ClientText);
+    }
+
     [Fact]
     public void AContinuationNothingAskedFor_IsFlagged_AndDoesNotReleaseBytesWaitingForStartTls()
     {
@@ -171,6 +198,45 @@ public class ConversationShapeTests
         Assert.Equal("alice", lines[1].User);
         Assert.Equal([true, false], session.Frames.OfType<StateChangeFrame>().Select(s => s.Idle).Distinct());
         Assert.DoesNotContain("AGFsaWNlAHNlY3JldA==", session.ClientText);
+    }
+
+    /// <summary>Client-only, AUTHENTICATE assumes its continuation as IDLE does, but it is not IDLE (RFC 2177): no state says so.</summary>
+    [Fact]
+    public void ClientOnly_Authenticate_DoesNotEnterIdle()
+    {
+        var session = new ParsedSession();
+        using var decoder = new SessionDecoder(session, ImapParserOptions.Default with { Directions = FedDirections.ClientOnly });
+        decoder.Feed(Direction.Client, "a1 AUTHENTICATE PLAIN\r\nAGFsaWNlAHNlY3JldA==\r\na2 SELECT INBOX\r\n"u8);
+
+        Assert.Equal(["a1 AUTHENTICATE", "a2 SELECT"], session.Frames.OfType<CommandFrame>().Select(c => $"{c.Tag} {c.Name}"));
+        Assert.DoesNotContain(session.Frames.OfType<StateChangeFrame>(), s => s.Idle);
+    }
+
+    /// <summary>RFC 3501 §6.2.2: each "+" is answered by one line, however many the mechanism needs. SCRAM-SHA-1 (RFC 5802
+    /// §5, its example) takes three: client-first, client-final, and an empty line after the server-final "v=".</summary>
+    [Fact]
+    public void AThreeStepSaslExchange_HasNoUnexpectedContinuation()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* OK [CAPABILITY IMAP4rev1 AUTH=SCRAM-SHA-1] ready\r\n"),
+            ("C", "a1 AUTHENTICATE SCRAM-SHA-1\r\n"), ("S", "+ \r\n"),
+            ("C", "biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\r\n"),
+            ("S", "+ cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"),
+            ("C", "Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYzQnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ==\r\n"),
+            ("S", "+ dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9\r\n"), ("C", "\r\n"), ("S", "a1 OK done\r\n")));
+
+        Assert.Equal(3, session.Frames.OfType<ClientLineFrame>().Count(l => l.LineKind == ClientLineKind.AuthenticateResponse));
+        Assert.DoesNotContain(session.Frames.SelectMany(f => f.Diagnostics ?? []), d => d.Rule == "unexpected-continuation");
+    }
+
+    /// <summary>After a literal, a segment of digits and a closing brace ("12}") has no "{": it is no header, and the
+    /// command ends at its line end.</summary>
+    [Fact]
+    public void DigitsAndABrace_AfterALiteral_AreNoHeader()
+    {
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "a1 APPEND box {5}\r\n"), ("S", "+ go\r\n"),
+            ("C", "hello12}\r\na2 NOOP\r\n"), ("S", "a1 BAD no\r\na2 OK\r\n")));
+
+        Assert.Equal([("a1", 0L, 29L), ("a2", 29L, 9L)], ClientFrames(session));
     }
 
     [Fact]

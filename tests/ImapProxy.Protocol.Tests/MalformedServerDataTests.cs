@@ -197,6 +197,8 @@ public class MalformedServerDataTests
     [InlineData("* LIST () \"/\" \"box", "quoted string not closed before the end of the line")]
     [InlineData("* SEARCH 1 \u0001", "unexpected character 0x01")]
     [InlineData("* SEARCH 1 \u0000", "unexpected character 0x00")]
+    [InlineData("* SEARCH \u0000", "unexpected character 0x00")] // a NUL as the first value, or glued to the one before:
+    [InlineData("* SEARCH 1\u0000", "unexpected character 0x00")] // not a place where reading may stop quietly
     [InlineData("* SEARCH )", "unexpected ')'")]
     [InlineData("* LIST () \"/\" \"a\rb\"", "line break inside a quoted string")]
     public void TokensThatBreakTheGrammar_AreNamedWithWhatWasWrong(string line, string problem)
@@ -346,6 +348,19 @@ public class MalformedServerDataTests
         Assert.All(session.Frames, f => Assert.Null(f.Redactions));
         Assert.All(session.Frames, f => Assert.Null(f.Literals));
         Assert.Contains(new string('x', 200), session.ServerText);
+    }
+
+    /// <summary>The line keeps what fits whatever the chunking: in pieces of 10 bytes it is cut where it is cut whole.</summary>
+    [Fact]
+    public void AnOverlongServerLine_FedInPieces_IsCutAtTheSameByte()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 64 };
+        var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("S", "* OK " + new string('x', 200) + "\r\n* 4 EXISTS\r\n")),
+            chunking: n => Enumerable.Repeat(10, (n + 9) / 10), options: options);
+
+        var cut = session.Frames.OfType<MalformedFrame>().Single();
+        Assert.Equal(("line-too-long", "* OK " + new string('x', 59)), (cut.Diagnostics![0].Rule, cut.Preview));
+        Assert.Equal(4UL, Assert.IsType<NumberData>(session.Frames.OfType<ResponseFrame>().Last().Data).Number);
     }
 
     [Theory]
@@ -547,6 +562,16 @@ public class MalformedServerDataTests
         Assert.Equal(((Envelope?)null, (string?)null), (part!.Envelope, part.Md5));
     }
 
+    /// <summary>Only MESSAGE/RFC822 and MESSAGE/GLOBAL carry an envelope (RFC 3501 §7.4.2 body-type-msg, RFC 6532 §3.7):
+    /// a list of ten fields where another part's MD5 belongs is not read as one, whatever its shape.</summary>
+    [Fact]
+    public void AnEnvelopeShapedListWhereTheMd5Belongs_IsNoEnvelope()
+    {
+        var (part, _) = Structure("(\"APPLICATION\" \"PDF\" NIL NIL NIL \"BASE64\" 10 (NIL \"subject\" NIL NIL NIL NIL NIL NIL NIL NIL) NIL NIL)");
+
+        Assert.Equal(("APPLICATION", (Envelope?)null, (BodyPart?)null), (part!.Type, part.Envelope, part.Message));
+    }
+
     [Theory]
     [InlineData("(\"TEXT\" \"PLAIN\" \"CHARSET\" NIL NIL \"7BIT\" 5 1)", "parameters are not a list or NIL")]
     [InlineData("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" \"120\" 3)", "number sent as a string")]
@@ -602,6 +627,15 @@ public class MalformedServerDataTests
 
         Assert.Equal("section-without-value", Assert.Single(diagnostics!).Rule);
         Assert.Equal(("BINARY[1]", true), (Assert.Single(fetch.Sections!).Item, fetch.Sections![0].Nil));
+    }
+
+    [Fact]
+    public void ASectionWithoutItsValue_AfterOtherSections_KeepsThemToo()
+    {
+        var (fetch, diagnostics) = FetchOf("BODY[1] \"a\" BODY[2] \"bc\" BODY[3]");
+
+        Assert.Equal([("1", false), ("2", false), ("3", true)], fetch.Sections!.Select(s => (s.Section, s.Nil)));
+        Assert.Equal("section-without-value", Assert.Single(diagnostics!).Rule);
     }
 
     [Fact]

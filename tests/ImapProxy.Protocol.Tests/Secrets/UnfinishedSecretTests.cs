@@ -161,6 +161,63 @@ public class UnfinishedSecretTests
         Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
     }
 
+    /// <summary>A literal may hold any byte but NUL (RFC 3501 §4.3), CRLF too: the body of the password literal is skipped
+    /// by its length, not up to the next line end, or the password's second line would be read as a command, in clear.</summary>
+    [Fact]
+    public void ALongLoginLine_EndingInAPasswordLiteralWithALineBreakInIt_SkipsAllOfTheBody()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var header = "a1 LOGIN \"a-user-name-far-past-the-line-limit-of-this-test\" {10}\r\n";
+        var client = header + "pass\r\nword\r\na2 NOOP\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", "pass\r\nword\r\na2 NOOP\r\n"),
+            ("S", "a1 NO too long\r\na2 OK\r\n")), options: options);
+
+        AssertRedacted(session, client, "pass", "word");
+        Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
+    }
+
+    /// <summary>A literal header ending in a bare LF is still a header (RFC 3501 §2.2 asks CRLF; the parser tolerates LF
+    /// everywhere, as on short lines): at the end of a long LOGIN line its body is the password, skipped with the line.</summary>
+    [Fact]
+    public void ALongLoginLine_EndingInAPasswordLiteralHeaderWithABareLf_SkipsThePasswordWithIt()
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = 24 };
+        var header = "a1 LOGIN \"a-user-name-far-past-the-line-limit-of-this-test\" {6}\n";
+        var client = header + "secret\r\na2 NOOP\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", header), ("S", "+ \r\n"), ("C", "secret\r\na2 NOOP\r\n"),
+            ("S", "a1 NO too long\r\na2 OK\r\n")), options: options);
+
+        AssertRedacted(session, client, "secret");
+        Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
+    }
+
+    /// <summary>A quoted string cannot hold a line break (RFC 3501 §9): a line that ends inside one ends there, and a
+    /// "{6}" inside it is text, not a literal header, on a long line as on a short one; the next line is the next command.</summary>
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1000)]
+    public void ALoginLine_EndingInsideAQuotedString_AnnouncesNoLiteral(int maxLineLength)
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = maxLineLength };
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN alice \"a-password-that-is-not-closed {6}\r\na2 NOOP\r\n")),
+            options: options);
+
+        Assert.Contains(session.Frames.OfType<CommandFrame>(), c => c.Tag == "a2" && c.Name == "NOOP");
+    }
+
+    /// <summary>A password literal glued to the user literal's body, the space between them missing (RFC 3501 §6.2.3 has
+    /// one): the header is still read as one, as the parser tolerates other missing spaces, and the password is redacted.</summary>
+    [Fact]
+    public void APasswordLiteral_GluedToTheUserLiteral_IsStillALiteral()
+    {
+        var client = "a1 LOGIN {5}\r\nalice{6}\r\nsecret\r\na2 NOOP\r\n";
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN {5}\r\n"), ("S", "+ \r\n"), ("C", "alice{6}\r\n"),
+            ("S", "+ \r\n"), ("C", "secret\r\na2 NOOP\r\n"), ("S", "a1 OK\r\na2 OK\r\n")));
+
+        AssertRedacted(session, client, "secret");
+        Assert.Equal(["a1", "a2"], session.Frames.OfType<CommandFrame>().Select(c => c.Tag));
+    }
+
     [Fact]
     public void ALoginPassword_BeforeAnExtraLiteralArgument_IsRedacted()
     {
