@@ -51,8 +51,9 @@ internal sealed class SkippedLine
         var line = tail.AsSpan(0, tailLength);
         line = line[..^(line.Length >= 2 && line[^2] == (byte)'\r' ? 2 : 1)];
         if (LiteralHeader.TryFind(line, quoted.Inside, out var length, out _, out _) != LiteralHeader.Result.Found) return false;
+        // "{0}" too (RFC 3501 §4.3: zero octets follow): the command goes on after it, as on a short line.
         LiteralRemaining = length;
-        return length > 0;
+        return true;
     }
 
     public void SkipLiteral(long count) => LiteralRemaining -= count;

@@ -191,6 +191,23 @@ public class UnfinishedSecretTests
         Assert.Equal("a2", Assert.Single(session.Frames.OfType<CommandFrame>()).Tag);
     }
 
+    /// <summary>An empty password literal ("{0}", RFC 3501 §4.3: zero octets follow) on a long LOGIN line: the command
+    /// goes on after it, to the CRLF that ends it, as on a short line; that CRLF is not a command of its own.</summary>
+    [Theory]
+    [InlineData(24)]
+    [InlineData(1000)]
+    public void ALoginLine_EndingInAnEmptyPasswordLiteral_EndsAtTheLineAfterIt(int maxLineLength)
+    {
+        var options = ImapParserOptions.Default with { MaxLineLength = maxLineLength };
+        var session = ParsedSession.Run(Transcript.Of(("S", Greeting), ("C", "a1 LOGIN \"a-user-name-far-past-the-line-limit-of-this-test\" {0}\r\n"),
+            ("S", "+ \r\n"), ("C", "\r\na2 NOOP\r\n"), ("S", "a1 NO bad\r\na2 OK\r\n")), options: options);
+
+        var client = session.Frames.Where(f => f.Direction == Direction.Client).ToList();
+        Assert.Equal(2, client.Count);
+        Assert.Equal(client[0].Offset + client[0].Length, client[1].Offset);
+        Assert.Equal("a2", Assert.IsType<CommandFrame>(client[1]).Tag);
+    }
+
     /// <summary>A quoted string cannot hold a line break (RFC 3501 §9): a line that ends inside one ends there, and a
     /// "{6}" inside it is text, not a literal header, on a long line as on a short one; the next line is the next command.</summary>
     [Theory]
