@@ -21,9 +21,8 @@ internal static class FieldConditions
         var uid = exact.Where(n => n.StartsWith("UID ", StringComparison.Ordinal)).Distinct().ToList();
         var patterns = t.Values.Where(v => v.IsPattern).SelectMany(v => new[] { v.Text, "UID " + v.Text }).ToList();
 
-        // A command's name is there whenever its command is (EventFacts.Command).
-        bool Any(EventRow e, string command) =>
-            plain.Contains(command) || uid.Contains(e.Name!) || patterns.Any(p => AsciiText.Glob(e.Name!, p));
+        bool Any(string name, string command) =>
+            plain.Contains(command) || uid.Contains(name) || patterns.Any(p => AsciiText.Glob(name, p));
         string AnySql(SqlParameters p)
         {
             var parts = new List<string>();
@@ -33,7 +32,8 @@ internal static class FieldConditions
             return parts.Count == 1 ? parts[0] : "(" + string.Join(" OR ", parts) + ")";
         }
         return OfEvent(
-            (e, _) => EventFacts.Command(e) is { } command && Any(e, command) != t.Negated,
+            // An event has a command only when it has a name (EventFacts.Command).
+            (e, _) => EventFacts.Command(e) is { } command && Any(e.Name!, command) != t.Negated,
             p => t.Negated ? $"(e.command IS NOT NULL AND NOT {AnySql(p)})" : AnySql(p));
     }
 

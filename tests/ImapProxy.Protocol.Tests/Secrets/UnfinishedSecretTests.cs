@@ -137,9 +137,8 @@ public class UnfinishedSecretTests
     }
 
     /// <summary>
-    /// A secret line over the line limit that ends in a literal header (LOGIN's password after a long user name): the
-    /// body is the password, skipped and starred with the line, and the next line is the next command.
-    /// A LOGIN line over the limit ending in a password literal after a long quoted user name: the quotes are counted
+    /// A LOGIN line over the line limit ending in a password literal after a long quoted user name: the body is the
+    /// password, skipped and starred with the line, and the next line is the next command. The quotes are counted
     /// over the whole line, not its last bytes, which begin inside the name. Inside a quoted string a backslash
     /// escapes the next byte (RFC 3501 §9, quoted-specials): an escaped quote does not end the string, an escaped
     /// backslash does not escape the quote after it. Counted wrong, the password literal's header would look quoted
