@@ -80,7 +80,7 @@ internal static class Ingest
             {
                 if (!storeBus.Publish(e)) throw new InvalidOperationException("the store's queue was full: make chunks smaller");
             }
-            await writer.WaitForIdleAsync(CancellationToken.None);
+            await writer.WaitUntilWrittenAsync(CancellationToken.None);
             writing += clock.Elapsed;
             process.Refresh();
             writingCpu += process.TotalProcessorTime - cpu;
@@ -122,11 +122,11 @@ internal static class Ingest
             if (!storeBus.Publish(e)) throw new InvalidOperationException("the store's queue was full");
             if (e is RawBytes chunk && (sliceBytes += chunk.Data.Length) >= ChunkRawBytes)
             {
-                await writer.WaitForIdleAsync(CancellationToken.None);
+                await writer.WaitUntilWrittenAsync(CancellationToken.None);
                 sliceBytes = 0;
             }
         }
-        await writer.WaitForIdleAsync(CancellationToken.None);
+        await writer.WaitUntilWrittenAsync(CancellationToken.None);
         var writing = clock.Elapsed;
         process.Refresh();
         var writingCpu = process.TotalProcessorTime - cpu;

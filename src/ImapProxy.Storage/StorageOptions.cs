@@ -36,7 +36,7 @@ public sealed record StorageOptions
     public int MaxBatchBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>How long the writer lets events gather before a transaction when fewer than a batch are queued (it
-    /// writes at once for a full batch, and for <see cref="Writing.EventStoreWriter.WaitForIdleAsync"/>). A crash loses
+    /// writes at once for a full batch, and for <see cref="Writing.EventStoreWriter.WaitUntilWrittenAsync"/>). A crash loses
     /// at most this much of what was relayed, besides what is queued.</summary>
     public TimeSpan CoalesceDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 

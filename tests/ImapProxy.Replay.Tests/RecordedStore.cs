@@ -40,7 +40,7 @@ internal sealed class RecordedStore : IDisposable
             }
             if (close) recording.Close(CloseReason.ServerClosed, "test");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await writer.WaitForIdleAsync(timeout.Token);
+            await writer.WaitUntilWrittenAsync(timeout.Token);
             return recording.SessionId;
         });
     }

@@ -74,6 +74,7 @@ public sealed class EventBus
         private long dropped;
         private long queuedEvents;
         private long queuedBytes;
+        private long accepted;
 
         internal Subscription(EventBus bus, string name, int capacity, long maxBytes, bool essential)
         {
@@ -95,6 +96,10 @@ public sealed class EventBus
         /// <summary>What the queued events weigh, in bytes (<see cref="EventWeight"/>).</summary>
         public long QueuedBytes => Interlocked.Read(ref queuedBytes);
 
+        /// <summary>Events queued since the subscription began (dropped ones not counted): a reader that counts what
+        /// it has taken knows, by this, when everything queued before a given moment is behind it.</summary>
+        public long Accepted => Interlocked.Read(ref accepted);
+
         internal double Fill => Math.Max((double)Interlocked.Read(ref queuedEvents) / capacity, (double)Interlocked.Read(ref queuedBytes) / maxBytes);
 
         internal bool TryWrite(SessionEvent e, long weight)
@@ -109,7 +114,11 @@ public sealed class EventBus
             }
             Interlocked.Increment(ref queuedEvents);
             Interlocked.Add(ref queuedBytes, weight);
-            if (channel.Writer.TryWrite((e, weight))) return true;
+            if (channel.Writer.TryWrite((e, weight)))
+            {
+                Interlocked.Increment(ref accepted);
+                return true;
+            }
             Taken(weight); // completed: the subscriber is gone
             Interlocked.Increment(ref dropped);
             return false;

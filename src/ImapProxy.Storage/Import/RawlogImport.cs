@@ -55,7 +55,7 @@ public static class RawlogImport
         var source = new Source(Path.GetFileName(basePath), clientLines, serverLines, parserOptions);
         await Task.Run(() => Replay(store, bus, writer, id, clock, source, options, cancellationToken), CancellationToken.None)
             .ConfigureAwait(false);
-        await writer.WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
+        await writer.WaitUntilWrittenAsync(cancellationToken).ConfigureAwait(false);
         return id;
     }
 
@@ -84,7 +84,7 @@ public static class RawlogImport
             {
                 ct.ThrowIfCancellationRequested();
                 clock.MoveTo(timestamp is { } seconds ? FromRawlog(seconds) : null);
-                if (bus.Pressure >= 0.25) writer.WaitForIdleAsync(ct).GetAwaiter().GetResult();
+                if (bus.Pressure >= 0.25) writer.WaitUntilWrittenAsync(ct).GetAwaiter().GetResult();
             });
             if (recording.State?.State == ProtocolState.Logout) detail = "end of the rawlog, after LOGOUT";
         }

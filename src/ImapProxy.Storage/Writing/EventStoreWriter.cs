@@ -26,8 +26,8 @@ public sealed class EventStoreWriter : BackgroundService
     private DateTimeOffset lastFailureLog;
 
     private TaskCompletionSource batchDone = NewSignal();
-    private int busy;
-    private int idleWaiters;
+    private int waiters;
+    private long handled;
     private int running;
     private volatile bool stopped;
     private long eventsWritten;
@@ -80,29 +80,30 @@ public sealed class EventStoreWriter : BackgroundService
     private string? lastProblem;
 
     /// <summary>
-    /// Completes when everything queued before the call has been written (or failed), or once the writer has
-    /// stopped. For tests and tools that must read what was just published, instead of sleeping.
+    /// Completes when every event queued before the call has been written (or has failed), or once the writer has
+    /// stopped; events queued after the call are not waited for, so a busy proxy does not hold it up. For readers that
+    /// must see what was just published (the dashboard's filtered lists, tests, the import's pacing) instead of sleeping.
     /// </summary>
-    public async Task WaitForIdleAsync(CancellationToken cancellationToken)
+    public async Task WaitUntilWrittenAsync(CancellationToken cancellationToken)
     {
+        var mark = subscription.Accepted;
         // Whoever waits would rather not wait for events to gather (Gather).
-        Interlocked.Increment(ref idleWaiters);
+        Interlocked.Increment(ref waiters);
         try
         {
             while (true)
             {
                 // Take the signal before looking, so a batch that ends between the look and the wait still wakes us.
                 var next = Volatile.Read(ref batchDone).Task;
-                // Queue first, then busy: the loop raises busy before it takes an event, so an event that left the
-                // queue before this look is seen as busy by the next one.
-                var idle = queue.Count == 0 && Volatile.Read(ref busy) == 0;
-                if (idle || stopped) return;
+                // The queue is first in, first out and one thread writes it out: once as many events as were queued
+                // at the mark are handled, every one of them is.
+                if (Interlocked.Read(ref handled) >= mark || stopped) return;
                 await next.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            Interlocked.Decrement(ref idleWaiters);
+            Interlocked.Decrement(ref waiters);
         }
     }
 
@@ -173,7 +174,7 @@ public sealed class EventStoreWriter : BackgroundService
     /// <see cref="StorageOptions.CoalesceDelay"/>: each commit writes every page it touched (the events, their
     /// indexes, the session's row) again, so fewer commits cost the relay less CPU and fewer stalls. It ends early
     /// once a full batch is queued (a bulk transfer is written at once, before the queue nears its budget), when the
-    /// host stops, or when <see cref="WaitForIdleAsync"/> asks. Looked at every <see cref="GatherSlice"/>: a
+    /// host stops, or when <see cref="WaitUntilWrittenAsync"/> asks. Looked at every <see cref="GatherSlice"/>: a
     /// sleeping thread woken that often costs next to nothing.
     /// </summary>
     private void Gather(CancellationToken stoppingToken)
@@ -181,7 +182,7 @@ public sealed class EventStoreWriter : BackgroundService
         var options = store.Options;
         // Real time, whatever clock the health is stamped with: this is how long the thread sleeps.
         var started = Stopwatch.GetTimestamp();
-        while (queue.Count < options.MaxBatchEvents && subscription.QueuedBytes < options.MaxBatchBytes && Volatile.Read(ref idleWaiters) == 0
+        while (queue.Count < options.MaxBatchEvents && subscription.QueuedBytes < options.MaxBatchBytes && Volatile.Read(ref waiters) == 0
                && Stopwatch.GetElapsedTime(started) is var waited && waited < options.CoalesceDelay)
         {
             var slice = options.CoalesceDelay - waited;
@@ -247,10 +248,9 @@ public sealed class EventStoreWriter : BackgroundService
     {
         while (true)
         {
-            Volatile.Write(ref busy, 1);
             var taken = TakeBatch();
             if (taken > 0 || !lost.IsEmpty) Write(writer);
-            Volatile.Write(ref busy, 0);
+            Interlocked.Add(ref handled, taken);
             Signal();
             if (taken == 0) return;
         }

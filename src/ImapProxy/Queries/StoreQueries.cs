@@ -9,6 +9,7 @@ using ImapProxy.Replay.Compare;
 using ImapProxy.Storage;
 using ImapProxy.Storage.Export;
 using ImapProxy.Storage.Query;
+using ImapProxy.Storage.Writing;
 
 namespace ImapProxy.Queries;
 
@@ -16,8 +17,12 @@ namespace ImapProxy.Queries;
 /// The one query edge: what the HTTP API, the CLI and the dashboard ask of the store — sessions, events, live
 /// filtering and exports — through the filter language, with its errors said one way.
 /// </summary>
-public sealed class StoreQueries(EventStore store, QueryService queries) : IDashboardQueries
+/// <param name="writer">The running proxy's writer, whose queue the dashboard's lists wait for; none offline (the CLI).</param>
+public sealed class StoreQueries(EventStore store, QueryService queries, EventStoreWriter? writer = null) : IDashboardQueries
 {
+    /// <summary>How long a dashboard view waits for the store to catch up before it answers with what is written.</summary>
+    private static readonly TimeSpan CatchUpAtMost = TimeSpan.FromSeconds(2);
+
     public string FilterHelp => FilterFields.HelpText;
 
     public string? Instance => store.Options.Instance;
@@ -36,6 +41,14 @@ public sealed class StoreQueries(EventStore store, QueryService queries) : IDash
     }
 
     public SessionView? Session(long id) => store.GetSession(id) is { } row ? SessionView.From(row) : null;
+
+    /// <summary>A session's row for a dashboard page, once the store holds what was published before it asked: a
+    /// session opened a moment ago, whose row the live list already shows, is found.</summary>
+    public SessionRow? CurrentSession(long id)
+    {
+        CatchUp();
+        return store.GetSession(id);
+    }
 
     public bool Exists(long id) => store.GetSession(id) is not null;
 
@@ -144,10 +157,30 @@ public sealed class StoreQueries(EventStore store, QueryService queries) : IDash
     public Task ExportAsync(ExportFormat format, long sessionId, Stream destination, CancellationToken ct = default) =>
         SessionExport.WriteAsync(format, store, sessionId, destination, ct);
 
+    /// <summary>
+    /// Waits, bounded, until the store holds every event published so far. A dashboard list is the store's answer
+    /// plus the live events that follow it: an event published before the query but still queued for the writer
+    /// (a session that just ended) would otherwise be in neither, and its session missing until the next reload.
+    /// </summary>
+    private void CatchUp()
+    {
+        if (writer is null) return;
+        using var timeout = new CancellationTokenSource(CatchUpAtMost);
+        try
+        {
+            writer.WaitUntilWrittenAsync(timeout.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // A store this far behind answers with what it has written; what is still queued shows on the next load.
+        }
+    }
+
     (IReadOnlyList<(long Id, long Findings)> Ids, FilterError? Error, ILiveMatcher Matcher) IDashboardQueries.SessionIds(string? text, SessionOrder order)
     {
         var (filter, error) = ParseFilter(text);
         if (error is not null) return ([], error, ILiveMatcher.All);
+        CatchUp();
         return (queries.RankedSessionIds(filter, order), null, filter is null ? ILiveMatcher.All : new LiveSessions(filter));
     }
 
@@ -157,6 +190,7 @@ public sealed class StoreQueries(EventStore store, QueryService queries) : IDash
     {
         var (filter, error) = ParseFilter(text);
         if (error is not null) return ([], error, IEventMatcher.All);
+        CatchUp();
         return (AllEvents(sessionId, filter), null, LiveEvents(filter));
     }
 

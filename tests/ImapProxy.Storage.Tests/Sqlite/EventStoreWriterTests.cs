@@ -398,7 +398,34 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
     }
 
     [Fact]
-    public async Task WaitForIdle_ReturnsOnceTheWriterHasStopped()
+    public async Task WaitUntilWritten_WaitsForWhatWasQueuedBeforeIt_NotForWhatKeepsComing()
+    {
+        // A proxy under load never has an empty queue; the dashboard still needs the store to hold what was
+        // published before it asked. A publisher that does not pause stands for the load: the wait must return
+        // while it is still publishing, with everything published before the wait stored.
+        await using var h = await engine.HarnessAsync(o => o with { QueueCapacity = 2_000, MaxBatchEvents = 100 });
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        for (var seq = 2; seq <= 500; seq++) h.Bus.Publish(Synthetic.Action(id, seq));
+        using var stop = new CancellationTokenSource(StoreHarness.Timeout);
+        var load = Task.Run(() =>
+        {
+            for (long seq = 501; !stop.IsCancellationRequested; seq++) h.Bus.Publish(Synthetic.Action(id, seq));
+        });
+
+        await h.Writer.WaitUntilWrittenAsync(stop.Token);
+        var stillPublishing = !stop.IsCancellationRequested;
+        var stored = h.Store.GetEvents(id, 0, 500).Select(r => r.Sequence).ToList();
+        await stop.CancelAsync();
+        await load;
+
+        Assert.True(stillPublishing, "the wait returned only once the publisher had stopped");
+        Assert.Equal(Enumerable.Range(1, 500).Select(s => (long)s), stored);
+    }
+
+    [Fact]
+    public async Task WaitUntilWritten_ReturnsOnceTheWriterHasStopped()
     {
         await using var h = await engine.HarnessAsync();
         await h.StartAsync();

@@ -41,7 +41,7 @@ internal sealed class StoreHarness : IAsyncDisposable
     public async Task IdleAsync()
     {
         using var timeout = new CancellationTokenSource(Timeout);
-        await Writer.WaitForIdleAsync(timeout.Token);
+        await Writer.WaitUntilWrittenAsync(timeout.Token);
     }
 
     public async Task StopAsync()

@@ -32,7 +32,9 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
 
     public async Task InitializeAsync()
     {
-        store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.FullName, Instance = "office-1" });
+        // The writer gathers for ten minutes unless someone waits for it: whatever reads the store without waiting for
+        // what was published before it (as the dashboard's lists once did) finds nothing, every time, not now and then.
+        store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.FullName, Instance = "office-1", CoalesceDelay = TimeSpan.FromMinutes(10) });
         writer = new EventStoreWriter(store, bus.Subscribe("store", 100_000, essential: true), NullLogger<EventStoreWriter>.Instance);
         feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
         await writer.StartAsync(CancellationToken.None);
@@ -41,7 +43,7 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
         Services.AddSingleton(feed);
         Services.AddSingleton(TimeProvider.System);
         // The session page asks for findings from the query edge itself, the lists through IDashboardQueries.
-        var queries = new StoreQueries(store, new Storage.Query.QueryService(store));
+        var queries = new StoreQueries(store, new Storage.Query.QueryService(store), writer);
         Services.AddSingleton(queries);
         Services.AddSingleton<IDashboardQueries>(queries);
         Services.AddSingleton(new SessionRaw(store));
@@ -70,6 +72,15 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
     /// <summary>As <see cref="CaptureAsync(TlsHandshake?, (string, string)[])"/>, keeping at most <paramref name="literalCap"/> bytes of each literal.</summary>
     private async Task<long> CaptureAsync(TlsHandshake? clientTls, long literalCap, params (string Side, string Text)[] conversation)
     {
+        var id = Record(clientTls, literalCap, conversation);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await writer.WaitUntilWrittenAsync(cts.Token);
+        return id;
+    }
+
+    /// <summary>Publishes a whole session, which ends; the writer still holds it (it gathers) when this returns.</summary>
+    private long Record(TlsHandshake? clientTls, long literalCap, params (string Side, string Text)[] conversation)
+    {
         var id = store.NextSessionId();
         using var tap = new SessionRecording(id, new SessionOpened { Source = EventSource.Proxy, ClientAddress = "10.0.0.5:4000", ListenerAddress = "127.0.0.1:1993",
             Listener = ListenerKind.Tls, Upstream = "imap.example.com:993", UpstreamTls = UpstreamTlsMode.Implicit, ClientTls = ClientTlsMode.Mirror },
@@ -78,8 +89,6 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
         foreach (var (side, text) in conversation)
             tap.Feed(side == "C" ? Direction.Client : Direction.Server, System.Text.Encoding.UTF8.GetBytes(text));
         tap.Close(CloseReason.ClientClosed, "bye");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await writer.WaitForIdleAsync(cts.Token);
         return id;
     }
 
@@ -185,7 +194,7 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
         tap.Feed(Direction.Server, "* OK ready\r\n"u8);
         tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await writer.WaitForIdleAsync(cts.Token);
+        await writer.WaitUntilWrittenAsync(cts.Token);
         var list = Render<Sessions>();
         var page = Render<Session>(p => p.Add(s => s.Id, id));
         list.WaitForAssertion(() => Assert.Equal("31 B", list.Find("tr.session td.byte-count").TextContent));
@@ -217,6 +226,31 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
             Assert.Contains("bob", top.TextContent);
         }, TimeSpan.FromSeconds(10));
         Assert.Contains("2 sessions", cut.Find(".summary").TextContent);
+    }
+
+    [Fact]
+    public void ASessionThatEndedJustBeforeAFilter_IsListedByIt()
+    {
+        // The race a user met: a session ends, its last events are still queued for the writer, the user filters.
+        // The list is the store's answer plus the live events after it; the session was in neither, and stayed
+        // missing until a reload. Nothing more will come live for it: the store must have it when the list asks.
+        var id = Record(null, 1024 * 1024, FetchConversation);
+        Services.GetRequiredService<NavigationManager>().NavigateTo("sessions?filter=" + Uri.EscapeDataString("user:alice and cmd:FETCH"));
+
+        var cut = Render<Sessions>();
+
+        cut.WaitForAssertion(() => Assert.Equal(id.ToString(), Assert.Single(cut.FindAll("tr.session")).GetAttribute("data-session")));
+        Assert.Contains("1 session", cut.Find(".summary").TextContent);
+    }
+
+    [Fact]
+    public void ASessionThatEndedJustBeforeItsPageOpened_ShowsAllItsCommands()
+    {
+        var id = Record(null, 1024 * 1024, FetchConversation);
+
+        var cut = Render<Session>(p => p.Add(s => s.Id, id));
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll(".line code").Count(c => c.TextContent.Contains(" LOGIN ") || c.TextContent.Contains(" SELECT ") || c.TextContent.Contains(" FETCH "))));
     }
 
     [Fact]

@@ -87,7 +87,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public async Task FlushStoreAsync()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        await Services.GetRequiredService<EventStoreWriter>().WaitForIdleAsync(cts.Token);
+        await Services.GetRequiredService<EventStoreWriter>().WaitUntilWrittenAsync(cts.Token);
     }
 
     /// <summary>Waits until the proxy has no session open (they close asynchronously after the client leaves).</summary>
