@@ -114,6 +114,8 @@ internal static class ProxyHost
         builder.Services.AddSingleton<ISessionIdSource>(sp => new StoreSessionIds(sp.GetRequiredService<EventStore>()));
         builder.Services.AddSingleton<ProxyServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProxyServer>());
+        builder.Services.AddSingleton<QuietMemoryTrim>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QuietMemoryTrim>());
         builder.Services.AddSingleton(settings.Retention);
         builder.Services.AddSingleton<RetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());

@@ -1,0 +1,55 @@
+using ImapProxy.Capture.Relay;
+
+namespace ImapProxy.Hosting;
+
+/// <summary>
+/// Gives memory back to the system once the proxy goes quiet. The server GC keeps what a burst of traffic made it
+/// commit (tens of MB of headroom) for as long as the process lives, so a proxy holding a thousand mobile clients in
+/// IDLE after their morning sync would keep the sync's memory, not the sessions'. After a second without a relayed
+/// byte or a new session, when the GC holds much more than the last trim left, one compacting full collection in
+/// the GC's aggressive mode returns the headroom. It runs only while nothing is relayed, so no client waits on it.
+/// </summary>
+/// <param name="committed">What the GC had committed at its last collection; the tests give their own figures.</param>
+public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryTrim> logger, TimeProvider time, Func<long>? committed = null)
+    : BackgroundService
+{
+    /// <summary>How long without traffic before the proxy counts as quiet: the time between two looks.</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
+
+    /// <summary>Growth of the GC's committed memory since the last trim worth a collection: a quiet proxy is trimmed once, not every second.</summary>
+    public const long GrowthWorthTrimming = 16L * 1024 * 1024;
+
+    private readonly Func<long> committed = committed ?? (() => GC.GetGCMemoryInfo().TotalCommittedBytes);
+    private (long Bytes, long Sessions) traffic = (-1, -1);
+    private long keptAfterTrim = -1;
+
+    /// <summary>Collections made.</summary>
+    public int Trims { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Quiet, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) Look();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One look: trims when nothing was relayed since the last look and the GC has grown enough since the last trim.</summary>
+    public void Look()
+    {
+        var now = (counters.ClientBytes + counters.ServerBytes, counters.TotalSessions);
+        var quiet = now == traffic;
+        traffic = now;
+        if (keptAfterTrim < 0) keptAfterTrim = committed();
+        if (!quiet || committed() - keptAfterTrim < GrowthWorthTrimming) return;
+        var before = committed();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        keptAfterTrim = committed();
+        Trims++;
+        logger.LogDebug("Quiet: the GC gave back {Freed:N0} bytes and holds {Kept:N0}", before - keptAfterTrim, keptAfterTrim);
+    }
+}

@@ -1,0 +1,77 @@
+using ImapProxy.Capture.Relay;
+using ImapProxy.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImapProxy.Tests.Hosting;
+
+/// <summary>
+/// When the proxy gives memory back: only between looks with no relayed byte and no new session (a client never
+/// waits on the collection), only when the GC grew by the threshold since the last trim, and once per growth (a quiet
+/// proxy is not collected every second). What it saves is a benchmark figure (relay-bench's idle part), not a test's.
+/// </summary>
+public sealed class QuietMemoryTrimTests
+{
+    private const long MiB = 1024 * 1024;
+    private readonly ProxyCounters counters = new();
+    private long committed = 100 * MiB;
+
+    private QuietMemoryTrim Trim() => new(counters, NullLogger<QuietMemoryTrim>.Instance, TimeProvider.System, () => committed);
+
+    [Fact]
+    public void AQuietProxyThatGrew_IsTrimmedOnce()
+    {
+        var trim = Trim();
+        trim.Look(); // the first look has nothing to compare with
+        committed += QuietMemoryTrim.GrowthWorthTrimming;
+
+        trim.Look();
+        trim.Look();
+        trim.Look();
+
+        Assert.Equal(1, trim.Trims);
+    }
+
+    [Fact]
+    public void TrafficSinceTheLastLook_PutsTheTrimOff()
+    {
+        var trim = Trim();
+        trim.Look();
+        committed += 64 * MiB;
+
+        counters.AddServerBytes(12);
+        trim.Look();
+        Assert.Equal(0, trim.Trims);
+        counters.AddClientBytes(1);
+        trim.Look();
+        Assert.Equal(0, trim.Trims);
+        counters.SessionStarted();
+        trim.Look();
+        Assert.Equal(0, trim.Trims);
+
+        trim.Look(); // a whole interval without any
+        Assert.Equal(1, trim.Trims);
+    }
+
+    [Fact]
+    public void GrowthBelowTheThreshold_IsLeftAlone_AndGrowthIsCountedFromTheLastTrim()
+    {
+        var trim = Trim();
+        trim.Look();
+        committed += QuietMemoryTrim.GrowthWorthTrimming - 1;
+        trim.Look();
+        Assert.Equal(0, trim.Trims);
+
+        committed += 1;
+        trim.Look();
+        Assert.Equal(1, trim.Trims);
+
+        // It held 116 MiB after that trim: the next waits for 116 MiB plus the threshold, not 100 MiB plus it.
+        var kept = committed;
+        committed = kept + QuietMemoryTrim.GrowthWorthTrimming - 1;
+        trim.Look();
+        Assert.Equal(1, trim.Trims);
+        committed = kept + QuietMemoryTrim.GrowthWorthTrimming;
+        trim.Look();
+        Assert.Equal(2, trim.Trims);
+    }
+}
