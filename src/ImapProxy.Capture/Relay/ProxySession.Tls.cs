@@ -72,6 +72,7 @@ internal sealed partial class ProxySession
         }
         var clientHello = ClientOffer.Read(firstBytes.First);
         firstBytes.Forget();
+        IdleTlsBuffers.Release(ssl);
         clientStream = ssl;
         startTls.OnClientHandshake();
         clientSilentSinceHandshake = true;
@@ -120,6 +121,7 @@ internal sealed partial class ProxySession
         }
         var ownHello = ClientOffer.Read(firstBytes.FirstWritten);
         firstBytes.Forget();
+        IdleTlsBuffers.Release(ssl);
         serverStream = ssl;
         startTls.OnUpstreamHandshake();
         recording.Publish(TlsHandshakeReport.Succeeded(report, ssl, options.Upstream.Host) with
