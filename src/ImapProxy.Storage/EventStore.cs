@@ -42,6 +42,9 @@ public abstract class EventStore : IDisposable
     /// <summary>How the writer's batches reach the events and raw tables on its connection (one statement per row unless the engine has better).</summary>
     internal virtual BatchRows OpenBatchRows(DbConnection connection, IRowOutcomes outcomes) => new StatementRows(connection, this, outcomes);
 
+    /// <summary>Where the engine keeps raw bytes outside its tables; null when they are in the raw table's rows.</summary>
+    internal virtual RawFiles? RawFiles => null;
+
     /// <summary>What a value written becomes in the engine (PostgreSQL's text cannot hold U+0000).</summary>
     internal virtual object? Bind(object? value) => value;
 
@@ -142,14 +145,15 @@ public abstract class EventStore : IDisposable
     {
         using var connection = OpenConnection();
         // Rows do not overlap, so the first row that matters is the last one starting at or before 'from'.
-        using var command = Command(connection, """
-            SELECT "offset", data FROM raw
-            WHERE session_id = @session AND direction = @direction AND "offset" < @to AND "offset" + length(data) > @from
-              AND "offset" >= coalesce((SELECT max("offset") FROM raw
-                                        WHERE session_id = @session AND direction = @direction AND "offset" <= @from), 0)
-            ORDER BY "offset"
+        using var command = Command(connection, $"""
+            SELECT r."offset", {Dialect.RawBytes("r")} FROM raw r
+            WHERE r.session_id = @session AND r.direction = @direction AND r."offset" < @to AND r."offset" + {Dialect.RawLength("r")} > @from
+              AND r."offset" >= coalesce((SELECT max("offset") FROM raw
+                                          WHERE session_id = @session AND direction = @direction AND "offset" <= @from), 0)
+            ORDER BY r."offset"
             """, ("@session", sessionId), ("@direction", StoredText.Of(direction)), ("@from", from), ("@to", to));
-        return ReadAll(command, r => new RawSegment(r.GetInt64(0), (byte[])r.GetValue(1)));
+        // No bytes (SQL's NULL): the row's file is gone, and its bytes with it.
+        return ReadAll(command, r => new RawSegment(r.GetInt64(0), r.IsDBNull(1) ? [] : (byte[])r.GetValue(1)));
     }
 
     /// <summary>

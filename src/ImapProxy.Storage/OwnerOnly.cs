@@ -17,6 +17,14 @@ public static class OwnerOnly
         else Directory.CreateDirectory(path, DirectoryMode);
     }
 
+    /// <summary>A file opened for writing, unbuffered; created owner-only when it does not exist yet.</summary>
+    public static FileStream OpenForWriting(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ReadWrite;
+        return new FileStream(path, options);
+    }
+
     /// <summary>An empty file, unless the file exists.</summary>
     public static void CreateFile(string path)
     {

@@ -66,6 +66,20 @@ public sealed class SqlDialect
         ? $"substr({value}, {from}, {count})"
         : $"substr({value}, CAST({from} AS integer), CAST({count} AS integer))";
 
+    /// <summary>SQLite's function (registered on each connection) that reads a raw row's bytes: <c>raw_bytes(session_id, direction, position, length, data)</c>.</summary>
+    internal const string RawBytesFunction = "raw_bytes";
+
+    /// <summary>The bytes of the raw row <paramref name="row"/> (a table alias): SQLite reads new rows' from their file
+    /// (Sqlite/RawFiles.cs), PostgreSQL keeps them in the row.</summary>
+    public string RawBytes(string row) => this == Sqlite
+        ? $"{RawBytesFunction}({row}.session_id, {row}.direction, {row}.position, {row}.length, {row}.data)"
+        : $"{row}.data";
+
+    /// <summary>How many bytes the raw row <paramref name="row"/> holds, without reading them.</summary>
+    public string RawLength(string row) => this == Sqlite
+        ? $"coalesce({row}.length, length({row}.data))"
+        : $"length({row}.data)";
+
     /// <summary>1-based position of <paramref name="needle"/> in <paramref name="haystack"/> (text or bytes), 0 when absent.</summary>
     public string Position(string haystack, string needle) => this == Sqlite
         ? $"instr({haystack}, {needle})"

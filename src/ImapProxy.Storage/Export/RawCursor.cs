@@ -78,9 +78,9 @@ internal sealed class RawCursor(EventStore store, long sessionId, Direction dire
     {
         using var connection = store.OpenConnection();
         // Rows do not overlap, so the last row (found through the primary key) ends the stream.
-        using var command = EventStore.Command(connection, """
-            SELECT "offset" + length(data) FROM raw WHERE session_id = @session AND direction = @direction
-            ORDER BY "offset" DESC LIMIT 1
+        using var command = EventStore.Command(connection, $"""
+            SELECT r."offset" + {store.Dialect.RawLength("r")} FROM raw r WHERE r.session_id = @session AND r.direction = @direction
+            ORDER BY r."offset" DESC LIMIT 1
             """, ("@session", sessionId), ("@direction", StoredText.Of(direction)));
         return command.ExecuteScalar() is { } last and not DBNull ? Convert.ToInt64(last) : 0;
     }

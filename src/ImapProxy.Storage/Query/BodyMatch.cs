@@ -53,19 +53,20 @@ internal sealed class BodyMatch(IReadOnlyList<byte[]> needles, bool negated)
         var d = p.Dialect;
         // Rows do not overlap: the first one that matters is the last one starting at or before the frame, found
         // through the primary key instead of scanning every earlier row of the session.
+        var rowLength = d.RawLength("r");
         var window = $"""
-            CAST(r.data || coalesce((SELECT substr(n.data, 1, {tail}) FROM raw n
+            CAST({d.RawBytes("r")} || coalesce((SELECT substr({d.RawBytes("n")}, 1, {tail}) FROM raw n
                                      WHERE n.session_id = r.session_id AND n.direction = r.direction
-                                       AND n."offset" = r."offset" + length(r.data)), {d.EmptyBytes}) AS {d.BytesType})
+                                       AND n."offset" = r."offset" + {rowLength}), {d.EmptyBytes}) AS {d.BytesType})
             """;
         var from = $"""{d.Greatest}(e."offset" - r."offset", 0) + 1""";
-        var count = $"""{d.Least}(e."offset" + {length}, r."offset" + length(r.data) + {tail}) - {d.Greatest}(e."offset", r."offset")""";
+        var count = $"""{d.Least}(e."offset" + {length}, r."offset" + {rowLength} + {tail}) - {d.Greatest}(e."offset", r."offset")""";
         return $"""
             EXISTS (SELECT 1 FROM raw r
                 WHERE r.session_id = e.session_id AND r.direction = e.source
                   AND r."offset" >= coalesce((SELECT max(b."offset") FROM raw b
                                               WHERE b.session_id = e.session_id AND b.direction = e.source AND b."offset" <= e."offset"), 0)
-                  AND r."offset" < e."offset" + {length} AND r."offset" + length(r.data) > e."offset"
+                  AND r."offset" < e."offset" + {length} AND r."offset" + {rowLength} > e."offset"
                   AND {d.Position(d.Substring(window, from, count), text)} > 0)
             """;
     }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace ImapProxy.Storage.Retention;
 
 /// <summary>
-/// Prunes the oldest finished sessions (their events and raw bytes go with them, ON DELETE CASCADE) when the
+/// Prunes the oldest finished sessions (their events and raw rows go with them, ON DELETE CASCADE, and then their raw files) when the
 /// store is over its size or age limit. Small transactions, so the event writer is never held up for long
 /// (SQLite serialises them with the writer's, within its busy timeout). Where the engine keeps sessions in ranges it
 /// can drop whole (PostgreSQL's partitions, <see cref="EventStore.DropSessionsEndedBefore"/>), a range that would go
@@ -76,12 +76,16 @@ public sealed class RetentionService(EventStore store, RetentionOptions options,
     private int PruneOldest(DbConnection connection, long excess) =>
         store.DropOldestSessionsWithin(connection, excess) is var dropped and > 0 ? dropped : DeleteOldest(connection, 1, "TRUE");
 
-    private static int DeleteOldest(DbConnection connection, int limit, string condition, params (string Name, object? Value)[] parameters)
+    private int DeleteOldest(DbConnection connection, int limit, string condition, params (string Name, object? Value)[] parameters)
     {
         using var delete = EventStore.Command(connection, $"""
             DELETE FROM sessions WHERE id IN (
                 SELECT id FROM sessions WHERE ended_at IS NOT NULL AND {condition} ORDER BY id LIMIT {limit})
+            RETURNING id
             """, parameters);
-        return delete.ExecuteNonQuery();
+        var deleted = EventStore.ReadAll(delete, r => r.GetInt64(0));
+        // After the rows: a file whose rows are gone is only space, a row whose file is gone would be a lost capture.
+        store.RawFiles?.Delete(deleted);
+        return deleted.Count;
     }
 }

@@ -162,8 +162,16 @@ internal static class Schema
             BEGIN DELETE FROM events_text WHERE rowid = old.rowid; END;
         """;
 
+    // Raw bytes move out of the database into a file per session and direction (RawFiles): a new row says where its
+    // bytes are in the file (position, length) and leaves data empty. Rows written before keep their bytes in data
+    // (position NULL); readers take either through raw_bytes() and the row's length through SqlDialect.RawLength.
+    private const string Version8 = """
+        ALTER TABLE raw ADD COLUMN position INTEGER;
+        ALTER TABLE raw ADD COLUMN length INTEGER;
+        """;
+
     // Version n is entry n - 1: a new version is a new entry, never an edit of one a file may already have.
-    private static readonly string[] Migrations = [Version1, Version2, Version3, Version4, Version5, Version6, Version7];
+    private static readonly string[] Migrations = [Version1, Version2, Version3, Version4, Version5, Version6, Version7, Version8];
 
     /// <summary>Creates the tables in an empty database, or checks that an existing one is ours and brings it up to date.</summary>
     public static void Migrate(SqliteConnection connection, string path)

@@ -5,7 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace ImapProxy.Storage.Sqlite;
 
 /// <summary>
-/// The SQLite event store: one file, <c>imapproxy.db</c>, in WAL mode so readers never wait for the writer.
+/// The SQLite event store: one file, <c>imapproxy.db</c>, in WAL mode so readers never wait for the writer, and
+/// beside it the raw bytes, a file per session and direction in <c>raw/</c> (<see cref="Sqlite.RawFiles"/>).
 /// Writing is <see cref="EventStoreWriter"/>'s job (one writer, batched transactions); this class opens and
 /// migrates the file, hands out session ids and answers reads, each on a connection of its own.
 /// </summary>
@@ -23,11 +24,13 @@ public sealed class SqliteEventStore : EventStore
     private const int SqliteNotADatabase = 26;
 
     private readonly string connectionString;
+    private readonly RawFiles rawFiles;
 
     public SqliteEventStore(StorageOptions options) : base(options, SqlDialect.Sqlite)
     {
         FilePath = options.Location is SqliteLocation file ? file.Path : throw new ArgumentException($"not a SQLite store: {options.Location}");
         var directory = Path.GetDirectoryName(FilePath)!;
+        rawFiles = new RawFiles(Path.Combine(directory, "raw"));
         try
         {
             OwnerOnly.CreateDirectory(directory);
@@ -71,6 +74,8 @@ public sealed class SqliteEventStore : EventStore
     internal override Statement Prepare(DbConnection connection, string sql, string[] names) => new SqliteStatement((SqliteConnection)connection, sql, names);
 
     internal override TextIndex TextIndex => new(this);
+
+    internal override RawFiles RawFiles => rawFiles;
 
     internal override int IndexText(DbConnection connection) => TextIndex.IndexSome(connection);
 
@@ -116,6 +121,7 @@ public sealed class SqliteEventStore : EventStore
             connection.Open();
             // Readers never wait in WAL mode, but the writer may meet a checkpoint or another process (the CLI).
             Execute(connection, "PRAGMA busy_timeout = 5000");
+            rawFiles.Register(connection);
             return connection;
         }
         catch
@@ -127,11 +133,11 @@ public sealed class SqliteEventStore : EventStore
 
     public override void Dispose() => ClearPool();
 
-    /// <summary>Bytes in use: pages minus the free list. The file keeps its size and reuses the freed pages.</summary>
+    /// <summary>Bytes in use: pages minus the free list (the file keeps its size and reuses the freed pages), and the raw files.</summary>
     internal override long UsedBytes(DbConnection connection)
     {
         using var command = Command(connection, "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()");
-        return (long)command.ExecuteScalar()!;
+        return (long)command.ExecuteScalar()! + rawFiles.UsedBytes();
     }
 
     internal override bool IsProblemOfTheEvent(DbException error) => error is SqliteException { SqliteErrorCode: SqliteConstraint };

@@ -42,8 +42,8 @@ public static class AbandonedSessions
         using var command = EventStore.Command(connection, $"""
             SELECT s.id, coalesce((SELECT max(seq) FROM events WHERE session_id = s.id), 0),
                    coalesce((SELECT max(time) FROM events WHERE session_id = s.id), s.started_at),
-                   coalesce((SELECT max("offset" + length(data)) FROM raw WHERE session_id = s.id AND direction = 'client'), 0),
-                   coalesce((SELECT max("offset" + length(data)) FROM raw WHERE session_id = s.id AND direction = 'server'), 0)
+                   coalesce((SELECT max(r."offset" + {store.Dialect.RawLength("r")}) FROM raw r WHERE r.session_id = s.id AND r.direction = 'client'), 0),
+                   coalesce((SELECT max(r."offset" + {store.Dialect.RawLength("r")}) FROM raw r WHERE r.session_id = s.id AND r.direction = 'server'), 0)
             FROM sessions s WHERE s.ended_at IS NULL {mine}
             """, store.SharedByInstances ? [("@instance", store.Options.Instance)] : []);
         return EventStore.ReadAll<SessionEvent>(command, r => new SessionClosed

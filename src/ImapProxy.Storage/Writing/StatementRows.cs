@@ -6,13 +6,15 @@ namespace ImapProxy.Storage.Writing;
 /// <summary>
 /// Rows written one statement each, as they come: SQLite runs a prepared statement in microseconds, in process, and
 /// PostgreSQL's raw rows are few and large (<see cref="Postgres.PostgresBatchRows"/>). A duplicate is skipped by
-/// ON CONFLICT DO NOTHING (a statement that changed no row), not by an error.
+/// ON CONFLICT DO NOTHING (a statement that changed no row), not by an error. Where the engine keeps raw bytes in
+/// files (<see cref="Sqlite.RawFiles"/>), a raw row's bytes are appended to its file first and the row says where.
 /// </summary>
 internal sealed class StatementRows : BatchRows
 {
     private readonly IRowOutcomes outcomes;
     private readonly Statement insertEvent;
     private readonly Statement insertRaw;
+    private readonly Sqlite.RawFiles? files;
 
     public StatementRows(DbConnection connection, EventStore store, IRowOutcomes outcomes)
     {
@@ -23,9 +25,11 @@ internal sealed class StatementRows : BatchRows
             INSERT INTO events ({string.Join(", ", columns)}) VALUES ({string.Join(", ", parameters)})
             ON CONFLICT (session_id, seq) DO NOTHING
             """, parameters);
-        var rawParameters = RawColumns.Select(c => "@" + c.Trim('"')).ToArray();
+        files = store.RawFiles;
+        string[] rawColumns = files is null ? RawColumns : [.. RawColumns, "position", "length"];
+        var rawParameters = rawColumns.Select(c => "@" + c.Trim('"')).ToArray();
         insertRaw = store.Prepare(connection,
-            $"INSERT INTO raw ({string.Join(", ", RawColumns)}) VALUES ({string.Join(", ", rawParameters)}) ON CONFLICT DO NOTHING",
+            $"INSERT INTO raw ({string.Join(", ", rawColumns)}) VALUES ({string.Join(", ", rawParameters)}) ON CONFLICT DO NOTHING",
             rawParameters);
     }
 
@@ -43,7 +47,10 @@ internal sealed class StatementRows : BatchRows
 
     public override void Add(RawRow row)
     {
-        if (insertRaw.Execute(ValuesOf(row)) > 0) outcomes.Stored(row);
+        var values = files is null
+            ? ValuesOf(row)
+            : [row.SessionId, row.Direction, row.Offset, Array.Empty<byte>(), files.Append(row.SessionId, row.Direction, row.Data), (long)row.Data.Length];
+        if (insertRaw.Execute(values) > 0) outcomes.Stored(row);
         else outcomes.Duplicate(row);
     }
 

@@ -158,6 +158,12 @@ public abstract class RetentionServiceTests(StoreEngine engine)
         using var connection = h.Store.OpenConnection();
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM events WHERE session_id NOT IN (SELECT id FROM sessions)"));
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM raw WHERE session_id NOT IN (SELECT id FROM sessions)"));
+        // Where raw bytes are files (SQLite), a pruned session's go too, and a kept one's stay.
+        if (h.Store.RawFiles is { } files)
+        {
+            Assert.All(pruned, id => Assert.False(File.Exists(files.PathOf(id, "server")), $"session {id}'s raw file outlived it"));
+            Assert.All(kept, id => Assert.True(File.Exists(files.PathOf(id, "server")), $"kept session {id} lost its raw file"));
+        }
     }
 
     /// <summary>What the size limit is measured against, as the engine measures it: SQLite's pages in use (the file

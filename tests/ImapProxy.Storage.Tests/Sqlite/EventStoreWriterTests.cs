@@ -251,7 +251,7 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
 
         Assert.Equal(expected, h.Store.GetRaw(id, Direction.Server));
         using var connection = h.Store.OpenConnection();
-        using var command = EventStore.Command(connection, "SELECT count(*), max(length(data)) FROM raw WHERE session_id = @id", ("@id", id));
+        using var command = EventStore.Command(connection, $"SELECT count(*), max({h.Store.Dialect.RawLength("r")}) FROM raw r WHERE session_id = @id", ("@id", id));
         using var reader = command.ExecuteReader();
         reader.Read();
         Assert.Equal(100, reader.GetInt64(0));

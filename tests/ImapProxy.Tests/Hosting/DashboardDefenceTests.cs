@@ -190,6 +190,12 @@ public sealed class DashboardDefenceTests(DovecotFixture fixture)
                 var db = Path.Combine(data.FullName, Storage.Sqlite.SqliteEventStore.FileName);
                 foreach (var file in new[] { db, db + "-wal", db + "-shm" })
                     Assert.Equal(ownerFile, File.GetUnixFileMode(file));
+                // The captured bytes themselves: a file per session and direction.
+                var raw = Path.Combine(data.FullName, "raw");
+                Assert.Equal(ownerFile | UnixFileMode.UserExecute, File.GetUnixFileMode(raw));
+                var rawFiles = Directory.GetFiles(raw);
+                Assert.NotEmpty(rawFiles);
+                foreach (var file in rawFiles) Assert.Equal(ownerFile, File.GetUnixFileMode(file));
                 var logs = Path.Combine(data.FullName, "logs");
                 Assert.Equal(ownerFile | UnixFileMode.UserExecute, File.GetUnixFileMode(logs));
                 var files = Directory.GetFiles(logs);

@@ -1,0 +1,89 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImapProxy.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite store's raw bytes: one append-only file per session and direction (<c>raw/42.server</c> beside the
+/// database). The raw table keeps a row per stored run, as before, with where its bytes are in the file (position
+/// and length) instead of the bytes; SQL reads them back through <see cref="SqlDialect.RawBytesFunction"/>. Files hold
+/// only what was stored, so their sizes are what retention counts. Appending to a file costs the writer about a
+/// twentieth of the CPU of the same bytes through SQLite's WAL and checkpoint (bench/README.md), which is what let a
+/// loopback bulk transfer outrun the store. Files are their owner's only, like the database.
+/// </summary>
+internal sealed class RawFiles(string directory)
+{
+    // ENOSPC (errno.h); .NET gives an IOException from a failed write the errno as its HResult on Unix.
+    private const int NoSpace = 28;
+
+    public string Directory { get; } = directory;
+
+    public string PathOf(long sessionId, string direction) => Path.Combine(Directory, $"{sessionId}.{direction}");
+
+    /// <summary>
+    /// Appends a run of bytes to its file (the writer's thread only) and says where they went. Bytes appended by a
+    /// batch that then failed stay unreferenced at the end of the file; later runs go after them.
+    /// </summary>
+    /// <exception cref="IOException">The disk refused them; its message says what to do.</exception>
+    public long Append(long sessionId, string direction, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            OwnerOnly.CreateDirectory(Directory);
+            using var file = OwnerOnly.OpenForWriting(PathOf(sessionId, direction));
+            var position = file.Length;
+            RandomAccess.Write(file.SafeFileHandle, data, position);
+            return position;
+        }
+        catch (IOException e) when (e.HResult == NoSpace)
+        {
+            throw new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e);
+        }
+    }
+
+    /// <summary>
+    /// The stored bytes of a row: <paramref name="length"/> of them from <paramref name="position"/>, fewer when the
+    /// file ends sooner (removed or cut by hand: what is missing reads as a gap, never as invented bytes).
+    /// </summary>
+    public byte[] Read(long sessionId, string direction, long position, long length)
+    {
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(PathOf(sessionId, direction), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return [];
+        }
+        using (file)
+        {
+            var buffer = new byte[Math.Clamp(length, 0, Array.MaxLength)];
+            var read = 0;
+            while (read < buffer.Length && RandomAccess.Read(file, buffer.AsSpan(read), position + read) is var n and > 0) read += n;
+            return read == buffer.Length ? buffer : buffer[..read];
+        }
+    }
+
+    /// <summary>
+    /// Gives a connection <see cref="SqlDialect.RawBytesFunction"/>: a row's bytes from its file, or from the row
+    /// itself when it was written before the files (schema version 8).
+    /// </summary>
+    public void Register(SqliteConnection connection) =>
+        connection.CreateFunction(SqlDialect.RawBytesFunction, (long session, string direction, long? position, long? length, byte[]? data) =>
+            position is { } at && length is { } count ? Read(session, direction, at, count) : data ?? []);
+
+    /// <summary>Removes the files of sessions the store deleted.</summary>
+    public void Delete(IEnumerable<long> sessionIds)
+    {
+        foreach (var id in sessionIds)
+        {
+            File.Delete(PathOf(id, "client"));
+            File.Delete(PathOf(id, "server"));
+        }
+    }
+
+    /// <summary>What the files hold, in bytes.</summary>
+    public long UsedBytes() =>
+        System.IO.Directory.Exists(Directory) ? new DirectoryInfo(Directory).EnumerateFiles().Sum(f => f.Length) : 0;
+}

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using ImapProxy.Protocol;
+using ImapProxy.Recording.Events;
+using ImapProxy.Storage.Query;
+using ImapProxy.Storage.Tests.Support;
+
+namespace ImapProxy.Storage.Tests.Sqlite;
+
+/// <summary>
+/// The SQLite store keeps raw bytes in a file per session and direction beside the database, and the raw table
+/// says where: what a user relies on is that every byte comes back where it was in the stream, that a gap stays a
+/// gap, that the files hold only what was kept (retention counts them), and that a file lost by hand costs its
+/// bytes, never the session or a search.
+/// </summary>
+public sealed class RawFilesTests
+{
+    [Fact]
+    public async Task RawBytes_GoToAFilePerDirection_HoldingOnlyWhatWasKept_AndReadBackAtTheirOffsets()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        var first = RandomNumberGenerator.GetBytes(70_000);  // more than a raw row: two rows, one file
+        var second = RandomNumberGenerator.GetBytes(500);    // after a cut literal's gap of almost a megabyte
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, first));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 1_000_000, second));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, "a1 NOOP\r\n"u8.ToArray()));
+        await h.IdleAsync();
+
+        var files = h.Store.RawFiles!;
+        Assert.Equal(70_500, new FileInfo(files.PathOf(id, "server")).Length);
+        Assert.Equal(9, new FileInfo(files.PathOf(id, "client")).Length);
+        var segments = h.Store.GetRawSegments(id, Direction.Server);
+        Assert.Equal([0L, 1_000_000L], segments.Select(s => s.Offset));
+        Assert.Equal(first, segments[0].Data);
+        Assert.Equal(second, segments[1].Data);
+        Assert.Equal("a1 NOOP\r\n"u8.ToArray(), h.Store.GetRaw(id, Direction.Client));
+        // The database holds where the bytes are, not the bytes.
+        using var connection = h.Store.OpenConnection();
+        using var command = EventStore.Command(connection, "SELECT count(*), sum(length(data)), sum(length) FROM raw WHERE session_id = @id", ("@id", id));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        Assert.Equal((4L, 0L, 70_509L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+    }
+
+    [Fact]
+    public async Task ARawFileRemovedByHand_CostsItsBytes_NotTheSessionNorASearch()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, "a1 NOOP\r\n"u8.ToArray()));
+        await h.IdleAsync();
+
+        File.Delete(h.Store.RawFiles!.PathOf(id, "server"));
+
+        Assert.Empty(h.Store.GetRawSegments(id, Direction.Server));
+        Assert.Equal("a1 NOOP\r\n"u8.ToArray(), h.Store.GetRaw(id, Direction.Client));
+        Assert.NotNull(h.Store.GetSession(id));
+        var queries = new QueryService(h.Store);
+        Assert.Empty(queries.Sessions(Filter.Parse("body:ready"), 10).Rows);
+    }
+}
