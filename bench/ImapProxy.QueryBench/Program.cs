@@ -60,8 +60,9 @@ try
     if (sqlite) Query(store, "PRAGMA wal_checkpoint(TRUNCATE)");
     else Query(store, "VACUUM ANALYZE");
     var rows = Scalar(store, "SELECT count(*) FROM events");
-    var bytes = sqlite ? new FileInfo(((SqliteEventStore)store).FilePath).Length : Scalar(store, "SELECT pg_database_size(current_database())");
-    var rawBytes = Scalar(store, "SELECT coalesce(sum(length(data)), 0) FROM raw");
+    // SQLite's raw bytes are in files beside the database (Sqlite/RawFiles.cs): the store is both.
+    var bytes = sqlite ? new FileInfo(((SqliteEventStore)store).FilePath).Length + store.RawFiles!.UsedBytes() : Scalar(store, "SELECT pg_database_size(current_database())");
+    var rawBytes = Scalar(store, $"SELECT coalesce(sum({store.Dialect.RawLength("r")}), 0) FROM raw r");
     Console.WriteLine($"Store: {bytes / 1e6:F0} MB for {rows:N0} events and {Scalar(store, "SELECT count(*) FROM sessions"):N0} sessions: " +
                       $"{(double)bytes / rows:F0} bytes/event, of which raw bytes {(double)rawBytes / rows:F0}");
 

@@ -55,11 +55,12 @@ internal static class StoreCheck
     public static (long Bytes, long Gaps) Measure(SqliteConnection connection, long sessionId, string direction)
     {
         using var command = connection.CreateCommand();
-        // length() of a BLOB reads its size from the record header, not the 64 KiB of data.
+        // A row's length: its length column where its bytes are in the session's raw file (schema version 8), else
+        // the size of its data (length() of a BLOB reads the record header, not the bytes).
         command.CommandText = """
             SELECT coalesce(sum(size), 0), coalesce(sum(offset <> expected), 0)
-            FROM (SELECT offset, length(data) AS size, coalesce(lag(offset + length(data)) OVER (ORDER BY offset), 0) AS expected
-                  FROM raw WHERE session_id = $id AND direction = $direction)
+            FROM (SELECT offset, size, coalesce(lag(offset + size) OVER (ORDER BY offset), 0) AS expected
+                  FROM (SELECT offset, coalesce(length, length(data)) AS size FROM raw WHERE session_id = $id AND direction = $direction))
             """;
         command.Parameters.AddWithValue("$id", sessionId);
         command.Parameters.AddWithValue("$direction", direction);
