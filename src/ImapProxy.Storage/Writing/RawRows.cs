@@ -9,7 +9,7 @@ internal readonly record struct RawRow(long SessionId, string Direction, long Of
 /// <summary>
 /// Merges the many small raw chunks of a direction into rows of up to <c>rowBytes</c>, so a 500 MB literal is
 /// thousands of rows rather than millions. A chunk that does not continue the pending row (a gap left by a cut
-/// literal) starts a new row. Pending bytes live in pooled buffers until <see cref="Flush(long)"/>.
+/// literal) starts a new row; a chunk of a whole row is a row of its own. Pending bytes live in pooled buffers until <see cref="Flush(long)"/>.
 /// </summary>
 internal sealed class RawRows(int rowBytes, Action<RawRow> write)
 {
@@ -31,9 +31,12 @@ internal sealed class RawRows(int rowBytes, Action<RawRow> write)
             throw new InvalidDataException("raw bytes must belong to the client or the server direction");
         if (chunk.Offset is not { } offset) throw new InvalidDataException("raw bytes without an offset");
         var key = (chunk.SessionId, chunk.Source);
-        if (chunk.Data.Length == rowBytes && !pending.ContainsKey(key))
+        if (chunk.Data.Length == rowBytes)
         {
-            // A full row already (bulk transfers arrive so): written as it is, without a copy.
+            // A full row already (bulk transfers arrive so): written as it is, without a copy, after the shorter row
+            // pending before it. Topping that row up instead would shift every later chunk of the transfer across two
+            // rows, and copy all of them (a partial chunk comes at each message's end).
+            Write(key);
             write(new RawRow(chunk.SessionId, StoredText.Of(chunk.Source), offset, chunk.Data));
             return;
         }

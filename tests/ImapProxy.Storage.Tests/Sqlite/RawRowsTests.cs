@@ -21,6 +21,22 @@ public class RawRowsTests
     }
 
     [Fact]
+    public void WholeRowChunks_AfterAShortOne_AreRowsOfTheirOwn_AsTheyCame()
+    {
+        // A bulk download: the capture's chunks are whole rows except the last of each message. Topping the short
+        // row up would shift every later chunk across two rows and copy it; the store could not keep pace then.
+        var rows = new RawRows(10, written.Add);
+        var full = new[] { new byte[10], new byte[10] };
+        rows.Add(Synthetic.Raw(1, EventSource.Server, 0, new byte[5]));
+        rows.Add(Synthetic.Raw(1, EventSource.Server, 5, full[0]));
+        rows.Add(Synthetic.Raw(1, EventSource.Server, 15, full[1]));
+
+        Assert.Equal([(0L, 5), (5L, 10), (15L, 10)], written.Select(r => (r.Offset, r.Data.Length)));
+        Assert.Same(full[0], written[1].Data);
+        Assert.Same(full[1], written[2].Data);
+    }
+
+    [Fact]
     public void ChunkLargerThanARow_IsSplit()
     {
         var rows = new RawRows(10, written.Add);
