@@ -8,7 +8,7 @@ internal sealed record StoredSession(BulkRun Run, long? SessionId, long ServerSt
 {
     public bool Found => SessionId is not null;
 
-    /// <summary>Every byte the client received is in the raw table, in one gap-free run from offset 0, and so is every byte it sent.</summary>
+    /// <summary>Every byte the client received is stored (rows of the raw table; their bytes in the raw files beside it), in one gap-free run from offset 0, and so is every byte it sent.</summary>
     public bool Complete => Found && ServerStored == Run.SessionBytesReceived && ServerGaps == 0
                             && ClientStored == Run.SessionBytesSent && ClientGaps == 0 && !CaptureIncomplete;
 }

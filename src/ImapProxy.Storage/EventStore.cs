@@ -152,7 +152,7 @@ public abstract class EventStore : IDisposable
                                           WHERE session_id = @session AND direction = @direction AND "offset" <= @from), 0)
             ORDER BY r."offset"
             """, ("@session", sessionId), ("@direction", StoredText.Of(direction)), ("@from", from), ("@to", to));
-        // No bytes (SQL's NULL): the row's file is gone, and its bytes with it.
+        // No bytes (NULL or empty, as the provider hands back an empty result): the row's file is gone, and its bytes with it.
         return ReadAll(command, r => new RawSegment(r.GetInt64(0), r.IsDBNull(1) ? [] : (byte[])r.GetValue(1)));
     }
 

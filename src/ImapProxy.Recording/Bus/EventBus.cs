@@ -114,11 +114,10 @@ public sealed class EventBus
             }
             Interlocked.Increment(ref queuedEvents);
             Interlocked.Add(ref queuedBytes, weight);
-            if (channel.Writer.TryWrite((e, weight)))
-            {
-                Interlocked.Increment(ref accepted);
-                return true;
-            }
+            // Counted before it can be read: a reader's mark then covers every event another thread queued before it.
+            Interlocked.Increment(ref accepted);
+            if (channel.Writer.TryWrite((e, weight))) return true;
+            Interlocked.Decrement(ref accepted);
             Taken(weight); // completed: the subscriber is gone
             Interlocked.Increment(ref dropped);
             return false;

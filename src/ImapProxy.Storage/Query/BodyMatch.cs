@@ -7,8 +7,9 @@ namespace ImapProxy.Storage.Query;
 /// body: the bytes of a frame (its range in its direction's raw stream, literals included) contain a text,
 /// byte for byte (UTF-8, case-sensitive). The raw table keeps a direction in rows of up to 64 KiB; each row is
 /// searched together with the first bytes of the row that follows it, so a match across one row boundary is
-/// found. A match spanning three rows (the middle one shorter than the text, which only happens at the edge of
-/// a write batch) is missed, the same way in memory and in SQL; so are bytes the capture did not keep.
+/// found. A match spanning three rows (the middle one shorter than the text: a short row ends a write batch, or
+/// the last part of a message's chunk where a whole-row chunk follows) is missed, the same way in memory and in
+/// SQL; so are bytes the capture did not keep.
 /// </summary>
 internal sealed class BodyMatch(IReadOnlyList<byte[]> needles, bool negated)
 {

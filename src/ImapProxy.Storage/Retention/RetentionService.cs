@@ -85,7 +85,8 @@ public sealed class RetentionService(EventStore store, RetentionOptions options,
             """, parameters);
         var deleted = EventStore.ReadAll(delete, r => r.GetInt64(0));
         // After the rows: a file whose rows are gone is only space, a row whose file is gone would be a lost capture.
-        store.RawFiles?.Delete(deleted);
+        if (store.RawFiles?.Delete(deleted) is > 0 and var failed)
+            logger.LogWarning("Retention deleted {Count} sessions but could not remove {Failed} of their raw files in {Directory}", deleted.Count, failed, store.RawFiles.Directory);
         return deleted.Count;
     }
 }

@@ -4,11 +4,11 @@ using Microsoft.Win32.SafeHandles;
 namespace ImapProxy.Storage.Sqlite;
 
 /// <summary>
-/// The SQLite store's raw bytes: one append-only file per session and direction (<c>raw/42.server</c> beside the
-/// database). The raw table keeps a row per stored run, as before, with where its bytes are in the file (position
+/// The SQLite store's raw bytes: one append-only file per session and direction (<c>imapproxy.db-raw/42.server</c>
+/// beside the database). The raw table keeps a row per stored run, as before, with where its bytes are in the file (position
 /// and length) instead of the bytes; SQL reads them back through <see cref="SqlDialect.RawBytesFunction"/>. Files hold
 /// only what was stored, so their sizes are what retention counts. Appending to a file costs the writer about a
-/// twentieth of the CPU of the same bytes through SQLite's WAL and checkpoint (bench/README.md), which is what let a
+/// twentieth of the CPU of the same bytes through SQLite's WAL and checkpoint (bench/ImapProxy.RelayBench/README.md), which is what let a
 /// loopback bulk transfer outrun the store. Files are their owner's only, like the database.
 /// </summary>
 internal sealed class RawFiles(string directory)
@@ -73,17 +73,48 @@ internal sealed class RawFiles(string directory)
         connection.CreateFunction(SqlDialect.RawBytesFunction, (long session, string direction, long? position, long? length, byte[]? data) =>
             position is { } at && length is { } count ? Read(session, direction, at, count) : data ?? []);
 
-    /// <summary>Removes the files of sessions the store deleted.</summary>
-    public void Delete(IEnumerable<long> sessionIds)
+    /// <summary>Removes the files of sessions the store deleted; one that cannot go (permissions, a disk error) stays,
+    /// taking space but never reading as another session's. Returns how many could not.</summary>
+    public int Delete(IEnumerable<long> sessionIds)
     {
+        var failed = 0;
         foreach (var id in sessionIds)
+        foreach (var direction in Directions)
         {
-            File.Delete(PathOf(id, "client"));
-            File.Delete(PathOf(id, "server"));
+            try
+            {
+                File.Delete(PathOf(id, direction));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failed++;
+            }
         }
+        return failed;
     }
 
-    /// <summary>What the files hold, in bytes.</summary>
-    public long UsedBytes() =>
-        System.IO.Directory.Exists(Directory) ? new DirectoryInfo(Directory).EnumerateFiles().Sum(f => f.Length) : 0;
+    private static readonly string[] Directions = ["client", "server"];
+
+    /// <summary>What the files hold, in bytes (a file removed while they are counted counts as gone).</summary>
+    public long UsedBytes()
+    {
+        long used = 0;
+        try
+        {
+            foreach (var file in new DirectoryInfo(Directory).EnumerateFiles())
+            {
+                try
+                {
+                    used += file.Length;
+                }
+                catch (FileNotFoundException)
+                {
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        return used;
+    }
 }

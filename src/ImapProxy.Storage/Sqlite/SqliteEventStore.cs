@@ -6,7 +6,7 @@ namespace ImapProxy.Storage.Sqlite;
 
 /// <summary>
 /// The SQLite event store: one file, <c>imapproxy.db</c>, in WAL mode so readers never wait for the writer, and
-/// beside it the raw bytes, a file per session and direction in <c>raw/</c> (<see cref="Sqlite.RawFiles"/>).
+/// beside it the raw bytes, a file per session and direction in <c>imapproxy.db-raw/</c> (<see cref="Sqlite.RawFiles"/>).
 /// Writing is <see cref="EventStoreWriter"/>'s job (one writer, batched transactions); this class opens and
 /// migrates the file, hands out session ids and answers reads, each on a connection of its own.
 /// </summary>
@@ -30,7 +30,9 @@ public sealed class SqliteEventStore : EventStore
     {
         FilePath = options.Location is SqliteLocation file ? file.Path : throw new ArgumentException($"not a SQLite store: {options.Location}");
         var directory = Path.GetDirectoryName(FilePath)!;
-        rawFiles = new RawFiles(Path.Combine(directory, "raw"));
+        // Named after the database, as SQLite names its -wal and -shm: two stores in one folder (--store sqlite:PATH)
+        // number their sessions alike and must not share files.
+        rawFiles = new RawFiles(FilePath + "-raw");
         try
         {
             OwnerOnly.CreateDirectory(directory);

@@ -5,9 +5,10 @@ namespace ImapProxy.Hosting;
 /// <summary>
 /// Gives memory back to the system once the proxy goes quiet. The server GC keeps what a burst of traffic made it
 /// commit (tens of MB of headroom) for as long as the process lives, so a proxy holding a thousand mobile clients in
-/// IDLE after their morning sync would keep the sync's memory, not the sessions'. After a second without a relayed
-/// byte or a new session, when the GC holds much more than the last trim left, one compacting full collection in
-/// the GC's aggressive mode returns the headroom. It runs only while nothing is relayed, so no client waits on it.
+/// IDLE after their morning sync would keep the sync's memory, not the sessions'. After a quiet second (no new
+/// session, and less relayed than <see cref="QuietBytes"/>: the keepalives and NOOPs of a thousand idle clients are
+/// quiet), when the GC holds much more than the last trim left, one compacting full collection in the GC's aggressive
+/// mode returns the headroom. It pauses the process for some milliseconds, at a moment when little is relayed.
 /// </summary>
 /// <param name="committed">What the GC had committed at its last collection; the tests give their own figures.</param>
 public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryTrim> logger, TimeProvider time, Func<long>? committed = null)
@@ -18,6 +19,10 @@ public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryT
 
     /// <summary>Growth of the GC's committed memory since the last trim worth a collection: a quiet proxy is trimmed once, not every second.</summary>
     public const long GrowthWorthTrimming = 16L * 1024 * 1024;
+
+    /// <summary>Bytes relayed between two looks that still count as quiet: Dovecot's IDLE keepalive ("* OK Still
+    /// here", every two minutes) from a thousand clients is about 8 lines a second.</summary>
+    public const long QuietBytes = 64 * 1024;
 
     private readonly Func<long> committed = committed ?? (() => GC.GetGCMemoryInfo().TotalCommittedBytes);
     private (long Bytes, long Sessions) traffic = (-1, -1);
@@ -38,11 +43,11 @@ public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryT
         }
     }
 
-    /// <summary>One look: trims when nothing was relayed since the last look and the GC has grown enough since the last trim.</summary>
+    /// <summary>One look: trims when the second since the last look was quiet and the GC has grown enough since the last trim.</summary>
     public void Look()
     {
-        var now = (counters.ClientBytes + counters.ServerBytes, counters.TotalSessions);
-        var quiet = now == traffic;
+        var now = (Bytes: counters.ClientBytes + counters.ServerBytes, Sessions: counters.TotalSessions);
+        var quiet = traffic.Bytes >= 0 && now.Sessions == traffic.Sessions && now.Bytes - traffic.Bytes < QuietBytes;
         traffic = now;
         if (keptAfterTrim < 0) keptAfterTrim = committed();
         if (!quiet || committed() - keptAfterTrim < GrowthWorthTrimming) return;

@@ -161,8 +161,11 @@ public abstract class RetentionServiceTests(StoreEngine engine)
         // Where raw bytes are files (SQLite), a pruned session's go too, and a kept one's stay.
         if (h.Store.RawFiles is { } files)
         {
-            Assert.All(pruned, id => Assert.False(File.Exists(files.PathOf(id, "server")), $"session {id}'s raw file outlived it"));
-            Assert.All(kept, id => Assert.True(File.Exists(files.PathOf(id, "server")), $"kept session {id} lost its raw file"));
+            foreach (var direction in new[] { "client", "server" })
+            {
+                Assert.All(pruned, id => Assert.False(File.Exists(files.PathOf(id, direction)), $"session {id}'s {direction} file outlived it"));
+                Assert.All(kept, id => Assert.True(File.Exists(files.PathOf(id, direction)), $"kept session {id} lost its {direction} file"));
+            }
         }
     }
 

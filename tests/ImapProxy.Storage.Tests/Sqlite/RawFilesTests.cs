@@ -50,17 +50,20 @@ public sealed class RawFilesTests
         await using var h = new StoreHarness();
         await h.StartAsync();
         var id = h.Store.NextSessionId();
-        h.Bus.Publish(Synthetic.Opened(id));
-        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
-        h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, "a1 NOOP\r\n"u8.ToArray()));
+        using (var s = new Conversation(h.Bus, id, Synthetic.Time))
+        {
+            s.Open("127.0.0.1:50000", "imap.example.test:993");
+            s.Server("* OK ready\r\n").Client("a1 NOOP\r\n").Server("a1 OK done\r\n").Close();
+        }
         await h.IdleAsync();
 
         File.Delete(h.Store.RawFiles!.PathOf(id, "server"));
 
         Assert.Empty(h.Store.GetRawSegments(id, Direction.Server));
         Assert.Equal("a1 NOOP\r\n"u8.ToArray(), h.Store.GetRaw(id, Direction.Client));
-        Assert.NotNull(h.Store.GetSession(id));
+        Assert.Contains(h.Store.GetEvents(id, 0, 100), e => e is { Type: "frame", Name: "NOOP" });
         var queries = new QueryService(h.Store);
         Assert.Empty(queries.Sessions(Filter.Parse("body:ready"), 10).Rows);
+        Assert.Equal([id], queries.Sessions(Filter.Parse("body:NOOP"), 10).Rows.Select(s => s.Id));
     }
 }

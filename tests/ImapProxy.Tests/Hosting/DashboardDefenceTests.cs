@@ -191,7 +191,7 @@ public sealed class DashboardDefenceTests(DovecotFixture fixture)
                 foreach (var file in new[] { db, db + "-wal", db + "-shm" })
                     Assert.Equal(ownerFile, File.GetUnixFileMode(file));
                 // The captured bytes themselves: a file per session and direction.
-                var raw = Path.Combine(data.FullName, "raw");
+                var raw = db + "-raw";
                 Assert.Equal(ownerFile | UnixFileMode.UserExecute, File.GetUnixFileMode(raw));
                 var rawFiles = Directory.GetFiles(raw);
                 Assert.NotEmpty(rawFiles);
