@@ -20,6 +20,11 @@ internal sealed class RawFiles(string directory)
 
     public string PathOf(long sessionId, string direction) => Path.Combine(Directory, $"{sessionId}.{direction}");
 
+    // What the files hold: listed from the folder once, then kept by this process's appends and deletes. Retention
+    // measures the store between every session it prunes, and listing 100,000 files each time would make pruning a
+    // large store quadratic. Another process's appends (an import while the proxy runs) count from the next start.
+    private long used = -1;
+
     /// <summary>
     /// Appends a run of bytes to its file (the writer's thread only) and says where they went. Bytes appended by a
     /// batch that then failed stay unreferenced at the end of the file; later runs go after them.
@@ -33,6 +38,7 @@ internal sealed class RawFiles(string directory)
             using var file = OwnerOnly.OpenForWriting(PathOf(sessionId, direction));
             var position = file.Length;
             RandomAccess.Write(file.SafeFileHandle, data, position);
+            Count(data.Length);
             return position;
         }
         catch (IOException e) when (e.HResult == NoSpace)
@@ -83,7 +89,11 @@ internal sealed class RawFiles(string directory)
         {
             try
             {
-                File.Delete(PathOf(id, direction));
+                var file = new FileInfo(PathOf(id, direction));
+                if (!file.Exists) continue;
+                var length = file.Length;
+                file.Delete();
+                Count(-length);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -95,17 +105,29 @@ internal sealed class RawFiles(string directory)
 
     private static readonly string[] Directions = ["client", "server"];
 
-    /// <summary>What the files hold, in bytes (a file removed while they are counted counts as gone).</summary>
+    /// <summary>What the files hold, in bytes.</summary>
     public long UsedBytes()
     {
-        long used = 0;
+        if (Interlocked.Read(ref used) < 0) Interlocked.CompareExchange(ref used, ListedBytes(), -1);
+        return Interlocked.Read(ref used);
+    }
+
+    private void Count(long bytes)
+    {
+        if (Interlocked.Read(ref used) >= 0) Interlocked.Add(ref used, bytes);
+    }
+
+    /// <summary>The files' lengths, from the folder (a file removed while they are listed counts as gone).</summary>
+    private long ListedBytes()
+    {
+        long total = 0;
         try
         {
             foreach (var file in new DirectoryInfo(Directory).EnumerateFiles())
             {
                 try
                 {
-                    used += file.Length;
+                    total += file.Length;
                 }
                 catch (FileNotFoundException)
                 {
@@ -115,6 +137,6 @@ internal sealed class RawFiles(string directory)
         catch (DirectoryNotFoundException)
         {
         }
-        return used;
+        return total;
     }
 }

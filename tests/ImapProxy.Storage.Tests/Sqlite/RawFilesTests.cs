@@ -66,4 +66,31 @@ public sealed class RawFilesTests
         Assert.Empty(queries.Sessions(Filter.Parse("body:ready"), 10).Rows);
         Assert.Equal([id], queries.Sessions(Filter.Parse("body:NOOP"), 10).Rows.Select(s => s.Id));
     }
+
+    [Fact]
+    public async Task TheBytesRetentionCounts_FollowAppendsAndDeletes()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var files = h.Store.RawFiles!;
+        var (a, b) = (h.Store.NextSessionId(), h.Store.NextSessionId());
+        foreach (var id in new[] { a, b })
+        {
+            h.Bus.Publish(Synthetic.Opened(id));
+            h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, new byte[100_000]));
+            h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, new byte[10]));
+        }
+        await h.IdleAsync();
+        Assert.Equal(OnDisk(), files.UsedBytes());
+        Assert.Equal(200_020, OnDisk());
+
+        Assert.Equal(0, files.Delete([a]));
+        h.Bus.Publish(Synthetic.Raw(b, EventSource.Server, 100_000, new byte[5]));
+        await h.IdleAsync();
+
+        Assert.Equal(100_015, OnDisk());
+        Assert.Equal(OnDisk(), files.UsedBytes());
+
+        long OnDisk() => new DirectoryInfo(files.Directory).EnumerateFiles().Sum(f => f.Length);
+    }
 }
