@@ -6,8 +6,8 @@ namespace ImapProxy.Storage.Sqlite;
 /// <summary>
 /// The SQLite store's raw bytes: one append-only file per session and direction (<c>imapproxy.db-raw/42.server</c>
 /// beside the database). The raw table keeps a row per stored run, as before, with where its bytes are in the file (position
-/// and length) instead of the bytes; SQL reads them back through <see cref="SqlDialect.RawBytesFunction"/>. Files hold
-/// only what was stored, so their sizes are what retention counts. Appending to a file costs the writer about a
+/// and length) instead of the bytes; SQL reads them back through <see cref="SqlDialect.RawBytesFunction"/>. Retention
+/// counts the files' sizes, which also hold the few bytes of failed batches and refused duplicates. Appending to a file costs the writer about a
 /// twentieth of the CPU of the same bytes through SQLite's WAL and checkpoint (bench/ImapProxy.RelayBench/README.md), which is what let a
 /// loopback bulk transfer outrun the store. Files are their owner's only, like the database.
 /// </summary>
@@ -34,8 +34,7 @@ internal sealed class RawFiles(string directory)
     {
         try
         {
-            OwnerOnly.CreateDirectory(Directory);
-            using var file = OwnerOnly.OpenForWriting(PathOf(sessionId, direction));
+            using var file = OpenForWriting(PathOf(sessionId, direction));
             var position = file.Length;
             RandomAccess.Write(file.SafeFileHandle, data, position);
             Count(data.Length);
@@ -44,6 +43,20 @@ internal sealed class RawFiles(string directory)
         catch (IOException e) when (e.HResult == NoSpace)
         {
             throw new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e);
+        }
+    }
+
+    // The folder is made when the first file needs it (or again, if it was removed), not tried before every row.
+    private FileStream OpenForWriting(string path)
+    {
+        try
+        {
+            return OwnerOnly.OpenForWriting(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            OwnerOnly.CreateDirectory(Directory);
+            return OwnerOnly.OpenForWriting(path);
         }
     }
 
