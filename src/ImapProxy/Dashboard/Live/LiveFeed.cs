@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Threading.Channels;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 
@@ -8,10 +9,12 @@ namespace ImapProxy.Dashboard.Live;
 /// The one place live events reach the dashboard from: a non-essential bus subscription (a slow browser drops
 /// events, it never slows the relay or the store), drained in batches and handed to every open view.
 /// Views subscribe when they initialise and dispose the subscription with themselves, so a closed tab leaves no subscription behind.
+/// The bus subscription itself exists only while some view or event stream listens: a proxy nobody watches does no
+/// work per event for the dashboard (each wake-up of a reader took a thread and a core from the relay's round trips).
 /// Other proxies' events, from a shared PostgreSQL store (<see cref="SharedStoreFeed"/>), come in through
 /// <see cref="DeliverAsync"/> too, one batch at a time with the local ones.
 /// </summary>
-public sealed class LiveFeed : BackgroundService
+public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedService, IDisposable
 {
     public const int Capacity = 20_000;
 
@@ -19,40 +22,86 @@ public sealed class LiveFeed : BackgroundService
     private const long MaxBytes = 64L * 1024 * 1024;
     private const int MaxBatch = 2_000;
 
-    private readonly EventBus.Subscription subscription;
-    private readonly ILogger<LiveFeed> logger;
+    /// <summary>
+    /// How long the first event of a burst waits for the rest: a person watches, and a NOOP round trip alone makes
+    /// five events; gathered, an open dashboard wakes at most twenty times a second instead of once per event.
+    /// </summary>
+    public static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(50);
+
+    private readonly object gate = new();
     private ImmutableArray<Func<IReadOnlyList<SessionEvent>, Task>> listeners = [];
     private readonly SemaphoreSlim delivering = new(1, 1);
-
-    public LiveFeed(EventBus bus, ILogger<LiveFeed> logger)
-    {
-        subscription = bus.Subscribe("dashboard", Capacity, maxBytes: MaxBytes);
-        this.logger = logger;
-    }
+    private EventBus.Subscription? subscription;
+    private Task pumping = Task.CompletedTask;
+    private long droppedBefore;
+    private bool stopped;
 
     /// <summary>Events the dashboard missed because it fell behind.</summary>
-    public long Dropped => subscription.Dropped;
+    public long Dropped
+    {
+        get
+        {
+            lock (gate) return droppedBefore + (subscription?.Dropped ?? 0);
+        }
+    }
+
+    /// <summary>Whether the feed takes events from the bus now (some view or stream listens).</summary>
+    public bool Listening
+    {
+        get
+        {
+            lock (gate) return subscription is not null;
+        }
+    }
 
     public IDisposable Subscribe(Func<IReadOnlyList<SessionEvent>, Task> onEvents)
     {
-        ImmutableInterlocked.Update(ref listeners, l => l.Add(onEvents));
-        return new Unsubscriber(() => ImmutableInterlocked.Update(ref listeners, l => l.Remove(onEvents)));
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var reader = subscription.Reader;
-        try
+        lock (gate)
         {
-            while (await reader.WaitToReadAsync(stoppingToken))
+            listeners = listeners.Add(onEvents);
+            if (subscription is null && !stopped)
             {
-                var batch = new List<SessionEvent>();
-                while (batch.Count < MaxBatch && reader.TryRead(out var e)) batch.Add(e);
-                await DeliverAsync(batch);
+                subscription = bus.Subscribe("dashboard", Capacity, maxBytes: MaxBytes);
+                // After what an earlier subscription still held, so that views see events in the order they came.
+                pumping = PumpAsync(pumping, subscription.Reader);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        return new Unsubscriber(() => Unsubscribe(onEvents));
+    }
+
+    private void Unsubscribe(Func<IReadOnlyList<SessionEvent>, Task> onEvents)
+    {
+        lock (gate)
         {
+            listeners = listeners.Remove(onEvents);
+            if (listeners.IsEmpty) EndSubscription();
+        }
+    }
+
+    /// <summary>Leaves the bus; the pump hands on what was queued and ends. The caller holds <see cref="gate"/>.</summary>
+    private void EndSubscription()
+    {
+        if (subscription is null) return;
+        droppedBefore += subscription.Dropped;
+        subscription.Dispose();
+        subscription = null;
+    }
+
+    private async Task PumpAsync(Task earlier, ChannelReader<SessionEvent> reader)
+    {
+        await earlier.ConfigureAwait(false);
+        // Ends when the subscription is disposed and its queue is empty.
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            await Task.Delay(Gathering).ConfigureAwait(false);
+            List<SessionEvent> batch;
+            do
+            {
+                batch = [];
+                while (batch.Count < MaxBatch && reader.TryRead(out var e)) batch.Add(e);
+                if (batch.Count > 0) await DeliverAsync(batch).ConfigureAwait(false);
+            }
+            while (batch.Count == MaxBatch);
         }
     }
 
@@ -81,11 +130,28 @@ public sealed class LiveFeed : BackgroundService
         }
     }
 
-    public override void Dispose()
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Leaves the bus for good; views still open get what was queued, within the host's stopping time.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        subscription.Dispose();
-        delivering.Dispose();
-        base.Dispose();
+        Task last;
+        lock (gate)
+        {
+            stopped = true;
+            EndSubscription();
+            last = pumping;
+        }
+        await last.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            stopped = true;
+            EndSubscription();
+        }
     }
 
     private sealed class Unsubscriber(Action dispose) : IDisposable
