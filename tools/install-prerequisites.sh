@@ -18,6 +18,8 @@ command -v socat   >/dev/null || need+=(socat)
 command -v tshark  >/dev/null || need+=(tshark)
 # The compose file is validated offline (no Docker engine here) with Debian's docker-compose.
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# The raw files' page-cache use is read with util-linux's fincore.
+command -v fincore >/dev/null || need+=(util-linux-extra)
 # Hostile TLS clients (PSK-only offers) are played with openssl s_client.
 command -v openssl >/dev/null || need+=(openssl)
 # The PostgreSQL store's tests start a throwaway cluster from Debian's server binaries (initdb, pg_ctl); the

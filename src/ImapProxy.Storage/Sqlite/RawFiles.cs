@@ -37,6 +37,7 @@ internal sealed class RawFiles(string directory)
             using var file = OpenForWriting(PathOf(sessionId, direction));
             var position = file.Length;
             RandomAccess.Write(file.SafeFileHandle, data, position);
+            DropBehind.Written(file.SafeFileHandle, position, data.Length);
             Count(data.Length);
             return position;
         }

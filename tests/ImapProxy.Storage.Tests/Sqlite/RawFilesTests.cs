@@ -93,4 +93,48 @@ public sealed class RawFilesTests
 
         long OnDisk() => new DirectoryInfo(files.Directory).EnumerateFiles().Sum(f => f.Length);
     }
+
+    [Fact]
+    public async Task ALongDownload_DoesNotStayInThePageCache_YetReadsBackWhole()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        var body = RandomNumberGenerator.GetBytes(40 * 1024 * 1024);
+        h.Bus.Publish(Synthetic.Opened(id));
+        // As the recording hands them on: rows of 64 KiB; 4 MiB at a time, within the harness's queue.
+        for (var offset = 0; offset < body.Length; offset += 64 * 1024)
+        {
+            h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, offset, body[offset..(offset + 64 * 1024)]));
+            if ((offset + 64 * 1024) % (4 * 1024 * 1024) == 0) await h.IdleAsync();
+        }
+
+        // What was written up to two 8 MiB steps before the end has left the page cache: 40 MiB written, at most
+        // the last 16 MiB (and the row that crossed the boundary) resident.
+        var path = h.Store.RawFiles!.PathOf(id, "server");
+        Assert.InRange(ResidentBytes(path), 0, 16 * 1024 * 1024 + 64 * 1024);
+        Assert.Equal(body, h.Store.GetRaw(id, Direction.Server));
+    }
+
+    /// <summary>The bytes of a file in the page cache, as util-linux's fincore counts them.</summary>
+    private static long ResidentBytes(string path)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("fincore", ["--bytes", "--noheadings", "--output", "RES", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("fincore is not installed: apt-get install util-linux-extra, or run tools/install-prerequisites.sh");
+        }
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(10_000), "fincore did not finish in 10 s");
+            Assert.True(process.ExitCode == 0, $"fincore failed: {process.StandardError.ReadToEnd()}");
+            return long.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 }
