@@ -31,6 +31,9 @@ public sealed record ProxyOptions
     /// <summary>Bytes of each literal body kept in the store; the rest is counted and hashed.</summary>
     public long LiteralCaptureLimit { get; init; } = SessionRecording.DefaultLiteralLimit;
 
+    /// <summary>Whether the relay slows down to the store's pace (the default) or lets message bodies go when the store is behind.</summary>
+    public StoreBehindMode StoreBehind { get; init; } = StoreBehindMode.Wait;
+
     /// <summary>Close a session after this long without a byte in either direction. Null: never (IDLE lasts hours).</summary>
     public TimeSpan? IdleTimeout { get; init; }
 

@@ -33,10 +33,9 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private const int RawChunkSize = 64 * 1024;
     private const int MaxTrackedCommands = 10_000;
 
-    // Under pressure, literals above this size go first: a message body is worth less than the frames around it,
-    // which say what happened. Half full leaves the rest of the queue to frames.
+    // Under pressure (EventBus.RoomBelow), literals above this size go first: a message body is worth less than the
+    // frames around it, which say what happened.
     private const long SheddableLiteral = 64 * 1024;
-    private const double ShedAbovePressure = 0.5;
 
     private readonly object gate = new();
     private readonly EventBus bus;
@@ -253,7 +252,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     private (long Kept, TruncationCause Cause)? CutFor(Literal literal)
     {
-        if (literal.Length > SheddableLiteral && bus.Pressure >= ShedAbovePressure) return (0, TruncationCause.StoreBehind);
+        if (literal.Length > SheddableLiteral && bus.Pressure >= EventBus.RoomBelow) return (0, TruncationCause.StoreBehind);
         return literal.Length > literalLimit ? (literalLimit, TruncationCause.CaptureCap) : null;
     }
 

@@ -32,6 +32,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly ProxyCounters counters;
+    private readonly EventBus bus;
     private readonly SessionRecording recording;
     private readonly StartTlsPolicy startTls;
 
@@ -84,6 +85,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         this.time = time;
         this.logger = logger;
         this.counters = counters;
+        this.bus = bus;
         clientSocket.NoDelay = true;
         clientStream = new NetworkStream(clientSocket, ownsSocket: true);
         startTls = new StartTlsPolicy(options.ClientTls);
@@ -292,6 +294,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
 
     private async Task ForwardFromClientAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
+        await WaitForStoreAsync(ct);
         var result = recording.Feed(Direction.Client, chunk.Span);
         if (faults is not null) await PerformAsync(faults.TakeCommandSteps(), ct);
         if (!result.StartTlsPending)
@@ -360,6 +363,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
                 throw await EndForUpstreamTlsMismatchAsync(UpstreamTlsMismatch.SpeaksTls, ct);
             }
+            await WaitForStoreAsync(ct);
             await clientWrite.WaitAsync(ct);
             try
             {
@@ -378,6 +382,13 @@ internal sealed partial class ProxySession : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// With <see cref="StoreBehindMode.Wait"/>, a chunk read waits while the store is behind (the bus bounds the wait),
+    /// so that its bytes are kept rather than let go; the socket's own flow control then slows the sender.
+    /// </summary>
+    private ValueTask WaitForStoreAsync(CancellationToken ct) =>
+        options.StoreBehind == StoreBehindMode.Wait ? bus.WaitForRoomAsync(ct) : ValueTask.CompletedTask;
 
     /// <summary>The server said OK to the client's STARTTLS: upgrade upstream, then client, then let the client pump go on.</summary>
     private async Task UpgradeBothLegsLockedAsync(ReadOnlyMemory<byte> afterOk, CancellationToken ct)

@@ -7,13 +7,29 @@ namespace ImapProxy.Recording.Bus;
 /// <summary>
 /// Fans session events out to subscribers (the store, live views). Publishing never blocks: each subscriber has
 /// its own queue, bounded in events and in bytes, and an event that does not fit is dropped and counted for that
-/// subscriber, except a session's opening, end and drop notices, which always get in. The relay therefore never
-/// waits for a slow store or a slow browser.
+/// subscriber, except a session's opening, end and drop notices, which always get in. A relay that would rather
+/// slow down than lose bytes asks <see cref="WaitForRoomAsync"/> first: it waits while the store is behind, for
+/// <see cref="StorePatience"/> at most; a store that makes no room in that time is stalled, and nobody waits for it
+/// again until it has caught up. A slow browser never slows anyone.
 /// </summary>
 public sealed class EventBus
 {
+    /// <summary>
+    /// Fill of the fullest essential queue below which there is room. Above it, recordings let large literals go
+    /// (size and hash kept) and waiting relays wait: half full leaves the rest of the queue to the frames.
+    /// </summary>
+    public const double RoomBelow = 0.5;
+
     private readonly object gate = new();
     private Subscription[] subscribers = [];
+    private TaskCompletionSource? roomMade;
+    private volatile bool stalled;
+
+    /// <summary>How long <see cref="WaitForRoomAsync"/> waits for a store that makes no room before calling it stalled.</summary>
+    public TimeSpan StorePatience { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether the last wait for room ran out of patience and the store has not caught up since.</summary>
+    public bool StoreStalled => stalled;
 
     /// <summary>Events offered so far.</summary>
     public long Published => Interlocked.Read(ref published);
@@ -59,9 +75,58 @@ public sealed class EventBus
         }
     }
 
+    /// <summary>
+    /// Returns at once while there is room (<see cref="RoomBelow"/>) or the store is stalled; otherwise when the
+    /// store has taken enough to make room, or after <see cref="StorePatience"/>, which marks it stalled.
+    /// </summary>
+    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken) =>
+        stalled || Pressure < RoomBelow ? ValueTask.CompletedTask : WaitAsync(cancellationToken);
+
+    private async ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var signal = Volatile.Read(ref roomMade);
+            if (signal is null)
+            {
+                var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                signal = Interlocked.CompareExchange(ref roomMade, made, null) ?? made;
+            }
+            // Looked at again after the signal is in place: room made just before it would wake nobody.
+            if (stalled || Pressure < RoomBelow) return;
+            var left = StorePatience - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                stalled = true;
+                return;
+            }
+            try
+            {
+                await signal.Task.WaitAsync(left, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                stalled = true;
+                return;
+            }
+        }
+    }
+
+    /// <summary>An essential subscriber took an event: wake the waiters, and end a stall, once there is room again.</summary>
+    private void Took()
+    {
+        if (Volatile.Read(ref roomMade) is null && !stalled) return;
+        if (Pressure >= RoomBelow) return;
+        stalled = false;
+        Interlocked.Exchange(ref roomMade, null)?.TrySetResult();
+    }
+
     private void Remove(Subscription subscription)
     {
         lock (gate) subscribers = subscribers.Where(s => s != subscription).ToArray();
+        // A store that went away holds nobody up.
+        Took();
     }
 
     public sealed class Subscription : IDisposable
@@ -127,6 +192,7 @@ public sealed class EventBus
         {
             Interlocked.Decrement(ref queuedEvents);
             Interlocked.Add(ref queuedBytes, -weight);
+            if (Essential) bus.Took();
         }
 
         public void Dispose()

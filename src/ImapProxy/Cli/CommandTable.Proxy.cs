@@ -50,8 +50,13 @@ internal static partial class CommandTable
             $"(default {Units.Size(Defaults.RetentionSize)}; 0 or none for no limit)", (text, name) => LimitOrOff(text, Size, name)), "RetentionSize"),
         new(Valued("--retention-age", "DURATION", "prune finished sessions older than this, e.g. 30d (default: none)",
             (text, name) => LimitOrOff(text, Duration, name)), "RetentionAge"),
-        new(Valued("--capture-queue", "SIZE", "memory the capture may hold while the store catches up; beyond half of it message " +
-            $"bodies are let go (size and hash kept), beyond all of it events (default {Units.Size(Defaults.CaptureQueue)})", Size), "CaptureQueue"),
+        new(Valued("--capture-queue", "SIZE", "memory the capture may hold while the store catches up; beyond half of it sessions " +
+            "wait for the store, or let message bodies go (see --when-store-behind), beyond all of it events are dropped " +
+            $"(default {Units.Size(Defaults.CaptureQueue)})", Size), "CaptureQueue"),
+        new(Valued("--when-store-behind", "MODE", "wait (default): a transfer faster than the store slows to its pace, so nothing " +
+            "captured is let go; a store that makes no room for 5 s is stalled and bodies are let go until it catches up. shed: the " +
+            "relay never waits; message bodies over 64 KiB are let go while the store is behind (size and SHA-256 kept, the " +
+            "session marked incomplete)", Choice<StoreBehindMode>), "StoreBehind"),
         new(Valued("--max-sessions", "N", $"sessions relayed at once; more are refused with a BYE (default {Defaults.MaxSessions})", Count),
             "MaxSessions"),
         new(Valued("--max-sessions-per-client", "N", $"sessions relayed at once for one client address (default {Defaults.MaxSessionsPerClient})",

@@ -48,6 +48,7 @@ internal sealed record ProxySettings(ProxyOptions Proxy, string DataDirectory, s
             IdleTimeout = Text("IdleTimeout") is { } idle ? Duration(idle, "--idle-timeout") : null,
             LiteralCaptureLimit = Text("LiteralCaptureLimit") is { } cap ? Size(cap, "--literal-cap") : Defaults.LiteralCap,
             MaxSessions = Text("MaxSessions") is { } max ? Count(max, "--max-sessions") : Defaults.MaxSessions,
+            StoreBehind = Text("StoreBehind") is { } behind ? Choice<StoreBehindMode>(behind, "--when-store-behind") : StoreBehindMode.Wait,
             MaxSessionsPerClient = Text("MaxSessionsPerClient") is { } perClient ? Count(perClient, "--max-sessions-per-client") : Defaults.MaxSessionsPerClient,
         };
         if (options.Listen.Count + options.ListenTls.Count == 0) throw new SettingsException("no listener: name at least one --listen or --listen-tls");

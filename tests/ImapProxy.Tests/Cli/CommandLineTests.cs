@@ -22,6 +22,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--upstream imap.example.com:99999", "is not a port number")]
     [InlineData("--upstream x:993 --upstream-tls sometimes", "--upstream-tls: 'sometimes' is not one of auto|implicit|starttls|none")]
     [InlineData("--upstream x:993 --client-tls maybe", "--client-tls: 'maybe' is not one of mirror|none")]
+    [InlineData("--upstream x:993 --when-store-behind drop", "--when-store-behind: 'drop' is not one of wait|shed")]
     [InlineData("--upstream x:993 --listen example.com:143", "is not an IP address")]
     [InlineData("--upstream x:993 --idle-timeout soon", "is not a duration")]
     [InlineData("--upstream x:993 --literal-cap lots", "is not a size")]

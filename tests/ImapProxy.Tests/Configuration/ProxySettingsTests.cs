@@ -36,6 +36,9 @@ public class ProxySettingsTests
         Assert.Equal(Path.GetFullPath("data"), settings.DataDirectory);
         Assert.Equal(Path.GetFullPath("certs"), settings.CaDirectory);
         Assert.False(settings.Proxy.UpstreamInsecure);
+        // A debugging proxy keeps every byte: a transfer faster than the store waits for it.
+        Assert.Equal(StoreBehindMode.Wait, settings.Proxy.StoreBehind);
+        Assert.Equal(StoreBehindMode.Shed, From(["--upstream", "x:993", "--when-store-behind", "shed"]).Proxy.StoreBehind);
     }
 
     [Fact]
