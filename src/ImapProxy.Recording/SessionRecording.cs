@@ -44,6 +44,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private readonly long literalLimit;
     private readonly SessionDecoder decoder;
     private readonly Action<ImapFrame>? frameObserver;
+    private readonly bool feederWaitsForStore;
     private readonly SessionAnalyzer analyzer;
     private bool analysisBroken;
     private readonly Dictionary<long, long> commandTimestamps = [];
@@ -62,10 +63,13 @@ public sealed class SessionRecording : IImapSink, IDisposable
     /// <param name="compressedInput">Live sessions see compressed bytes after COMPRESS; recordings may hold them inflated.</param>
     /// <param name="frameObserver">Sees each frame as it is parsed, on the feeding thread (replays steer by it).</param>
     /// <param name="mailboxes">What earlier sessions were told of their mailboxes, for findings across sessions (the relay's).</param>
+    /// <param name="feederWaitsForStore">The caller waits for room before each chunk (<see cref="EventBus.WaitForRoomAsync"/>):
+    /// large literals are then let go only while the store is stalled, not whenever it is behind.</param>
     public SessionRecording(long sessionId, SessionOpened opened, EventBus bus, TimeProvider time, long literalLimit,
         ImapParserOptions? options = null, CompressedInput compressedInput = CompressedInput.Inflate, Action<ImapFrame>? frameObserver = null,
-        MailboxMemory? mailboxes = null)
+        MailboxMemory? mailboxes = null, bool feederWaitsForStore = false)
     {
+        this.feederWaitsForStore = feederWaitsForStore;
         analyzer = new SessionAnalyzer(mailboxes);
         this.frameObserver = frameObserver;
         SessionId = sessionId;
@@ -252,7 +256,10 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     private (long Kept, TruncationCause Cause)? CutFor(Literal literal)
     {
-        if (literal.Length > SheddableLiteral && bus.Pressure >= EventBus.RoomBelow) return (0, TruncationCause.StoreBehind);
+        // A feeder that waits for room may still find the queue past half within a chunk (the end of the last
+        // literal filled it): its literals are let go only when waiting stopped helping.
+        if (literal.Length > SheddableLiteral && bus.Pressure >= EventBus.RoomBelow && (!feederWaitsForStore || bus.StoreStalled))
+            return (0, TruncationCause.StoreBehind);
         return literal.Length > literalLimit ? (literalLimit, TruncationCause.CaptureCap) : null;
     }
 

@@ -100,7 +100,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
             UpstreamTls = options.EffectiveUpstreamTls,
             ClientTls = options.ClientTls,
             UpstreamInsecure = options.UpstreamInsecure,
-        }, bus, time, options.LiteralCaptureLimit, frameObserver: faults is null ? null : faults.OnFrame, mailboxes: mailboxes);
+        }, bus, time, options.LiteralCaptureLimit, frameObserver: faults is null ? null : faults.OnFrame, mailboxes: mailboxes,
+            feederWaitsForStore: options.StoreBehind == StoreBehindMode.Wait);
         lastActivity = time.GetTimestamp();
     }
 

@@ -148,6 +148,40 @@ public class SessionRecordingTests
     }
 
     [Fact]
+    public async Task AFeederThatWaitsForTheStore_KeepsALiteralThatStartsPastHalf_UnlessTheStoreIsStalled()
+    {
+        // The relay waited for room before this chunk, yet the chunk itself took the queue past half before a new
+        // literal began: the literal is kept. Once the store is stalled (no room within the patience), it is not.
+        var bus = new EventBus { StorePatience = TimeSpan.FromMilliseconds(1) };
+        using var store = bus.Subscribe("store", 100_000, essential: true, maxBytes: 1024 * 1024);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024, feederWaitsForStore: true);
+        tap.Feed(Direction.Server, Greeting);
+        var filler = new string('x', 600 * 1024);
+        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a0 APPEND INBOX {{{filler.Length}+}}\r\n{filler}\r\n"));
+        var body = new byte[100 * 1024];
+        new Random(6).NextBytes(body);
+        var header = Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n");
+        byte[] Fetch(string tag) => [.. header, .. body, .. Encoding.ASCII.GetBytes($")\r\n{tag} OK done\r\n")];
+
+        tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, Fetch("a1"));
+        Assert.True(bus.Pressure >= EventBus.RoomBelow);
+
+        await bus.WaitForRoomAsync(CancellationToken.None); // nothing reads the store: after the patience, stalled
+        Assert.True(bus.StoreStalled);
+        tap.Feed(Direction.Client, "a2 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, Fetch("a2"));
+        var events = Drain(store);
+
+        Assert.Equal(0, tap.DroppedEvents);
+        // Only the second body went; the first is in the server's stream whole.
+        var cut = Assert.Single(events.OfType<LiteralTruncated>());
+        Assert.Equal((TruncationCause.StoreBehind, 0L, Greeting.Length + Fetch("a1").Length + header.Length), (cut.Cause, cut.Kept, cut.Offset));
+        Assert.Equal(Greeting.Length + Fetch("a1").Length + Fetch("a2").Length - body.Length,
+            events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).Sum(r => r.Data.Length));
+    }
+
+    [Fact]
     public void NonEssentialSubscriber_FallingBehind_DoesNotMarkTheCaptureIncomplete()
     {
         var bus = new EventBus();
