@@ -32,6 +32,7 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedSe
     private ImmutableArray<Func<IReadOnlyList<SessionEvent>, Task>> listeners = [];
     private readonly SemaphoreSlim delivering = new(1, 1);
     private EventBus.Subscription? subscription;
+    // The pump of the newest subscription; the next one starts after it, so that views see events in order.
     private Task pumping = Task.CompletedTask;
     private long droppedBefore;
     private bool stopped;
@@ -62,7 +63,6 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedSe
             if (subscription is null && !stopped)
             {
                 subscription = bus.Subscribe("dashboard", Capacity, maxBytes: MaxBytes);
-                // After what an earlier subscription still held, so that views see events in the order they came.
                 pumping = PumpAsync(pumping, subscription.Reader);
             }
         }
@@ -132,17 +132,14 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedSe
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Leaves the bus for good; views still open get what was queued, within the host's stopping time.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Leaves the bus for good. It does not wait for the pump: what it still holds goes to views that are closing
+    /// with the host, and a circuit torn down mid-delivery must not hold the shutdown up.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        Task last;
-        lock (gate)
-        {
-            stopped = true;
-            EndSubscription();
-            last = pumping;
-        }
-        await last.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Dispose();
+        return Task.CompletedTask;
     }
 
     public void Dispose()
