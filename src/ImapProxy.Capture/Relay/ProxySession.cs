@@ -33,6 +33,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private readonly ILogger logger;
     private readonly ProxyCounters counters;
     private readonly EventBus bus;
+
+    // Chunks written and not yet recorded, per direction (RelayThenRecordAsync); and whether the client's last chunk
+    // ended a line, so that a STARTTLS begun in it would have been seen whole.
+    private readonly int[] unrecorded = new int[2];
+    private bool clientLineEnded = true;
     private readonly SessionRecording recording;
     private readonly StartTlsPolicy startTls;
 
@@ -296,6 +301,15 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private async Task ForwardFromClientAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
         await WaitForStoreAsync(ct);
+        var atLineStart = clientLineEnded;
+        clientLineEnded = chunk.Span[^1] == (byte)'\n';
+        // A STARTTLS command can end in this chunk only if its name is in it, or its line began in an earlier one.
+        if (faults is null && atLineStart && !NamesStartTls(chunk.Span) && !recording.MustParseBeforeRelaying)
+        {
+            await RelayThenRecordAsync(serverStream!, Side.Server, Direction.Client, chunk, ct);
+            return;
+        }
+        WaitUntilRecorded(Direction.Server);
         var result = recording.Feed(Direction.Client, chunk.Span);
         if (faults is not null) await PerformAsync(faults.TakeCommandSteps(), ct);
         if (!result.StartTlsPending)
@@ -368,6 +382,12 @@ internal sealed partial class ProxySession : IAsyncDisposable
             await clientWrite.WaitAsync(ct);
             try
             {
+                if (faults is null && !recording.MustParseBeforeRelaying)
+                {
+                    await RelayThenRecordAsync(clientStream, Side.Client, Direction.Server, buffer.AsMemory(0, n), ct);
+                    continue;
+                }
+                WaitUntilRecorded(Direction.Client);
                 var result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
                 var upgrade = startTls.OnServerChunk(result, out var refused);
                 var forward = upgrade ? result.Consumed : n;
@@ -382,6 +402,54 @@ internal sealed partial class ProxySession : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// The usual way a chunk goes (no STARTTLS in it or pending, no fault rules, no compression): relayed first and
+    /// recorded while it is on its way, so that parsing and publishing are not in the round trip a client waits for.
+    /// The write is started, the chunk recorded, then the write awaited (the buffer stays the caller's until then).
+    /// The two directions' records stay in the order the bytes went: a pump records nothing, nor starts a write,
+    /// while the other pump has a chunk written and not yet recorded (<see cref="WaitUntilRecorded"/>), and no chunk
+    /// can be read in answer to another before that one was written.
+    /// </summary>
+    private async Task RelayThenRecordAsync(Stream stream, Side to, Direction direction, ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    {
+        WaitUntilRecorded(direction == Direction.Client ? Direction.Server : Direction.Client);
+        Task writing;
+        Interlocked.Increment(ref unrecorded[(int)direction]);
+        try
+        {
+            writing = WriteAsync(stream, chunk, to, ct);
+            recording.Feed(direction, chunk.Span);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref unrecorded[(int)direction]);
+        }
+        await writing;
+    }
+
+    /// <summary>
+    /// Waits for the other pump to finish recording a chunk it has written: a few microseconds of parsing on another
+    /// thread, which never waits for anything in between (so a spin, not a wait).
+    /// </summary>
+    private void WaitUntilRecorded(Direction direction)
+    {
+        if (Volatile.Read(ref unrecorded[(int)direction]) == 0) return;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref unrecorded[(int)direction]) != 0) spin.SpinOnce();
+    }
+
+    /// <summary>Whether the bytes hold "STARTTLS" in any case (RFC 3501 §9: command names are case-insensitive).</summary>
+    internal static bool NamesStartTls(ReadOnlySpan<byte> bytes)
+    {
+        for (var at = bytes.IndexOfAny((byte)'S', (byte)'s'); at >= 0; at = bytes.IndexOfAny((byte)'S', (byte)'s'))
+        {
+            if (bytes.Length - at < 8) return false;
+            if (Ascii.EqualsIgnoreCase(bytes.Slice(at, 8), "STARTTLS"u8)) return true;
+            bytes = bytes[(at + 1)..];
+        }
+        return false;
     }
 
     /// <summary>
@@ -459,6 +527,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         await clientWrite.WaitAsync(ct);
         try
         {
+            WaitUntilRecorded(Direction.Client);
             ReportProxyAction(action, description, bytes);
             recording.Feed(Direction.Server, bytes);
             await WriteOwnToClientLockedAsync(bytes, ct);

@@ -79,6 +79,32 @@ public sealed class RelayTests(DovecotFixture fixture)
     }
 
     [Fact]
+    public async Task QuickRoundTrips_AreRecordedInTheOrderTheyWent()
+    {
+        // The relay forwards a chunk before it parses it; the other direction's answer can come back (and be read)
+        // before that parse is done. The record must still say command, answer, command, answer.
+        using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
+        await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
+        using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
+        {
+            await client.Inbox.OpenAsync(FolderAccess.ReadOnly, cts.Token);
+            for (var i = 0; i < 300; i++) await client.NoOpAsync(cts.Token);
+            await client.DisconnectAsync(quit: true, cts.Token);
+        }
+        await proxy.WaitForSessionsToCloseAsync();
+
+        var session = Assert.Single(proxy.Store.GetSessions(10));
+        Assert.Equal((0, 0, false), (session.Anomalies, session.Failures, session.CaptureIncomplete));
+        var turns = proxy.Store.GetEvents(session.Id, 0, 100_000)
+            .Where(e => e is { Type: "frame", Kind: "command" } || e.Type == "command-completed")
+            .Select(e => (e.Type, e.Tag)).ToList();
+        Assert.True(turns.Count(t => t.Type == "frame") >= 303, $"{turns.Count} turns recorded");
+        // Every command is followed by its own completion before the next command.
+        for (var i = 0; i + 1 < turns.Count; i += 2)
+            Assert.Equal((("frame", turns[i].Tag), ("command-completed", turns[i].Tag)), (turns[i], turns[i + 1]));
+    }
+
+    [Fact]
     public async Task BytesTheServerReceived_AreTheBytesTheClientSent()
     {
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
