@@ -34,9 +34,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private readonly ProxyCounters counters;
     private readonly EventBus bus;
 
-    // Chunks written and not yet recorded, per direction (RelayThenRecordAsync); and whether the client's last chunk
-    // ended a line, so that a STARTTLS begun in it would have been seen whole.
-    private readonly int[] unrecorded = new int[2];
+    // Held from starting a chunk's write to recording it (RelayThenRecordAsync), and to record any chunk: the records
+    // keep the order the bytes went, as nothing can be read in answer to a chunk before its write started.
+    private readonly object recordingOrder = new();
+
+    // Whether the client's last chunk ended a line, so that a STARTTLS begun in it would have been seen whole.
     private bool clientLineEnded = true;
     private readonly SessionRecording recording;
     private readonly StartTlsPolicy startTls;
@@ -309,8 +311,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
             await RelayThenRecordAsync(serverStream!, Side.Server, Direction.Client, chunk, ct);
             return;
         }
-        WaitUntilRecorded(Direction.Server);
-        var result = recording.Feed(Direction.Client, chunk.Span);
+        FeedResult result;
+        lock (recordingOrder) result = recording.Feed(Direction.Client, chunk.Span);
         if (faults is not null) await PerformAsync(faults.TakeCommandSteps(), ct);
         if (!result.StartTlsPending)
         {
@@ -387,8 +389,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
                     await RelayThenRecordAsync(clientStream, Side.Client, Direction.Server, buffer.AsMemory(0, n), ct);
                     continue;
                 }
-                WaitUntilRecorded(Direction.Client);
-                var result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
+                FeedResult result;
+                lock (recordingOrder) result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
                 var upgrade = startTls.OnServerChunk(result, out var refused);
                 var forward = upgrade ? result.Consumed : n;
                 await RelayToClientLockedAsync(buffer.AsMemory(0, forward), ct);
@@ -408,36 +410,19 @@ internal sealed partial class ProxySession : IAsyncDisposable
     /// The usual way a chunk goes (no STARTTLS in it or pending, no fault rules, no compression): relayed first and
     /// recorded while it is on its way, so that parsing and publishing are not in the round trip a client waits for.
     /// The write is started, the chunk recorded, then the write awaited (the buffer stays the caller's until then).
-    /// The two directions' records stay in the order the bytes went: a pump records nothing, nor starts a write,
-    /// while the other pump has a chunk written and not yet recorded (<see cref="WaitUntilRecorded"/>), and no chunk
-    /// can be read in answer to another before that one was written.
+    /// Starting and recording happen under <see cref="recordingOrder"/>, which every record takes: a chunk read in
+    /// answer to this one is recorded after it, since it cannot have been read before the write started.
     /// </summary>
     private async Task RelayThenRecordAsync(Stream stream, Side to, Direction direction, ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
-        WaitUntilRecorded(direction == Direction.Client ? Direction.Server : Direction.Client);
         Task writing;
-        Interlocked.Increment(ref unrecorded[(int)direction]);
-        try
+        lock (recordingOrder)
         {
+            // Runs until the socket takes the bytes or would block; the rest of the write goes on after the lock.
             writing = WriteAsync(stream, chunk, to, ct);
             recording.Feed(direction, chunk.Span);
         }
-        finally
-        {
-            Interlocked.Decrement(ref unrecorded[(int)direction]);
-        }
         await writing;
-    }
-
-    /// <summary>
-    /// Waits for the other pump to finish recording a chunk it has written: a few microseconds of parsing on another
-    /// thread, which never waits for anything in between (so a spin, not a wait).
-    /// </summary>
-    private void WaitUntilRecorded(Direction direction)
-    {
-        if (Volatile.Read(ref unrecorded[(int)direction]) == 0) return;
-        var spin = new SpinWait();
-        while (Volatile.Read(ref unrecorded[(int)direction]) != 0) spin.SpinOnce();
     }
 
     /// <summary>Whether the bytes hold "STARTTLS" in any case (RFC 3501 §9: command names are case-insensitive).</summary>
@@ -527,9 +512,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
         await clientWrite.WaitAsync(ct);
         try
         {
-            WaitUntilRecorded(Direction.Client);
             ReportProxyAction(action, description, bytes);
-            recording.Feed(Direction.Server, bytes);
+            lock (recordingOrder) recording.Feed(Direction.Server, bytes);
             await WriteOwnToClientLockedAsync(bytes, ct);
         }
         finally
