@@ -85,19 +85,6 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     public long DroppedEvents => Interlocked.Read(ref dropped);
 
-    /// <summary>
-    /// Whether a chunk must be parsed before it is relayed: a STARTTLS awaits the server's answer (the chunk that
-    /// answers it splits the stream at the TLS boundary), or the streams are compressed (RFC 4978), where the bytes
-    /// on the wire say nothing of the commands in them. Otherwise the relay may forward first and parse after.
-    /// </summary>
-    public bool MustParseBeforeRelaying
-    {
-        get
-        {
-            lock (gate) return !broken && !closed && (decoder.Parser.PendingTransport == Transport.Tls || decoder.Parser.Compressed);
-        }
-    }
-
     /// <summary>Latest protocol state seen (user, mailbox), for logs and the session list.</summary>
     public StateChangeFrame? State { get; private set; }
 

@@ -33,13 +33,6 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private readonly ILogger logger;
     private readonly ProxyCounters counters;
     private readonly EventBus bus;
-
-    // Held from starting a chunk's write to recording it (RelayThenRecordAsync), and to record any chunk: the records
-    // keep the order the bytes went, as nothing can be read in answer to a chunk before its write started.
-    private readonly object recordingOrder = new();
-
-    // Whether the client's last chunk ended a line, so that a STARTTLS begun in it would have been seen whole.
-    private bool clientLineEnded = true;
     private readonly SessionRecording recording;
     private readonly StartTlsPolicy startTls;
 
@@ -303,16 +296,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private async Task ForwardFromClientAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
         await WaitForStoreAsync(ct);
-        var atLineStart = clientLineEnded;
-        clientLineEnded = chunk.Span[^1] == (byte)'\n';
-        // A STARTTLS command can end in this chunk only if its name is in it, or its line began in an earlier one.
-        if (faults is null && atLineStart && !NamesStartTls(chunk.Span) && !recording.MustParseBeforeRelaying)
-        {
-            await RelayThenRecordAsync(serverStream!, Side.Server, Direction.Client, chunk, ct);
-            return;
-        }
-        FeedResult result;
-        lock (recordingOrder) result = recording.Feed(Direction.Client, chunk.Span);
+        var result = recording.Feed(Direction.Client, chunk.Span);
         if (faults is not null) await PerformAsync(faults.TakeCommandSteps(), ct);
         if (!result.StartTlsPending)
         {
@@ -384,13 +368,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             await clientWrite.WaitAsync(ct);
             try
             {
-                if (faults is null && !recording.MustParseBeforeRelaying)
-                {
-                    await RelayThenRecordAsync(clientStream, Side.Client, Direction.Server, buffer.AsMemory(0, n), ct);
-                    continue;
-                }
-                FeedResult result;
-                lock (recordingOrder) result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
+                var result = recording.Feed(Direction.Server, buffer.AsSpan(0, n));
                 var upgrade = startTls.OnServerChunk(result, out var refused);
                 var forward = upgrade ? result.Consumed : n;
                 await RelayToClientLockedAsync(buffer.AsMemory(0, forward), ct);
@@ -404,37 +382,6 @@ internal sealed partial class ProxySession : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-    }
-
-    /// <summary>
-    /// The usual way a chunk goes (no STARTTLS in it or pending, no fault rules, no compression): relayed first and
-    /// recorded while it is on its way, so that parsing and publishing are not in the round trip a client waits for.
-    /// The write is started, the chunk recorded, then the write awaited (the buffer stays the caller's until then).
-    /// Starting and recording happen under <see cref="recordingOrder"/>, which every record takes: a chunk read in
-    /// answer to this one is recorded after it, since it cannot have been read before the write started.
-    /// </summary>
-    private async Task RelayThenRecordAsync(Stream stream, Side to, Direction direction, ReadOnlyMemory<byte> chunk, CancellationToken ct)
-    {
-        Task writing;
-        lock (recordingOrder)
-        {
-            // Runs until the socket takes the bytes or would block; the rest of the write goes on after the lock.
-            writing = WriteAsync(stream, chunk, to, ct);
-            recording.Feed(direction, chunk.Span);
-        }
-        await writing;
-    }
-
-    /// <summary>Whether the bytes hold "STARTTLS" in any case (RFC 3501 §9: command names are case-insensitive).</summary>
-    internal static bool NamesStartTls(ReadOnlySpan<byte> bytes)
-    {
-        for (var at = bytes.IndexOfAny((byte)'S', (byte)'s'); at >= 0; at = bytes.IndexOfAny((byte)'S', (byte)'s'))
-        {
-            if (bytes.Length - at < 8) return false;
-            if (Ascii.EqualsIgnoreCase(bytes.Slice(at, 8), "STARTTLS"u8)) return true;
-            bytes = bytes[(at + 1)..];
-        }
-        return false;
     }
 
     /// <summary>
@@ -513,7 +460,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         try
         {
             ReportProxyAction(action, description, bytes);
-            lock (recordingOrder) recording.Feed(Direction.Server, bytes);
+            recording.Feed(Direction.Server, bytes);
             await WriteOwnToClientLockedAsync(bytes, ct);
         }
         finally

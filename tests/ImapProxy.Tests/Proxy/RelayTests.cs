@@ -81,8 +81,8 @@ public sealed class RelayTests(DovecotFixture fixture)
     [Fact]
     public async Task QuickRoundTrips_AreRecordedInTheOrderTheyWent()
     {
-        // The relay forwards a chunk before it parses it; the other direction's answer can come back (and be read)
-        // before that parse is done. The record must still say command, answer, command, answer.
+        // Each direction has its own pump, and an answer comes back within microseconds of its command: the record
+        // must still say command, answer, command, answer, with no anomaly.
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         await using var proxy = await ProxyHarness.StartAsync(Dovecot, "implicit");
         using (var client = await proxy.ConnectAsync(DovecotUser.Alice, SecureSocketOptions.SslOnConnect, cts.Token))
