@@ -257,9 +257,9 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private (long Kept, TruncationCause Cause)? CutFor(Literal literal)
     {
         // A feeder that waits for room may still find the queue past half within a chunk (the end of the last
-        // literal filled it): its literals are let go only when waiting stopped helping.
-        if (literal.Length > SheddableLiteral && bus.Pressure >= EventBus.RoomBelow && (!feederWaitsForStore || bus.StoreStalled))
-            return (0, TruncationCause.StoreBehind);
+        // literal filled it): its literals are let go only when waiting stopped helping, or the queue is nearly full.
+        var shedAbove = feederWaitsForStore && !bus.StoreStalled ? EventBus.NearlyFull : EventBus.RoomBelow;
+        if (literal.Length > SheddableLiteral && bus.Pressure >= shedAbove) return (0, TruncationCause.StoreBehind);
         return literal.Length > literalLimit ? (literalLimit, TruncationCause.CaptureCap) : null;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using ImapProxy.Recording.Events;
@@ -19,6 +20,12 @@ public sealed class EventBus
     /// (size and hash kept) and waiting relays wait: half full leaves the rest of the queue to the frames.
     /// </summary>
     public const double RoomBelow = 0.5;
+
+    /// <summary>
+    /// Fill past which large literals go even for relays that wait: many sessions woken together each feed a chunk
+    /// before the next look, and frames must still fit.
+    /// </summary>
+    public const double NearlyFull = 0.9;
 
     private readonly object gate = new();
     private Subscription[] subscribers = [];
@@ -77,14 +84,16 @@ public sealed class EventBus
 
     /// <summary>
     /// Returns at once while there is room (<see cref="RoomBelow"/>) or the store is stalled; otherwise when the
-    /// store has taken enough to make room, or after <see cref="StorePatience"/>, which marks it stalled.
+    /// store has taken enough to make room, or once it has made none for <see cref="StorePatience"/>, which marks it
+    /// stalled and releases every waiter.
     /// </summary>
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken) =>
         stalled || Pressure < RoomBelow ? ValueTask.CompletedTask : WaitAsync(cancellationToken);
 
     private async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Since the store last made room: a waiter that loses the room to others woken with it starts again.
+        var since = Stopwatch.GetTimestamp();
         while (true)
         {
             var signal = Volatile.Read(ref roomMade);
@@ -95,26 +104,34 @@ public sealed class EventBus
             }
             // Looked at again after the signal is in place: room made just before it would wake nobody.
             if (stalled || Pressure < RoomBelow) return;
-            var left = StorePatience - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            if (left <= TimeSpan.Zero)
-            {
-                stalled = true;
-                return;
-            }
+            var left = StorePatience - Stopwatch.GetElapsedTime(since);
             try
             {
+                if (left <= TimeSpan.Zero) throw new TimeoutException();
                 await signal.Task.WaitAsync(left, cancellationToken).ConfigureAwait(false);
+                since = Stopwatch.GetTimestamp();
             }
             catch (TimeoutException)
             {
-                stalled = true;
+                Stalled();
                 return;
             }
         }
     }
 
-    /// <summary>An essential subscriber took an event: wake the waiters, and end a stall, once there is room again.</summary>
-    private void Took()
+    /// <summary>No room for the whole patience: the store is stalled, and nobody waits for it any more.</summary>
+    private void Stalled()
+    {
+        if (Pressure < RoomBelow) return; // room came as the patience ran out
+        stalled = true;
+        Interlocked.Exchange(ref roomMade, null)?.TrySetResult();
+    }
+
+    /// <summary>
+    /// A queue gave something back (an essential subscriber took an event, or a subscriber left): wake the waiters,
+    /// and end a stall, once there is room again.
+    /// </summary>
+    private void RoomMayBeMade()
     {
         if (Volatile.Read(ref roomMade) is null && !stalled) return;
         if (Pressure >= RoomBelow) return;
@@ -126,7 +143,7 @@ public sealed class EventBus
     {
         lock (gate) subscribers = subscribers.Where(s => s != subscription).ToArray();
         // A store that went away holds nobody up.
-        Took();
+        RoomMayBeMade();
     }
 
     public sealed class Subscription : IDisposable
@@ -192,7 +209,7 @@ public sealed class EventBus
         {
             Interlocked.Decrement(ref queuedEvents);
             Interlocked.Add(ref queuedBytes, -weight);
-            if (Essential) bus.Took();
+            if (Essential) bus.RoomMayBeMade();
         }
 
         public void Dispose()

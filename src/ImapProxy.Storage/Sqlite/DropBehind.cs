@@ -18,23 +18,27 @@ internal static class DropBehind
 {
     public const long Step = 8L * 1024 * 1024;
 
-    private static bool available = OperatingSystem.IsLinux();
+    // 64-bit only: on 32-bit Linux these calls take a 32-bit off_t.
+    private static bool available = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
     /// <summary>After <paramref name="length"/> bytes were written at <paramref name="position"/> of an open file.</summary>
     public static void Written(SafeFileHandle file, long position, long length)
     {
-        var boundary = (position + length) / Step;
-        if (!available || boundary == position / Step || boundary < 1) return;
+        if (!available) return;
         var fd = (int)file.DangerousGetHandle();
         try
         {
-            // The step just finished goes to the disk now, without waiting for it.
-            SyncFileRange(fd, (boundary - 1) * Step, Step, SyncWrite);
-            if (boundary < 2) return;
-            // The step before it was sent at the last boundary: wait for it (usually done), then let its pages go.
-            var older = (boundary - 2) * Step;
-            SyncFileRange(fd, older, Step, SyncWaitBefore | SyncWrite | SyncWaitAfter);
-            PosixFadvise(fd, older, Step, DontNeed);
+            // Every boundary the write passed (one at most for the store's 64 KiB rows).
+            for (var boundary = position / Step + 1; boundary <= (position + length) / Step; boundary++)
+            {
+                // The step just finished goes to the disk now, without waiting for it.
+                SyncFileRange(fd, (boundary - 1) * Step, Step, SyncWrite);
+                if (boundary < 2) continue;
+                // The step before it was sent at the last boundary: wait for it (usually done), then let its pages go.
+                var older = (boundary - 2) * Step;
+                SyncFileRange(fd, older, Step, SyncWaitBefore | SyncWrite | SyncWaitAfter);
+                PosixFadvise(fd, older, Step, DontNeed);
+            }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

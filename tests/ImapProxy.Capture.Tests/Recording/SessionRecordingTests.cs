@@ -182,6 +182,28 @@ public class SessionRecordingTests
     }
 
     [Fact]
+    public void AFeederThatWaitsForTheStore_StillLetsALiteralGo_WhenTheQueueIsNearlyFull()
+    {
+        // Many sessions woken together each feed a chunk before the next look: past 90 % a body goes even for them,
+        // so that the frames still fit and nothing is dropped.
+        var bus = new EventBus { StorePatience = TimeSpan.FromMinutes(10) };
+        using var store = bus.Subscribe("store", 100_000, essential: true, maxBytes: 1024 * 1024);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024, feederWaitsForStore: true);
+        tap.Feed(Direction.Server, Greeting);
+        var filler = new string('x', 950 * 1024);
+        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a0 APPEND INBOX {{{filler.Length}+}}\r\n{filler}\r\n"));
+        Assert.True(bus.Pressure >= EventBus.NearlyFull);
+
+        tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, [.. Encoding.ASCII.GetBytes("* 1 FETCH (BODY[] {200000}\r\n"), .. new byte[200_000], .. ")\r\na1 OK done\r\n"u8]);
+        var events = Drain(store);
+
+        Assert.Equal(0, tap.DroppedEvents);
+        Assert.Equal(TruncationCause.StoreBehind, Assert.Single(events.OfType<LiteralTruncated>()).Cause);
+        Assert.Contains(events, e => e is CommandCompleted { Tag: "a1" });
+    }
+
+    [Fact]
     public void NonEssentialSubscriber_FallingBehind_DoesNotMarkTheCaptureIncomplete()
     {
         var bus = new EventBus();

@@ -36,7 +36,7 @@ public sealed partial class DashboardComponentTests : BunitContext, IAsyncLifeti
         // what was published before it (as the dashboard's lists once did) finds nothing, every time, not now and then.
         store = new SqliteEventStore(new StorageOptions { DataDirectory = temp.FullName, Instance = "office-1", CoalesceDelay = TimeSpan.FromMinutes(10) });
         writer = new EventStoreWriter(store, bus.Subscribe("store", 100_000, essential: true), NullLogger<EventStoreWriter>.Instance);
-        feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
+        feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance, TimeProvider.System);
         await writer.StartAsync(CancellationToken.None);
         await feed.StartAsync(CancellationToken.None);
         Services.AddSingleton(store);

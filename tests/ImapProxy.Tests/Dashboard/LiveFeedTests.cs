@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using ImapProxy.Dashboard.Live;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
+using ImapProxy.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImapProxy.Tests.Dashboard;
@@ -21,7 +22,7 @@ public sealed class LiveFeedTests
     [Fact]
     public async Task WhileNoViewIsOpen_TheFeedIsNotOnTheBus_AndAViewOpenedLaterGetsWhatComesAfterIt()
     {
-        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
+        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance, TimeProvider.System);
         Assert.False(feed.Listening);
         bus.Publish(Event(1, "before anyone watched"));
 
@@ -45,7 +46,8 @@ public sealed class LiveFeedTests
     [Fact]
     public async Task ABurstOfEvents_ReachesAViewAsOneBatch_InOrder()
     {
-        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
+        var time = new ManualTime();
+        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance, time);
         var batches = Channel.CreateUnbounded<IReadOnlyList<SessionEvent>>();
         using var view = feed.Subscribe(batch => batches.Writer.WriteAsync(batch).AsTask());
 
@@ -53,7 +55,15 @@ public sealed class LiveFeedTests
         var names = new[] { "frame a9 NOOP", "frame a9 OK", "completed a9" };
         foreach (var name in names) bus.Publish(Event(7, name));
 
+        // The first event started the gathering; nothing is handed on until it ends.
         using var cts = new CancellationTokenSource(Timeout);
+        while (time.Waiting == 0)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+        Assert.False(batches.Reader.TryRead(out _));
+        time.Advance(LiveFeed.Gathering);
         var batch = await batches.Reader.ReadAsync(cts.Token);
         Assert.Equal(names, batch.Cast<ProxyAction>().Select(e => e.Action));
     }
@@ -61,7 +71,7 @@ public sealed class LiveFeedTests
     [Fact]
     public async Task TwoViews_ShareOneSubscription_WhichEndsWithTheLast()
     {
-        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
+        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance, TimeProvider.System);
         var first = Channel.CreateUnbounded<SessionEvent>();
         var second = Channel.CreateUnbounded<SessionEvent>();
         var one = feed.Subscribe(batch => WriteAll(first, batch));
@@ -83,7 +93,7 @@ public sealed class LiveFeedTests
     [Fact]
     public async Task AfterTheHostStops_ANewViewDoesNotPutTheFeedBackOnTheBus()
     {
-        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance);
+        using var feed = new LiveFeed(bus, NullLogger<LiveFeed>.Instance, TimeProvider.System);
         using var view = feed.Subscribe(_ => Task.CompletedTask);
         using var cts = new CancellationTokenSource(Timeout);
         await feed.StopAsync(cts.Token);

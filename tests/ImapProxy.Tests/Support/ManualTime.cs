@@ -16,6 +16,15 @@ internal sealed class ManualTime : TimeProvider
         return timer;
     }
 
+    /// <summary>Timers created and not yet fired or disposed.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (timers) return timers.Count;
+        }
+    }
+
     public void Advance(TimeSpan by)
     {
         Interlocked.Add(ref now, by.Ticks);

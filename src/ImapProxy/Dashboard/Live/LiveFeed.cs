@@ -14,7 +14,7 @@ namespace ImapProxy.Dashboard.Live;
 /// Other proxies' events, from a shared PostgreSQL store (<see cref="SharedStoreFeed"/>), come in through
 /// <see cref="DeliverAsync"/> too, one batch at a time with the local ones.
 /// </summary>
-public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedService, IDisposable
+public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger, TimeProvider time) : IHostedService, IDisposable
 {
     public const int Capacity = 20_000;
 
@@ -27,6 +27,10 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedSe
     /// five events; gathered, an open dashboard wakes at most twenty times a second instead of once per event.
     /// </summary>
     public static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(50);
+
+    // A view that does not take a batch in this time is skipped for it (a circuit torn down mid-delivery may never
+    // answer), so that it cannot hold up the others, nor every later batch.
+    private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(5);
 
     private readonly object gate = new();
     private ImmutableArray<Func<IReadOnlyList<SessionEvent>, Task>> listeners = [];
@@ -82,18 +86,20 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedSe
     private void EndSubscription()
     {
         if (subscription is null) return;
-        droppedBefore += subscription.Dropped;
         subscription.Dispose();
+        // Read after it left the bus: no drop can come in between.
+        droppedBefore += subscription.Dropped;
         subscription = null;
     }
 
     private async Task PumpAsync(Task earlier, ChannelReader<SessionEvent> reader)
     {
-        await earlier.ConfigureAwait(false);
+        // An earlier pump never fails (DeliverAsync catches what views throw), but if one did, this one still runs.
+        await earlier.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         // Ends when the subscription is disposed and its queue is empty.
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            await Task.Delay(Gathering).ConfigureAwait(false);
+            await Task.Delay(Gathering, time).ConfigureAwait(false);
             List<SessionEvent> batch;
             do
             {
@@ -115,7 +121,7 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger) : IHostedSe
             {
                 try
                 {
-                    await listener(batch);
+                    await listener(batch).WaitAsync(DeliveryTimeout);
                 }
                 catch (Exception error)
                 {
