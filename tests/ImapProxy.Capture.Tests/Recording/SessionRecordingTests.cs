@@ -152,12 +152,7 @@ public class SessionRecordingTests
     {
         // The relay waited for room before this chunk, yet the chunk itself took the queue past half before a new
         // literal began: the literal is kept. Once the store is stalled (no room within the patience), it is not.
-        var bus = new EventBus { StorePatience = TimeSpan.FromMilliseconds(1) };
-        using var store = bus.Subscribe("store", 100_000, essential: true, maxBytes: 1024 * 1024);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024, feederWaitsForStore: true);
-        tap.Feed(Direction.Server, Greeting);
-        var filler = new string('x', 600 * 1024);
-        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a0 APPEND INBOX {{{filler.Length}+}}\r\n{filler}\r\n"));
+        var (bus, store, tap) = WaitingFeeder(fillerKiB: 600, patience: TimeSpan.FromMilliseconds(1));
         var body = new byte[100 * 1024];
         new Random(6).NextBytes(body);
         var header = Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n");
@@ -186,12 +181,7 @@ public class SessionRecordingTests
     {
         // Many sessions woken together each feed a chunk before the next look: past 90 % a body goes even for them,
         // so that the frames still fit and nothing is dropped.
-        var bus = new EventBus { StorePatience = TimeSpan.FromMinutes(10) };
-        using var store = bus.Subscribe("store", 100_000, essential: true, maxBytes: 1024 * 1024);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024, feederWaitsForStore: true);
-        tap.Feed(Direction.Server, Greeting);
-        var filler = new string('x', 950 * 1024);
-        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a0 APPEND INBOX {{{filler.Length}+}}\r\n{filler}\r\n"));
+        var (bus, store, tap) = WaitingFeeder(fillerKiB: 950, patience: TimeSpan.FromMinutes(10));
         Assert.True(bus.Pressure >= EventBus.NearlyFull);
 
         tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
@@ -311,6 +301,21 @@ public class SessionRecordingTests
         Source = EventSource.Proxy, ClientAddress = "c", ListenerAddress = "l", Listener = ListenerKind.Plain, Upstream = "u",
         UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.Mirror,
     };
+
+    /// <summary>
+    /// A recording whose feeder waits for the store, on a 1 MiB store queue that nothing reads, filled by a client's
+    /// APPEND of <paramref name="fillerKiB"/> KiB.
+    /// </summary>
+    private static (EventBus Bus, EventBus.Subscription Store, SessionRecording Tap) WaitingFeeder(int fillerKiB, TimeSpan patience)
+    {
+        var bus = new EventBus { StorePatience = patience };
+        var store = bus.Subscribe("store", 100_000, essential: true, maxBytes: 1024 * 1024);
+        var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024, feederWaitsForStore: true);
+        tap.Feed(Direction.Server, Greeting);
+        var filler = new string('x', fillerKiB * 1024);
+        tap.Feed(Direction.Client, Encoding.ASCII.GetBytes($"a0 APPEND INBOX {{{filler.Length}+}}\r\n{filler}\r\n"));
+        return (bus, store, tap);
+    }
 
     private static List<SessionEvent> Drain(EventBus.Subscription subscription)
     {
