@@ -33,9 +33,9 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private const int RawChunkSize = 64 * 1024;
     private const int MaxTrackedCommands = 10_000;
 
-    // Under pressure (EventBus.RoomBelow), literals above this size go first: a message body is worth less than the
-    // frames around it, which say what happened.
-    private const long SheddableLiteral = 64 * 1024;
+    /// <summary>Under pressure (<see cref="EventBus.LetsLargeLiteralsGo"/>), literals above this size go first: a
+    /// message body is worth less than the frames around it, which say what happened.</summary>
+    public const long SheddableLiteral = 64 * 1024;
 
     private readonly object gate = new();
     private readonly EventBus bus;
@@ -256,10 +256,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     private (long Kept, TruncationCause Cause)? CutFor(Literal literal)
     {
-        // A feeder that waits for room may still find the queue past half within a chunk (the end of the last
-        // literal filled it): its literals are let go only when waiting stopped helping, or the queue is nearly full.
-        var shedAbove = feederWaitsForStore && !bus.StoreStalled ? EventBus.NearlyFull : EventBus.RoomBelow;
-        if (literal.Length > SheddableLiteral && bus.Pressure >= shedAbove) return (0, TruncationCause.StoreBehind);
+        if (literal.Length > SheddableLiteral && bus.LetsLargeLiteralsGo(feederWaitsForStore)) return (0, TruncationCause.StoreBehind);
         return literal.Length > literalLimit ? (literalLimit, TruncationCause.CaptureCap) : null;
     }
 

@@ -39,7 +39,9 @@ public sealed class EventBus
     private volatile bool stalled;
 
     /// <summary>How long <see cref="WaitForRoomAsync"/> waits for a store that makes no room before calling it stalled.</summary>
-    public TimeSpan StorePatience { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan StorePatience { get; init; } = DefaultStorePatience;
+
+    public static readonly TimeSpan DefaultStorePatience = TimeSpan.FromSeconds(5);
 
     /// <summary>Whether the last wait for room ran out of patience and the store has not caught up (below <see cref="WakeBelow"/>) since.</summary>
     public bool StoreStalled => stalled;
@@ -110,10 +112,11 @@ public sealed class EventBus
             }
             // Looked at again after the signal is in place: room made just before it would wake nobody.
             if (stalled || Pressure < RoomBelow) return;
+            // A patience already spent times out at once.
             var left = StorePatience - Stopwatch.GetElapsedTime(since);
+            if (left < TimeSpan.Zero) left = TimeSpan.Zero;
             try
             {
-                if (left <= TimeSpan.Zero) throw new TimeoutException();
                 await signal.Task.WaitAsync(left, cancellationToken).ConfigureAwait(false);
                 since = Stopwatch.GetTimestamp();
             }
@@ -124,6 +127,13 @@ public sealed class EventBus
             }
         }
     }
+
+    /// <summary>
+    /// Whether a recording lets a large literal go now: past <see cref="RoomBelow"/>, or, when its feeder waits for
+    /// room, only while the store is stalled or the queue is past <see cref="NearlyFull"/> (a feeder that waited may
+    /// still find the queue past half within a chunk, where the end of the last literal filled it).
+    /// </summary>
+    public bool LetsLargeLiteralsGo(bool feederWaits) => Pressure >= (feederWaits && !stalled ? NearlyFull : RoomBelow);
 
     /// <summary>No room for the whole patience: the store is stalled, and nobody waits for it any more.</summary>
     private void Stalled()

@@ -3,6 +3,8 @@ using ImapProxy.Capture;
 using ImapProxy.Configuration;
 using ImapProxy.Faults;
 using ImapProxy.Hosting;
+using ImapProxy.Recording;
+using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage;
 using static ImapProxy.Configuration.SettingValues;
@@ -54,8 +56,9 @@ internal static partial class CommandTable
             "wait for the store, or let message bodies go (see --when-store-behind), beyond all of it events are dropped " +
             $"(default {Units.Size(Defaults.CaptureQueue)})", Size), "CaptureQueue"),
         new(Valued("--when-store-behind", "MODE", "wait (default): a transfer faster than the store slows to its pace, so nothing " +
-            "captured is let go; a store that makes no room for 5 s is stalled and bodies are let go until it catches up. shed: the " +
-            "relay never waits; message bodies over 64 KiB are let go while the store is behind (size and SHA-256 kept, the " +
+            $"captured is let go; a store that makes no room for {Units.Duration(EventBus.DefaultStorePatience)} is stalled and bodies " +
+            "are let go until it catches up. shed: the relay never waits; message bodies over " +
+            $"{Units.Size(SessionRecording.SheddableLiteral)} are let go while the store is behind (size and SHA-256 kept, the " +
             "session marked incomplete)", Choice<StoreBehindMode>), "StoreBehind"),
         new(Valued("--max-sessions", "N", $"sessions relayed at once; more are refused with a BYE (default {Defaults.MaxSessions})", Count),
             "MaxSessions"),

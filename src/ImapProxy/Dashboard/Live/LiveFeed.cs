@@ -121,7 +121,7 @@ public sealed class LiveFeed(EventBus bus, ILogger<LiveFeed> logger, TimeProvide
             {
                 try
                 {
-                    await listener(batch).WaitAsync(DeliveryTimeout);
+                    await listener(batch).WaitAsync(DeliveryTimeout, time);
                 }
                 catch (Exception error)
                 {
