@@ -59,7 +59,7 @@ public sealed class ImapSessionParser
     }
 
     public ProtocolState State => model.State;
-    public IReadOnlyCollection<string> Capabilities => model.Capabilities;
+    public IReadOnlyList<string> Capabilities => model.Capabilities;
 
     /// <summary>Set after the client's STARTTLS or COMPRESS, until the server answers it.</summary>
     public Transport? PendingTransport => turn.PendingTransport;

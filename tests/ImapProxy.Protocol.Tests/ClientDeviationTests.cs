@@ -19,6 +19,8 @@ public class ClientDeviationTests
         Assert.Equal([("a2", "literal-minus-too-large")], Rules(Run("LITERAL-", new string('x', 4097))));
         Assert.Empty(Rules(Run("LITERAL+", new string('x', 4097))));
         Assert.Equal([("a2", "literal-plus-not-announced")], Rules(Run("IDLE", "hello")));
+        // RFC 3501 §9: capability names are case-insensitive, and sorted among others they still count.
+        Assert.Empty(Rules(Run("AUTH=PLAIN ZZZ literal+ ID", new string('x', 4097))));
     }
 
     [Fact]

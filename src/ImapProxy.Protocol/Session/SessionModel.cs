@@ -3,7 +3,8 @@ namespace ImapProxy.Protocol.Session;
 /// <summary>What the parser knows of the session across both directions (RFC 3501 §3 states, capabilities).</summary>
 internal sealed class SessionModel
 {
-    private readonly SortedSet<string> capabilities = new(StringComparer.OrdinalIgnoreCase);
+    // Sorted case-insensitively and never changed once set (a new list replaces it), so snapshots share it.
+    private string[] capabilities = [];
     private ProtocolState state = ProtocolState.NotAuthenticated;
     private string? user;
     private string? mailbox;
@@ -31,17 +32,16 @@ internal sealed class SessionModel
     public bool Compressed { get => compressed; set => Set(ref compressed, value); }
     public bool GreetingSeen { get; set; }
 
-    public IReadOnlyCollection<string> Capabilities => capabilities;
+    public IReadOnlyList<string> Capabilities => capabilities;
 
-    public bool Has(string capability) => capabilities.Contains(capability);
+    public bool Has(string capability) => Array.BinarySearch(capabilities, capability, StringComparer.OrdinalIgnoreCase) >= 0;
 
     /// <summary>Replaces the capabilities; announcing the same list again is no change.</summary>
     public void SetCapabilities(IEnumerable<string> announced)
     {
-        var set = new SortedSet<string>(announced, StringComparer.OrdinalIgnoreCase);
-        if (capabilities.SetEquals(set)) return;
-        capabilities.Clear();
-        capabilities.UnionWith(set);
+        var names = CapabilityNames.Process.Normalize(announced);
+        if (names.AsSpan().SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase)) return;
+        capabilities = names;
         Version++;
     }
 
@@ -60,6 +60,6 @@ internal sealed class SessionModel
         Idle = Idle,
         Tls = Tls,
         Compressed = Compressed,
-        Capabilities = capabilities.ToArray(),
+        Capabilities = capabilities,
     };
 }
