@@ -4,9 +4,10 @@ using ImapProxy.TestSupport;
 namespace ImapProxy.RelayBench;
 
 /// <summary>What holding many idle sessions costs the proxy process.</summary>
+/// <param name="UpstreamHost">How the proxy named Dovecot (<see cref="ProxyProcess.UpstreamName"/> or its address).</param>
 /// <param name="Opened">Sessions that reached IDLE; the others failed on the way (<see cref="OpenFailures"/>).</param>
 /// <param name="EndedCleanly">Opened sessions that answered DONE, NOOP and LOGOUT with their tagged OKs.</param>
-internal sealed record IdleResult(Mode Mode, int Sessions, long RssBeforeKiB, long RssIdleKiB, long RssAfterEndKiB,
+internal sealed record IdleResult(Mode Mode, string UpstreamHost, int Sessions, long RssBeforeKiB, long RssIdleKiB, long RssAfterEndKiB,
     TimeSpan OpenDuration, int Opened, int EndedCleanly)
 {
     public double KiBPerSession => Opened == 0 ? 0 : (RssIdleKiB - RssBeforeKiB) / (double)Opened;
@@ -33,7 +34,7 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
 
     private int failuresReported;
 
-    public async Task<IdleResult> RunAsync(ProxyProcess proxy, Mode mode, int sessions, CancellationToken ct)
+    public async Task<IdleResult> RunAsync(ProxyProcess proxy, Mode mode, string upstreamHost, int sessions, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Timeout + hold);
@@ -76,7 +77,7 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
                     clients[i] = null;
                 });
             var after = await SettledRssAsync(proxy, timeout.Token);
-            return new IdleResult(mode, sessions, before, idle, after, openDuration, opened, ended);
+            return new IdleResult(mode, upstreamHost, sessions, before, idle, after, openDuration, opened, ended);
         }
         finally
         {

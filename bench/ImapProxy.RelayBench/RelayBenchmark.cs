@@ -71,11 +71,15 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
         if (options.Parts.Contains("idle"))
         {
             var results = new List<IdleResult>();
-            foreach (var mode in options.IdleModes)
+            // TLS also with Dovecot named by its address, for the figure alone: see ProxyProcess.UpstreamAddress.
+            var cases = options.IdleModes.Select(m => (Mode: m, Host: ProxyProcess.UpstreamName))
+                .Concat(options.IdleModes.Where(m => m == Mode.Tls).Select(m => (Mode: m, Host: ProxyProcess.UpstreamAddress)));
+            foreach (var (mode, host) in cases)
             {
-                Progress($"idle ({Name(mode)}): starting a fresh proxy");
-                await using var proxy = await StartProxyAsync(work, $"proxy-idle-{Name(mode)}", mode, dovecot, upstreamCa, ct);
-                results.Add(await new IdleBenchmark(Progress, TimeSpan.FromSeconds(options.IdleHoldSeconds)).RunAsync(proxy, mode, options.Sessions, ct));
+                var name = host == ProxyProcess.UpstreamName ? Name(mode) : $"{Name(mode)}, upstream {host}";
+                Progress($"idle ({name}): starting a fresh proxy");
+                await using var proxy = await StartProxyAsync(work, $"proxy-idle-{Name(mode)}-{host}", mode, dovecot, upstreamCa, ct, host);
+                results.Add(await new IdleBenchmark(Progress, TimeSpan.FromSeconds(options.IdleHoldSeconds)).RunAsync(proxy, mode, host, options.Sessions, ct));
                 await proxy.Process.StopAsync();
             }
             report.Idle(results);
@@ -162,9 +166,10 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
         }
     }
 
-    private Task<ProxyProcess> StartProxyAsync(string work, string name, Mode mode, DovecotServer dovecot, string upstreamCa, CancellationToken ct) =>
+    private Task<ProxyProcess> StartProxyAsync(string work, string name, Mode mode, DovecotServer dovecot, string upstreamCa, CancellationToken ct,
+        string upstreamHost = ProxyProcess.UpstreamName) =>
         ProxyProcess.StartAsync(options.ProxyDll, Path.Combine(work, name), mode, mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort,
-            upstreamCa, options.ProxyEnvironment, ct);
+            upstreamCa, options.ProxyEnvironment, ct, upstreamHost);
 
     /// <summary>The TLS each client leg negotiated, since the cipher decides much of the TLS figures.</summary>
     private async Task PrintTlsAsync(IEnumerable<Target> targets, CancellationToken ct)

@@ -85,16 +85,27 @@ internal sealed class ProxyProcess : IAsyncDisposable
     /// <summary>The listener a client of <paramref name="mode"/> uses: plaintext on both legs, or TLS on both legs.</summary>
     public int Port(Mode mode) => mode == Mode.Plaintext ? PlainPort : TlsPort;
 
+    /// <summary>
+    /// How the proxies name Dovecot: by host name, as users name their IMAP server (a public server's certificate names
+    /// no address). It resolves to 127.0.0.1 here, and Dovecot's certificate carries both.
+    /// </summary>
+    public const string UpstreamName = "localhost";
+
+    /// <summary>Dovecot named by its address instead: .NET then keeps no TLS context or session for the upstream leg
+    /// (it caches them by server name), so each TLS session holds its own; the idle part measures both.</summary>
+    public const string UpstreamAddress = "127.0.0.1";
+
     /// <param name="mode">Plaintext: upstream-tls none to Dovecot's plain port. TLS: implicit TLS to its imaps port.</param>
+    /// <param name="upstreamHost">How the proxy is told Dovecot's host (<see cref="UpstreamName"/> or <see cref="UpstreamAddress"/>).</param>
     public static async Task<ProxyProcess> StartAsync(string proxyDll, string directory, Mode mode, int upstreamPort, string upstreamCaFile,
-        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct, string upstreamHost = UpstreamName)
     {
         System.IO.Directory.CreateDirectory(directory);
         var (plain, tls, dashboard) = (FreePort(), FreePort(), FreePort());
         string[] args =
         [
             proxyDll,
-            "--upstream", $"127.0.0.1:{upstreamPort}", "--upstream-tls", mode == Mode.Plaintext ? "none" : "implicit",
+            "--upstream", $"{upstreamHost}:{upstreamPort}", "--upstream-tls", mode == Mode.Plaintext ? "none" : "implicit",
             "--listen", $"127.0.0.1:{plain}", "--listen-tls", $"127.0.0.1:{tls}", "--dashboard", $"http://127.0.0.1:{dashboard}",
             // Every benchmark client comes from 127.0.0.1: lift the per-client limit above the largest --sessions.
             "--max-sessions-per-client", "100000", "--max-sessions", "100000",
