@@ -14,6 +14,18 @@ internal sealed record IdleResult(Mode Mode, string UpstreamHost, int Sessions, 
     public int OpenFailures => Sessions - Opened;
     public int EndFailures => Opened - EndedCleanly;
     public int Failures => Sessions - EndedCleanly;
+
+    /// <summary>Judged against the goal: the upstream named as users name it (by address, the figure is shown alone).</summary>
+    public bool Judged => UpstreamHost == ProxyProcess.UpstreamName;
+
+    public string Case => CaseOf(Mode, UpstreamHost);
+
+    /// <summary>"plaintext", "tls", or "tls, upstream 127.0.0.1" when the proxy was given Dovecot's address.</summary>
+    public static string CaseOf(Mode mode, string upstreamHost)
+    {
+        var name = mode == Mode.Plaintext ? "plaintext" : "tls";
+        return upstreamHost == ProxyProcess.UpstreamName ? name : $"{name}, upstream {upstreamHost}";
+    }
 }
 
 /// <summary>
@@ -57,11 +69,11 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
                 async (i, token) => await SucceedsAsync(async t => clients[i] = await OpenIdleAsync(target, t), "open", token));
             var openDuration = stopwatch.Elapsed;
             var opened = clients.Count(c => c is not null);
-            progress($"idle ({mode.ToString().ToLowerInvariant()}): {opened}/{sessions} sessions in IDLE after {openDuration.TotalSeconds:0.0} s");
+            progress($"idle ({IdleResult.CaseOf(mode, upstreamHost)}): {opened}/{sessions} sessions in IDLE after {openDuration.TotalSeconds:0.0} s");
             var idle = await SettledRssAsync(proxy, timeout.Token);
             if (hold > TimeSpan.Zero)
             {
-                progress($"idle ({mode.ToString().ToLowerInvariant()}): holding the sessions for {hold.TotalSeconds:0} s; proxy pid {proxy.Process.Pid}");
+                progress($"idle ({IdleResult.CaseOf(mode, upstreamHost)}): holding the sessions for {hold.TotalSeconds:0} s; proxy pid {proxy.Process.Pid}");
                 await Task.Delay(hold, ct);
             }
 

@@ -76,8 +76,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
                 .Concat(options.IdleModes.Where(m => m == Mode.Tls).Select(m => (Mode: m, Host: ProxyProcess.UpstreamAddress)));
             foreach (var (mode, host) in cases)
             {
-                var name = host == ProxyProcess.UpstreamName ? Name(mode) : $"{Name(mode)}, upstream {host}";
-                Progress($"idle ({name}): starting a fresh proxy");
+                Progress($"idle ({IdleResult.CaseOf(mode, host)}): starting a fresh proxy");
                 await using var proxy = await StartProxyAsync(work, $"proxy-idle-{Name(mode)}-{host}", mode, dovecot, upstreamCa, ct, host);
                 results.Add(await new IdleBenchmark(Progress, TimeSpan.FromSeconds(options.IdleHoldSeconds)).RunAsync(proxy, mode, host, options.Sessions, ct));
                 await proxy.Process.StopAsync();

@@ -153,18 +153,15 @@ internal sealed class Report(TextWriter output)
     public void Idle(IReadOnlyList<IdleResult> results)
     {
         output.WriteLine($"Idle sessions through ImapProxy: logged in, SELECTed, in IDLE; RSS of the proxy process (VmRSS), KiB");
-        // The goal is for the upstream named as users name it; named by address, the figure is shown without a verdict.
-        static bool Judged(IdleResult r) => r.UpstreamHost == ProxyProcess.UpstreamName;
-        static string Case(IdleResult r) => Judged(r) ? Name(r.Mode) : $"{Name(r.Mode)}, upstream {r.UpstreamHost}";
         var rows = results.Select(r => new[]
         {
-            Case(r), N(r.Sessions), N(r.RssBeforeKiB), N(r.RssIdleKiB), F(r.KiBPerSession, 1), Judged(r) ? $"<= {IdleSessionLimitKiB:0}" : "-",
-            Judged(r) ? Verdict(r.KiBPerSession <= IdleSessionLimitKiB) : "-", $"{r.OpenDuration.TotalSeconds:0.0} s", $"{r.EndedCleanly}/{r.Sessions}",
+            r.Case, N(r.Sessions), N(r.RssBeforeKiB), N(r.RssIdleKiB), F(r.KiBPerSession, 1), r.Judged ? $"<= {IdleSessionLimitKiB:0}" : "-",
+            r.Judged ? Verdict(r.KiBPerSession <= IdleSessionLimitKiB) : "-", $"{r.OpenDuration.TotalSeconds:0.0} s", $"{r.EndedCleanly}/{r.Sessions}",
             N(r.RssAfterEndKiB),
         }).ToList();
         Table(["case", "sessions", "RSS before", "RSS in IDLE", "KiB/session", "target", "result", "opened in", "ended cleanly", "RSS after end"], rows, leftColumns: 1);
         output.WriteLine($"  (the proxy names Dovecot '{ProxyProcess.UpstreamName}'; with its address instead .NET keeps no TLS context or session for the upstream leg)");
-        foreach (var r in results.Where(Judged))
+        foreach (var r in results.Where(r => r.Judged))
             verdicts.Add([$"memory per idle session {Name(r.Mode)} <= {IdleSessionLimitKiB:0} KiB", $"{F(r.KiBPerSession, 1)} KiB ({r.Sessions} sessions)", Verdict(r.KiBPerSession <= IdleSessionLimitKiB)]);
         output.WriteLine();
     }
