@@ -46,7 +46,7 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
 
     private int failuresReported;
 
-    public async Task<IdleResult> RunAsync(ProxyProcess proxy, Mode mode, string upstreamHost, int sessions, CancellationToken ct)
+    public async Task<IdleResult> RunAsync(ProxyProcess proxy, Mode mode, int sessions, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Timeout + hold);
@@ -69,11 +69,11 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
                 async (i, token) => await SucceedsAsync(async t => clients[i] = await OpenIdleAsync(target, t), "open", token));
             var openDuration = stopwatch.Elapsed;
             var opened = clients.Count(c => c is not null);
-            progress($"idle ({IdleResult.CaseOf(mode, upstreamHost)}): {opened}/{sessions} sessions in IDLE after {openDuration.TotalSeconds:0.0} s");
+            progress($"idle ({IdleResult.CaseOf(mode, proxy.UpstreamHost)}): {opened}/{sessions} sessions in IDLE after {openDuration.TotalSeconds:0.0} s");
             var idle = await SettledRssAsync(proxy, timeout.Token);
             if (hold > TimeSpan.Zero)
             {
-                progress($"idle ({IdleResult.CaseOf(mode, upstreamHost)}): holding the sessions for {hold.TotalSeconds:0} s; proxy pid {proxy.Process.Pid}");
+                progress($"idle ({IdleResult.CaseOf(mode, proxy.UpstreamHost)}): holding the sessions for {hold.TotalSeconds:0} s; proxy pid {proxy.Process.Pid}");
                 await Task.Delay(hold, ct);
             }
 
@@ -89,7 +89,7 @@ internal sealed class IdleBenchmark(Action<string> progress, TimeSpan hold)
                     clients[i] = null;
                 });
             var after = await SettledRssAsync(proxy, timeout.Token);
-            return new IdleResult(mode, upstreamHost, sessions, before, idle, after, openDuration, opened, ended);
+            return new IdleResult(mode, proxy.UpstreamHost, sessions, before, idle, after, openDuration, opened, ended);
         }
         finally
         {

@@ -78,7 +78,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
             {
                 Progress($"idle ({IdleResult.CaseOf(mode, host)}): starting a fresh proxy");
                 await using var proxy = await StartProxyAsync(work, $"proxy-idle-{Name(mode)}-{host}", mode, dovecot, upstreamCa, ct, host);
-                results.Add(await new IdleBenchmark(Progress, TimeSpan.FromSeconds(options.IdleHoldSeconds)).RunAsync(proxy, mode, host, options.Sessions, ct));
+                results.Add(await new IdleBenchmark(Progress, TimeSpan.FromSeconds(options.IdleHoldSeconds)).RunAsync(proxy, mode, options.Sessions, ct));
                 await proxy.Process.StopAsync();
             }
             report.Idle(results);
@@ -168,7 +168,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
     private Task<ProxyProcess> StartProxyAsync(string work, string name, Mode mode, DovecotServer dovecot, string upstreamCa, CancellationToken ct,
         string upstreamHost = ProxyProcess.UpstreamName) =>
         ProxyProcess.StartAsync(options.ProxyDll, Path.Combine(work, name), mode, mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort,
-            upstreamCa, options.ProxyEnvironment, ct, upstreamHost);
+            upstreamCa, options.ProxyEnvironment, upstreamHost, ct);
 
     /// <summary>The TLS each client leg negotiated, since the cipher decides much of the TLS figures.</summary>
     private async Task PrintTlsAsync(IEnumerable<Target> targets, CancellationToken ct)

@@ -68,8 +68,9 @@ internal static class Mitmdump
 /// <summary>The published imapproxy, run as a child process in front of Dovecot with capture on, in a directory of its own.</summary>
 internal sealed class ProxyProcess : IAsyncDisposable
 {
-    private ProxyProcess(ChildProcess process, string directory, int plainPort, int tlsPort)
+    private ProxyProcess(ChildProcess process, string directory, int plainPort, int tlsPort, string upstreamHost)
     {
+        UpstreamHost = upstreamHost;
         Process = process;
         Directory = directory;
         PlainPort = plainPort;
@@ -77,6 +78,9 @@ internal sealed class ProxyProcess : IAsyncDisposable
     }
 
     public ChildProcess Process { get; }
+
+    /// <summary>How the proxy was told Dovecot's host: <see cref="UpstreamName"/> or <see cref="UpstreamAddress"/>.</summary>
+    public string UpstreamHost { get; }
     public string Directory { get; }
     public int PlainPort { get; }
     public int TlsPort { get; }
@@ -86,8 +90,9 @@ internal sealed class ProxyProcess : IAsyncDisposable
     public int Port(Mode mode) => mode == Mode.Plaintext ? PlainPort : TlsPort;
 
     /// <summary>
-    /// How the proxies name Dovecot: by host name, as users name their IMAP server (a public server's certificate names
-    /// no address). It resolves to 127.0.0.1 here, and Dovecot's certificate carries both.
+    /// How the benchmark's proxies name Dovecot: by host name, as users name their IMAP server (servers' certificates
+    /// name hosts; one for an address is rare). It must resolve to 127.0.0.1, where Dovecot listens; its test
+    /// certificate carries both.
     /// </summary>
     public const string UpstreamName = "localhost";
 
@@ -98,7 +103,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
     /// <param name="mode">Plaintext: upstream-tls none to Dovecot's plain port. TLS: implicit TLS to its imaps port.</param>
     /// <param name="upstreamHost">How the proxy is told Dovecot's host (<see cref="UpstreamName"/> or <see cref="UpstreamAddress"/>).</param>
     public static async Task<ProxyProcess> StartAsync(string proxyDll, string directory, Mode mode, int upstreamPort, string upstreamCaFile,
-        IReadOnlyDictionary<string, string> environment, CancellationToken ct, string upstreamHost = UpstreamName)
+        IReadOnlyDictionary<string, string> environment, string upstreamHost, CancellationToken ct)
     {
         System.IO.Directory.CreateDirectory(directory);
         var (plain, tls, dashboard) = (FreePort(), FreePort(), FreePort());
@@ -113,7 +118,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
         ];
         var process = ChildProcess.Start($"imapproxy ({mode.ToString().ToLowerInvariant()})", "dotnet", args,
             Path.Combine(directory, "imapproxy.log"), environment);
-        var proxy = new ProxyProcess(process, directory, plain, tls);
+        var proxy = new ProxyProcess(process, directory, plain, tls, upstreamHost);
         try
         {
             await Readiness.WaitForGreetingAsync(new Target("imapproxy", mode, proxy.Port(mode)), process, ct);

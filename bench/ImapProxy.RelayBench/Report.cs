@@ -160,7 +160,8 @@ internal sealed class Report(TextWriter output)
             N(r.RssAfterEndKiB),
         }).ToList();
         Table(["case", "sessions", "RSS before", "RSS in IDLE", "KiB/session", "target", "result", "opened in", "ended cleanly", "RSS after end"], rows, leftColumns: 1);
-        output.WriteLine($"  (the proxy names Dovecot '{ProxyProcess.UpstreamName}'; with its address instead .NET keeps no TLS context or session for the upstream leg)");
+        if (results.Any(r => !r.Judged))
+            output.WriteLine($"  (the proxy names Dovecot '{ProxyProcess.UpstreamName}'; given its address instead, .NET keeps no TLS context or session for the upstream leg)");
         foreach (var r in results.Where(r => r.Judged))
             verdicts.Add([$"memory per idle session {Name(r.Mode)} <= {IdleSessionLimitKiB:0} KiB", $"{F(r.KiBPerSession, 1)} KiB ({r.Sessions} sessions)", Verdict(r.KiBPerSession <= IdleSessionLimitKiB)]);
         output.WriteLine();

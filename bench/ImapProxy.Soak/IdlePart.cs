@@ -17,8 +17,8 @@ internal sealed class IdlePart(SoakOptions options, Action<string> progress)
             var name = mode == Mode.Plaintext ? "plaintext" : "tls";
             progress($"idle ({name}): starting a fresh proxy");
             await using var proxy = await ProxyProcess.StartAsync(options.ProxyDll, Path.Combine(work, $"idle-{name}"), mode,
-                mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort, upstreamCa, new Dictionary<string, string>(), ct);
-            var result = await new IdleBenchmark(progress, hold: TimeSpan.Zero).RunAsync(proxy, mode, ProxyProcess.UpstreamName, options.IdleSessions, ct);
+                mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort, upstreamCa, new Dictionary<string, string>(), ProxyProcess.UpstreamName, ct);
+            var result = await new IdleBenchmark(progress, hold: TimeSpan.Zero).RunAsync(proxy, mode, options.IdleSessions, ct);
             progress($"idle ({name}): {result.KiBPerSession:0.0} KiB per idle session, {result.Failures} failed");
             results.Add(result);
             await proxy.Process.StopAsync();

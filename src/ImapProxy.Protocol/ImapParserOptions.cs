@@ -29,6 +29,9 @@ public sealed record ImapParserOptions
     /// is expected, and the first tagged response may complete a LOGIN the recording never saw.</summary>
     public bool StartsAuthenticated { get; init; }
 
+    /// <summary>Where sessions share their capability names: the process's pool, or a test's own.</summary>
+    internal Session.CapabilityNames CapabilityNames { get; init; } = Session.CapabilityNames.Process;
+
     public static ImapParserOptions Default { get; } = new();
 }
 

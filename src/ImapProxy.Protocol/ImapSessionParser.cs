@@ -21,7 +21,7 @@ namespace ImapProxy.Protocol;
 /// </remarks>
 public sealed class ImapSessionParser
 {
-    private readonly SessionModel model = new();
+    private readonly SessionModel model;
     private readonly Turn turn = new();
     private readonly TagTable tags;
     private readonly ParserOutput output;
@@ -37,6 +37,7 @@ public sealed class ImapSessionParser
     public ImapSessionParser(IImapSink sink, ImapParserOptions? options = null)
     {
         options ??= ImapParserOptions.Default;
+        model = new SessionModel(options.CapabilityNames);
         tags = new TagTable(options.MaxPendingCommands);
         output = new ParserOutput(sink, model);
         if (options.StartsAuthenticated)

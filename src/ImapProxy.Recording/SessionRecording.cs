@@ -357,7 +357,8 @@ public sealed class SessionRecording : IImapSink, IDisposable
     }
 
     /// <summary>Raw bytes of one direction waiting to be published as one chunk.</summary>
-    /// <remarks>The buffer is rented while bytes wait and returned at each flush: an idle session holds none.</remarks>
+    /// <remarks>The buffer is rented while bytes wait and leaves at each flush (a full one with the bytes, others back to the
+    /// pool): an idle session holds none.</remarks>
     private sealed class PendingRaw
     {
         private byte[]? buffer;

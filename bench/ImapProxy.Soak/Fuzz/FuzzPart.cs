@@ -37,7 +37,7 @@ internal sealed class FuzzPart(SoakOptions options, Action<string> progress)
         using var probes = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var answering = server.AnswerProbesAsync(probes.Token);
         var proxy = await ProxyProcess.StartAsync(options.ProxyDll, Path.Combine(work, "fuzz"), Mode.Plaintext, server.Port, unusedCa,
-            new Dictionary<string, string>(), ct);
+            new Dictionary<string, string>(), ProxyProcess.UpstreamAddress, ct);
         await probes.CancelAsync();
         await answering;
 

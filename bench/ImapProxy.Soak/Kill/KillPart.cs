@@ -39,7 +39,7 @@ internal sealed class KillPart(SoakOptions options, Action<string> progress)
             try
             {
                 proxy = await ProxyProcess.StartAsync(options.ProxyDll, directory, Mode.Plaintext, dovecot.ImapPort, upstreamCa,
-                    new Dictionary<string, string>(), ct);
+                    new Dictionary<string, string>(), ProxyProcess.UpstreamAddress, ct);
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException)
             {

@@ -1,7 +1,7 @@
 namespace ImapProxy.Protocol.Session;
 
 /// <summary>What the parser knows of the session across both directions (RFC 3501 §3 states, capabilities).</summary>
-internal sealed class SessionModel
+internal sealed class SessionModel(CapabilityNames names)
 {
     // Sorted case-insensitively and never changed once set (a new list replaces it), so snapshots share it.
     private string[] capabilities = [];
@@ -39,9 +39,9 @@ internal sealed class SessionModel
     /// <summary>Replaces the capabilities; announcing the same list again is no change.</summary>
     public void SetCapabilities(IEnumerable<string> announced)
     {
-        var names = CapabilityNames.Process.Normalize(announced);
-        if (names.AsSpan().SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase)) return;
-        capabilities = names;
+        var announcedNames = names.Normalize(announced);
+        if (announcedNames.AsSpan().SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase)) return;
+        capabilities = announcedNames;
         Version++;
     }
 
