@@ -3,8 +3,11 @@ namespace ImapProxy.Protocol.Session;
 /// <summary>What the parser knows of the session across both directions (RFC 3501 §3 states, capabilities).</summary>
 internal sealed class SessionModel(CapabilityNames names)
 {
-    // Sorted case-insensitively and never changed once set (a new list replaces it), so snapshots share it.
+    // Sorted case-insensitively and never changed once set (a new list replaces it), so snapshots share it, through a
+    // read-only view: a consumer casting it back to an array must not change every snapshot's list.
     private string[] capabilities = [];
+    private IReadOnlyList<string> capabilitiesView = NoCapabilities;
+    private static readonly IReadOnlyList<string> NoCapabilities = Array.AsReadOnly(Array.Empty<string>());
     private ProtocolState state = ProtocolState.NotAuthenticated;
     private string? user;
     private string? mailbox;
@@ -32,7 +35,7 @@ internal sealed class SessionModel(CapabilityNames names)
     public bool Compressed { get => compressed; set => Set(ref compressed, value); }
     public bool GreetingSeen { get; set; }
 
-    public IReadOnlyList<string> Capabilities => capabilities;
+    public IReadOnlyList<string> Capabilities => capabilitiesView;
 
     public bool Has(string capability) => Array.BinarySearch(capabilities, capability, StringComparer.OrdinalIgnoreCase) >= 0;
 
@@ -42,6 +45,7 @@ internal sealed class SessionModel(CapabilityNames names)
         var announcedNames = names.Normalize(announced);
         if (announcedNames.AsSpan().SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase)) return;
         capabilities = announcedNames;
+        capabilitiesView = Array.AsReadOnly(announcedNames);
         Version++;
     }
 
@@ -60,6 +64,6 @@ internal sealed class SessionModel(CapabilityNames names)
         Idle = Idle,
         Tls = Tls,
         Compressed = Compressed,
-        Capabilities = capabilities,
+        Capabilities = capabilitiesView,
     };
 }
