@@ -25,29 +25,88 @@ internal sealed class RawFiles(string directory)
     // large store quadratic. Another process's appends (an import while the proxy runs) count from the next start.
     private long used = -1;
 
+    // The files being appended to stay open between runs: opening, locking and closing a file for every row cost the
+    // writer more than writing a small row. At most MaxOpen stay open, the least recently appended to closing first;
+    // a session's close before retention deletes them (or the space would stay taken), all when the store is disposed.
+    private const int MaxOpen = 64;
+    private readonly object gate = new();
+    private readonly Dictionary<string, OpenFile> open = new(StringComparer.Ordinal);
+    private long appends;
+
+    private sealed class OpenFile(FileStream stream)
+    {
+        public FileStream Stream { get; } = stream;
+        public long LastAppend { get; set; }
+    }
+
+    /// <summary>Files held open for appending (at most <see cref="MaxOpen"/>).</summary>
+    internal int OpenCount
+    {
+        get
+        {
+            lock (gate) return open.Count;
+        }
+    }
+
     /// <summary>
     /// Appends a run of bytes to its file (the writer's thread only) and says where they went. Bytes appended by a
-    /// batch that then failed stay unreferenced at the end of the file; later runs go after them.
+    /// batch that then failed stay unreferenced at the end of the file; later runs go after them. A file removed by
+    /// hand while its session is still written takes the rest of that session's bytes with it.
     /// </summary>
     /// <exception cref="IOException">The disk refused them; its message says what to do.</exception>
     public long Append(long sessionId, string direction, ReadOnlySpan<byte> data)
     {
-        try
+        var path = PathOf(sessionId, direction);
+        lock (gate)
         {
-            using var file = OpenForWriting(PathOf(sessionId, direction));
-            var position = file.Length;
-            RandomAccess.Write(file.SafeFileHandle, data, position);
-            DropBehind.Written(file.SafeFileHandle, position, data.Length);
-            Count(data.Length);
-            return position;
-        }
-        catch (IOException e) when (e.HResult == NoSpace)
-        {
-            throw new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e);
+            try
+            {
+                var file = Opened(path).SafeFileHandle;
+                // Where the file ends now, not where this process last left it: one cut by hand is appended to at its end.
+                var position = RandomAccess.GetLength(file);
+                RandomAccess.Write(file, data, position);
+                DropBehind.Written(file, position, data.Length);
+                Count(data.Length);
+                return position;
+            }
+            catch (IOException e)
+            {
+                // Opened afresh next time: whatever went wrong is not carried on in a handle.
+                Close(path);
+                if (e.HResult == NoSpace) throw new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e);
+                throw;
+            }
         }
     }
 
-    // The folder is made when the first file needs it (or again, if it was removed), not tried before every row.
+    private FileStream Opened(string path)
+    {
+        if (!open.TryGetValue(path, out var file))
+        {
+            if (open.Count >= MaxOpen) Close(open.MinBy(f => f.Value.LastAppend).Key);
+            file = new OpenFile(OpenForWriting(path));
+            open.Add(path, file);
+        }
+        file.LastAppend = ++appends;
+        return file.Stream;
+    }
+
+    private void Close(string path)
+    {
+        if (open.Remove(path, out var file)) file.Stream.Dispose();
+    }
+
+    /// <summary>Closes the files held open (the store is being disposed).</summary>
+    public void CloseAll()
+    {
+        lock (gate)
+        {
+            foreach (var file in open.Values) file.Stream.Dispose();
+            open.Clear();
+        }
+    }
+
+    // The folder is made when the first file needs it (or again, if it was removed), not tried before every file.
     private FileStream OpenForWriting(string path)
     {
         try
@@ -103,7 +162,9 @@ internal sealed class RawFiles(string directory)
         {
             try
             {
-                var file = new FileInfo(PathOf(id, direction));
+                var path = PathOf(id, direction);
+                lock (gate) Close(path);
+                var file = new FileInfo(path);
                 if (!file.Exists) continue;
                 var length = file.Length;
                 file.Delete();

@@ -133,7 +133,11 @@ public sealed class SqliteEventStore : EventStore
         }
     }
 
-    public override void Dispose() => ClearPool();
+    public override void Dispose()
+    {
+        ClearPool();
+        rawFiles.CloseAll();
+    }
 
     /// <summary>Bytes in use: pages minus the free list (the file keeps its size and reuses the freed pages), and the raw files.</summary>
     internal override long UsedBytes(DbConnection connection)

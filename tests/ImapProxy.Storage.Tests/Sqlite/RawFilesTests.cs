@@ -90,8 +90,57 @@ public sealed class RawFilesTests
 
         Assert.Equal(100_015, OnDisk());
         Assert.Equal(OnDisk(), files.UsedBytes());
+        // The store kept b's files open to append to them; a's are not held: their space is free.
+        Assert.DoesNotContain(OpenFiles(), path => path.StartsWith(files.PathOf(a, ""), StringComparison.Ordinal));
+        Assert.Contains(OpenFiles(), path => path == files.PathOf(b, "server"));
 
         long OnDisk() => new DirectoryInfo(files.Directory).EnumerateFiles().Sum(f => f.Length);
+    }
+
+    [Fact]
+    public async Task ManySessionsWrittenInTurn_KeepEveryByte_WithoutHoldingAFileOpenForEach()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var ids = Enumerable.Range(0, 200).Select(_ => h.Store.NextSessionId()).ToArray();
+        foreach (var id in ids) h.Bus.Publish(Synthetic.Opened(id));
+        // Three NOOP round trips each, the sessions taking turns, as a busy proxy's store sees them.
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var id in ids)
+            {
+                h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, round * 9, "a1 NOOP\r\n"u8.ToArray()));
+                h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, round * 12, "a1 OK done\r\n"u8.ToArray()));
+            }
+            await h.IdleAsync();
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("a1 NOOP\r\na1 NOOP\r\na1 NOOP\r\n"u8.ToArray(), h.Store.GetRaw(id, Direction.Client));
+            Assert.Equal("a1 OK done\r\na1 OK done\r\na1 OK done\r\n"u8.ToArray(), h.Store.GetRaw(id, Direction.Server));
+        }
+        // 400 files written in turn; a few dozen held open at most, not one per file.
+        var directory = h.Store.RawFiles!.Directory;
+        Assert.InRange(OpenFiles().Count(path => path.StartsWith(directory, StringComparison.Ordinal)), 0, 64);
+    }
+
+    /// <summary>The files this process holds open (Linux: /proc/self/fd), removed ones with " (deleted)" after their path.</summary>
+    private static List<string> OpenFiles()
+    {
+        var paths = new List<string>();
+        foreach (var fd in new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos())
+        {
+            try
+            {
+                if (fd.LinkTarget is { } target) paths.Add(target);
+            }
+            catch (IOException)
+            {
+                // Closed while listed.
+            }
+        }
+        return paths;
     }
 
     [Fact]
