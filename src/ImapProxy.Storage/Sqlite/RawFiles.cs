@@ -39,15 +39,6 @@ internal sealed class RawFiles(string directory)
         public long LastAppend { get; set; }
     }
 
-    /// <summary>Files held open for appending (at most <see cref="MaxOpen"/>).</summary>
-    internal int OpenCount
-    {
-        get
-        {
-            lock (gate) return open.Count;
-        }
-    }
-
     /// <summary>
     /// Appends a run of bytes to its file (the writer's thread only) and says where they went. Bytes appended by a
     /// batch that then failed stay unreferenced at the end of the file; later runs go after them. A file removed by
