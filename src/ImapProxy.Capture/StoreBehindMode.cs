@@ -10,7 +10,7 @@ public enum StoreBehindMode
     /// </summary>
     Wait,
 
-    /// <summary>The relay never waits: message bodies above 64 KiB are let go (size and SHA-256 kept, the session
-    /// marked incomplete) while the store is behind.</summary>
+    /// <summary>The relay never waits: message bodies above <see cref="Recording.SessionRecording.SheddableLiteral"/> bytes
+    /// are let go (size and SHA-256 kept, the session marked incomplete) while the store is behind.</summary>
     Shed,
 }

@@ -1,13 +1,13 @@
+using System.Collections.ObjectModel;
+
 namespace ImapProxy.Protocol.Session;
 
 /// <summary>What the parser knows of the session across both directions (RFC 3501 §3 states, capabilities).</summary>
 internal sealed class SessionModel(CapabilityNames names)
 {
-    // Sorted case-insensitively and never changed once set (a new list replaces it), so snapshots share it, through a
-    // read-only view: a consumer casting it back to an array must not change every snapshot's list.
-    private string[] capabilities = [];
-    private IReadOnlyList<string> capabilitiesView = NoCapabilities;
-    private static readonly IReadOnlyList<string> NoCapabilities = Array.AsReadOnly(Array.Empty<string>());
+    // Never changed once set (a new list replaces it), so snapshots share it; read-only, so that a consumer casting it
+    // back cannot change every snapshot's list.
+    private ReadOnlyCollection<string> capabilities = ReadOnlyCollection<string>.Empty;
     private ProtocolState state = ProtocolState.NotAuthenticated;
     private string? user;
     private string? mailbox;
@@ -35,17 +35,17 @@ internal sealed class SessionModel(CapabilityNames names)
     public bool Compressed { get => compressed; set => Set(ref compressed, value); }
     public bool GreetingSeen { get; set; }
 
-    public IReadOnlyList<string> Capabilities => capabilitiesView;
+    public IReadOnlyList<string> Capabilities => capabilities;
 
-    public bool Has(string capability) => Array.BinarySearch(capabilities, capability, StringComparer.OrdinalIgnoreCase) >= 0;
+    // Asked at non-synchronizing literals only (LITERAL+, LITERAL-): a look through some forty names.
+    public bool Has(string capability) => capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Replaces the capabilities; announcing the same list again is no change.</summary>
     public void SetCapabilities(IEnumerable<string> announced)
     {
         var announcedNames = names.Normalize(announced);
-        if (announcedNames.AsSpan().SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase)) return;
-        capabilities = announcedNames;
-        capabilitiesView = Array.AsReadOnly(announcedNames);
+        if (announcedNames.SequenceEqual(capabilities, StringComparer.OrdinalIgnoreCase)) return;
+        capabilities = announcedNames.AsReadOnly();
         Version++;
     }
 
@@ -64,6 +64,6 @@ internal sealed class SessionModel(CapabilityNames names)
         Idle = Idle,
         Tls = Tls,
         Compressed = Compressed,
-        Capabilities = capabilitiesView,
+        Capabilities = capabilities,
     };
 }

@@ -19,6 +19,17 @@ public sealed class EventBusRoomTests
         for (var i = 0; i < count; i++) Assert.True(bus.Publish(Chunk()));
     }
 
+    /// <summary>The store's subscription: a 100 KiB queue six tenths full, nothing reading it yet.</summary>
+    private static EventBus.Subscription StorePastHalf(TimeSpan patience, out EventBus bus)
+    {
+        bus = new EventBus { StorePatience = patience };
+        var store = bus.Subscribe("store", 1_000, essential: true, maxBytes: 100 * 1024);
+        Publish(bus, 6);
+        return store;
+    }
+
+    private static readonly TimeSpan Forever = TimeSpan.FromMinutes(10);
+
     [Fact]
     public void WithRoom_NobodyWaits()
     {
@@ -31,9 +42,7 @@ public sealed class EventBusRoomTests
     [Fact]
     public async Task PastHalf_AWaitEndsWhenTheStoreIsBackBelowAQuarter_NotBefore()
     {
-        var bus = new EventBus { StorePatience = TimeSpan.FromMinutes(10) };
-        using var store = bus.Subscribe("store", 1_000, essential: true, maxBytes: 100 * 1024);
-        Publish(bus, 6);
+        using var store = StorePastHalf(Forever, out var bus);
 
         var wait = bus.WaitForRoomAsync(CancellationToken.None).AsTask();
         Assert.False(wait.IsCompleted);
@@ -51,7 +60,7 @@ public sealed class EventBusRoomTests
     [Fact]
     public void ABrowserThatFallsBehind_HoldsNobodyUp()
     {
-        var bus = new EventBus { StorePatience = TimeSpan.FromMinutes(10) };
+        var bus = new EventBus { StorePatience = Forever };
         using var store = bus.Subscribe("store", 1_000, essential: true, maxBytes: 1024 * 1024);
         using var dashboard = bus.Subscribe("dashboard", 1_000, maxBytes: 100 * 1024);
         Publish(bus, 9);
@@ -61,9 +70,7 @@ public sealed class EventBusRoomTests
     [Fact]
     public async Task AStoreThatMakesNoRoom_IsStalledAfterThePatience_AndNobodyWaitsAgainUntilItCatchesUp()
     {
-        var bus = new EventBus { StorePatience = TimeSpan.FromMilliseconds(50) };
-        using var store = bus.Subscribe("store", 1_000, essential: true, maxBytes: 100 * 1024);
-        Publish(bus, 6);
+        using var store = StorePastHalf(TimeSpan.FromMilliseconds(50), out var bus);
 
         await bus.WaitForRoomAsync(CancellationToken.None).AsTask().WaitAsync(Timeout);
         Assert.True(bus.StoreStalled);
@@ -82,9 +89,7 @@ public sealed class EventBusRoomTests
     [Fact]
     public async Task AStoreThatGoesAway_ReleasesItsWaiters()
     {
-        var bus = new EventBus { StorePatience = TimeSpan.FromMinutes(10) };
-        var store = bus.Subscribe("store", 1_000, essential: true, maxBytes: 100 * 1024);
-        Publish(bus, 6);
+        var store = StorePastHalf(Forever, out var bus);
         var wait = bus.WaitForRoomAsync(CancellationToken.None).AsTask();
         Assert.False(wait.IsCompleted);
         store.Dispose();
@@ -94,9 +99,7 @@ public sealed class EventBusRoomTests
     [Fact]
     public async Task AWait_EndsWithItsSession()
     {
-        var bus = new EventBus { StorePatience = TimeSpan.FromMinutes(10) };
-        using var store = bus.Subscribe("store", 1_000, essential: true, maxBytes: 100 * 1024);
-        Publish(bus, 6);
+        using var store = StorePastHalf(Forever, out var bus);
         using var session = new CancellationTokenSource();
         var wait = bus.WaitForRoomAsync(session.Token).AsTask();
         await session.CancelAsync();
