@@ -44,12 +44,19 @@ internal sealed class ParserOutput(IImapSink sink, SessionModel model)
         Frame(model.Snapshot(direction, offset));
     }
 
-    public static T WithCommon<T>(T frame, FrameContent content) where T : ImapFrame => frame with
+    public static T WithCommon<T>(T frame, FrameContent content) where T : ImapFrame
     {
-        Literals = content.Literals.Count > 0 ? content.Literals.ToArray() : null,
-        Redactions = content.Redactions.Count > 0 ? content.Redactions.ToArray() : null,
-        Diagnostics = content.Diagnostics.Count > 0 ? content.Diagnostics.ToArray() : null,
-    };
+        // Most frames (a NOOP, its OK) have none of the three: no copy of the record then.
+        if (content.Literals.Count == 0 && content.Redactions.Count == 0 && content.Diagnostics.Count == 0
+            && frame is { Literals: null, Redactions: null, Diagnostics: null })
+            return frame;
+        return frame with
+        {
+            Literals = content.Literals.Count > 0 ? content.Literals.ToArray() : null,
+            Redactions = content.Redactions.Count > 0 ? content.Redactions.ToArray() : null,
+            Diagnostics = content.Diagnostics.Count > 0 ? content.Diagnostics.ToArray() : null,
+        };
+    }
 
     public static ClientLineFrame ClientLine(FrameContent frame, ClientLineKind kind, string text, string tag) =>
         WithCommon(new ClientLineFrame

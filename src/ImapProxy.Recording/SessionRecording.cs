@@ -187,7 +187,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
             };
             // What only the end tells (commands never answered, a server gone without BYE) comes before the close,
             // and the last drop notice after it, so that it counts those findings too.
-            Analyze(() => analyzer.Close(closing));
+            Analyze(closing);
             ReportDrops();
             Stamp(closing, ++sequence);
             closed = true;
@@ -299,17 +299,20 @@ public sealed class SessionRecording : IImapSink, IDisposable
         if (!bus.Publish(stamped)) Interlocked.Increment(ref dropped);
         else if (stamped is not SessionClosed) ReportDrops();
         // The findings engine sees every event, stored or dropped: its conclusions do not depend on the store keeping up.
-        if (stamped is not RawBytes) Analyze(() => analyzer.Observe(stamped));
+        if (stamped is not (RawBytes or SessionClosed)) Analyze(stamped);
     }
 
-    /// <summary>Publishes what the findings engine concludes; a fault in it stops the findings of this session, never its capture.</summary>
-    private void Analyze(Func<IReadOnlyList<FindingReported>> step)
+    /// <summary>
+    /// Publishes what the findings engine concludes from a stamped event, or from the session's close before that is
+    /// stamped; a fault in it stops the findings of this session, never its capture.
+    /// </summary>
+    private void Analyze(SessionEvent observed)
     {
         if (analysisBroken) return;
         IReadOnlyList<FindingReported> findings;
         try
         {
-            findings = step();
+            findings = observed is SessionClosed closing ? analyzer.Close(closing) : analyzer.Observe(observed);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -321,7 +324,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
             }, ++sequence);
             return;
         }
-        foreach (var finding in findings) Stamp(finding, ++sequence);
+        for (var i = 0; i < findings.Count; i++) Stamp(findings[i], ++sequence);
     }
 
     /// <summary>

@@ -277,6 +277,21 @@ public class ConversationShapeTests
     }
 
     [Fact]
+    public void AFrameAfterOneWithALiteralASecretAndABareLf_HasNoneOfThem()
+    {
+        // Each direction fills one frame content frame after frame: what the first frame held must stay its own.
+        var session = ParsedSession.Run(Transcript.Of(("S", "* OK ready\r\n"), ("C", "a1 LOGIN bob {6}\r\n"), ("S", "+ go\r\n"),
+            ("C", "secret\na2 NOOP\r\n"), ("S", "a1 OK done\na2 OK\r\n")));
+
+        var commands = session.Frames.OfType<CommandFrame>().ToDictionary(c => c.Tag);
+        Assert.Equal((1, 1, "bare-lf"), (commands["a1"].Literals!.Count, commands["a1"].Redactions!.Count, Assert.Single(commands["a1"].Diagnostics!).Rule));
+        Assert.Equal((null, null, null), (commands["a2"].Literals, commands["a2"].Redactions, commands["a2"].Diagnostics));
+        var answers = session.Frames.OfType<ResponseFrame>().Where(r => r.Tag is not null).ToDictionary(r => r.Tag!);
+        Assert.Equal("bare-lf", Assert.Single(answers["a1"].Diagnostics!).Rule);
+        Assert.Null(answers["a2"].Diagnostics);
+    }
+
+    [Fact]
     public void AnEmptyLine_IsNotABareLf()
     {
         var session = ParsedSession.Run(Transcript.Of(("S", "* PREAUTH ready\r\n"), ("C", "\r\na1 NOOP\r\n"), ("S", "a1 OK\r\n")));

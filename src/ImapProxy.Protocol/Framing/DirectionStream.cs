@@ -30,6 +30,9 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
     /// <summary>The frame being assembled, null between frames.</summary>
     public FrameContent? Frame { get; private set; }
 
+    // The one frame content this direction fills, frame after frame (FrameContent says for how long each is valid).
+    private FrameContent? reusedFrame;
+
     public byte[] Line { get; private set; } = new byte[InitialLineCapacity];
     public int LineLength { get; private set; }
 
@@ -83,7 +86,7 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
 
     public void BeginFrame()
     {
-        Frame = new FrameContent(Direction, Position);
+        Frame = (reusedFrame ??= new FrameContent(Direction, Position)).Reset(Position);
         LineLength = 0;
         SegmentStart = 0;
         SegmentOffset = Position;

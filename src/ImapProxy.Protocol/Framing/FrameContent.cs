@@ -4,16 +4,44 @@ namespace ImapProxy.Protocol.Framing;
 
 /// <summary>
 /// One complete frame as assembled by the framer: its line bytes (every line segment, literal headers and
-/// CRLFs included, literal bodies left out) and the literals that sat between the segments.
+/// CRLFs included, literal bodies left out) and the literals that sat between the segments. Valid until its
+/// direction's next frame begins: each direction reuses one (its <see cref="Line"/> is the direction's line buffer
+/// anyway), so that a small frame allocates none of this.
 /// </summary>
 internal sealed class FrameContent
 {
+    // Lists that a frame made longer than this are let go rather than kept for the frames after it.
+    private const int RetainedItems = 16;
+
     private readonly List<(int LineStart, long StreamOffset)> segments = [];
 
     public FrameContent(Direction direction, long offset) => (Direction, Offset) = (direction, offset);
 
+    /// <summary>Makes this the content of a new frame starting at <paramref name="offset"/>.</summary>
+    public FrameContent Reset(long offset)
+    {
+        Offset = offset;
+        Length = 0;
+        Line = [];
+        LineLength = 0;
+        ContentLength = 0;
+        Clear(segments);
+        Clear(Literals);
+        Clear(LiteralLinePositions);
+        Clear(Diagnostics);
+        Clear(Redactions);
+        return this;
+    }
+
+    private static void Clear<T>(List<T> list)
+    {
+        var large = list.Count > RetainedItems;
+        list.Clear();
+        if (large) list.Capacity = RetainedItems;
+    }
+
     public Direction Direction { get; }
-    public long Offset { get; }
+    public long Offset { get; private set; }
     public long Length { get; set; }
     public byte[] Line { get; set; } = [];
     public int LineLength { get; set; }

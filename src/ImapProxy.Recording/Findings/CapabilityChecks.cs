@@ -52,8 +52,12 @@ internal sealed class CapabilityChecks : ISessionCheck
             found.Add(FindingRules.PlaintextLogin.Report($"{command.Tag} {command.Name} in clear on {legs}", sequence));
         }
         if (!state.CapabilitiesKnown) return;
-        var missing = Required(command).Where(c => !Announced(state, c)).Distinct().ToList();
-        if (missing.Count > 0)
+        List<string>? missing = null;
+        foreach (var capability in Required(command))
+        {
+            if (!Announced(state, capability) && missing?.Contains(capability) != true) (missing ??= []).Add(capability);
+        }
+        if (missing is not null)
             found.Add(FindingRules.CommandWithoutCapability.Report(
                 $"{command.Tag} {command.Name} needs {string.Join(", ", missing)}, which the server did not announce", sequence));
     }
