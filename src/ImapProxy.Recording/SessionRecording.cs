@@ -199,7 +199,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
         var source = frame.Direction == Direction.Client ? EventSource.Client : EventSource.Server;
         // Frames come out when their last byte is parsed; the raw bytes before them go out first.
         FlushRaw();
-        Stamp(new FrameParsed(frame) { Source = source, Offset = frame.Offset }, ++sequence);
+        Deliver(new FrameParsed(frame) { Source = source, Offset = frame.Offset, Stamp = Next(++sequence) });
         frameObserver?.Invoke(frame);
         switch (frame)
         {
@@ -209,11 +209,11 @@ public sealed class SessionRecording : IImapSink, IDisposable
                 break;
             case ResponseFrame { Completes: { } completes, Status: { } status } response:
                 var latency = commandTimestamps.Remove(completes.Offset, out var sent) ? time.GetElapsedTime(sent) : TimeSpan.Zero;
-                Stamp(new CommandCompleted
+                Deliver(new CommandCompleted
                 {
                     Source = EventSource.Server, Offset = response.Offset, Tag = completes.Tag, Command = completes.Name,
-                    Status = status, CommandOffset = completes.Offset, Latency = latency,
-                }, ++sequence);
+                    Status = status, CommandOffset = completes.Offset, Latency = latency, Stamp = Next(++sequence),
+                });
                 break;
             case TransportChangeFrame { Transport: Transport.Tls, Direction: Direction.Server }:
                 tlsStarted = true;
@@ -289,12 +289,17 @@ public sealed class SessionRecording : IImapSink, IDisposable
         if (pending.Length == 0) return;
         var source = direction == Direction.Client ? EventSource.Client : EventSource.Server;
         var data = pending.Take();
-        Stamp(new RawBytes { Source = source, Offset = pending.Offset, Data = data }, 0);
+        Deliver(new RawBytes { Source = source, Offset = pending.Offset, Data = data, Stamp = Next(0) });
     }
 
-    private void Stamp(SessionEvent e, long number)
+    /// <summary>Publishes a copy of <paramref name="e"/> stamped as event <paramref name="number"/> of this session.</summary>
+    private void Stamp(SessionEvent e, long number) => Deliver(e with { Stamp = Next(number) });
+
+    private EventStamp Next(long number) => new(SessionId, number, time.GetUtcNow(), time.GetElapsedTime(startTimestamp));
+
+    /// <summary>Publishes a stamped event and lets the findings engine see it.</summary>
+    private void Deliver(SessionEvent stamped)
     {
-        var stamped = e with { SessionId = SessionId, Sequence = number, Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp) };
         // Nothing follows the close, not even a drop notice (Close sends the last one before it).
         if (!bus.Publish(stamped)) Interlocked.Increment(ref dropped);
         else if (stamped is not SessionClosed) ReportDrops();
@@ -335,9 +340,8 @@ public sealed class SessionRecording : IImapSink, IDisposable
     {
         var total = Interlocked.Read(ref dropped);
         if (total == droppedReported) return;
-        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total - droppedReported };
-        var stamped = notice with { SessionId = SessionId, Sequence = ++sequence, Time = time.GetUtcNow(), Elapsed = time.GetElapsedTime(startTimestamp) };
-        if (bus.Publish(stamped)) droppedReported = total;
+        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total - droppedReported, Stamp = Next(++sequence) };
+        if (bus.Publish(notice)) droppedReported = total;
         else Interlocked.Increment(ref dropped);
     }
 

@@ -60,7 +60,12 @@ internal static class ResponseParser
                 : ResponseKind.Tagged;
             if (kind == ResponseKind.Tagged && status is ResponseStatus.Preauth or ResponseStatus.Bye)
                 frame.Report(Rules.Syntax, keywordAt, $"{upper} cannot be tagged");
-            return Response(frame, kind) with { Tag = first == "*" ? null : first, Status = status, Code = code, Text = text };
+            // Built in one go, not as a copy of Response(...): every command's completion takes this path.
+            return new ResponseFrame
+            {
+                Direction = Direction.Server, Offset = frame.Offset, Length = frame.Length, ResponseKind = kind,
+                Tag = first == "*" ? null : first, Status = status, Code = code, Text = text,
+            };
         }
         if (first != "*") return Unknown(frame);
 

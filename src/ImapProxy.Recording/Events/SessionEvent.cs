@@ -47,10 +47,24 @@ public abstract record SessionEvent
 
     [JsonPropertyOrder(-1)] public required EventSource Source { get; init; }
 
+    /// <summary>
+    /// Sets <see cref="SessionId"/>, <see cref="Sequence"/>, <see cref="Time"/> and <see cref="Elapsed"/> in one
+    /// initializer: a recording stamps the events it creates itself so, without copying them (a NOOP round trip
+    /// makes five).
+    /// </summary>
+    [JsonIgnore]
+    public EventStamp Stamp
+    {
+        init => (SessionId, Sequence, Time, Elapsed) = (value.SessionId, value.Sequence, value.Time, value.Elapsed);
+    }
+
     /// <summary>Byte offset in the source direction's plaintext stream, when the event is tied to one.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Offset { get; init; }
 }
+
+/// <summary>Where and when an event belongs in its session (<see cref="SessionEvent.Stamp"/>).</summary>
+public readonly record struct EventStamp(long SessionId, long Sequence, DateTimeOffset Time, TimeSpan Elapsed);
 
 public enum ListenerKind
 {
