@@ -22,7 +22,11 @@ internal sealed class FirstBytesStream(Stream inner, int keptRead, int keptWritt
         written.Forget();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    // Once nothing more is kept (the handshake over), every read of the relayed session goes straight through.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        read.Full ? inner.ReadAsync(buffer, cancellationToken) : ReadKeepingAsync(buffer, cancellationToken);
+
+    private async ValueTask<int> ReadKeepingAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken);
         read.Keep(buffer.Span[..n]);
@@ -84,6 +88,9 @@ internal sealed class FirstBytesStream(Stream inner, int keptRead, int keptWritt
         private int room = limit;
 
         public ReadOnlySpan<byte> Bytes => bytes.AsSpan(0, length);
+
+        /// <summary>Nothing more will be kept: the limit is reached, or the copy was forgotten.</summary>
+        public bool Full => room == 0;
 
         public void Keep(ReadOnlySpan<byte> data)
         {
