@@ -131,6 +131,10 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
     /// <summary>Forgets the frame and any literal in it; gives back a line buffer that a big line made large.</summary>
     public void EndFrame()
     {
+        // A frame that holds what must not outlive it (a large line buffer, literal bodies kept inline) is not reused:
+        // it goes with its frame instead of waiting, maybe through hours of IDLE, for the direction's next one.
+        var large = Line.Length > RetainedLineCapacity;
+        if (large || Frame?.Literals.Count > 0) reusedFrame = null;
         Frame = null;
         LineLength = 0;
         SegmentStart = 0;
@@ -138,6 +142,6 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
         Literal = null;
         LiteralContent = null;
         Skipped = null;
-        if (Line.Length > RetainedLineCapacity) Line = new byte[InitialLineCapacity];
+        if (large) Line = new byte[InitialLineCapacity];
     }
 }
