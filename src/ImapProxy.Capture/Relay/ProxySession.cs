@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ImapProxy.Capture.Faults;
 using ImapProxy.Recording;
@@ -123,7 +124,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
             // 2. The client pump's first read starts now: a client that leaves while the proxy is still busy with the
             //    upstream (which may never answer) ends the session then.
             firstClientBuffer = ArrayPool<byte>.Shared.Rent(FirstReadSize);
-            firstClientRead = ReadAsync(clientStream, firstClientBuffer.AsMemory(0, FirstReadSize), Side.Client, ct);
+            firstClientRead = ReadAsync(clientStream, firstClientBuffer.AsMemory(0, FirstReadSize), Side.Client, ct).AsTask();
             // 3. The upstream connection, and its TLS when it starts with TLS or the client leg cannot mirror STARTTLS.
             await WhileTheClientStaysAsync(PrepareUpstreamAsync(ct), session);
             // 4. Relay until one side ends.
@@ -477,7 +478,9 @@ internal sealed partial class ProxySession : IAsyncDisposable
         Server,
     }
 
-    private async Task<int> ReadAsync(Stream stream, Memory<byte> buffer, Side side, CancellationToken ct)
+    // Pooled: two reads per chunk each way (the zero-byte wait, then the read), which a Task each would allocate.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadAsync(Stream stream, Memory<byte> buffer, Side side, CancellationToken ct)
     {
         try
         {
