@@ -114,7 +114,8 @@ internal sealed class Report(TextWriter output)
                 result.Target.Name == "direct" ? "" : $"{added:+0;-0}", result.Target.Relay is null ? "" : F(result.RelayCpuPerRoundTrip, 0),
                 isProxy ? $"<= socat's {socatAdded:+0;-0}" : "", isProxy ? Verdict(added <= socatAdded) : ""]);
             if (!isProxy) continue;
-            verdicts.Add([$"added NOOP p50 {Name(result.Target.Mode)} <= socat's", $"{added:+0;-0} µs (socat {socatAdded:+0;-0} µs)", Verdict(added <= socatAdded)]);
+            // One decimal: two medians a fraction of a microsecond apart must not read as equal beside a FAIL.
+            verdicts.Add([$"added NOOP p50 {Name(result.Target.Mode)} <= socat's", $"{added:+0.0;-0.0} µs (socat {socatAdded:+0.0;-0.0} µs)", Verdict(added <= socatAdded)]);
             if (result.Target.Mode == Mode.Plaintext)
                 verdicts.Add([$"NOOP p99 plaintext <= {PlaintextP99LimitMicroseconds:0} µs", $"{F(result.P99, 0)} µs (socat {F(Socat(result).P99, 0)} µs)",
                     Verdict(result.P99 <= PlaintextP99LimitMicroseconds)]);
