@@ -199,7 +199,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
         var source = frame.Direction == Direction.Client ? EventSource.Client : EventSource.Server;
         // Frames come out when their last byte is parsed; the raw bytes before them go out first.
         FlushRaw();
-        Deliver(new FrameParsed(frame) { Source = source, Offset = frame.Offset, Stamp = Next(++sequence) });
+        Deliver(new FrameParsed(frame) { Source = source, Offset = frame.Offset, Stamp = StampAs(++sequence) });
         frameObserver?.Invoke(frame);
         switch (frame)
         {
@@ -212,7 +212,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
                 Deliver(new CommandCompleted
                 {
                     Source = EventSource.Server, Offset = response.Offset, Tag = completes.Tag, Command = completes.Name,
-                    Status = status, CommandOffset = completes.Offset, Latency = latency, Stamp = Next(++sequence),
+                    Status = status, CommandOffset = completes.Offset, Latency = latency, Stamp = StampAs(++sequence),
                 });
                 break;
             case TransportChangeFrame { Transport: Transport.Tls, Direction: Direction.Server }:
@@ -289,13 +289,13 @@ public sealed class SessionRecording : IImapSink, IDisposable
         if (pending.Length == 0) return;
         var source = direction == Direction.Client ? EventSource.Client : EventSource.Server;
         var data = pending.Take();
-        Deliver(new RawBytes { Source = source, Offset = pending.Offset, Data = data, Stamp = Next(0) });
+        Deliver(new RawBytes { Source = source, Offset = pending.Offset, Data = data, Stamp = StampAs(0) });
     }
 
     /// <summary>Publishes a copy of <paramref name="e"/> stamped as event <paramref name="number"/> of this session.</summary>
-    private void Stamp(SessionEvent e, long number) => Deliver(e with { Stamp = Next(number) });
+    private void Stamp(SessionEvent e, long number) => Deliver(e with { Stamp = StampAs(number) });
 
-    private EventStamp Next(long number) => new(SessionId, number, time.GetUtcNow(), time.GetElapsedTime(startTimestamp));
+    private EventStamp StampAs(long number) => new(SessionId, number, time.GetUtcNow(), time.GetElapsedTime(startTimestamp));
 
     /// <summary>Publishes a stamped event and lets the findings engine see it.</summary>
     private void Deliver(SessionEvent stamped)
@@ -340,7 +340,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     {
         var total = Interlocked.Read(ref dropped);
         if (total == droppedReported) return;
-        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total - droppedReported, Stamp = Next(++sequence) };
+        var notice = new CaptureIncomplete { Source = EventSource.Proxy, DroppedEvents = total - droppedReported, Stamp = StampAs(++sequence) };
         if (bus.Publish(notice)) droppedReported = total;
         else Interlocked.Increment(ref dropped);
     }

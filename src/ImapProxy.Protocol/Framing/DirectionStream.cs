@@ -131,8 +131,8 @@ internal sealed class DirectionStream(Direction direction, ImapParserOptions opt
     /// <summary>Forgets the frame and any literal in it; gives back a line buffer that a big line made large.</summary>
     public void EndFrame()
     {
-        // A frame that holds what must not outlive it (a large line buffer, literal bodies kept inline) is not reused:
-        // it goes with its frame instead of waiting, maybe through hours of IDLE, for the direction's next one.
+        // A frame that holds what must not outlive it (a large line buffer, literals and the bodies kept with them) is
+        // not reused: it goes with its frame instead of waiting, maybe through hours of IDLE, for the direction's next one.
         var large = Line.Length > RetainedLineCapacity;
         if (large || Frame?.Literals.Count > 0) reusedFrame = null;
         Frame = null;

@@ -28,7 +28,7 @@ internal static class ResponseParser
             reader.Position++;
             reader.SkipSpace();
             var (code, text) = ReadRespText(reader);
-            return Response(frame, ResponseKind.Continuation) with { Code = code, Text = text };
+            return Response(frame, ResponseKind.Continuation, code: code, text: text);
         }
 
         var first = reader.ReadWord();
@@ -41,7 +41,7 @@ internal static class ResponseParser
             if (bareCode is not null)
             {
                 frame.Report(Rules.CodeWithoutStatus, keywordAt, bareCode.Name);
-                return Response(frame, ResponseKind.Untagged) with { Code = bareCode, Text = bareText };
+                return Response(frame, ResponseKind.Untagged, code: bareCode, text: bareText);
             }
             reader.Position = keywordAt;
         }
@@ -60,12 +60,7 @@ internal static class ResponseParser
                 : ResponseKind.Tagged;
             if (kind == ResponseKind.Tagged && status is ResponseStatus.Preauth or ResponseStatus.Bye)
                 frame.Report(Rules.Syntax, keywordAt, $"{upper} cannot be tagged");
-            // Built in one go, not as a copy of Response(...): every command's completion takes this path.
-            return new ResponseFrame
-            {
-                Direction = Direction.Server, Offset = frame.Offset, Length = frame.Length, ResponseKind = kind,
-                Tag = first == "*" ? null : first, Status = status, Code = code, Text = text,
-            };
+            return Response(frame, kind, first == "*" ? null : first, status, code, text);
         }
         if (first != "*") return Unknown(frame);
 
@@ -145,17 +140,24 @@ internal static class ResponseParser
         return [new ImapAtom(System.Text.Encoding.UTF8.GetString(content[..close]))];
     }
 
-    private static ResponseFrame Response(FrameContent frame, ResponseKind kind) => new()
+    // Every field a status line or a continuation has, set at once: a `with` on a blank response copied each one
+    // (every command's completion takes this path).
+    private static ResponseFrame Response(FrameContent frame, ResponseKind kind, string? tag = null, ResponseStatus? status = null,
+        ResponseCode? code = null, string? text = null) => new()
     {
         Direction = Direction.Server,
         Offset = frame.Offset,
         Length = frame.Length,
         ResponseKind = kind,
+        Tag = tag,
+        Status = status,
+        Code = code,
+        Text = text,
     };
 
     private static ResponseFrame Unknown(FrameContent frame)
     {
         frame.Report(Rules.UnexpectedLine, 0);
-        return Response(frame, ResponseKind.Unknown) with { Text = System.Text.Encoding.UTF8.GetString(frame.Content) };
+        return Response(frame, ResponseKind.Unknown, text: System.Text.Encoding.UTF8.GetString(frame.Content));
     }
 }
