@@ -15,6 +15,16 @@ internal sealed record BulkRun(Target Target, int Repetition, long Bytes, TimeSp
     /// <summary>The relay's CPU time (socat or the proxy) from connect to the FETCH's tagged OK.</summary>
     public TimeSpan RelayCpuDuringFetch { get; init; }
 
+    /// <summary>The whole machine's busy CPU time (client, Dovecot, relay, kernel) from the FETCH to its tagged OK.</summary>
+    public TimeSpan MachineCpuDuringFetch { get; init; }
+
+    /// <summary>Busy cores of the machine during the FETCH: at <see cref="MachineCpu.Cores"/>, it could go no faster.</summary>
+    public double MachineCoresBusy => MachineCpuDuringFetch / Elapsed;
+
+    /// <summary>The whole machine's CPU per 100 MB fetched, and the speed that CPU cost allows on all its cores.</summary>
+    public double MachineCpuMillisecondsPer100MB => MachineCpuDuringFetch.TotalMilliseconds / (Bytes / 1e8);
+    public double MachineBoundMegabytesPerSecond => MachineCpu.Cores * 1000 / MachineCpuMillisecondsPer100MB * 100;
+
     /// <summary>The relay's CPU time from connect until it went quiet again (the proxy's store caught up).</summary>
     public TimeSpan RelayCpuTotal { get; init; }
 
@@ -59,7 +69,7 @@ internal sealed class BulkBenchmark(IReadOnlyList<Target> targets, IReadOnlyList
                     var run = await MeasureAsync(target, repetition, ct);
                     if (run.Messages != messages)
                         throw new InvalidOperationException($"{target}: the FETCH returned {run.Messages} bodies, expected {messages}");
-                    progress($"bulk {repetition}/{repetitions} {target}: {run.MegabytesPerSecond:0.0} MB/s ({run.Bytes / 1e6:0.0} MB in {run.Elapsed.TotalSeconds:0.000} s, {run.BytesPerRead / 1024:0.0} KiB per client read)"
+                    progress($"bulk {repetition}/{repetitions} {target}: {run.MegabytesPerSecond:0.0} MB/s ({run.Bytes / 1e6:0.0} MB in {run.Elapsed.TotalSeconds:0.000} s, {run.BytesPerRead / 1024:0.0} KiB per client read, machine {run.MachineCoresBusy:0.00} cores busy)"
                              + (target.Relay is null ? "" : $"; relay CPU {run.RelayCpuDuringFetch.TotalSeconds:0.00} s in fetch, {run.RelayCpuTotal.TotalSeconds:0.00} s total; "
                                  + string.Join(", ", run.RelayCpuByThread.Where(t => t.Value > TimeSpan.Zero).OrderByDescending(t => t.Value).Take(3)
                                      .Select(t => $"'{t.Key}' {t.Value.TotalSeconds:0.00} s"))));
@@ -97,9 +107,11 @@ internal sealed class BulkBenchmark(IReadOnlyList<Target> targets, IReadOnlyList
             await client.LoginAsync(DovecotUser.Alice, timeout.Token);
             await client.CommandAsync("EXAMINE INBOX", timeout.Token);
             var (bytesBefore, literalsBefore, readsBefore) = (client.BytesReceived, client.LiteralsSkipped, client.Reads);
+            var machineBefore = MachineCpu.Busy();
             var stopwatch = Stopwatch.StartNew();
             await client.CommandAsync($"UID FETCH {uids} BODY.PEEK[]", timeout.Token);
             var elapsed = stopwatch.Elapsed;
+            var machineDuringFetch = MachineCpu.Busy() - machineBefore;
             var cpuDuringFetch = relayCpu?.Invoke() ?? TimeSpan.Zero;
             var (bytes, literals) = (client.BytesReceived - bytesBefore, client.LiteralsSkipped - literalsBefore);
             await client.LogoutAsync(timeout.Token);
@@ -107,6 +119,7 @@ internal sealed class BulkBenchmark(IReadOnlyList<Target> targets, IReadOnlyList
                 client.Reads - readsBefore)
             {
                 RelayCpuDuringFetch = cpuDuringFetch,
+                MachineCpuDuringFetch = machineDuringFetch,
             };
         }
     }

@@ -105,6 +105,8 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
         try
         {
             var targets = new List<Target>();
+            // A relay that stores every byte answers for the bulk goal; in the NOOP blocks it would only add time.
+            var bulkOnly = new List<Target>();
             foreach (var mode in Modes)
             {
                 var dovecotPort = mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort;
@@ -113,6 +115,12 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
                 references.Add(socat);
                 var socatTarget = new Target("socat", mode, socatPort, socat);
                 await Readiness.WaitForGreetingAsync(socatTarget, socat, ct);
+                var storingPort = ProxyProcess.FreePort();
+                var storing = Socat.Start(mode, storingPort, dovecotPort, cert, key, Path.Combine(work, $"socat-store-{Name(mode)}.log"), work);
+                references.Add(storing);
+                var storingTarget = new Target(Socat.StoringName, mode, storingPort, storing);
+                await Readiness.WaitForGreetingAsync(storingTarget, storing, ct);
+                bulkOnly.Add(storingTarget);
                 if (Mitmdump.Installed)
                 {
                     var mitmPort = ProxyProcess.FreePort();
@@ -132,7 +140,7 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
             IReadOnlyList<BulkRun> runs = [];
             if (options.Parts.Contains("bulk"))
             {
-                runs = await new BulkBenchmark(targets, proxyProcesses, options.Messages, Progress).RunAsync(options.Repetitions, ct);
+                runs = await new BulkBenchmark([.. targets, .. bulkOnly], proxyProcesses, options.Messages, Progress).RunAsync(options.Repetitions, ct);
                 report.Bulk(runs, options.Repetitions);
                 foreach (var (mode, proxy) in proxies) report.PeakMemory(mode, proxy.Process.PeakResidentKiB());
                 output.WriteLine();

@@ -17,16 +17,28 @@ internal sealed record Target(string Name, Mode Mode, int Port, ChildProcess? Re
     public override string ToString() => $"{Name} ({Mode.ToString().ToLowerInvariant()})";
 }
 
-/// <summary>socat: a relay that parses nothing, the practical floor for the cost of one extra hop.</summary>
+/// <summary>
+/// socat: a relay that parses nothing, the practical floor for the cost of one extra hop. Started with a
+/// <c>storeDirectory</c>, it also writes every byte it relays to a file per direction (its <c>-r</c> and <c>-R</c> raw
+/// dumps): the least a relay that keeps every byte must do, the bulk reference named <see cref="StoringName"/>.
+/// </summary>
 internal static class Socat
 {
-    public static ChildProcess Start(Mode mode, int port, int upstreamPort, string certFile, string keyFile, string logFile)
+    public const string StoringName = "socat+store";
+
+    public static ChildProcess Start(Mode mode, int port, int upstreamPort, string certFile, string keyFile, string logFile,
+        string? storeDirectory = null)
     {
-        string[] args = mode == Mode.Plaintext
+        string[] relay = mode == Mode.Plaintext
             ? [$"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", $"TCP:127.0.0.1:{upstreamPort}"]
             : [$"OPENSSL-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr,cert={certFile},key={keyFile},verify=0",
                $"OPENSSL:127.0.0.1:{upstreamPort},verify=0"];
-        return ChildProcess.Start($"socat ({mode.ToString().ToLowerInvariant()})", "socat", args, logFile);
+        var modeName = mode.ToString().ToLowerInvariant();
+        string[] store = storeDirectory is null
+            ? []
+            : ["-r", Path.Combine(storeDirectory, $"socat-{modeName}-from-client.raw"), "-R", Path.Combine(storeDirectory, $"socat-{modeName}-from-server.raw")];
+        var name = storeDirectory is null ? "socat" : StoringName;
+        return ChildProcess.Start($"{name} ({modeName})", "socat", [.. store, .. relay], logFile);
     }
 
     /// <summary>A self-signed certificate and key (PEM files) for socat's TLS listener, Dovecot's kind: RSA 2048.</summary>

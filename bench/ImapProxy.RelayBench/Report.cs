@@ -27,15 +27,18 @@ internal sealed class Report(TextWriter output)
     public void Bulk(IReadOnlyList<BulkRun> runs, int repetitions)
     {
         output.WriteLine($"Bulk: UID FETCH 1:* BODY.PEEK[] of the whole mailbox; median of {repetitions} interleaved runs per target, MB = 10^6 bytes;\n" +
-                         "KiB/read = average bytes per client read during the FETCH (how the last hop chunks the stream)");
+                         "KiB/read = average bytes per client read during the FETCH (how the last hop chunks the stream); machine = every process\n" +
+                         $"and the kernel during the FETCH: cores busy of {MachineCpu.Cores}, CPU per 100 MB, and the speed that CPU allows on all {MachineCpu.Cores} cores;\n" +
+                         $"{Socat.StoringName} = socat also writing every byte it relays to a file per direction (-r, -R)");
         var rows = new List<string[]>();
         foreach (var mode in runs.Select(r => r.Target.Mode).Distinct())
         {
             var direct = Median(runs, mode, "direct");
             var socat = Median(runs, mode, "socat");
-            foreach (var name in new[] { "direct", "socat", "mitmdump", "imapproxy" })
+            foreach (var name in new[] { "direct", "socat", Socat.StoringName, "mitmdump", "imapproxy" })
             {
-                var speeds = runs.Where(r => r.Target.Mode == mode && r.Target.Name == name).Select(r => r.MegabytesPerSecond).ToList();
+                var ofTarget = runs.Where(r => r.Target.Mode == mode && r.Target.Name == name).ToList();
+                var speeds = ofTarget.Select(r => r.MegabytesPerSecond).ToList();
                 if (speeds.Count == 0) continue;
                 var median = Median(speeds);
                 var goal = mode == Mode.Plaintext ? PlaintextDirectRatio * direct : socat;
@@ -44,19 +47,22 @@ internal sealed class Report(TextWriter output)
                     "imapproxy" => (mode == Mode.Plaintext ? $">= {PlaintextDirectRatio:0.00}x direct" : $">= socat ({socat / direct:0.00}x)", Verdict(median >= goal)),
                     _ => ("", ""),
                 };
-                var kibPerRead = Median(runs.Where(r => r.Target.Mode == mode && r.Target.Name == name).Select(r => r.BytesPerRead / 1024).ToList());
-                rows.Add([Name(mode), name, F(median, 1), $"{F(speeds.Min(), 1)} - {F(speeds.Max(), 1)}", $"{median / direct:0.00}x", F(kibPerRead, 1), target, result]);
+                double M(Func<BulkRun, double> f) => Median(ofTarget.Select(f).ToList());
+                rows.Add([Name(mode), name, F(median, 1), $"{F(speeds.Min(), 1)} - {F(speeds.Max(), 1)}", $"{median / direct:0.00}x", F(M(r => r.BytesPerRead / 1024), 1),
+                    F(M(r => r.MachineCoresBusy), 2), F(M(r => r.MachineCpuMillisecondsPer100MB), 0), F(M(r => r.MachineBoundMegabytesPerSecond), 0), target, result]);
                 if (name == "imapproxy")
                 {
                     var paired = PairedRatios(runs, mode);
+                    var storing = runs.Any(r => r.Target.Mode == mode && r.Target.Name == Socat.StoringName)
+                        ? $", {Socat.StoringName} {Median(runs, mode, Socat.StoringName) / direct:0.00}x" : "";
                     verdicts.Add([mode == Mode.Plaintext ? $"bulk plaintext: ImapProxy >= {PlaintextDirectRatio:0.00}x direct" : "bulk tls: ImapProxy >= socat",
-                        $"{median / direct:0.00}x of direct, socat {socat / direct:0.00}x ({F(median, 0)} vs {F(socat, 0)} MB/s); " +
+                        $"{median / direct:0.00}x of direct, socat {socat / direct:0.00}x{storing} ({F(median, 0)} vs {F(socat, 0)} MB/s); " +
                         $"per repetition ImapProxy/socat median {Median(paired):0.00}",
                         Verdict(median >= goal)]);
                 }
             }
         }
-        Table(["mode", "target", "MB/s", "min - max", "vs direct", "KiB/read", "target", "result"], rows, leftColumns: 2);
+        Table(["mode", "target", "MB/s", "min - max", "vs direct", "KiB/read", "machine cores", "machine ms/100 MB", "machine-bound MB/s", "target", "result"], rows, leftColumns: 2);
         output.WriteLine("runs in the order they ran (MB/s):");
         foreach (var repetition in runs.GroupBy(r => r.Repetition))
             output.WriteLine($"  {repetition.Key}: " + string.Join(", ", repetition.Select(r => $"{Name(r.Target.Mode)} {r.Target.Name} {F(r.MegabytesPerSecond, 1)}")));
