@@ -63,11 +63,27 @@ internal sealed class Report(TextWriter output)
             }
         }
         Table(["mode", "target", "MB/s", "min - max", "vs direct", "KiB/read", "machine cores", "machine ms/100 MB", "machine-bound MB/s", "target", "result"], rows, leftColumns: 2);
+        MachineBudget(runs);
         output.WriteLine("runs in the order they ran (MB/s):");
         foreach (var repetition in runs.GroupBy(r => r.Repetition))
             output.WriteLine($"  {repetition.Key}: " + string.Join(", ", repetition.Select(r => $"{Name(r.Target.Mode)} {r.Target.Name} {F(r.MegabytesPerSecond, 1)}")));
         output.WriteLine();
         RelayCpu(runs);
+    }
+
+    /// <summary>
+    /// How much of the machine the plaintext goal leaves per megabyte: at <see cref="PlaintextDirectRatio"/> of direct's
+    /// speed, every process together may spend at most all cores' time over that many megabytes, whoever relays.
+    /// </summary>
+    private void MachineBudget(IReadOnlyList<BulkRun> runs)
+    {
+        if (!runs.Any(r => r.Target is { Mode: Mode.Plaintext, Name: "direct" })) return;
+        var direct = Median(runs, Mode.Plaintext, "direct");
+        var goal = PlaintextDirectRatio * direct;
+        var budget = MachineCpu.Cores * 1000 / (goal / 100);
+        double Used(string name) => Median(runs.Where(r => r.Target.Mode == Mode.Plaintext && r.Target.Name == name).Select(r => r.MachineCpuMillisecondsPer100MB).ToList());
+        output.WriteLine($"plaintext at {PlaintextDirectRatio:0.00}x direct ({F(goal, 0)} MB/s) leaves the whole machine {F(budget, 0)} ms of CPU per 100 MB " +
+                         $"({MachineCpu.Cores} cores); socat used {F(Used("socat"), 0)}, ImapProxy {F(Used("imapproxy"), 0)}");
     }
 
     /// <summary>What relaying cost each relay's process: CPU during the FETCH, and after it (the proxy's store).</summary>

@@ -33,14 +33,27 @@ internal sealed class RawFiles(string directory)
     private readonly Dictionary<string, OpenFile> open = new(StringComparer.Ordinal);
     private long appends;
 
+    private readonly DirectWrites direct = new();
+
     private sealed class OpenFile(FileStream stream)
     {
         public FileStream Stream { get; } = stream;
+        public SafeFileHandle Handle => Stream.SafeFileHandle;
         public long LastAppend { get; set; }
+
+        /// <summary>Its handle past the page cache, opened at its first large run (null: not yet, or not possible here).</summary>
+        public SafeFileHandle? DirectHandle { get; set; }
+
+        public void Dispose()
+        {
+            DirectHandle?.Dispose();
+            Stream.Dispose();
+        }
     }
 
     /// <summary>
-    /// Appends a run of bytes to its file (the writer's thread only) and says where they went. Bytes appended by a
+    /// Appends a run of bytes to its file (the writer's thread only) and says where they go; a large run may wait in
+    /// memory until <see cref="Flush"/>, which the batch calls before its rows are committed. Bytes appended by a
     /// batch that then failed stay unreferenced at the end of the file; later runs go after them. A file removed by
     /// hand while its session is still written takes the rest of that session's bytes with it.
     /// </summary>
@@ -52,48 +65,102 @@ internal sealed class RawFiles(string directory)
         {
             try
             {
-                var file = Opened(path).SafeFileHandle;
+                var file = Opened(path);
+                var gathered = direct.Gathers(file.Handle);
                 // Where the file ends now, not where this process last left it: one cut by hand is appended to at its end.
-                var position = RandomAccess.GetLength(file);
-                RandomAccess.Write(file, data, position);
-                DropBehind.Written(file, position, data.Length);
+                var position = gathered ? direct.End : RandomAccess.GetLength(file.Handle);
+                if ((gathered || data.Length >= DirectWrites.LargeRun) && (file.DirectHandle ??= direct.OpenDirect(path)) is { } past)
+                {
+                    if (!gathered) direct.Flush();
+                    direct.Append(file.Handle, past, position, data);
+                }
+                else
+                {
+                    RandomAccess.Write(file.Handle, data, position);
+                }
                 Count(data.Length);
                 return position;
             }
             catch (IOException e)
             {
                 // Opened afresh next time: whatever went wrong is not carried on in a handle.
-                Close(path);
-                if (e.HResult == NoSpace) throw new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e);
-                throw;
+                Close(path, write: false);
+                CloseGathered();
+                throw Explained(e);
             }
         }
     }
 
-    private FileStream Opened(string path)
+    /// <summary>Writes the runs still waiting in memory; every byte appended so far is in its file after it.</summary>
+    /// <exception cref="IOException">The disk refused them; its message says what to do.</exception>
+    public void Flush()
+    {
+        lock (gate)
+        {
+            try
+            {
+                direct.Flush();
+            }
+            catch (IOException e)
+            {
+                CloseGathered();
+                throw Explained(e);
+            }
+        }
+    }
+
+    private IOException Explained(IOException e) =>
+        e.HResult == NoSpace ? new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e) : e;
+
+    private OpenFile Opened(string path)
     {
         if (!open.TryGetValue(path, out var file))
         {
-            if (open.Count >= MaxOpen) Close(open.MinBy(f => f.Value.LastAppend).Key);
+            if (open.Count >= MaxOpen) Close(open.MinBy(f => f.Value.LastAppend).Key, write: true);
             file = new OpenFile(OpenForWriting(path));
             open.Add(path, file);
         }
         file.LastAppend = ++appends;
-        return file.Stream;
+        return file;
     }
 
-    private void Close(string path)
+    /// <param name="write">Whether its bytes still in memory are written first; if not, they no longer count as stored.</param>
+    private void Close(string path, bool write)
     {
-        if (open.Remove(path, out var file)) file.Stream.Dispose();
+        if (!open.Remove(path, out var file)) return;
+        try
+        {
+            if (write && direct.Gathers(file.Handle)) direct.Flush();
+        }
+        finally
+        {
+            // Not written, or the disk refused them.
+            if (direct.Gathers(file.Handle)) Count(-direct.Drop());
+            file.Dispose();
+        }
     }
 
-    /// <summary>Closes the files held open (the store is being disposed).</summary>
+    /// <summary>After a failed write: the file whose bytes wait in memory lets them go and is opened afresh next time.</summary>
+    private void CloseGathered()
+    {
+        if (open.FirstOrDefault(f => direct.Gathers(f.Value.Handle)).Key is { } path) Close(path, write: false);
+    }
+
+    /// <summary>Writes what waits in memory and closes the files held open (the store is being disposed).</summary>
     public void CloseAll()
     {
         lock (gate)
         {
-            foreach (var file in open.Values) file.Stream.Dispose();
-            open.Clear();
+            try
+            {
+                direct.Flush();
+            }
+            finally
+            {
+                direct.Drop();
+                foreach (var file in open.Values) file.Dispose();
+                open.Clear();
+            }
         }
     }
 
@@ -154,7 +221,7 @@ internal sealed class RawFiles(string directory)
             try
             {
                 var path = PathOf(id, direction);
-                lock (gate) Close(path);
+                lock (gate) Close(path, write: false);
                 var file = new FileInfo(path);
                 if (!file.Exists) continue;
                 var length = file.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Data.Common;
 using ImapProxy.Recording.Events;
 
@@ -35,7 +36,11 @@ internal abstract class BatchRows : IDisposable
     /// <summary>The raw table's columns, in the order of <see cref="RawRow"/>'s values.</summary>
     public static readonly string[] RawColumns = ["session_id", "direction", "\"offset\"", "data"];
 
-    public static object?[] ValuesOf(RawRow row) => [row.SessionId, row.Direction, row.Offset, row.Data];
+    public static object?[] ValuesOf(RawRow row) => [row.SessionId, row.Direction, row.Offset, WholeArray(row.Data)];
+
+    // A parameter's value outlives the row's pooled buffer: the array itself when the bytes are all of one, else a copy.
+    private static byte[] WholeArray(ReadOnlyMemory<byte> data) =>
+        MemoryMarshal.TryGetArray(data, out var segment) && segment is { Offset: 0, Array: { } array } && array.Length == segment.Count ? array : data.ToArray();
 
     /// <summary>The transaction the rows go in (null between batches).</summary>
     public abstract void Enlist(DbTransaction? transaction);

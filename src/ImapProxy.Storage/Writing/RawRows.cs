@@ -3,8 +3,11 @@ using ImapProxy.Recording.Events;
 
 namespace ImapProxy.Storage.Writing;
 
-/// <summary>Consecutive bytes of one direction, ready to become a row of the raw table.</summary>
-internal readonly record struct RawRow(long SessionId, string Direction, long Offset, byte[] Data);
+/// <summary>
+/// Consecutive bytes of one direction, ready to become a row of the raw table. <see cref="Data"/> is valid only while
+/// the call it is handed to runs: a merged row's bytes are in a pooled buffer, reused for the next one.
+/// </summary>
+internal readonly record struct RawRow(long SessionId, string Direction, long Offset, ReadOnlyMemory<byte> Data);
 
 /// <summary>
 /// Merges the many small raw chunks of a direction into rows of up to <c>rowBytes</c>, so a 500 MB literal is
@@ -86,7 +89,7 @@ internal sealed class RawRows(int rowBytes, Action<RawRow> write)
         if (!pending.Remove(key, out var row)) return;
         try
         {
-            write(new RawRow(row.SessionId, row.Direction, row.Offset, row.Buffer.AsSpan(0, row.Length).ToArray()));
+            write(new RawRow(row.SessionId, row.Direction, row.Offset, row.Buffer.AsMemory(0, row.Length)));
         }
         finally
         {

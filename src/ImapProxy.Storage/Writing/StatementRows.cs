@@ -49,17 +49,24 @@ internal sealed class StatementRows : BatchRows
     {
         var values = files is null
             ? ValuesOf(row)
-            : [row.SessionId, row.Direction, row.Offset, Array.Empty<byte>(), files.Append(row.SessionId, row.Direction, row.Data), (long)row.Data.Length];
+            : [row.SessionId, row.Direction, row.Offset, Array.Empty<byte>(), files.Append(row.SessionId, row.Direction, row.Data.Span), (long)row.Data.Length];
         if (insertRaw.Execute(values) > 0) outcomes.Stored(row);
         else outcomes.Duplicate(row);
     }
 
-    public override void Flush()
-    {
-    }
+    public override void Flush() => files?.Flush();
 
     public override void Clear()
     {
+        try
+        {
+            // The failed batch's bytes in memory go to their files unreferenced, as its earlier ones did.
+            files?.Flush();
+        }
+        catch (IOException)
+        {
+            // The batch's own failure is what its caller reports; the files are opened afresh.
+        }
     }
 
     public override void Dispose()
