@@ -17,10 +17,10 @@ public static class OwnerOnly
         else Directory.CreateDirectory(path, DirectoryMode);
     }
 
-    /// <summary>A file opened for writing, unbuffered; created owner-only when it does not exist yet.</summary>
+    /// <summary>A file opened for writing (and reading back what was written), unbuffered; created owner-only when it does not exist yet.</summary>
     public static FileStream OpenForWriting(string path)
     {
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 };
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ReadWrite;
         return new FileStream(path, options);
     }

@@ -4,18 +4,19 @@ using Microsoft.Win32.SafeHandles;
 namespace ImapProxy.Storage.Sqlite;
 
 /// <summary>
-/// Large runs of a raw file written past the page cache (O_DIRECT, open(2)): bytes gather in one aligned buffer and
-/// reach the disk in whole 4 KiB blocks, at most a megabyte at a time. Through the page cache, the kernel first finds a
-/// page for every 4 KiB, copies into it and writes it back later; on the benchmark VM that cost the writer 80 ms of
-/// CPU per 100 MB of a bulk download, against 10 for the same bytes written directly in 1 MiB pieces (dd, 1 GB:
-/// 1.76 s of system time buffered, 0.10 s direct; bench/ImapProxy.RelayBench/README.md). Capture files are written
-/// once and read rarely, so keeping them out of the cache also leaves it to the rest of the machine.
+/// Large runs of raw files written past the page cache (O_DIRECT, open(2)): a file's bytes gather in an aligned
+/// buffer of its own and reach the disk in whole 4 KiB blocks, a megabyte at a time. Through the page cache, the kernel
+/// finds, fills and later writes back a page per 4 KiB; on the benchmark VM that was about half the store writer's CPU
+/// in a bulk download, where 1 GB written directly in 1 MiB pieces takes 0.10 s of system time against 1.76 s through
+/// the cache (dd; bench/ImapProxy.RelayBench/README.md). Capture files are written once and read rarely, so keeping
+/// them out of the cache also leaves it to the rest of the machine.
 /// <para>
-/// One file at a time owns the buffer. A direct write must start on a block boundary, so the buffer starts at the
-/// block the file's end is in, holding that block's first bytes again (read back from the file). What is left when the
-/// batch ends, less than a block, goes through the page cache like any small append, so the file always ends where its
-/// last byte does. Linux on x64 and Arm64 only; elsewhere, and on a file system that refuses O_DIRECT, every append
-/// goes through the page cache.
+/// A direct write starts on a block boundary, so a file's buffer starts at the block its end is in, holding that
+/// block's first bytes again (read back through the cache, where they were just written). When the batch ends, what
+/// is left, less than a block, goes through the cache, so a file always ends where its last byte does. Up to
+/// <see cref="MaxGathered"/> files gather at once (downloads in parallel sessions); one more writes out the one used
+/// least recently. Linux on x64 and Arm64 only; elsewhere, on a file system that refuses O_DIRECT and on a device with
+/// blocks over 4 KiB, everything goes through the cache.
 /// </para>
 /// </summary>
 internal sealed class DirectWrites
@@ -26,24 +27,34 @@ internal sealed class DirectWrites
     public const int LargeRun = 64 * 1024;
 
     private const int Capacity = 1024 * 1024;
+    private const int MaxGathered = 4;
 
-    private Memory<byte> buffer;
+    private sealed class Gathering(SafeFileHandle cached, SafeFileHandle direct, Memory<byte> buffer, long start, int written)
+    {
+        public SafeFileHandle Cached { get; } = cached;
+        public SafeFileHandle Direct { get; } = direct;
+        public Memory<byte> Buffer { get; } = buffer;
+
+        // Buffer[0..Length] is the file's bytes from Start, a block boundary; the first Written of them are in the file.
+        public long Start { get; set; } = start;
+        public int Length { get; set; } = written;
+        public int Written { get; set; } = written;
+        public long LastUse { get; set; }
+        public long End => Start + Length;
+    }
+
+    private readonly List<Gathering> gathered = [];
+    private readonly Stack<Memory<byte>> spare = [];
+    private long uses;
     private bool unavailable = !(OperatingSystem.IsLinux() && DirectFlag != 0);
 
-    // The file whose bytes the buffer holds: its usual handle, through the page cache, and its direct one.
-    private SafeFileHandle? cached;
-    private SafeFileHandle? direct;
-
-    // buffer[0..length] is the file's bytes from start (a block boundary); the first `written` of them are in it already.
-    private long start;
-    private int length;
-    private int written;
-
-    /// <summary>Whether the buffer holds bytes of the file <paramref name="handle"/> is the usual handle of.</summary>
-    public bool Gathers(SafeFileHandle handle) => cached == handle;
-
-    /// <summary>Where the gathered file ends, counting the bytes still in the buffer.</summary>
-    public long End => start + length;
+    /// <summary>Whether bytes of the file <paramref name="cached"/> is the usual handle of wait here; if so, where the file then ends.</summary>
+    public bool Gathers(SafeFileHandle cached, out long end)
+    {
+        var gathering = Find(cached);
+        end = gathering?.End ?? 0;
+        return gathering is not null;
+    }
 
     /// <summary>
     /// A handle of <paramref name="path"/> that writes past the page cache, or null where that cannot be (a file system
@@ -52,7 +63,7 @@ internal sealed class DirectWrites
     public SafeFileHandle? OpenDirect(string path)
     {
         if (unavailable) return null;
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         var fd = (int)handle.DangerousGetHandle();
         var flags = Fcntl(fd, GetFlags, 0);
         if (flags >= 0 && Fcntl(fd, SetFlags, flags | DirectFlag) == 0) return handle;
@@ -62,63 +73,99 @@ internal sealed class DirectWrites
     }
 
     /// <summary>
-    /// Adds <paramref name="data"/> at <paramref name="position"/>, the end of the file whose handles are given (the
-    /// buffer must not hold another file's bytes: <see cref="Flush"/> first).
+    /// Adds <paramref name="data"/> at <paramref name="position"/>, the end of the file whose handles are given
+    /// (<paramref name="cached"/> must be readable: a new gathering reads its last part block back).
     /// </summary>
-    public void Append(SafeFileHandle usual, SafeFileHandle past, long position, ReadOnlySpan<byte> data)
+    public void Append(SafeFileHandle cached, SafeFileHandle direct, long position, ReadOnlySpan<byte> data)
     {
-        if (cached != usual) Take(usual, past, position);
+        var gathering = Find(cached) ?? Take(cached, direct, position);
+        gathering.LastUse = ++uses;
         while (!data.IsEmpty)
         {
-            var take = Math.Min(data.Length, Capacity - length);
-            data[..take].CopyTo(buffer.Span[length..]);
-            length += take;
+            var take = Math.Min(data.Length, Capacity - gathering.Length);
+            data[..take].CopyTo(gathering.Buffer.Span[gathering.Length..]);
+            gathering.Length += take;
             data = data[take..];
-            if (length < Capacity) continue;
-            Write(buffer[..Capacity]);
-            (start, length, written) = (start + Capacity, 0, 0);
+            if (gathering.Length < Capacity) continue;
+            Write(gathering, Capacity);
+            (gathering.Start, gathering.Length, gathering.Written) = (gathering.Start + Capacity, 0, 0);
         }
     }
 
-    /// <summary>
-    /// Writes what the buffer holds, whole blocks directly and the last part block through the cache, and frees it
-    /// for another file. When the disk refuses, the bytes stay: <see cref="Drop"/> them.
-    /// </summary>
+    /// <summary>Writes every file's waiting bytes (the batch is about to commit); the buffers are free after it.</summary>
     public void Flush()
     {
-        if (cached is null) return;
-        var whole = length / Block * Block;
-        if (whole > written) Write(buffer[..whole]);
-        if (length > Math.Max(whole, written)) RandomAccess.Write(cached, buffer.Span[whole..length], start + whole);
-        Drop();
+        while (gathered.Count > 0) Flush(gathered[^1]);
     }
 
-    /// <summary>Forgets the buffer's bytes; returns how many of them never reached the file.</summary>
-    public int Drop()
+    /// <summary>Writes the waiting bytes of one file, if any (it is being closed).</summary>
+    public void Flush(SafeFileHandle cached)
     {
-        var lost = length - written;
-        (cached, direct, length, written) = (null, null, 0, 0);
-        return lost;
+        if (Find(cached) is { } gathering) Flush(gathering);
     }
 
-    private void Take(SafeFileHandle usual, SafeFileHandle past, long position)
+    /// <summary>Forgets one file's waiting bytes without writing them (it is closed after a failure, or removed); returns whether it had any.</summary>
+    public bool Forget(SafeFileHandle cached)
     {
-        if (buffer.IsEmpty) buffer = AlignedBuffer();
-        start = position / Block * Block;
-        length = written = (int)(position - start);
-        // The first bytes of the block the file ends in: a direct write rewrites the whole block.
-        if (length > 0 && RandomAccess.Read(past, buffer.Span[..Block], start) is var read && read != length)
-            throw new IOException($"the raw file changed while it was written: its last block holds {read} bytes, not {length}");
-        (cached, direct) = (usual, past);
+        if (Find(cached) is not { } gathering) return false;
+        gathered.Remove(gathering);
+        spare.Push(gathering.Buffer);
+        return true;
     }
 
-    private void Write(ReadOnlyMemory<byte> blocks)
+    /// <summary>Forgets every waiting byte without writing it (a write failed: the batch that held them fails too).</summary>
+    public void Drop()
     {
+        foreach (var gathering in gathered) spare.Push(gathering.Buffer);
+        gathered.Clear();
+    }
+
+    private Gathering? Find(SafeFileHandle cached)
+    {
+        foreach (var gathering in gathered)
+        {
+            if (gathering.Cached == cached) return gathering;
+        }
+        return null;
+    }
+
+    private Gathering Take(SafeFileHandle cached, SafeFileHandle direct, long position)
+    {
+        if (gathered.Count == MaxGathered) Flush(gathered.MinBy(g => g.LastUse)!);
+        var buffer = spare.TryPop(out var free) ? free : AlignedBuffer();
+        var start = position / Block * Block;
+        var tail = (int)(position - start);
+        // The first bytes of the block the file ends in, as a direct write rewrites the whole block.
+        if (tail > 0 && RandomAccess.Read(cached, buffer.Span[..tail], start) is var read && read != tail)
+        {
+            spare.Push(buffer);
+            throw new IOException($"the raw file changed while it was written: its last block holds {read} bytes, not {tail}");
+        }
+        var gathering = new Gathering(cached, direct, buffer, start, tail);
+        gathered.Add(gathering);
+        return gathering;
+    }
+
+    /// <summary>Whole blocks directly, then the last part block through the cache; the buffer goes back to the spares.</summary>
+    private void Flush(Gathering gathering)
+    {
+        var whole = gathering.Length / Block * Block;
+        if (whole > gathering.Written) Write(gathering, whole);
+        var from = Math.Max(whole, gathering.Written);
+        if (gathering.Length > from)
+            RandomAccess.Write(gathering.Cached, gathering.Buffer.Span[from..gathering.Length], gathering.Start + from);
+        gathered.Remove(gathering);
+        spare.Push(gathering.Buffer);
+    }
+
+    private void Write(Gathering gathering, int length)
+    {
+        var blocks = gathering.Buffer.Span[..length];
         if (!unavailable)
         {
             try
             {
-                RandomAccess.Write(direct!, blocks.Span, start);
+                RandomAccess.Write(gathering.Direct, blocks, gathering.Start);
                 return;
             }
             catch (IOException e) when (e.HResult == InvalidArgument)
@@ -127,7 +174,7 @@ internal sealed class DirectWrites
                 unavailable = true;
             }
         }
-        RandomAccess.Write(cached!, blocks.Span, start);
+        RandomAccess.Write(gathering.Cached, blocks, gathering.Start);
     }
 
     /// <summary>A buffer whose first byte is on a block boundary, as O_DIRECT wants; on the pinned heap, so it stays there.</summary>

@@ -66,26 +66,22 @@ internal sealed class RawFiles(string directory)
             try
             {
                 var file = Opened(path);
-                var gathered = direct.Gathers(file.Handle);
-                // Where the file ends now, not where this process last left it: one cut by hand is appended to at its end.
-                var position = gathered ? direct.End : RandomAccess.GetLength(file.Handle);
+                // Where the file ends now, not where this process last left it (one cut by hand is appended to at its
+                // end), unless its last runs still wait in memory.
+                var gathered = direct.Gathers(file.Handle, out var position);
+                if (!gathered) position = RandomAccess.GetLength(file.Handle);
                 if ((gathered || data.Length >= DirectWrites.LargeRun) && (file.DirectHandle ??= direct.OpenDirect(path)) is { } past)
-                {
-                    if (!gathered) direct.Flush();
                     direct.Append(file.Handle, past, position, data);
-                }
                 else
-                {
                     RandomAccess.Write(file.Handle, data, position);
-                }
                 Count(data.Length);
                 return position;
             }
-            catch (IOException e)
+            catch (Exception e)
             {
                 // Opened afresh next time: whatever went wrong is not carried on in a handle.
                 Close(path, write: false);
-                CloseGathered();
+                Abandon();
                 throw Explained(e);
             }
         }
@@ -101,16 +97,26 @@ internal sealed class RawFiles(string directory)
             {
                 direct.Flush();
             }
-            catch (IOException e)
+            catch (Exception e)
             {
-                CloseGathered();
+                Abandon();
                 throw Explained(e);
             }
         }
     }
 
-    private IOException Explained(IOException e) =>
-        e.HResult == NoSpace ? new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e) : e;
+    /// <summary>
+    /// After a failed write: the bytes waiting in memory go (their batch fails with it), and what the files hold is
+    /// listed afresh when next asked, as some of what was counted never reached them.
+    /// </summary>
+    private void Abandon()
+    {
+        direct.Drop();
+        Interlocked.Exchange(ref used, -1);
+    }
+
+    private Exception Explained(Exception e) =>
+        e is IOException { HResult: NoSpace } ? new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e) : e;
 
     private OpenFile Opened(string path)
     {
@@ -124,26 +130,25 @@ internal sealed class RawFiles(string directory)
         return file;
     }
 
-    /// <param name="write">Whether its bytes still in memory are written first; if not, they no longer count as stored.</param>
+    /// <param name="write">Whether its bytes still waiting in memory are written first (not after a failed write).</param>
     private void Close(string path, bool write)
     {
         if (!open.Remove(path, out var file)) return;
         try
         {
-            if (write && direct.Gathers(file.Handle)) direct.Flush();
+            if (write) direct.Flush(file.Handle);
+            // Counted when they were appended, never written: what the files hold is listed afresh.
+            else if (direct.Forget(file.Handle)) Interlocked.Exchange(ref used, -1);
+        }
+        catch
+        {
+            Abandon();
+            throw;
         }
         finally
         {
-            // Not written, or the disk refused them.
-            if (direct.Gathers(file.Handle)) Count(-direct.Drop());
             file.Dispose();
         }
-    }
-
-    /// <summary>After a failed write: the file whose bytes wait in memory lets them go and is opened afresh next time.</summary>
-    private void CloseGathered()
-    {
-        if (open.FirstOrDefault(f => direct.Gathers(f.Value.Handle)).Key is { } path) Close(path, write: false);
     }
 
     /// <summary>Writes what waits in memory and closes the files held open (the store is being disposed).</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Data.Common;
 using ImapProxy.Recording.Events;
 
@@ -36,11 +35,8 @@ internal abstract class BatchRows : IDisposable
     /// <summary>The raw table's columns, in the order of <see cref="RawRow"/>'s values.</summary>
     public static readonly string[] RawColumns = ["session_id", "direction", "\"offset\"", "data"];
 
-    public static object?[] ValuesOf(RawRow row) => [row.SessionId, row.Direction, row.Offset, WholeArray(row.Data)];
-
-    // A parameter's value outlives the row's pooled buffer: the array itself when the bytes are all of one, else a copy.
-    private static byte[] WholeArray(ReadOnlyMemory<byte> data) =>
-        MemoryMarshal.TryGetArray(data, out var segment) && segment is { Offset: 0, Array: { } array } && array.Length == segment.Count ? array : data.ToArray();
+    /// <remarks>The bytes are copied: a parameter's value must not see the row's pooled buffer used again.</remarks>
+    public static object?[] ValuesOf(RawRow row) => [row.SessionId, row.Direction, row.Offset, row.Data.ToArray()];
 
     /// <summary>The transaction the rows go in (null between batches).</summary>
     public abstract void Enlist(DbTransaction? transaction);

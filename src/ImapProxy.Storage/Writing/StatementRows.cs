@@ -63,9 +63,9 @@ internal sealed class StatementRows : BatchRows
             // The failed batch's bytes in memory go to their files unreferenced, as its earlier ones did.
             files?.Flush();
         }
-        catch (IOException)
+        catch (Exception)
         {
-            // The batch's own failure is what its caller reports; the files are opened afresh.
+            // The batch's own failure is what its caller reports; the files let go of what waited (RawFiles.Abandon).
         }
     }
 

@@ -174,35 +174,33 @@ public sealed class RawFilesTests
     }
 
     [Fact]
-    public async Task RunsLargerThanTheWriteBuffer_SmallOnesBetween_AndTwoSessionsInTurn_KeepEveryByteInPlace()
+    public async Task RunsLargerThanAWriteBuffer_SmallOnesBetween_AndFiveSessionsInTurn_KeepEveryByteInPlace()
     {
-        // Rows of 3 MiB and a bit: each run crosses the 1 MiB buffer several times, and ends off a block boundary.
-        const int rowBytes = 3 * 1024 * 1024 + 1_001;
+        // Rows of 1 MiB and a bit: each run crosses a file's 1 MiB buffer and ends off a block boundary. Five
+        // downloads in turn: one more than are gathered at once, so one is written out each time another takes over.
+        const int rowBytes = 1024 * 1024 + 1_001;
         using var disk = new TempDirectory(under: "/var/tmp");
         await using var h = new StoreHarness(o => o with { RawRowBytes = rowBytes }, directory: disk);
         await h.StartAsync();
-        var (a, b) = (h.Store.NextSessionId(), h.Store.NextSessionId());
-        var sent = new Dictionary<long, List<byte>> { [a] = [], [b] = [] };
-        h.Bus.Publish(Synthetic.Opened(a));
-        h.Bus.Publish(Synthetic.Opened(b));
+        var ids = Enumerable.Range(0, 5).Select(_ => h.Store.NextSessionId()).ToArray();
+        var sent = ids.ToDictionary(id => id, _ => new List<byte>());
+        foreach (var id in ids) h.Bus.Publish(Synthetic.Opened(id));
         for (var batch = 0; batch < 3; batch++)
         {
-            // Within one batch, large and small runs of both sessions in turn.
-            foreach (var data in new[] { rowBytes, 17, rowBytes, 4_096, 70_000 })
-            foreach (var id in new[] { a, b })
+            // Within one batch, large and small runs of every session in turn.
+            foreach (var size in new[] { rowBytes, 17, rowBytes, 4_096, 70_000 })
+            foreach (var id in ids)
             {
-                var bytes = RandomNumberGenerator.GetBytes(data);
+                var bytes = RandomNumberGenerator.GetBytes(size);
                 h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, sent[id].Count, bytes));
                 sent[id].AddRange(bytes);
             }
             await h.IdleAsync();
+            foreach (var id in ids) Assert.Equal(sent[id].Count, new FileInfo(h.Store.RawFiles!.PathOf(id, "server")).Length);
         }
 
-        foreach (var id in new[] { a, b })
-        {
-            Assert.Equal(sent[id].Count, new FileInfo(h.Store.RawFiles!.PathOf(id, "server")).Length);
-            Assert.Equal(sent[id].ToArray(), h.Store.GetRaw(id, Direction.Server));
-        }
+        foreach (var id in ids) Assert.Equal(sent[id].ToArray(), h.Store.GetRaw(id, Direction.Server));
+        Assert.Equal(new DirectoryInfo(h.Store.RawFiles!.Directory).EnumerateFiles().Sum(f => f.Length), h.Store.RawFiles.UsedBytes());
     }
 
     /// <summary>The bytes of a file in the page cache, as util-linux's fincore counts them.</summary>
