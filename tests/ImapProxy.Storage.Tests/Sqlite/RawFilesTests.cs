@@ -3,6 +3,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Query;
 using ImapProxy.Storage.Tests.Support;
+using ImapProxy.TestSupport;
 
 namespace ImapProxy.Storage.Tests.Sqlite;
 
@@ -201,6 +202,50 @@ public sealed class RawFilesTests
 
         foreach (var id in ids) Assert.Equal(sent[id].ToArray(), h.Store.GetRaw(id, Direction.Server));
         Assert.Equal(new DirectoryInfo(h.Store.RawFiles!.Directory).EnumerateFiles().Sum(f => f.Length), h.Store.RawFiles.UsedBytes());
+    }
+
+    [Fact]
+    public async Task AFullDiskMidDownload_LosesThatBatchOnly_SaysSo_AndTheStoreCountsWhatItsFilesHold()
+    {
+        using var cts = new CancellationTokenSource(StoreHarness.Timeout);
+        await using var disk = await SmallDisk.MountAsync(16, cts.Token);
+        using var directory = new TempDirectory(under: disk.Path);
+        await using var h = new StoreHarness(directory: directory);
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        const int mib = 1024 * 1024;
+        var (first, second, third) = (RandomNumberGenerator.GetBytes(2 * mib), RandomNumberGenerator.GetBytes(mib / 2), RandomNumberGenerator.GetBytes(mib));
+        h.Bus.Publish(Synthetic.Opened(id));
+        Download(first, 0);
+        await h.IdleAsync();
+        var files = h.Store.RawFiles!;
+        // Counted from here on, as retention does.
+        Assert.Equal(2 * mib, files.UsedBytes());
+
+        // No room for the next half megabyte, which waits in memory until the batch ends: the batch fails there,
+        // and the writer says why.
+        var filler = disk.Fill();
+        Download(second, 2 * mib);
+        await h.IdleAsync();
+        Assert.True(h.Writer.EventsLost > 0);
+        Assert.Contains("the disk is full", h.Writer.LastProblem);
+
+        // Room again: the next bytes are stored, where they were in the stream; the lost ones read as a gap.
+        File.Delete(filler);
+        Download(third, 3 * mib);
+        await h.IdleAsync();
+        var segments = h.Store.GetRawSegments(id, Direction.Server);
+        Assert.Equal([0L, 3L * mib], segments.Select(s => s.Offset));
+        Assert.Equal(first, segments[0].Data);
+        Assert.Equal(third, segments[1].Data);
+        // What the failed batch had written stays in the file, unreferenced, and counts as space taken.
+        Assert.Equal(new DirectoryInfo(files.Directory).EnumerateFiles().Sum(f => f.Length), files.UsedBytes());
+
+        void Download(byte[] body, int offset)
+        {
+            for (var at = 0; at < body.Length; at += 64 * 1024)
+                h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, offset + at, body[at..(at + 64 * 1024)]));
+        }
     }
 
     /// <summary>The bytes of a file in the page cache, as util-linux's fincore counts them.</summary>
