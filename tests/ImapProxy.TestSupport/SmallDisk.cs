@@ -10,10 +10,11 @@ public sealed class SmallDisk : IAsyncDisposable
 
     public string Path { get; }
 
-    public static async Task<SmallDisk> MountAsync(int megabytes, CancellationToken ct)
+    /// <param name="at">Where to mount it (made if missing, and removed afterwards); a fresh temporary directory if null.</param>
+    public static async Task<SmallDisk> MountAsync(int megabytes, CancellationToken ct, string? at = null)
     {
         if (!Libc.IsRoot) throw new InvalidOperationException("this test mounts a small tmpfs and needs root (CI runs as root): run it with sudo");
-        var path = Directory.CreateTempSubdirectory("imapproxy-smalldisk-").FullName;
+        var path = at is null ? Directory.CreateTempSubdirectory("imapproxy-smalldisk-").FullName : Directory.CreateDirectory(at).FullName;
         await Run("mount", ["-t", "tmpfs", "-o", $"size={megabytes}m,mode=700", "tmpfs", path], ct);
         return new SmallDisk(path);
     }
