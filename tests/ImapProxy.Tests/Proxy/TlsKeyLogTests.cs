@@ -39,14 +39,16 @@ public sealed class TlsKeyLogTests(DovecotFixture fixture)
                 Assert.Contains($"<code>{keyLog}</code>", status);
             }
 
-            // tshark decodes both legs' TLS as IMAP with the proxy's key log, live; each decrypted line is printed as it comes.
+            // tshark decodes both legs' TLS as IMAP with the proxy's key log, live; each packet is printed as it comes
+            // (its ports, and the IMAP line it carries once decrypted, if any).
             await using var tshark = new Support.Cli.Running(Process.Start(new ProcessStartInfo("tshark",
             [
                 "-i", "lo", "-l", "-f", $"tcp port {tlsPort} or tcp port {Dovecot.ImapsPort}", "-o", $"tls.keylog_file:{keyLog}",
-                "-d", $"tls.port=={tlsPort},imap", "-d", $"tls.port=={Dovecot.ImapsPort},imap", "-Y", "imap",
+                "-d", $"tls.port=={tlsPort},imap", "-d", $"tls.port=={Dovecot.ImapsPort},imap",
                 "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "imap.line",
             ]) { RedirectStandardOutput = true, RedirectStandardError = true })!);
             await tshark.ReadUntilAsync(line => line.StartsWith("Capturing on", StringComparison.Ordinal));
+            await WaitUntilCapturingAsync(tshark);
 
             var pythonKeyLog = Path.Combine(directory, "python-keys.log");
             var script = $$"""
@@ -67,8 +69,8 @@ public sealed class TlsKeyLogTests(DovecotFixture fixture)
             var seen = new List<string[]>();
             await tshark.ReadUntilAsync(line =>
             {
-                // Its stderr (notices) comes on the same reader: a decrypted line is three tab-separated fields.
-                if (line.Split('\t') is { Length: 3 } fields) seen.Add(fields);
+                // Its stderr (notices) comes on the same reader: a packet is three tab-separated fields.
+                if (line.Split('\t') is { Length: 3 } fields && fields[2] != "") seen.Add(fields);
                 return seen.Any(f => f[0] == upstream && f[2].Contains("OK Logout")) && seen.Any(f => f[0] == client && f[2].Contains("OK Logout"));
             });
             // The client's LOGIN, as it crossed each leg: decrypted, so the key log holds both legs' secrets.
@@ -86,5 +88,33 @@ public sealed class TlsKeyLogTests(DovecotFixture fixture)
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// tshark says "Capturing on" a moment before it captures, and a client handshake it misses cannot be decrypted
+    /// (the full suite's load once made it so). Bare connections to Dovecot (no TLS: nothing in the key log) until
+    /// tshark prints one of them, each given two seconds.
+    /// </summary>
+    private async Task WaitUntilCapturingAsync(Support.Cli.Running tshark)
+    {
+        for (var attempt = 1; attempt <= 15; attempt++)
+        {
+            string port;
+            using (var probe = new System.Net.Sockets.TcpClient())
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, Dovecot.ImapsPort);
+                port = $"{((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port}";
+            }
+            try
+            {
+                await tshark.ReadUntilAsync(line => line.Split('\t') is { Length: 3 } fields && fields[0] == port, TimeSpan.FromSeconds(2));
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                // Not capturing yet: another probe.
+            }
+        }
+        throw new TimeoutException("tshark printed none of 15 probe connections in 30 s: it is not capturing on lo");
     }
 }

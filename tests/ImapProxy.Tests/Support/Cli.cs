@@ -47,10 +47,13 @@ internal static class Cli
             process.BeginErrorReadLine();
         }
 
-        /// <summary>Lines up to and including the first that <paramref name="last"/> accepts; fails if the process ends first.</summary>
-        public async Task<IReadOnlyList<string>> ReadUntilAsync(Func<string, bool> last)
+        /// <summary>
+        /// Lines up to and including the first that <paramref name="last"/> accepts; fails if the process ends first, or
+        /// when <paramref name="wait"/> (<see cref="ProxyHarness.Timeout"/> if null) passes.
+        /// </summary>
+        public async Task<IReadOnlyList<string>> ReadUntilAsync(Func<string, bool> last, TimeSpan? wait = null)
         {
-            using var timeout = new CancellationTokenSource(ProxyHarness.Timeout);
+            using var timeout = new CancellationTokenSource(wait ?? ProxyHarness.Timeout);
             var read = new List<string>();
             while (true)
             {
