@@ -82,7 +82,8 @@ internal sealed class RawFiles(string directory)
                 // Opened afresh next time: whatever went wrong is not carried on in a handle.
                 Close(path, write: false);
                 Abandon();
-                throw Explained(e);
+                if (DiskFull(e) is { } full) throw full;
+                throw;
             }
         }
     }
@@ -100,7 +101,8 @@ internal sealed class RawFiles(string directory)
             catch (Exception e)
             {
                 Abandon();
-                throw Explained(e);
+                if (DiskFull(e) is { } full) throw full;
+                throw;
             }
         }
     }
@@ -115,8 +117,9 @@ internal sealed class RawFiles(string directory)
         Interlocked.Exchange(ref used, -1);
     }
 
-    private Exception Explained(Exception e) =>
-        e is IOException { HResult: NoSpace } ? new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e) : e;
+    /// <summary>What to tell the user when <paramref name="e"/> is the disk being full; null for any other failure.</summary>
+    private IOException? DiskFull(Exception e) =>
+        e is IOException { HResult: NoSpace } ? new IOException($"the disk is full ({Directory}): free some space; capture resumes by itself", e) : null;
 
     private OpenFile Opened(string path)
     {
