@@ -107,29 +107,26 @@ internal sealed class RelayBenchmark(BenchOptions options, TextWriter output)
             var targets = new List<Target>();
             // A relay that stores every byte answers for the bulk goal; in the NOOP blocks it would only add time.
             var bulkOnly = new List<Target>();
+
+            // A relay to compare with, started on a free port and greeting before it is measured; stopped at the end.
+            async Task<Target> StartReferenceAsync(string name, Mode mode, Func<int, ChildProcess> start)
+            {
+                var port = ProxyProcess.FreePort();
+                var process = start(port);
+                references.Add(process);
+                var target = new Target(name, mode, port, process);
+                await Readiness.WaitForGreetingAsync(target, process, ct);
+                return target;
+            }
+
             foreach (var mode in Modes)
             {
                 var dovecotPort = mode == Mode.Plaintext ? dovecot.ImapPort : dovecot.ImapsPort;
-                var socatPort = ProxyProcess.FreePort();
-                var socat = Socat.Start(mode, socatPort, dovecotPort, cert, key, Path.Combine(work, $"socat-{Name(mode)}.log"));
-                references.Add(socat);
-                var socatTarget = new Target("socat", mode, socatPort, socat);
-                await Readiness.WaitForGreetingAsync(socatTarget, socat, ct);
-                var storingPort = ProxyProcess.FreePort();
-                var storing = Socat.Start(mode, storingPort, dovecotPort, cert, key, Path.Combine(work, $"socat-store-{Name(mode)}.log"), work);
-                references.Add(storing);
-                var storingTarget = new Target(Socat.StoringName, mode, storingPort, storing);
-                await Readiness.WaitForGreetingAsync(storingTarget, storing, ct);
-                bulkOnly.Add(storingTarget);
-                if (Mitmdump.Installed)
-                {
-                    var mitmPort = ProxyProcess.FreePort();
-                    var mitmdump = Mitmdump.Start(mode, mitmPort, dovecotPort, work);
-                    references.Add(mitmdump);
-                    var mitmTarget = new Target("mitmdump", mode, mitmPort, mitmdump);
-                    await Readiness.WaitForGreetingAsync(mitmTarget, mitmdump, ct);
-                    targets.Add(mitmTarget);
-                }
+                var socatTarget = await StartReferenceAsync("socat", mode, port =>
+                    Socat.Start(mode, port, dovecotPort, cert, key, Path.Combine(work, $"socat-{Name(mode)}.log")));
+                bulkOnly.Add(await StartReferenceAsync(Socat.StoringName, mode, port =>
+                    Socat.Start(mode, port, dovecotPort, cert, key, Path.Combine(work, $"socat-store-{Name(mode)}.log"), work)));
+                if (Mitmdump.Installed) targets.Add(await StartReferenceAsync("mitmdump", mode, port => Mitmdump.Start(mode, port, dovecotPort, work)));
                 proxies[mode] = await StartProxyAsync(work, $"proxy-{Name(mode)}", mode, dovecot, upstreamCa, ct);
                 targets.AddRange([new Target("direct", mode, dovecotPort), socatTarget, new Target("imapproxy", mode, proxies[mode].Port(mode), proxies[mode].Process)]);
             }

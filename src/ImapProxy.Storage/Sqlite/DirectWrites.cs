@@ -29,16 +29,15 @@ internal sealed class DirectWrites
     private const int Capacity = 1024 * 1024;
     private const int MaxGathered = 4;
 
-    private sealed class Gathering(SafeFileHandle cached, SafeFileHandle direct, Memory<byte> buffer, long start, int written)
+    private sealed class Gathering(SafeFileHandle cached, SafeFileHandle direct, Memory<byte> buffer, long start, int length)
     {
         public SafeFileHandle Cached { get; } = cached;
         public SafeFileHandle Direct { get; } = direct;
         public Memory<byte> Buffer { get; } = buffer;
 
-        // Buffer[0..Length] is the file's bytes from Start, a block boundary; the first Written of them are in the file.
+        // Buffer[0..Length] is the file's bytes from Start, a block boundary (its first part block read back when taken).
         public long Start { get; set; } = start;
-        public int Length { get; set; } = written;
-        public int Written { get; set; } = written;
+        public int Length { get; set; } = length;
         public long LastUse { get; set; }
         public long End => Start + Length;
     }
@@ -88,7 +87,7 @@ internal sealed class DirectWrites
             data = data[take..];
             if (gathering.Length < Capacity) continue;
             Write(gathering, Capacity);
-            (gathering.Start, gathering.Length, gathering.Written) = (gathering.Start + Capacity, 0, 0);
+            (gathering.Start, gathering.Length) = (gathering.Start + Capacity, 0);
         }
     }
 
@@ -150,10 +149,9 @@ internal sealed class DirectWrites
     private void Flush(Gathering gathering)
     {
         var whole = gathering.Length / Block * Block;
-        if (whole > gathering.Written) Write(gathering, whole);
-        var from = Math.Max(whole, gathering.Written);
-        if (gathering.Length > from)
-            RandomAccess.Write(gathering.Cached, gathering.Buffer.Span[from..gathering.Length], gathering.Start + from);
+        if (whole > 0) Write(gathering, whole);
+        if (gathering.Length > whole)
+            RandomAccess.Write(gathering.Cached, gathering.Buffer.Span[whole..gathering.Length], gathering.Start + whole);
         gathered.Remove(gathering);
         spare.Push(gathering.Buffer);
     }

@@ -38,7 +38,8 @@ internal sealed class RawFiles(string directory)
     private sealed class OpenFile(FileStream stream)
     {
         public FileStream Stream { get; } = stream;
-        public SafeFileHandle Handle => Stream.SafeFileHandle;
+        // Taken once: FileStream's getter seeks the file to the stream's own position on every call (an lseek each).
+        public SafeFileHandle Handle { get; } = stream.SafeFileHandle;
         public long LastAppend { get; set; }
 
         /// <summary>Its handle past the page cache, opened at its first large run (null: not yet, or not possible here).</summary>
@@ -81,7 +82,7 @@ internal sealed class RawFiles(string directory)
             {
                 // Opened afresh next time: whatever went wrong is not carried on in a handle.
                 Close(path, write: false);
-                Abandon();
+                Discard();
                 if (DiskFull(e) is { } full) throw full;
                 throw;
             }
@@ -100,7 +101,7 @@ internal sealed class RawFiles(string directory)
             }
             catch (Exception e)
             {
-                Abandon();
+                Discard();
                 if (DiskFull(e) is { } full) throw full;
                 throw;
             }
@@ -108,13 +109,16 @@ internal sealed class RawFiles(string directory)
     }
 
     /// <summary>
-    /// After a failed write: the bytes waiting in memory go (their batch fails with it), and what the files hold is
-    /// listed afresh when next asked, as some of what was counted never reached them.
+    /// After a failed write or batch: the bytes waiting in memory go (nothing will point at them), and what the files
+    /// hold is listed afresh when next asked, as some of what was counted never reached them.
     /// </summary>
-    private void Abandon()
+    public void Discard()
     {
-        direct.Drop();
-        Interlocked.Exchange(ref used, -1);
+        lock (gate)
+        {
+            direct.Drop();
+            Interlocked.Exchange(ref used, -1);
+        }
     }
 
     /// <summary>What to tell the user when <paramref name="e"/> is the disk being full; null for any other failure.</summary>
@@ -142,11 +146,6 @@ internal sealed class RawFiles(string directory)
             if (write) direct.Flush(file.Handle);
             // Counted when they were appended, never written: what the files hold is listed afresh.
             else if (direct.Forget(file.Handle)) Interlocked.Exchange(ref used, -1);
-        }
-        catch
-        {
-            Abandon();
-            throw;
         }
         finally
         {

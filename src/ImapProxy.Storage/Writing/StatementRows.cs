@@ -56,18 +56,8 @@ internal sealed class StatementRows : BatchRows
 
     public override void Flush() => files?.Flush();
 
-    public override void Clear()
-    {
-        try
-        {
-            // The failed batch's bytes in memory go to their files unreferenced, as its earlier ones did.
-            files?.Flush();
-        }
-        catch (Exception)
-        {
-            // The batch's own failure is what its caller reports; the files let go of what waited (RawFiles.Abandon).
-        }
-    }
+    // The batch failed: its bytes still in memory would be pointed at by nothing.
+    public override void Clear() => files?.Discard();
 
     public override void Dispose()
     {
