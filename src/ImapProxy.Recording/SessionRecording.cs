@@ -31,6 +31,13 @@ public sealed class SessionRecording : IImapSink, IDisposable
     public const long DefaultLiteralLimit = 16L * 1024 * 1024;
 
     private const int RawChunkSize = 64 * 1024;
+
+    /// <summary>
+    /// The raw chunks' buffers, shared by every session, keeping at most 128 (8 MiB) between uses. Its own pool, not
+    /// the shared one: full chunks come back from the store's writer in batches (up to 64 at once), more than the shared
+    /// pool keeps for a size, and it let go of over half of them.
+    /// </summary>
+    private static readonly System.Buffers.ArrayPool<byte> Chunks = System.Buffers.ArrayPool<byte>.Create(RawChunkSize, 128);
     private const int MaxTrackedCommands = 10_000;
 
     /// <summary>Under pressure (<see cref="EventBus.LetsLargeLiteralsGo"/>), literals above this size go first: a
@@ -49,6 +56,8 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private bool analysisBroken;
     private readonly Dictionary<long, long> commandTimestamps = [];
     private readonly PendingRaw[] raw = [new(), new()];
+    // Per direction: the last bytes fed were a literal's, and more of it is to come.
+    private readonly bool[] midLiteral = new bool[2];
     private readonly IncrementalHash?[] literalHashes = new IncrementalHash?[2];
     private readonly (long Kept, TruncationCause Cause)?[] literalCuts = new (long, TruncationCause)?[2];
     private long sequence;
@@ -101,7 +110,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
                 // the other pump's STARTTLS.
                 var pendingBefore = decoder.Parser.PendingTransport == Transport.Tls;
                 var consumed = decoder.Feed(direction, bytes);
-                FlushRaw();
+                FlushRawUnlessMidLiteral();
                 var pending = decoder.Parser.PendingTransport == Transport.Tls;
                 var refused = direction == Direction.Server && pendingBefore && !pending && !tlsStarted;
                 return new FeedResult(consumed, pending, tlsStarted, decoder.Parser.PendingTransportTag, refused);
@@ -227,6 +236,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     void IImapSink.OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal)
     {
         var position = literal is null ? 0 : offset - literal.Offset;
+        midLiteral[(int)direction] = literal is not null && position + bytes.Length < literal.Length;
         // Decided at a literal's first byte: kept whole, cut at the capture cap, or (the store falling behind) kept
         // as size and hash only, so that the frames around it still fit in the store's queue.
         if (literal is not null && position == 0) literalCuts[(int)direction] = CutFor(literal);
@@ -283,13 +293,25 @@ public sealed class SessionRecording : IImapSink, IDisposable
         Flush(Direction.Server);
     }
 
+    /// <summary>
+    /// The end of a chunk: what waits goes out, so that a live view sees the bytes of a quiet session and an idle one
+    /// holds no buffer; except in the middle of a literal, whose next bytes are on their way. A transfer's body then
+    /// leaves in whole chunks whatever the reads' sizes (a TLS read yields one record, often 4 KiB): an event, an array
+    /// and a copy in the store per 64 KiB rather than per read. The literal's end, the next frame or the close sends the rest.
+    /// </summary>
+    private void FlushRawUnlessMidLiteral()
+    {
+        if (!midLiteral[(int)Direction.Client]) Flush(Direction.Client);
+        if (!midLiteral[(int)Direction.Server]) Flush(Direction.Server);
+    }
+
     private void Flush(Direction direction)
     {
         var pending = raw[(int)direction];
         if (pending.Length == 0) return;
         var source = direction == Direction.Client ? EventSource.Client : EventSource.Server;
-        var data = pending.Take();
-        Deliver(new RawBytes { Source = source, Offset = pending.Offset, Data = data, Stamp = StampAs(0) });
+        var (data, lease) = pending.Take();
+        Deliver(new RawBytes { Source = source, Offset = pending.Offset, Data = data, Lease = lease, Stamp = StampAs(0) });
     }
 
     /// <summary>Publishes a copy of <paramref name="e"/> stamped as event <paramref name="number"/> of this session.</summary>
@@ -365,36 +387,40 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     /// <summary>Raw bytes of one direction waiting to be published as one chunk.</summary>
     /// <remarks>The buffer is rented while bytes wait and leaves at each flush (a full one with the bytes, others back to the
-    /// pool): an idle session holds none.</remarks>
+    /// pool): an idle session holds none (a session stopped in the middle of a literal keeps its part chunk).</remarks>
     private sealed class PendingRaw
     {
         private byte[]? buffer;
 
-        public byte[] Buffer => buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(RawChunkSize);
+        public byte[] Buffer => buffer ??= Chunks.Rent(RawChunkSize);
         public int Length { get; set; }
         public long Offset { get; set; }
 
         /// <summary>The waiting bytes as an array of their own, and nothing waiting any more.</summary>
-        public byte[] Take()
+        /// <returns>The bytes, and for a full buffer the lease that returns it to the pool once its readers are done.</returns>
+        public (byte[] Data, RawChunkLease? Lease) Take()
         {
             var full = buffer!;
             byte[] taken;
+            RawChunkLease? lease = null;
             if (Length == full.Length)
             {
-                // A full chunk (a transfer's bytes) leaves as it is, never to return to the pool: a copy per chunk
-                // showed as memmove in the bulk path's profile.
+                // A full chunk (a transfer's bytes) leaves as it is, and comes back to the pool when the store wrote
+                // it: a copy per chunk showed as memmove in the bulk path's profile, a new buffer per chunk as page
+                // faults.
                 taken = full;
+                lease = new RawChunkLease(full, Chunks);
             }
             else
             {
                 // Uninitialised: every byte is overwritten at once (zeroing showed as memset in the same profile).
                 taken = GC.AllocateUninitializedArray<byte>(Length);
                 full.AsSpan(0, Length).CopyTo(taken);
-                System.Buffers.ArrayPool<byte>.Shared.Return(full);
+                Chunks.Return(full);
             }
             buffer = null;
             Length = 0;
-            return taken;
+            return (taken, lease);
         }
     }
 }

@@ -68,11 +68,16 @@ public sealed class EventBus
         Interlocked.Increment(ref published);
         var delivered = true;
         var weight = EventWeight.Of(e); // once per event, whatever the number of subscribers
+        // A pooled chunk is held while it is offered, so that a queue done with it early cannot return it before the
+        // next queue took it; each queue that takes it holds it too.
+        var lease = (e as RawBytes)?.Lease;
+        lease?.Hold();
         foreach (var subscriber in subscribers)
         {
-            if (subscriber.TryWrite(e, weight)) continue;
+            if (subscriber.TryWrite(e, weight, lease)) continue;
             if (subscriber.Essential) delivered = false;
         }
+        lease?.Release();
         return delivered;
     }
 
@@ -200,7 +205,7 @@ public sealed class EventBus
 
         internal double Fill => Math.Max((double)Interlocked.Read(ref queuedEvents) / capacity, (double)Interlocked.Read(ref queuedBytes) / maxBytes);
 
-        internal bool TryWrite(SessionEvent e, long weight)
+        internal bool TryWrite(SessionEvent e, long weight, RawChunkLease? lease)
         {
             // A session's opening, end and drop notices always get in (a few per session): a session must never lose
             // its end, nor the news that it lost events.
@@ -214,7 +219,10 @@ public sealed class EventBus
             Interlocked.Add(ref queuedBytes, weight);
             // Counted before it can be read: a reader's mark then covers every event another thread queued before it.
             Interlocked.Increment(ref accepted);
+            // Held before it can be read: its reader may be done with it at once.
+            lease?.Hold();
             if (channel.Writer.TryWrite((e, weight))) return true;
+            lease?.Release();
             Interlocked.Decrement(ref accepted);
             Taken(weight); // completed: the subscriber is gone
             Interlocked.Increment(ref dropped);

@@ -223,6 +223,13 @@ public enum TruncationCause
 public sealed record RawBytes : SessionEvent
 {
     public required byte[] Data { get; init; }
+
+    /// <summary>
+    /// Set when <see cref="Data"/> is a pooled buffer: a reader that takes the event from its queue and is done with
+    /// the bytes (the store, once written) releases it. Not part of the stored or streamed event.
+    /// </summary>
+    [JsonIgnore]
+    public RawChunkLease? Lease { get; init; }
 }
 
 /// <summary>A literal whose bytes were not all kept (see <see cref="Cause"/>); its size and hash are recorded.</summary>

@@ -294,6 +294,8 @@ public sealed class EventStoreWriter : BackgroundService
         }
         finally
         {
+            // Written or lost, the batch's raw chunks are done with here: pooled ones may go back to their pool.
+            foreach (var e in batch) (e as RawBytes)?.Lease?.Release();
             batch.Clear();
         }
     }

@@ -296,7 +296,7 @@ public class SessionRecordingTests
         Assert.Throws<ArgumentException>(() => tap.Publish(e));
     }
 
-    private static readonly SessionOpened Opened = new()
+    internal static readonly SessionOpened Opened = new()
     {
         Source = EventSource.Proxy, ClientAddress = "c", ListenerAddress = "l", Listener = ListenerKind.Plain, Upstream = "u",
         UpstreamTls = UpstreamTlsMode.None, ClientTls = ClientTlsMode.Mirror,

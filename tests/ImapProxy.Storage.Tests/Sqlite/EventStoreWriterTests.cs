@@ -288,6 +288,45 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
         Assert.Equal(data[1_990..2_002], window[0].Data);
     }
 
+    /// <summary>
+    /// The relay's full chunks are pooled buffers: the writer gives each back once written, and what the pool's next
+    /// renter writes into it must not reach the stored bytes.
+    /// </summary>
+    [Fact]
+    public async Task PooledRawChunks_GoBackOnceWritten_AndReusingThemChangesNothingStored()
+    {
+        await using var h = await engine.HarnessAsync();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        var pool = new ReturnedArrays();
+        // Whole rows, which the store writes without copying them first.
+        var size = h.Options.RawRowBytes;
+        var expected = new byte[3 * size];
+        Random.Shared.NextBytes(expected);
+        var buffers = Enumerable.Range(0, 3).Select(i => expected.AsSpan(i * size, size).ToArray()).ToList();
+        h.Bus.Publish(Synthetic.Opened(id));
+        for (var i = 0; i < buffers.Count; i++)
+            h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, i * size, buffers[i]) with { Lease = new RawChunkLease(buffers[i], pool) });
+        await h.IdleAsync();
+
+        Assert.Equal(buffers, pool.Returned);
+        foreach (var buffer in pool.Returned) Array.Fill(buffer, (byte)'x');
+        Assert.Equal(expected, h.Store.GetRaw(id, Direction.Server));
+    }
+
+    /// <summary>A pool that keeps what came back to it, in order.</summary>
+    private sealed class ReturnedArrays : System.Buffers.ArrayPool<byte>
+    {
+        public List<byte[]> Returned { get; } = [];
+
+        public override byte[] Rent(int minimumLength) => new byte[minimumLength];
+
+        public override void Return(byte[] array, bool clearArray = false)
+        {
+            lock (Returned) Returned.Add(array);
+        }
+    }
+
     [Fact]
     public async Task SessionsItOpens_CarryTheInstanceName_ForListsAndFilters()
     {

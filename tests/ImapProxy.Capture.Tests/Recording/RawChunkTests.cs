@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Text;
+using ImapProxy.Protocol;
+using ImapProxy.Recording;
+using ImapProxy.Recording.Bus;
+using ImapProxy.Recording.Events;
+
+namespace ImapProxy.Capture.Tests.Recording;
+
+/// <summary>How a session's bytes leave the recording as <see cref="RawBytes"/> chunks, and how pooled chunks go back.</summary>
+public class RawChunkTests
+{
+    private const int Chunk = 64 * 1024;
+    private static readonly byte[] Greeting = "* OK ready\r\n"u8.ToArray();
+
+    [Fact]
+    public void ATransfersBody_ReadInTlsRecordSizedPieces_LeavesInWholeChunks_AndEveryByteInOrder()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 100_000, essential: true);
+        using var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024);
+        var body = new byte[200_000];
+        new Random(5).NextBytes(body);
+        var header = Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n");
+        var trailer = ")\r\na1 OK done\r\n"u8.ToArray();
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, header);
+        // 4 KiB at a time: what one TLS record from Dovecot yields per read.
+        for (var i = 0; i < body.Length; i += 4096) tap.Feed(Direction.Server, body.AsSpan(i, Math.Min(4096, body.Length - i)));
+        tap.Feed(Direction.Server, trailer);
+        var server = Drain(store).OfType<RawBytes>().Where(r => r.Source == EventSource.Server).ToList();
+
+        // The greeting and the header line each went out as their reads ended; the body in 64 KiB chunks, not 49
+        // pieces; then the FETCH response's end, as its frame ends, and the tagged OK.
+        Assert.Equal([Greeting.Length, header.Length, Chunk, Chunk, Chunk, body.Length - 3 * Chunk, 3, trailer.Length - 3],
+            server.Select(r => r.Data.Length));
+        Assert.Equal([.. Greeting, .. header, .. body, .. trailer], server.SelectMany(r => r.Data));
+        Assert.Equal(Enumerable.Range(0, server.Count).Select(i => server.Take(i).Sum(r => (long)r.Data.Length)), server.Select(r => r.Offset!.Value));
+    }
+
+    [Fact]
+    public void ASessionThatStopsInTheMiddleOfALiteral_HoldsItsLastBytesOnlyUntilItCloses()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 100_000, essential: true);
+        var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024);
+        var sent = new byte[10_000];
+        new Random(6).NextBytes(sent);
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 APPEND INBOX {100000+}\r\n"u8);
+        tap.Feed(Direction.Client, sent.AsSpan(0, 6_000));
+        tap.Feed(Direction.Client, sent.AsSpan(6_000));
+        // The rest of the literal is on its way: its bytes wait for it, in one chunk.
+        Assert.Equal("a1 APPEND INBOX {100000+}\r\n", Encoding.ASCII.GetString(ClientBytes(Drain(store))));
+
+        tap.Close(CloseReason.ClientReset, "the client went away");
+        var atClose = Drain(store);
+        var last = Assert.Single(atClose.OfType<RawBytes>());
+        Assert.Equal(sent, last.Data);
+        Assert.Equal(27, last.Offset);
+        Assert.IsType<SessionClosed>(atClose[^1]);
+    }
+
+    [Fact]
+    public void APooledChunk_GoesBackToItsPool_OnlyOnceEveryQueueThatTookItIsDone()
+    {
+        var pool = new CountingPool();
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 10, essential: true);
+        using var browser = bus.Subscribe("dashboard", 10);
+
+        var (buffer, chunk) = pool.Chunk();
+        bus.Publish(chunk);
+        Assert.True(store.Reader.TryRead(out _));
+        chunk.Lease!.Release();
+        Assert.Empty(pool.Returned); // the dashboard's queue still holds it
+
+        Assert.True(browser.Reader.TryRead(out _));
+        chunk.Lease.Release();
+        Assert.Same(buffer, Assert.Single(pool.Returned));
+
+        // A reader that releases twice cannot hand the buffer out a second time.
+        chunk.Lease.Release();
+        Assert.Single(pool.Returned);
+    }
+
+    [Fact]
+    public void APooledChunk_NobodyTookOrAReaderKeeps_IsReturnedAtOnce_OrNever()
+    {
+        var pool = new CountingPool();
+        var bus = new EventBus();
+
+        // No queue took it (nobody subscribed, or every queue was full): back as soon as it was offered.
+        var (unread, first) = pool.Chunk();
+        bus.Publish(first);
+        Assert.Same(unread, Assert.Single(pool.Returned));
+
+        // A queue that took it and never says it is done keeps it: the buffer is then the garbage collector's.
+        using var keeper = bus.Subscribe("lint", 10, essential: true);
+        using var full = bus.Subscribe("full", 1);
+        bus.Publish(new ProxyAction { SessionId = 1, Source = EventSource.Proxy, Action = "test", Description = "fills the one place" });
+        var (_, second) = pool.Chunk();
+        bus.Publish(second);
+        Assert.Equal(1, full.Dropped);
+        Assert.Single(pool.Returned);
+    }
+
+    private static byte[] ClientBytes(IEnumerable<SessionEvent> events) =>
+        events.OfType<RawBytes>().Where(r => r.Source == EventSource.Client).SelectMany(r => r.Data).ToArray();
+
+    private static List<SessionEvent> Drain(EventBus.Subscription subscription)
+    {
+        var events = new List<SessionEvent>();
+        while (subscription.Reader.TryRead(out var e)) events.Add(e);
+        return events;
+    }
+
+    /// <summary>A pool that says what came back to it.</summary>
+    private sealed class CountingPool : ArrayPool<byte>
+    {
+        public List<byte[]> Returned { get; } = [];
+
+        public (byte[] Buffer, RawBytes Chunk) Chunk()
+        {
+            var buffer = new byte[16];
+            return (buffer, new RawBytes
+            {
+                SessionId = 1, Source = EventSource.Server, Offset = 0, Data = buffer, Lease = new RawChunkLease(buffer, this),
+            });
+        }
+
+        public override byte[] Rent(int minimumLength) => new byte[minimumLength];
+
+        public override void Return(byte[] array, bool clearArray = false) => Returned.Add(array);
+    }
+}
