@@ -30,14 +30,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     /// <summary>Bytes of each literal kept unless a recording is told otherwise (the proxy's <c>--literal-cap</c> default).</summary>
     public const long DefaultLiteralLimit = 16L * 1024 * 1024;
 
-    private const int RawChunkSize = 64 * 1024;
-
-    /// <summary>
-    /// The raw chunks' buffers, shared by every session, keeping at most 128 (8 MiB) between uses. Its own pool, not
-    /// the shared one: full chunks come back from the store's writer in batches (up to 64 at once), more than the shared
-    /// pool keeps for a size, and it let go of over half of them.
-    /// </summary>
-    private static readonly System.Buffers.ArrayPool<byte> Chunks = System.Buffers.ArrayPool<byte>.Create(RawChunkSize, 128);
+    private const int RawChunkSize = RawChunkPool.ChunkSize;
     private const int MaxTrackedCommands = 10_000;
 
     /// <summary>Under pressure (<see cref="EventBus.LetsLargeLiteralsGo"/>), literals above this size go first: a
@@ -58,6 +51,9 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private readonly PendingRaw[] raw = [new(), new()];
     // Per direction: the last bytes fed were a literal's, and more of it is to come.
     private readonly bool[] midLiteral = new bool[2];
+    // Sends bytes held in the middle of a literal once they waited HeldAtMost; created at the first wait.
+    private ITimer? heldTimer;
+    private bool heldTimerArmed;
     private readonly IncrementalHash?[] literalHashes = new IncrementalHash?[2];
     private readonly (long Kept, TruncationCause Cause)?[] literalCuts = new (long, TruncationCause)?[2];
     private long sequence;
@@ -200,6 +196,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
             ReportDrops();
             Stamp(closing, ++sequence);
             closed = true;
+            heldTimer?.Dispose();
         }
     }
 
@@ -236,10 +233,12 @@ public sealed class SessionRecording : IImapSink, IDisposable
     void IImapSink.OnBytes(Direction direction, long offset, ReadOnlySpan<byte> bytes, Literal? literal)
     {
         var position = literal is null ? 0 : offset - literal.Offset;
-        midLiteral[(int)direction] = literal is not null && position + bytes.Length < literal.Length;
         // Decided at a literal's first byte: kept whole, cut at the capture cap, or (the store falling behind) kept
         // as size and hash only, so that the frames around it still fit in the store's queue.
         if (literal is not null && position == 0) literalCuts[(int)direction] = CutFor(literal);
+        // More of the literal's kept bytes to come: what waits waits for them (a cut literal's rest is not kept).
+        var keptEnd = literal is null ? 0 : literalCuts[(int)direction] is { } kept ? Math.Min(kept.Kept, literal.Length) : literal.Length;
+        midLiteral[(int)direction] = position + bytes.Length < keptEnd;
         if (literal is null || literalCuts[(int)direction] is not { } cut)
         {
             Append(direction, offset, bytes);
@@ -297,12 +296,45 @@ public sealed class SessionRecording : IImapSink, IDisposable
     /// The end of a chunk: what waits goes out, so that a live view sees the bytes of a quiet session and an idle one
     /// holds no buffer; except in the middle of a literal, whose next bytes are on their way. A transfer's body then
     /// leaves in whole chunks whatever the reads' sizes (a TLS read yields one record, often 4 KiB): an event, an array
-    /// and a copy in the store per 64 KiB rather than per read. The literal's end, the next frame or the close sends the rest.
+    /// and a copy in the store per 64 KiB rather than per read. The literal's end, the next frame or the close sends the
+    /// rest, and at the latest <see cref="HeldAtMost"/> after it began to wait.
     /// </summary>
     private void FlushRawUnlessMidLiteral()
     {
-        if (!midLiteral[(int)Direction.Client]) Flush(Direction.Client);
-        if (!midLiteral[(int)Direction.Server]) Flush(Direction.Server);
+        var held = false;
+        foreach (var direction in (ReadOnlySpan<Direction>)[Direction.Client, Direction.Server])
+        {
+            if (midLiteral[(int)direction] && raw[(int)direction].Length > 0) held = true;
+            else Flush(direction);
+        }
+        if (!held || heldTimerArmed) return;
+        heldTimerArmed = true;
+        heldTimer ??= time.CreateTimer(static recording => ((SessionRecording)recording!).FlushHeld(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        heldTimer.Change(HeldAtMost, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Bytes held in the middle of a literal go out this long after they began to wait, literal or not: a transfer that
+    /// stalls (a server that sent fewer bytes than it announced, a client that stopped reading) shows its last bytes,
+    /// which are what its user looks for, while it hangs. A download flushes a part chunk this often at most.
+    /// </summary>
+    public static readonly TimeSpan HeldAtMost = TimeSpan.FromMilliseconds(200);
+
+    private void FlushHeld()
+    {
+        lock (gate)
+        {
+            heldTimerArmed = false;
+            if (closed) return;
+            try
+            {
+                FlushRaw();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                if (!broken) Break(e);
+            }
+        }
     }
 
     private void Flush(Direction direction)
@@ -392,7 +424,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     {
         private byte[]? buffer;
 
-        public byte[] Buffer => buffer ??= Chunks.Rent(RawChunkSize);
+        public byte[] Buffer => buffer ??= RawChunkPool.Default.Rent(RawChunkSize);
         public int Length { get; set; }
         public long Offset { get; set; }
 
@@ -409,14 +441,14 @@ public sealed class SessionRecording : IImapSink, IDisposable
                 // it: a copy per chunk showed as memmove in the bulk path's profile, a new buffer per chunk as page
                 // faults.
                 taken = full;
-                lease = new RawChunkLease(full, Chunks);
+                lease = new RawChunkLease(full, RawChunkPool.Default);
             }
             else
             {
                 // Uninitialised: every byte is overwritten at once (zeroing showed as memset in the same profile).
                 taken = GC.AllocateUninitializedArray<byte>(Length);
                 full.AsSpan(0, Length).CopyTo(taken);
-                Chunks.Return(full);
+                RawChunkPool.Default.Return(full);
             }
             buffer = null;
             Length = 0;

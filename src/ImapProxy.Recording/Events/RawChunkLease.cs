@@ -13,16 +13,26 @@ namespace ImapProxy.Recording.Events;
 public sealed class RawChunkLease(byte[] buffer, ArrayPool<byte> pool)
 {
     private int holders;
+    private bool returned;
 
     /// <summary>One more reader of the chunk (a queue took its event).</summary>
-    public void Hold() => Interlocked.Increment(ref holders);
+    /// <exception cref="InvalidOperationException">The buffer went back to its pool already: the event was published
+    /// again after its readers were done (a copy made with <c>with</c> shares the lease).</exception>
+    public void Hold()
+    {
+        if (Volatile.Read(ref returned)) throw new InvalidOperationException("a raw chunk whose buffer went back to its pool was published again");
+        Interlocked.Increment(ref holders);
+    }
 
     /// <summary>
     /// A reader is done with the chunk: its bytes may be overwritten once this returns. Only the release that takes
-    /// the count to zero returns the buffer, so an extra release can never hand it out twice.
+    /// the count to zero returns the buffer, so a release after the last can never hand it out twice; a reader that
+    /// releases what it never held returns it early, which is why only the bus holds.
     /// </summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref holders) == 0) pool.Return(buffer);
+        if (Interlocked.Decrement(ref holders) != 0) return;
+        Volatile.Write(ref returned, true);
+        pool.Return(buffer);
     }
 }

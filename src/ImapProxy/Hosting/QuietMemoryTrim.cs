@@ -1,4 +1,5 @@
 using ImapProxy.Capture.Relay;
+using ImapProxy.Recording;
 
 namespace ImapProxy.Hosting;
 
@@ -8,10 +9,13 @@ namespace ImapProxy.Hosting;
 /// IDLE after their morning sync would keep the sync's memory, not the sessions'. After a quiet second (no new
 /// session, and less relayed than <see cref="QuietBytes"/>: the keepalives and NOOPs of a thousand idle clients are
 /// quiet), when the GC holds much more than the last trim left, one compacting full collection in the GC's aggressive
-/// mode returns the headroom. It pauses the process for some milliseconds, at a moment when little is relayed.
+/// mode returns the headroom, with the raw chunks' buffers the recordings kept for the next transfer. It pauses the
+/// process for some milliseconds, at a moment when little is relayed.
 /// </summary>
 /// <param name="committed">What the GC had committed at its last collection; the tests give their own figures.</param>
-public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryTrim> logger, TimeProvider time, Func<long>? committed = null)
+/// <param name="chunks">The recordings' chunk pool (<see cref="RawChunkPool.Default"/> unless a test gives its own).</param>
+public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryTrim> logger, TimeProvider time, Func<long>? committed = null,
+    RawChunkPool? chunks = null)
     : BackgroundService
 {
     /// <summary>How long without traffic before the proxy counts as quiet: the time between two looks.</summary>
@@ -52,6 +56,7 @@ public sealed class QuietMemoryTrim(ProxyCounters counters, ILogger<QuietMemoryT
         if (keptAfterTrim < 0) keptAfterTrim = committed();
         if (!quiet || committed() - keptAfterTrim < GrowthWorthTrimming) return;
         var before = committed();
+        (chunks ?? RawChunkPool.Default).Trim();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         keptAfterTrim = committed();
         Trims++;

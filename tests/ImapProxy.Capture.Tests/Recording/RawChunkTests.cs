@@ -4,6 +4,7 @@ using ImapProxy.Protocol;
 using ImapProxy.Recording;
 using ImapProxy.Recording.Bus;
 using ImapProxy.Recording.Events;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImapProxy.Capture.Tests.Recording;
 
@@ -45,7 +46,8 @@ public class RawChunkTests
     {
         var bus = new EventBus();
         using var store = bus.Subscribe("store", 100_000, essential: true);
-        var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024);
+        // A clock that does not move: only the close sends the held bytes.
+        var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, new FakeTimeProvider(), literalLimit: 16 * 1024 * 1024);
         var sent = new byte[10_000];
         new Random(6).NextBytes(sent);
 
@@ -62,6 +64,70 @@ public class RawChunkTests
         Assert.Equal(sent, last.Data);
         Assert.Equal(27, last.Offset);
         Assert.IsType<SessionClosed>(atClose[^1]);
+    }
+
+    /// <summary>A server that announced more than it sent: the client hangs, and the user looks for the last bytes.</summary>
+    [Fact]
+    public void ABodyThatStalls_ShowsItsHeldBytes_AMomentAfterTheyBeganToWait()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 100_000, essential: true);
+        var clock = new FakeTimeProvider();
+        using var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, clock, literalLimit: 16 * 1024 * 1024);
+        var header = "* 1 FETCH (BODY[] {50000}\r\n"u8.ToArray();
+        var sent = new byte[30_000];
+        new Random(7).NextBytes(sent);
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Server, [.. header, .. sent.AsSpan(0, 10_000)]);
+        clock.Advance(SessionRecording.HeldAtMost / 2);
+        tap.Feed(Direction.Server, sent.AsSpan(10_000));
+        clock.Advance(SessionRecording.HeldAtMost / 2 - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(Greeting, ServerBytes(Drain(store)));
+
+        // Counted from the first byte held, not the last: a slow trickle cannot hold its bytes for ever.
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var held = Assert.Single(Drain(store).OfType<RawBytes>());
+        Assert.Equal([.. header, .. sent], held.Data);
+        Assert.Equal(Greeting.Length, held.Offset);
+
+        // The transfer goes on: its next bytes wait again, and go out the same way.
+        tap.Feed(Direction.Server, sent.AsSpan(0, 5_000));
+        Assert.Empty(Drain(store));
+        clock.Advance(SessionRecording.HeldAtMost);
+        Assert.Equal(sent[..5_000], Assert.Single(Drain(store).OfType<RawBytes>()).Data);
+    }
+
+    /// <summary>Past what a cut literal keeps, nothing more of it will be kept: its first bytes need not wait for the rest.</summary>
+    [Fact]
+    public void ALiteralCutAtTheCap_DoesNotHoldWhatItKeeps_UntilItsEnd()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 100_000, essential: true);
+        using var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, new FakeTimeProvider(), literalLimit: 100);
+        var header = "* 1 FETCH (BODY[] {50000}\r\n"u8.ToArray();
+        var body = new byte[4096];
+        new Random(8).NextBytes(body);
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Server, [.. header, .. body.AsSpan(0, 60)]);
+        // Within what the cap keeps, more is to come: held.
+        Assert.Equal(Greeting, ServerBytes(Drain(store)));
+        tap.Feed(Direction.Server, body.AsSpan(60));
+
+        Assert.Equal([.. header, .. body[..100]], ServerBytes(Drain(store)));
+    }
+
+    [Fact]
+    public void APooledChunk_PublishedAgainAfterItsBufferWentBack_IsRefused()
+    {
+        var pool = new CountingPool();
+        var bus = new EventBus();
+        var (_, chunk) = pool.Chunk();
+        bus.Publish(chunk); // nobody took it: back in its pool
+
+        Assert.Throws<InvalidOperationException>(() => bus.Publish(chunk with { Offset = 16 }));
+        Assert.Single(pool.Returned);
     }
 
     [Fact]
@@ -110,6 +176,9 @@ public class RawChunkTests
 
     private static byte[] ClientBytes(IEnumerable<SessionEvent> events) =>
         events.OfType<RawBytes>().Where(r => r.Source == EventSource.Client).SelectMany(r => r.Data).ToArray();
+
+    private static byte[] ServerBytes(IEnumerable<SessionEvent> events) =>
+        events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).SelectMany(r => r.Data).ToArray();
 
     private static List<SessionEvent> Drain(EventBus.Subscription subscription)
     {

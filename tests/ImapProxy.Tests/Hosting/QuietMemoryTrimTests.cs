@@ -1,5 +1,6 @@
 using ImapProxy.Capture.Relay;
 using ImapProxy.Hosting;
+using ImapProxy.Recording;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImapProxy.Tests.Hosting;
@@ -15,7 +16,9 @@ public sealed class QuietMemoryTrimTests
     private readonly ProxyCounters counters = new();
     private long committed = 100 * MiB;
 
-    private QuietMemoryTrim Trim() => new(counters, NullLogger<QuietMemoryTrim>.Instance, TimeProvider.System, () => committed);
+    private readonly RawChunkPool chunks = new(8);
+
+    private QuietMemoryTrim Trim() => new(counters, NullLogger<QuietMemoryTrim>.Instance, TimeProvider.System, () => committed, chunks);
 
     [Fact]
     public void AQuietProxyThatGrew_IsTrimmedOnce()
@@ -23,12 +26,15 @@ public sealed class QuietMemoryTrimTests
         var trim = Trim();
         trim.Look(); // the first look has nothing to compare with
         committed += QuietMemoryTrim.GrowthWorthTrimming;
+        // A download's chunk buffers, kept for the next one.
+        for (var i = 0; i < 3; i++) chunks.Return(new byte[RawChunkPool.ChunkSize]);
 
         trim.Look();
         trim.Look();
         trim.Look();
 
         Assert.Equal(1, trim.Trims);
+        Assert.Equal(0, chunks.Kept);
     }
 
     [Fact]
@@ -37,10 +43,12 @@ public sealed class QuietMemoryTrimTests
         var trim = Trim();
         trim.Look();
         committed += 64 * MiB;
+        chunks.Return(new byte[RawChunkPool.ChunkSize]);
 
         counters.AddServerBytes(QuietMemoryTrim.QuietBytes);
         trim.Look();
         Assert.Equal(0, trim.Trims);
+        Assert.Equal(1, chunks.Kept); // a transfer goes on: its next chunk may use it
         counters.AddClientBytes(QuietMemoryTrim.QuietBytes / 2);
         counters.AddServerBytes(QuietMemoryTrim.QuietBytes / 2);
         trim.Look();
