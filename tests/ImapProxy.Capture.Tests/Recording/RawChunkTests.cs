@@ -180,12 +180,7 @@ public class RawChunkTests
     private static byte[] ServerBytes(IEnumerable<SessionEvent> events) =>
         events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).SelectMany(r => r.Data).ToArray();
 
-    private static List<SessionEvent> Drain(EventBus.Subscription subscription)
-    {
-        var events = new List<SessionEvent>();
-        while (subscription.Reader.TryRead(out var e)) events.Add(e);
-        return events;
-    }
+    private static List<SessionEvent> Drain(EventBus.Subscription subscription) => SessionRecordingTests.Drain(subscription);
 
     /// <summary>A pool that says what came back to it.</summary>
     private sealed class CountingPool : ArrayPool<byte>

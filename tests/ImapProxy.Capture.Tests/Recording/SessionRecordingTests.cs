@@ -317,7 +317,7 @@ public class SessionRecordingTests
         return (bus, store, tap);
     }
 
-    private static List<SessionEvent> Drain(EventBus.Subscription subscription)
+    internal static List<SessionEvent> Drain(EventBus.Subscription subscription)
     {
         var events = new List<SessionEvent>();
         while (subscription.Reader.TryRead(out var e)) events.Add(e);
