@@ -38,6 +38,8 @@ public class RawChunkTests
         Assert.Equal([Greeting.Length, header.Length, Chunk, Chunk, Chunk, body.Length - 3 * Chunk, 3, trailer.Length - 3],
             server.Select(r => r.Data.Length));
         Assert.Equal([.. Greeting, .. header, .. body, .. trailer], server.SelectMany(r => r.Data));
+        // Whole chunks are the pool's buffers, lent: their readers give them back. Shorter ones are arrays of their own.
+        Assert.All(server, r => Assert.Equal(r.Data.Length == Chunk, r.Lease is not null));
         Assert.Equal(Enumerable.Range(0, server.Count).Select(i => server.Take(i).Sum(r => (long)r.Data.Length)), server.Select(r => r.Offset!.Value));
     }
 
