@@ -9,8 +9,8 @@ namespace ImapProxy.Recording;
 /// uses, by default as many as the store's default queue holds (32 MiB): on a busy machine the store's writer, which
 /// runs at a lower priority, lets its queue grow and then gives back hundreds of chunks at once, more than the shared
 /// <see cref="ArrayPool{T}"/> keeps for a size (about 32 per core; a model of that traffic reused 42 % of them) or a
-/// pool of 128 (TLS downloads still allocated most of their chunks). <see cref="Trim"/> lets them all go when the
-/// proxy is quiet.
+/// pool of 128 (over a TLS bulk benchmark, 122 MiB of arrays allocated against 23 with this one). <see cref="Trim"/>
+/// lets them all go when the proxy is quiet.
 /// </summary>
 public sealed class RawChunkPool(int capacity) : ArrayPool<byte>
 {
@@ -21,6 +21,7 @@ public sealed class RawChunkPool(int capacity) : ArrayPool<byte>
 
     // Last in, first out: the buffer given back last is the likeliest still in a cache.
     private readonly ConcurrentStack<byte[]> kept = new();
+    // Counted apart: ConcurrentStack.Count walks the stack, and every return compares against the capacity.
     private int count;
 
     /// <summary>Buffers waiting to be rented.</summary>

@@ -30,7 +30,6 @@ public sealed class SessionRecording : IImapSink, IDisposable
     /// <summary>Bytes of each literal kept unless a recording is told otherwise (the proxy's <c>--literal-cap</c> default).</summary>
     public const long DefaultLiteralLimit = 16L * 1024 * 1024;
 
-    private const int RawChunkSize = RawChunkPool.ChunkSize;
     private const int MaxTrackedCommands = 10_000;
 
     /// <summary>Under pressure (<see cref="EventBus.LetsLargeLiteralsGo"/>), literals above this size go first: a
@@ -276,13 +275,13 @@ public sealed class SessionRecording : IImapSink, IDisposable
         while (!bytes.IsEmpty)
         {
             if (pending.Length == 0) pending.Offset = offset;
-            // Chunks of exactly RawChunkSize: the store writes them as rows without copying them again.
-            var take = Math.Min(bytes.Length, RawChunkSize - pending.Length);
+            // Chunks of exactly the pool's size: the store writes them as rows without copying them again.
+            var take = Math.Min(bytes.Length, RawChunkPool.ChunkSize - pending.Length);
             bytes[..take].CopyTo(pending.Buffer.AsSpan(pending.Length));
             pending.Length += take;
             offset += take;
             bytes = bytes[take..];
-            if (pending.Length == RawChunkSize) Flush(direction);
+            if (pending.Length == RawChunkPool.ChunkSize) Flush(direction);
         }
     }
 
@@ -424,7 +423,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
     {
         private byte[]? buffer;
 
-        public byte[] Buffer => buffer ??= RawChunkPool.Default.Rent(RawChunkSize);
+        public byte[] Buffer => buffer ??= RawChunkPool.Default.Rent(RawChunkPool.ChunkSize);
         public int Length { get; set; }
         public long Offset { get; set; }
 

@@ -8,7 +8,7 @@ namespace ImapProxy.Recording.Events;
 /// buffer returns when the last holder lets go. A reader that keeps the chunk, or never says it is done, simply
 /// never lets go: the buffer is then the garbage collector's, as any other array. Why: a transfer's chunks (64 KiB
 /// each) are otherwise new arrays, and the kernel zeroing the fresh pages under them showed as a tenth of the relay's
-/// CPU in a TLS download.
+/// socket threads' time in a TLS download.
 /// </summary>
 public sealed class RawChunkLease(byte[] buffer, ArrayPool<byte> pool)
 {

@@ -11,14 +11,14 @@ public class RawChunkPoolTests
         var pool = new RawChunkPool(capacity: 2);
         var buffers = Enumerable.Range(0, 3).Select(_ => pool.Rent(RawChunkPool.ChunkSize)).ToList();
         Assert.All(buffers, b => Assert.Equal(RawChunkPool.ChunkSize, b.Length));
-        Assert.Equal(3, buffers.Distinct().Count());
+        Assert.Equal(3, buffers.Distinct(ReferenceEqualityComparer.Instance).Count());
 
         foreach (var buffer in buffers) pool.Return(buffer);
         // The third did not fit: two are kept, the last given back first.
         Assert.Equal(2, pool.Kept);
         Assert.Same(buffers[1], pool.Rent(RawChunkPool.ChunkSize));
         Assert.Same(buffers[0], pool.Rent(RawChunkPool.ChunkSize));
-        Assert.DoesNotContain(pool.Rent(RawChunkPool.ChunkSize), buffers);
+        Assert.DoesNotContain(pool.Rent(RawChunkPool.ChunkSize), buffers, ReferenceEqualityComparer.Instance);
         Assert.Equal(0, pool.Kept);
     }
 
@@ -32,7 +32,7 @@ public class RawChunkPoolTests
         pool.Trim();
 
         Assert.Equal(0, pool.Kept);
-        Assert.DoesNotContain(pool.Rent(RawChunkPool.ChunkSize), kept);
+        Assert.DoesNotContain(pool.Rent(RawChunkPool.ChunkSize), kept, ReferenceEqualityComparer.Instance);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public class RawChunkTests
         tap.Feed(Direction.Client, sent.AsSpan(0, 6_000));
         tap.Feed(Direction.Client, sent.AsSpan(6_000));
         // The rest of the literal is on its way: its bytes wait for it, in one chunk.
-        Assert.Equal("a1 APPEND INBOX {100000+}\r\n", Encoding.ASCII.GetString(ClientBytes(Drain(store))));
+        Assert.Equal("a1 APPEND INBOX {100000+}\r\n", Encoding.ASCII.GetString(BytesFrom(EventSource.Client, Drain(store))));
 
         tap.Close(CloseReason.ClientReset, "the client went away");
         var atClose = Drain(store);
@@ -85,7 +85,7 @@ public class RawChunkTests
         clock.Advance(SessionRecording.HeldAtMost / 2);
         tap.Feed(Direction.Server, sent.AsSpan(10_000));
         clock.Advance(SessionRecording.HeldAtMost / 2 - TimeSpan.FromMilliseconds(1));
-        Assert.Equal(Greeting, ServerBytes(Drain(store)));
+        Assert.Equal(Greeting, BytesFrom(EventSource.Server, Drain(store)));
 
         // Counted from the first byte held, not the last: a slow trickle cannot hold its bytes for ever.
         clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -114,10 +114,10 @@ public class RawChunkTests
         tap.Feed(Direction.Server, Greeting);
         tap.Feed(Direction.Server, [.. header, .. body.AsSpan(0, 60)]);
         // Within what the cap keeps, more is to come: held.
-        Assert.Equal(Greeting, ServerBytes(Drain(store)));
+        Assert.Equal(Greeting, BytesFrom(EventSource.Server, Drain(store)));
         tap.Feed(Direction.Server, body.AsSpan(60));
 
-        Assert.Equal([.. header, .. body[..100]], ServerBytes(Drain(store)));
+        Assert.Equal([.. header, .. body[..100]], BytesFrom(EventSource.Server, Drain(store)));
     }
 
     [Fact]
@@ -176,11 +176,9 @@ public class RawChunkTests
         Assert.Single(pool.Returned);
     }
 
-    private static byte[] ClientBytes(IEnumerable<SessionEvent> events) =>
-        events.OfType<RawBytes>().Where(r => r.Source == EventSource.Client).SelectMany(r => r.Data).ToArray();
-
-    private static byte[] ServerBytes(IEnumerable<SessionEvent> events) =>
-        events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).SelectMany(r => r.Data).ToArray();
+    /// <summary>One direction's raw bytes among <paramref name="events"/>, in order.</summary>
+    private static byte[] BytesFrom(EventSource source, IEnumerable<SessionEvent> events) =>
+        events.OfType<RawBytes>().Where(r => r.Source == source).SelectMany(r => r.Data).ToArray();
 
     private static List<SessionEvent> Drain(EventBus.Subscription subscription) => SessionRecordingTests.Drain(subscription);
 
