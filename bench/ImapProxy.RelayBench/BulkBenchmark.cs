@@ -66,6 +66,7 @@ internal sealed class BulkBenchmark(IReadOnlyList<Target> targets, IReadOnlyList
                     // Let the proxies' store writers finish the previous run's bytes: their disk and CPU use would
                     // otherwise land on whatever target runs next.
                     await Task.WhenAll(proxies.Select(p => p.WaitUntilQuietAsync(TimeSpan.FromMinutes(3), ct)));
+                    DirtyPages.WriteBack();
                     var run = await MeasureAsync(target, repetition, ct);
                     if (run.Messages != messages)
                         throw new InvalidOperationException($"{target}: the FETCH returned {run.Messages} bodies, expected {messages}");

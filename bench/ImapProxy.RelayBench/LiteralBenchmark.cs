@@ -34,6 +34,7 @@ internal sealed class LiteralBenchmark(Action<string> progress)
         await client.CommandAsync("CREATE large", timeout.Token);
 
         progress($"literal: APPEND of {size:N0} bytes");
+        DirtyPages.WriteBack();
         var clock = Stopwatch.StartNew();
         var sha256 = await client.AppendAsync("large", size, timeout.Token);
         var appendElapsed = clock.Elapsed;
@@ -41,6 +42,7 @@ internal sealed class LiteralBenchmark(Action<string> progress)
         progress("literal: FETCH BODY.PEEK[] of it");
         await client.CommandAsync("SELECT large", timeout.Token);
         var received = client.BytesReceived;
+        DirtyPages.WriteBack();
         clock.Restart();
         await client.CommandAsync("UID FETCH 1:* BODY.PEEK[]", timeout.Token);
         var fetchElapsed = clock.Elapsed;
