@@ -50,6 +50,9 @@ public sealed class SessionRecording : IImapSink, IDisposable
     private readonly PendingRaw[] raw = [new(), new()];
     // Per direction: the last bytes fed were a literal's, and more of it is to come.
     private readonly bool[] midLiteral = new bool[2];
+    // Per direction: what the literal being received has yet to carry, and whether COMPRESS deflates the direction.
+    private readonly long[] literalToCome = new long[2];
+    private readonly bool[] deflated = new bool[2];
     // Sends bytes held in the middle of a literal once they waited HeldAtMost; created at the first wait.
     private ITimer? heldTimer;
     private bool heldTimerArmed;
@@ -91,6 +94,13 @@ public sealed class SessionRecording : IImapSink, IDisposable
 
     /// <summary>Latest protocol state seen (user, mailbox), for logs and the session list.</summary>
     public StateChangeFrame? State { get; private set; }
+
+    /// <summary>
+    /// Bytes the wire is sure to carry next in a direction: what the literal the last bytes fed belong to has yet to
+    /// carry (RFC 9051 §4.3), 0 outside a literal. Always 0 after COMPRESS (RFC 4978), where deflate may carry a
+    /// literal's bytes in fewer. Read by the direction's own feeder.
+    /// </summary>
+    public long LiteralBytesToCome(Direction direction) => deflated[(int)direction] ? 0 : Volatile.Read(ref literalToCome[(int)direction]);
 
     public FeedResult Feed(Direction direction, ReadOnlySpan<byte> bytes)
     {
@@ -223,6 +233,9 @@ public sealed class SessionRecording : IImapSink, IDisposable
             case TransportChangeFrame { Transport: Transport.Tls, Direction: Direction.Server }:
                 tlsStarted = true;
                 break;
+            case TransportChangeFrame { Transport: Transport.Deflate } deflate:
+                deflated[(int)deflate.Direction] = true;
+                break;
             case StateChangeFrame state:
                 State = state;
                 break;
@@ -238,6 +251,7 @@ public sealed class SessionRecording : IImapSink, IDisposable
         // More of the literal's kept bytes to come: what waits waits for them (a cut literal's rest is not kept).
         var keptEnd = literal is null ? 0 : literalCuts[(int)direction] is { } kept ? Math.Min(kept.Kept, literal.Length) : literal.Length;
         midLiteral[(int)direction] = position + bytes.Length < keptEnd;
+        Volatile.Write(ref literalToCome[(int)direction], literal is null ? 0 : literal.Length - position - bytes.Length);
         if (literal is null || literalCuts[(int)direction] is not { } cut)
         {
             Append(direction, offset, bytes);

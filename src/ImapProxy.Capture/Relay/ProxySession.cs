@@ -49,6 +49,10 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private Stream? serverStream;
     private Socket? serverSocket;
 
+    // Per leg, set while a large literal arrives on it (Linux only; null elsewhere). The server leg's once connected.
+    private readonly LowWaterMark? clientLowWater;
+    private LowWaterMark? serverLowWater;
+
     // Completed by the server pump once the server answered a forwarded STARTTLS: true after both legs upgraded.
     private TaskCompletionSource<bool>? startTlsDecision;
     private long clientBytes;
@@ -89,6 +93,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         this.bus = bus;
         clientSocket.NoDelay = true;
         clientStream = new NetworkStream(clientSocket, ownsSocket: true);
+        if (OperatingSystem.IsLinux()) clientLowWater = new LowWaterMark(clientSocket, time);
         startTls = new StartTlsPolicy(options.ClientTls);
         if (!faultRules.IsEmpty) faults = new SessionFaults(faultRules, FaultFacts, Random.Shared.NextDouble);
         recording = new SessionRecording(id, new SessionOpened
@@ -277,11 +282,13 @@ internal sealed partial class ProxySession : IAsyncDisposable
         {
             // An idle session holds no buffer: once a read drained the socket, wait for data with a zero-byte
             // read before renting one (IDLE lasts hours). During a transfer, read straight away.
+            clientLowWater?.BeforeRead(recording.LiteralBytesToCome(Direction.Client));
             if (drained) await ReadAsync(clientStream, Memory<byte>.Empty, Side.Client, ct);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
             {
                 var n = await ReadAsync(clientStream, buffer.AsMemory(0, BufferSize), Side.Client, ct);
+                clientLowWater?.AfterRead();
                 if (n == 0) return (CloseReason.ClientClosed, "the client closed the connection");
                 drained = n < BufferSize;
                 clientSilentSinceHandshake = false;
@@ -351,9 +358,11 @@ internal sealed partial class ProxySession : IAsyncDisposable
         var drained = true;
         while (true)
         {
+            serverLowWater?.BeforeRead(recording.LiteralBytesToCome(Direction.Server));
             if (drained) await ReadAsync(serverStream!, Memory<byte>.Empty, Side.Server, ct);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             var n = await ReadAsync(serverStream!, buffer.AsMemory(0, BufferSize), Side.Server, ct);
+            serverLowWater?.AfterRead();
             if (n == 0)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -535,6 +544,8 @@ internal sealed partial class ProxySession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseStreamsAsync();
+        clientLowWater?.Dispose();
+        serverLowWater?.Dispose();
         recording.Dispose();
         clientWrite.Dispose();
     }

@@ -35,6 +35,44 @@ public class SessionRecordingTests
     }
 
     [Fact]
+    public void LiteralBytesToCome_IsWhatTheLiteralBeingReceivedHasYetToCarry_AndNothingOnceDeflated()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 1000, essential: true);
+        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 APPEND INBOX {5000+}\r\n"u8);
+        Assert.Equal(0, tap.LiteralBytesToCome(Direction.Client)); // its first byte starts it
+        tap.Feed(Direction.Client, new byte[1200]);
+        // Past the capture cap (1024) all the same: the relay forwards every byte of it.
+        Assert.Equal(3800, tap.LiteralBytesToCome(Direction.Client));
+        tap.Feed(Direction.Server, "* 1 FETCH (BODY[] {300}\r\n"u8);
+        tap.Feed(Direction.Server, new byte[100]);
+        Assert.Equal((3800, 200), (tap.LiteralBytesToCome(Direction.Client), tap.LiteralBytesToCome(Direction.Server)));
+        tap.Feed(Direction.Client, new byte[3800]);
+        tap.Feed(Direction.Server, [.. new byte[200], .. ")\r\n"u8]);
+        Assert.Equal((0, 0), (tap.LiteralBytesToCome(Direction.Client), tap.LiteralBytesToCome(Direction.Server)));
+
+        // RFC 4978: after COMPRESS, a literal's bytes may come in fewer on the wire.
+        tap.Feed(Direction.Client, "\r\na2 COMPRESS DEFLATE\r\n"u8);
+        tap.Feed(Direction.Server, "a2 OK DEFLATE active\r\n"u8);
+        tap.Feed(Direction.Server, Deflated([.. "* 2 FETCH (BODY[] {300}\r\n"u8, .. new byte[100]]));
+        Assert.Equal(0, tap.LiteralBytesToCome(Direction.Server));
+    }
+
+    private static byte[] Deflated(byte[] plain)
+    {
+        using var output = new MemoryStream();
+        using (var deflate = new System.IO.Compression.DeflateStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(plain);
+            deflate.Flush();
+        }
+        return output.ToArray();
+    }
+
+    [Fact]
     public void LiteralAboveTheLimit_KeepsItsStart_AndRecordsSizeAndHash()
     {
         var bus = new EventBus();

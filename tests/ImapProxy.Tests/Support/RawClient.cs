@@ -50,6 +50,23 @@ internal sealed class RawClient : IDisposable
         }
     }
 
+    public async Task WriteAsync(byte[] bytes, CancellationToken ct)
+    {
+        await stream.WriteAsync(bytes, ct);
+        await stream.FlushAsync(ct);
+    }
+
+    /// <summary>Exactly <paramref name="count"/> bytes, what a line read left over first.</summary>
+    public async Task<byte[]> ReadBytesAsync(int count, CancellationToken ct)
+    {
+        var bytes = new byte[count];
+        var fromPending = Math.Min(count, pending.Count);
+        pending.CopyTo(0, bytes, 0, fromPending);
+        pending.RemoveRange(0, fromPending);
+        await stream.ReadExactlyAsync(bytes.AsMemory(fromPending), ct);
+        return bytes;
+    }
+
     public async Task<string> ReadToEndAsync(CancellationToken ct)
     {
         var buffer = new byte[4096];
