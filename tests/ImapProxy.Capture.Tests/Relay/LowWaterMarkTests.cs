@@ -43,6 +43,15 @@ public sealed class LowWaterMarkTests : IDisposable
     }
 
     [Fact]
+    public void FromTheMarkAndItsMarginToCome_AFewBytesWakeNobody()
+    {
+        mark.BeforeRead(LowWaterMark.Bytes + LowWaterMark.Margin);
+
+        Send(100);
+        Assert.False(Readable());
+    }
+
+    [Fact]
     public void NearTheLiteralsEnd_OrOutsideOne_EveryByteWakes()
     {
         mark.BeforeRead(LowWaterMark.Bytes + LowWaterMark.Margin - 1);
@@ -96,6 +105,32 @@ public sealed class LowWaterMarkTests : IDisposable
         mark.BeforeRead(LargeLiteral - LowWaterMark.Bytes);
         Send(100);
         Assert.False(Readable());
+    }
+
+    [Fact]
+    public void AQuietWaitOutsideALiteral_DoesNotCostTheNextLiteralItsMark()
+    {
+        // An idle session waits for hours between commands: no patience runs out there.
+        mark.BeforeRead(0);
+        time.Advance(LowWaterMark.Patience * 10);
+        Send(20);
+        Receive(20);
+        mark.AfterRead();
+
+        mark.BeforeRead(LargeLiteral);
+        Send(100);
+        Assert.False(Readable());
+    }
+
+    [Fact]
+    public void ASocketThatRefusesTheMark_IsReadWithoutIt()
+    {
+        reader.Dispose();
+
+        mark.BeforeRead(LargeLiteral);
+        mark.AfterRead();
+        mark.BeforeRead(LargeLiteral);
+        time.Advance(LowWaterMark.Patience);
     }
 
     /// <summary>Sends, then waits (bounded) until the bytes are in the reader's queue, which ignores the mark.</summary>
