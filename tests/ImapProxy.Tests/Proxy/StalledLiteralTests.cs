@@ -25,10 +25,8 @@ public sealed class StalledLiteralTests(DovecotFixture fixture)
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         using var upstream = new FakeUpstream();
         var firstPartRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var serve = upstream.ServeOneAsync(async socket =>
+        var (proxy, client, serve) = await RelayAsync(upstream, "a1 FETCH 1 BODY[]\r\n", async (socket, _) =>
         {
-            await socket.SendAsync("* OK fake ready\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
-            await ReadLineAsync(socket, cts.Token);
             await socket.SendAsync(Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{Announced}}}\r\n").Concat(Filled(SentFirst, 'a')).ToArray(), SocketFlags.None, cts.Token);
             await firstPartRead.Task.WaitAsync(cts.Token);
             await socket.SendAsync(Filled(SentLast, 'b'), SocketFlags.None, cts.Token);
@@ -36,18 +34,17 @@ public sealed class StalledLiteralTests(DovecotFixture fixture)
             await Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return true;
         }, cts.Token);
-        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "none", "--upstream", $"127.0.0.1:{upstream.Port}");
+        await using (proxy)
+        using (client)
+        {
+            Assert.Equal($"* 1 FETCH (BODY[] {{{Announced}}}\r\n", await client.ReadLineAsync(cts.Token));
+            Assert.Equal(Filled(SentFirst, 'a'), await client.ReadBytesAsync(SentFirst, cts.Token));
+            firstPartRead.SetResult();
 
-        using var client = await RawClient.ConnectAsync(proxy.PlainPort, cts.Token);
-        Assert.StartsWith("* OK fake ready", await client.ReadLineAsync(cts.Token));
-        await client.WriteAsync("a1 FETCH 1 BODY[]\r\n", cts.Token);
-        Assert.Equal($"* 1 FETCH (BODY[] {{{Announced}}}\r\n", await client.ReadLineAsync(cts.Token));
-        Assert.Equal(Filled(SentFirst, 'a'), await client.ReadBytesAsync(SentFirst, cts.Token));
-        firstPartRead.SetResult();
-
-        Assert.Equal(Filled(SentLast, 'b'), await client.ReadBytesAsync(SentLast, cts.Token));
-        await cts.CancelAsync();
-        await serve;
+            Assert.Equal(Filled(SentLast, 'b'), await client.ReadBytesAsync(SentLast, cts.Token));
+            await cts.CancelAsync();
+            await serve;
+        }
     }
 
     [Fact]
@@ -56,30 +53,46 @@ public sealed class StalledLiteralTests(DovecotFixture fixture)
         using var cts = new CancellationTokenSource(ProxyHarness.Timeout);
         using var upstream = new FakeUpstream();
         var firstPartRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var serve = upstream.ServeOneAsync(async socket =>
+        var (proxy, client, serve) = await RelayAsync(upstream, $"a1 APPEND INBOX {{{Announced}}}\r\n", async (socket, command) =>
         {
-            await socket.SendAsync("* OK fake ready\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
-            var command = await ReadLineAsync(socket, cts.Token);
             await socket.SendAsync("+ go ahead\r\n"u8.ToArray(), SocketFlags.None, cts.Token);
             var first = await ReadBytesAsync(socket, SentFirst, cts.Token);
             firstPartRead.SetResult();
             var last = await ReadBytesAsync(socket, SentLast, cts.Token);
             return (command, first, last);
         }, cts.Token);
-        await using var proxy = await ProxyHarness.StartAsync(fixture.Server, "none", "--upstream", $"127.0.0.1:{upstream.Port}");
+        await using (proxy)
+        using (client)
+        {
+            Assert.StartsWith("+ go ahead", await client.ReadLineAsync(cts.Token));
+            await client.WriteAsync(Filled(SentFirst, 'a'), cts.Token);
+            await firstPartRead.Task.WaitAsync(cts.Token);
+            await client.WriteAsync(Filled(SentLast, 'b'), cts.Token);
 
-        using var client = await RawClient.ConnectAsync(proxy.PlainPort, cts.Token);
-        Assert.StartsWith("* OK fake ready", await client.ReadLineAsync(cts.Token));
-        await client.WriteAsync($"a1 APPEND INBOX {{{Announced}}}\r\n", cts.Token);
-        Assert.StartsWith("+ go ahead", await client.ReadLineAsync(cts.Token));
-        await client.WriteAsync(Filled(SentFirst, 'a'), cts.Token);
-        await firstPartRead.Task.WaitAsync(cts.Token);
-        await client.WriteAsync(Filled(SentLast, 'b'), cts.Token);
+            var (command, first, last) = await serve;
+            Assert.Equal($"a1 APPEND INBOX {{{Announced}}}\r\n", command);
+            Assert.Equal(Filled(SentFirst, 'a'), first);
+            Assert.Equal(Filled(SentLast, 'b'), last);
+        }
+    }
 
-        var (command, first, last) = await serve;
-        Assert.Equal($"a1 APPEND INBOX {{{Announced}}}\r\n", command);
-        Assert.Equal(Filled(SentFirst, 'a'), first);
-        Assert.Equal(Filled(SentLast, 'b'), last);
+    /// <summary>
+    /// A proxy in front of the scripted upstream, and a client of it that read the greeting and sent
+    /// <paramref name="command"/>; the upstream plays <paramref name="script"/> once it read the command.
+    /// </summary>
+    private async Task<(ProxyHarness Proxy, RawClient Client, Task<T> Served)> RelayAsync<T>(FakeUpstream upstream, string command,
+        Func<Socket, string, Task<T>> script, CancellationToken ct)
+    {
+        var served = upstream.ServeOneAsync(async socket =>
+        {
+            await socket.SendAsync("* OK fake ready\r\n"u8.ToArray(), SocketFlags.None, ct);
+            return await script(socket, await ReadLineAsync(socket, ct));
+        }, ct);
+        var proxy = await ProxyHarness.StartAsync(fixture.Server, "none", "--upstream", $"127.0.0.1:{upstream.Port}");
+        var client = await RawClient.ConnectAsync(proxy.PlainPort, ct);
+        Assert.StartsWith("* OK fake ready", await client.ReadLineAsync(ct));
+        await client.WriteAsync(command, ct);
+        return (proxy, client, served);
     }
 
     private static byte[] Filled(int count, char c) => Enumerable.Repeat((byte)c, count).ToArray();
