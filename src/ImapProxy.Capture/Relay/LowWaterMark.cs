@@ -16,7 +16,7 @@ namespace ImapProxy.Capture.Relay;
 /// </summary>
 internal sealed class LowWaterMark : IDisposable
 {
-    /// <summary>Four of Dovecot's 4 KiB records; at most half of the smallest default TCP receive buffer (tcp_rmem).</summary>
+    /// <summary>Four of Dovecot's 4 KiB records; an eighth of the default TCP receive buffer (tcp_rmem, 128 KiB), whose half the kernel caps a mark at.</summary>
     public const int Bytes = 16 * 1024;
 
     /// <summary>

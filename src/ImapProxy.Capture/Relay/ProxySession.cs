@@ -280,9 +280,9 @@ internal sealed partial class ProxySession : IAsyncDisposable
         var drained = true;
         while (true)
         {
+            clientLowWater?.BeforeRead(recording.LiteralBytesToCome(Direction.Client));
             // An idle session holds no buffer: once a read drained the socket, wait for data with a zero-byte
             // read before renting one (IDLE lasts hours). During a transfer, read straight away.
-            clientLowWater?.BeforeRead(recording.LiteralBytesToCome(Direction.Client));
             if (drained) await ReadAsync(clientStream, Memory<byte>.Empty, Side.Client, ct);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
