@@ -44,6 +44,30 @@ public class RawChunkTests
     }
 
     [Fact]
+    public void AReadAcrossAChunksEnd_ContinuesTheNextChunkAtTheRightOffset()
+    {
+        var bus = new EventBus();
+        using var store = bus.Subscribe("store", 100_000, essential: true);
+        using var tap = new SessionRecording(1, SessionRecordingTests.Opened, bus, TimeProvider.System, literalLimit: 16 * 1024 * 1024);
+        var body = new byte[150_000];
+        new Random(7).NextBytes(body);
+        var header = Encoding.ASCII.GetBytes($"* 1 FETCH (BODY[] {{{body.Length}}}\r\n");
+
+        tap.Feed(Direction.Server, Greeting);
+        tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
+        tap.Feed(Direction.Server, header);
+        // Reads that each cross a 64 KiB chunk's end.
+        tap.Feed(Direction.Server, body.AsSpan(0, 100_000));
+        tap.Feed(Direction.Server, [.. body.AsSpan(100_000), .. ")\r\na1 OK done\r\n"u8]);
+        var server = Drain(store).OfType<RawBytes>().Where(r => r.Source == EventSource.Server).ToList();
+
+        // Each chunk starts where the one before it ended: the offsets are the stream's positions.
+        Assert.Equal(Enumerable.Range(0, server.Count).Select(i => server.Take(i).Sum(r => (long)r.Data.Length)), server.Select(r => r.Offset!.Value));
+        Assert.Equal([.. Greeting, .. header, .. body, .. ")\r\na1 OK done\r\n"u8], server.SelectMany(r => r.Data));
+        Assert.Contains(server, r => r.Data.Length == Chunk && r.Offset != Greeting.Length + header.Length);
+    }
+
+    [Fact]
     public void ASessionThatStopsInTheMiddleOfALiteral_HoldsItsLastBytesOnlyUntilItCloses()
     {
         var bus = new EventBus();
