@@ -225,6 +225,27 @@ public sealed class RawFilesTests
     }
 
     [Fact]
+    public async Task ADownloadsFileClosedForOthers_WhileItsBytesWaitInMemory_KeepsThem()
+    {
+        // One session's large run waits in memory for its batch's end (it goes past the page cache); 64 other
+        // sessions' small runs in the same batch make its file the least recently used of those held open, so it is
+        // the one closed: its waiting bytes must be written then, not left behind with the handle.
+        using var disk = new TempDirectory(under: "/var/tmp");
+        await using var h = new StoreHarness(directory: disk);
+        await h.StartAsync();
+        var download = h.Store.NextSessionId();
+        var others = Enumerable.Range(0, 64).Select(_ => h.Store.NextSessionId()).ToArray();
+        var body = RandomNumberGenerator.GetBytes(100_000);
+        foreach (var id in others.Prepend(download)) h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Raw(download, EventSource.Server, 0, body));
+        foreach (var id in others) h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        await h.IdleAsync();
+
+        Assert.Equal(body, h.Store.GetRaw(download, Direction.Server));
+        Assert.All(others, id => Assert.Equal("* OK ready\r\n"u8.ToArray(), h.Store.GetRaw(id, Direction.Server)));
+    }
+
+    [Fact]
     public async Task AFullDiskMidDownload_LosesThatBatchOnly_SaysSo_AndTheStoreCountsWhatItsFilesHold()
     {
         using var cts = new CancellationTokenSource(StoreHarness.Timeout);
