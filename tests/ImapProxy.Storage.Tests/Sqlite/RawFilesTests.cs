@@ -69,6 +69,29 @@ public sealed class RawFilesTests
     }
 
     [Fact]
+    public async Task ARawFileCutByHand_ReadsBackWhatItStillHolds_NeverInventedBytes()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        var first = RandomNumberGenerator.GetBytes(70_000);
+        var second = RandomNumberGenerator.GetBytes(500);
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, first));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 70_000, second));
+        await h.IdleAsync();
+
+        // Cut in the middle of the first run: the rest of it and all of the second are gone from the file.
+        using (var file = new FileStream(h.Store.RawFiles!.PathOf(id, "server"), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            file.SetLength(30_000);
+
+        Assert.Equal(first[..30_000], h.Store.GetRaw(id, Direction.Server));
+        var segments = h.Store.GetRawSegments(id, Direction.Server);
+        Assert.Equal(first[..30_000], segments.Single(s => s.Offset == 0).Data);
+        Assert.All(segments.Where(s => s.Offset != 0), s => Assert.Empty(s.Data));
+    }
+
+    [Fact]
     public async Task TheBytesRetentionCounts_FollowAppendsAndDeletes()
     {
         await using var h = new StoreHarness();
