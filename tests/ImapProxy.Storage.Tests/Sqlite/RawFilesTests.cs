@@ -269,6 +269,23 @@ public sealed class RawFilesTests
     }
 
     [Fact]
+    public async Task ARawFileThatCannotBeWritten_IsSaidAsWhatItIs_NotAsAFullDisk()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        // Something else where the session's file goes: a directory of that name.
+        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(id, "server"));
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        await h.IdleAsync();
+
+        Assert.True(h.Writer.EventsLost > 0);
+        Assert.DoesNotContain("disk is full", h.Writer.LastProblem);
+        Assert.Contains($"{id}.server", h.Writer.LastProblem);
+    }
+
+    [Fact]
     public async Task AFullDiskMidDownload_LosesThatBatchOnly_SaysSo_AndTheStoreCountsWhatItsFilesHold()
     {
         using var cts = new CancellationTokenSource(StoreHarness.Timeout);
