@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using ImapProxy.Protocol;
 using ImapProxy.Recording.Events;
 using ImapProxy.Storage.Query;
+using ImapProxy.Storage.Writing;
+using Microsoft.Extensions.Logging;
 using ImapProxy.Storage.Tests.Support;
 using ImapProxy.TestSupport;
 
@@ -283,6 +285,35 @@ public sealed class RawFilesTests
         Assert.True(h.Writer.EventsLost > 0);
         Assert.DoesNotContain("disk is full", h.Writer.LastProblem);
         Assert.Contains($"{id}.server", h.Writer.LastProblem);
+    }
+
+    [Fact]
+    public async Task AFileThatFailsAgain_IsLoggedOnceAMinute_AndItsNextBytesAreStoredOnceItCanBeWritten()
+    {
+        await using var h = new StoreHarness();
+        await h.StartAsync();
+        var id = h.Store.NextSessionId();
+        var blocked = h.Store.RawFiles!.PathOf(id, "server");
+        Directory.CreateDirectory(blocked);
+        h.Bus.Publish(Synthetic.Opened(id));
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        await h.IdleAsync();
+        var lost = h.Writer.EventsLost;
+        Assert.True(lost > 0);
+
+        // Failing again within the minute: more lost, no second error line (a nearly full disk would fill the log).
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 12, "* 1 EXISTS\r\n"u8.ToArray()));
+        await h.IdleAsync();
+        Assert.True(h.Writer.EventsLost > lost);
+        var error = Assert.Single(h.Logger.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains($"{id}.server", error.Message);
+
+        // The file can be written again: healthy, and the next bytes are where they were in the stream.
+        Directory.Delete(blocked);
+        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 24, "* 2 EXISTS\r\n"u8.ToArray()));
+        await h.IdleAsync();
+        Assert.Equal(StoreHealth.Ok, h.Writer.Health);
+        Assert.Equal([24L], h.Store.GetRawSegments(id, Direction.Server).Select(s => s.Offset));
     }
 
     [Fact]
