@@ -37,9 +37,8 @@ public class SessionRecordingTests
     [Fact]
     public void LiteralBytesToCome_IsWhatTheLiteralBeingReceivedHasYetToCarry_AndNothingOnceDeflated()
     {
-        var bus = new EventBus();
-        using var store = bus.Subscribe("store", 1000, essential: true);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        using var recorded = new Recorded();
+        var tap = recorded.Tap;
 
         tap.Feed(Direction.Server, Greeting);
         tap.Feed(Direction.Client, "a1 APPEND INBOX {5000+}\r\n"u8);
@@ -337,15 +336,11 @@ public class SessionRecordingTests
     [Fact]
     public void EachFrame_IsSaidToComeFromItsSide()
     {
-        var bus = new EventBus();
-        using var store = bus.Subscribe("store", 1000, essential: true);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        using var recorded = new Recorded();
 
-        tap.Feed(Direction.Server, Greeting);
-        tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
-        tap.Feed(Direction.Server, "a1 OK done\r\n"u8);
+        recorded.GreetingAndNoop();
 
-        var frames = Drain(store).OfType<FrameParsed>().ToList();
+        var frames = recorded.Drain().OfType<FrameParsed>().ToList();
         Assert.Equal(EventSource.Client, Assert.Single(frames, f => f.Frame is CommandFrame).Source);
         Assert.All(frames.Where(f => f.Frame is ResponseFrame), f => Assert.Equal(EventSource.Server, f.Source));
         Assert.Equal(2, frames.Count(f => f.Frame is ResponseFrame));
@@ -354,18 +349,15 @@ public class SessionRecordingTests
     [Fact]
     public void TheClose_CarriesTheRelaysByteCounts_ComesLast_AndAfterItNothingIsRecorded()
     {
-        var bus = new EventBus();
-        using var store = bus.Subscribe("store", 1000, essential: true);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
-        tap.Feed(Direction.Server, Greeting);
-        tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
-        tap.Feed(Direction.Server, "a1 OK done\r\n"u8);
+        using var recorded = new Recorded();
+        var tap = recorded.Tap;
+        recorded.GreetingAndNoop();
 
         // The relay's counts, which can differ from what was parsed (a fault rule altered what the client received).
         tap.Close(CloseReason.ClientClosed, "bye", clientBytes: 123, serverBytes: 4567);
         var afterClose = tap.Feed(Direction.Client, "a2 STARTTLS\r\n"u8);
 
-        var events = Drain(store);
+        var events = recorded.Drain();
         var closed = Assert.IsType<SessionClosed>(events.Where(e => e is not RawBytes).Last());
         Assert.Equal((CloseReason.ClientClosed, "bye", 123L, 4567L), (closed.Reason, closed.Detail, closed.ClientBytes, closed.ServerBytes));
         Assert.Equal(events.Where(e => e is not RawBytes).Max(e => e.Sequence), closed.Sequence);
@@ -377,30 +369,28 @@ public class SessionRecordingTests
     [Fact]
     public void WithoutTheRelaysCounts_TheCloseCountsWhatWasFed()
     {
-        var bus = new EventBus();
-        using var store = bus.Subscribe("store", 1000, essential: true);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        using var recorded = new Recorded();
+        var tap = recorded.Tap;
         tap.Feed(Direction.Server, Greeting);
         tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
 
         tap.Close(CloseReason.EndOfRecording, "end");
 
-        var closed = Drain(store).OfType<SessionClosed>().Single();
+        var closed = recorded.Drain().OfType<SessionClosed>().Single();
         Assert.Equal((9L, (long)Greeting.Length), (closed.ClientBytes, closed.ServerBytes));
     }
 
     [Fact]
     public void ACommandTheServerNeverAnswered_IsAFindingBeforeTheClose()
     {
-        var bus = new EventBus();
-        using var store = bus.Subscribe("store", 1000, essential: true);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        using var recorded = new Recorded();
+        var tap = recorded.Tap;
         tap.Feed(Direction.Server, Greeting);
         tap.Feed(Direction.Client, "a1 LOGIN alice secret\r\n"u8);
 
         tap.Close(CloseReason.ServerClosed, "gone");
 
-        var events = Drain(store).Where(e => e is not RawBytes).ToList();
+        var events = recorded.Drain().Where(e => e is not RawBytes).ToList();
         var unanswered = Assert.Single(events.OfType<FindingReported>(), f => f.Rule == "command-unanswered");
         Assert.True(events.IndexOf(unanswered) < events.FindIndex(e => e is SessionClosed));
         Assert.Contains(events.OfType<FrameParsed>().Single(f => f.Frame is CommandFrame).Sequence, unanswered.Evidence);
@@ -411,19 +401,48 @@ public class SessionRecordingTests
     [Fact]
     public void ALiteralOfExactlyTheCaptureCap_IsKeptWhole()
     {
-        var bus = new EventBus();
-        using var store = bus.Subscribe("store", 1000, essential: true);
-        using var tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        using var recorded = new Recorded();
+        var tap = recorded.Tap;
         var body = Enumerable.Repeat((byte)'m', 1024).ToArray();
 
         tap.Feed(Direction.Server, Greeting);
         tap.Feed(Direction.Client, "a1 FETCH 1 BODY[]\r\n"u8);
         tap.Feed(Direction.Server, [.. "* 1 FETCH (BODY[] {1024}\r\n"u8, .. body, .. ")\r\na1 OK done\r\n"u8]);
 
-        var events = Drain(store);
+        var events = recorded.Drain();
         Assert.Empty(events.OfType<LiteralTruncated>());
         var server = events.OfType<RawBytes>().Where(r => r.Source == EventSource.Server).SelectMany(r => r.Data).ToArray();
         Assert.Equal([.. Greeting, .. "* 1 FETCH (BODY[] {1024}\r\n"u8, .. body, .. ")\r\na1 OK done\r\n"u8], server);
+    }
+
+    /// <summary>A recording on a bus whose store queue the test drains, disposed together.</summary>
+    private sealed class Recorded : IDisposable
+    {
+        private readonly EventBus.Subscription store;
+
+        public Recorded()
+        {
+            var bus = new EventBus();
+            store = bus.Subscribe("store", 1000, essential: true);
+            Tap = new SessionRecording(1, Opened, bus, TimeProvider.System, literalLimit: 1024);
+        }
+
+        public SessionRecording Tap { get; }
+
+        public List<SessionEvent> Drain() => SessionRecordingTests.Drain(store);
+
+        public void GreetingAndNoop()
+        {
+            Tap.Feed(Direction.Server, Greeting);
+            Tap.Feed(Direction.Client, "a1 NOOP\r\n"u8);
+            Tap.Feed(Direction.Server, "a1 OK done\r\n"u8);
+        }
+
+        public void Dispose()
+        {
+            Tap.Dispose();
+            store.Dispose();
+        }
     }
 
     internal static readonly SessionOpened Opened = new()
