@@ -30,7 +30,9 @@ internal sealed class LowWaterMark : IDisposable
     public static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(5);
 
     private readonly Socket socket;
-    private readonly ITimer patience;
+    private readonly TimeProvider time;
+    // Created when a mark is first set: a session that never receives a large literal holds none.
+    private ITimer? patience;
     private readonly Lock gate = new();
     private int mark = 1;
     // The wait ran out of patience in this literal: the rest of it goes without the mark.
@@ -38,11 +40,14 @@ internal sealed class LowWaterMark : IDisposable
     // The socket refused the option (or is gone): never asked again.
     private bool unsupported;
 
-    public LowWaterMark(Socket socket, TimeProvider time)
+    private LowWaterMark(Socket socket, TimeProvider time)
     {
         this.socket = socket;
-        patience = time.CreateTimer(static state => ((LowWaterMark)state!).RanOutOfPatience(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        this.time = time;
     }
+
+    /// <summary>A mark for the leg of <paramref name="socket"/>; null where the kernel does not wake epoll by it (not Linux).</summary>
+    public static LowWaterMark? For(Socket socket, TimeProvider time) => OperatingSystem.IsLinux() ? new LowWaterMark(socket, time) : null;
 
     /// <summary>Before a read of the leg: sets the mark for what the literal has yet to carry.</summary>
     public void BeforeRead(long literalBytesToCome)
@@ -51,13 +56,15 @@ internal sealed class LowWaterMark : IDisposable
         if (!large) slowLiteral = false;
         var wanted = large && !slowLiteral ? Bytes : 1;
         if (wanted != Volatile.Read(ref mark)) Set(wanted);
-        if (Volatile.Read(ref mark) > 1) patience.Change(Patience, Timeout.InfiniteTimeSpan);
+        if (Volatile.Read(ref mark) <= 1) return;
+        patience ??= time.CreateTimer(static state => ((LowWaterMark)state!).RanOutOfPatience(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        patience.Change(Patience, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>After the read completed.</summary>
     public void AfterRead()
     {
-        if (Volatile.Read(ref mark) > 1) patience.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (Volatile.Read(ref mark) > 1) patience?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     private void RanOutOfPatience()
@@ -85,5 +92,5 @@ internal sealed class LowWaterMark : IDisposable
         }
     }
 
-    public void Dispose() => patience.Dispose();
+    public void Dispose() => patience?.Dispose();
 }

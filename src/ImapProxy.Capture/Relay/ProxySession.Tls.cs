@@ -38,7 +38,7 @@ internal sealed partial class ProxySession
         }
         serverSocket = socket;
         serverStream = new NetworkStream(socket, ownsSocket: false);
-        if (OperatingSystem.IsLinux()) serverLowWater = new LowWaterMark(socket, time);
+        serverLowWater = LowWaterMark.For(socket, time);
     }
 
     private async Task HandshakeClientAsync(CancellationToken ct)

@@ -49,7 +49,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
     private Stream? serverStream;
     private Socket? serverSocket;
 
-    // Per leg, set while a large literal arrives on it (Linux only; null elsewhere). The server leg's once connected.
+    // Per leg, set while a large literal arrives on it (null where unsupported). The server leg's once connected.
     private readonly LowWaterMark? clientLowWater;
     private LowWaterMark? serverLowWater;
 
@@ -93,7 +93,7 @@ internal sealed partial class ProxySession : IAsyncDisposable
         this.bus = bus;
         clientSocket.NoDelay = true;
         clientStream = new NetworkStream(clientSocket, ownsSocket: true);
-        if (OperatingSystem.IsLinux()) clientLowWater = new LowWaterMark(clientSocket, time);
+        clientLowWater = LowWaterMark.For(clientSocket, time);
         startTls = new StartTlsPolicy(options.ClientTls);
         if (!faultRules.IsEmpty) faults = new SessionFaults(faultRules, FaultFacts, Random.Shared.NextDouble);
         recording = new SessionRecording(id, new SessionOpened

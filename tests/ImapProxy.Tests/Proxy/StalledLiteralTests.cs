@@ -112,12 +112,8 @@ public sealed class StalledLiteralTests(DovecotFixture fixture)
     private static async Task<byte[]> ReadBytesAsync(Socket socket, int count, CancellationToken ct)
     {
         var bytes = new byte[count];
-        for (var read = 0; read < count;)
-        {
-            var n = await socket.ReceiveAsync(bytes.AsMemory(read), SocketFlags.None, ct);
-            if (n == 0) throw new IOException($"the proxy closed the connection after {read} of {count} bytes");
-            read += n;
-        }
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        await stream.ReadExactlyAsync(bytes, ct);
         return bytes;
     }
 }
