@@ -281,7 +281,10 @@ public sealed class EventStoreWriter : BackgroundService
             Interlocked.Add(ref eventsSkipped, result.Skipped);
             Interlocked.Increment(ref batches);
             Volatile.Write(ref lastBatchSize, batch.Count);
-            Recovered();
+            // A retry that carried only the lost sessions' marks proves little: a raw file that cannot be written, or
+            // a disk with room for a few rows only, fails again with the next events. The store writes again once a
+            // batch of events commits.
+            if (batch.Count > 0) Recovered();
         }
         catch (Exception e)
         {
