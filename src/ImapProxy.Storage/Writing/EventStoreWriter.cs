@@ -35,7 +35,6 @@ public sealed class EventStoreWriter : BackgroundService
     private long eventsSkipped;
     private long eventsLost;
     private long batches;
-    private long failedBatches;
     private int lastBatchSize;
 
     /// <param name="subscription">An essential subscription (its drops mark capture incomplete); the writer owns it.</param>
@@ -65,8 +64,6 @@ public sealed class EventStoreWriter : BackgroundService
 
     /// <summary>Transactions committed: one per batch.</summary>
     public long Batches => Interlocked.Read(ref batches);
-
-    public long FailedBatches => Interlocked.Read(ref failedBatches);
 
     /// <summary>Events (raw chunks included) in the last batch.</summary>
     public int LastBatchSize => Volatile.Read(ref lastBatchSize);
@@ -292,7 +289,6 @@ public sealed class EventStoreWriter : BackgroundService
             // sessions are marked incomplete (and closed, if their close was in it) by the first batch that commits.
             lost.Add(batch);
             Interlocked.Add(ref eventsLost, batch.Count);
-            if (batch.Count > 0) Interlocked.Increment(ref failedBatches); // not the retries that only carry marks
             Failed(e);
         }
         finally

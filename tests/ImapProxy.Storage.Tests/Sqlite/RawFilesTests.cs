@@ -288,25 +288,6 @@ public sealed class RawFilesTests
     }
 
     [Fact]
-    public async Task AfterAFailedBatch_TheRetryThatMarksItsSessions_DoesNotSayTheStoreWritesAgain()
-    {
-        using var cts = new CancellationTokenSource(StoreHarness.Timeout);
-        await using var h = new StoreHarness();
-        await h.StartAsync();
-        var id = h.Store.NextSessionId();
-        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(id, "server"));
-        h.Bus.Publish(Synthetic.Opened(id));
-        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
-        await h.IdleAsync();
-
-        // The writer retries with the lost session's mark alone, which the database takes: the session says it is
-        // incomplete, and the health still says the store cannot write (the next bytes of that file would fail too).
-        while (h.Store.GetSession(id) is not { CaptureIncomplete: true }) await Task.Delay(20, cts.Token);
-        Assert.False(h.Writer.Health.Writing);
-        Assert.Contains($"{id}.server", h.Writer.Health.Problem);
-    }
-
-    [Fact]
     public async Task AFileThatFailsAgain_IsLoggedOnceAMinute_AndItsNextBytesAreStoredOnceItCanBeWritten()
     {
         await using var h = new StoreHarness();

@@ -14,15 +14,16 @@ internal sealed class StoreHarness : IAsyncDisposable
 
     /// <param name="postgres">A PostgreSQL connection string (<see cref="TestSupport.PostgresCluster"/>); null for SQLite.</param>
     /// <param name="open">Opens the store, when not as the proxy does (<see cref="EventStore.Open"/>).</param>
+    /// <param name="time">The clock the writer stamps its health and paces its log lines by.</param>
     public StoreHarness(Func<StorageOptions, StorageOptions>? configure = null, TempDirectory? directory = null, string? postgres = null,
-        Func<StorageOptions, EventStore>? open = null)
+        Func<StorageOptions, EventStore>? open = null, TimeProvider? time = null)
     {
         ownsDirectory = directory is null;
         this.directory = directory ?? new TempDirectory();
         var options = new StorageOptions { DataDirectory = this.directory.Combine("data"), Store = postgres is null ? null : StoreLocation.Parse(postgres) };
         Options = configure?.Invoke(options) ?? options;
         Store = open?.Invoke(Options) ?? EventStore.Open(Options);
-        Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true, maxBytes: Options.QueueBytes), Logger);
+        Writer = new EventStoreWriter(Store, Bus.Subscribe("store", Options.QueueCapacity, essential: true, maxBytes: Options.QueueBytes), Logger, time);
     }
 
     public StorageOptions Options { get; }
