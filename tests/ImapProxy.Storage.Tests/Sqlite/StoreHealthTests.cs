@@ -66,6 +66,32 @@ public sealed class StoreHealthTests
         Assert.Single(h.Logger.Entries, e => e.Level == LogLevel.Warning);
     }
 
+    [Fact]
+    public async Task AWriterThatCannotOpenTheDatabase_SaysItStopped_AndHoldsNoRelayUp()
+    {
+        using var cts = new CancellationTokenSource(StoreHarness.Timeout);
+        await using var h = new StoreHarness(o => o with { QueueBytes = 1024 * 1024 });
+        // The database goes between opening the store and starting its writer (a disk unmounted, a file removed):
+        // something else is where the writer's connection opens.
+        var database = ((SqliteLocation)h.Options.Location).Path;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(database);
+        Directory.CreateDirectory(database);
+        await h.StartAsync();
+
+        while (h.Writer.Health.Writing) await Task.Delay(20, cts.Token);
+        Assert.StartsWith("the store's writer stopped", h.Writer.Health.Problem);
+        Assert.Contains(h.Logger.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains(database));
+        // Nobody reads the store's queue any more, so nobody waits for room in it: a relay that waits for the store
+        // (--when-store-behind wait) goes on at once however much it publishes, and a reader that waits for what was
+        // published is told the writer has stopped.
+        const long id = 1; // the store cannot number sessions either
+        for (long offset = 0; offset < 4 * 1024 * 1024; offset += 64 * 1024)
+            h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, offset, new byte[64 * 1024]));
+        Assert.True(h.Bus.WaitForRoomAsync(cts.Token).IsCompleted);
+        await h.IdleAsync();
+    }
+
     /// <summary>A new session and its first server bytes, its raw file writable or not.</summary>
     private static async Task<long> SessionAsync(StoreHarness h, bool blocked)
     {
