@@ -392,6 +392,8 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
         Assert.Equal(1, h.Writer.Batches);
         Assert.Equal(2, h.Writer.EventsSkipped);
         Assert.Equal(["event 2", "event 3"], h.Store.GetEvents(id, 1, 10).Select(r => ((ProxyAction)r.ReadEvent()).Description));
+        Assert.Contains(h.Logger.Entries, e => e.Message == $"Event store skipped ProxyAction 2 of session {id}: an event with that sequence is stored already");
+        Assert.Contains(h.Logger.Entries, e => e.Message.Contains($"skipped 3 raw client bytes at 0 of session {id}: bytes at that offset are stored already"));
         Assert.Equal([1, 2, 3], h.Store.GetRaw(id, Direction.Client));
         Assert.Equal([4, 5], h.Store.GetRaw(id, Direction.Server));
         Assert.Equal(3, h.Store.GetSession(id)!.Events);
@@ -404,7 +406,11 @@ public abstract class EventStoreWriterTests(StoreEngine engine)
         await using var h = await engine.HarnessAsync();
         await h.StartAsync();
         var id = h.Store.NextSessionId();
+        // Raw bytes come first (the server's greeting), in a batch of their own.
         h.Bus.Publish(Synthetic.Raw(id, EventSource.Client, 0, [65]));
+        await h.IdleAsync();
+        Assert.NotNull(h.Store.GetSession(id));
+        Assert.Equal([65], h.Store.GetRaw(id, Direction.Client));
         h.Bus.Publish(Synthetic.Action(id, 2));
         h.Bus.Publish(new CaptureIncomplete
         {

@@ -288,6 +288,34 @@ public sealed class RawFilesTests
     }
 
     [Fact]
+    public async Task ABatchThatFails_LeavesNoneOfItsEvents_ForTheNextBatchToStore()
+    {
+        await using var h = new StoreHarness();
+        var blocked = h.Store.NextSessionId();
+        var bystander = h.Store.NextSessionId();
+        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(blocked, "server"));
+        // Published before the writer starts: one batch holds them all, and the blocked file fails it before the
+        // bystander's bytes are written.
+        h.Bus.Publish(Synthetic.Raw(blocked, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        h.Bus.Publish(Synthetic.Opened(bystander));
+        h.Bus.Publish(Synthetic.Action(bystander, 2));
+        h.Bus.Publish(Synthetic.Raw(bystander, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        await h.StartAsync();
+        await h.IdleAsync();
+        Assert.Equal(4, h.Writer.EventsLost);
+
+        h.Bus.Publish(Synthetic.Action(bystander, 3));
+        h.Bus.Publish(Synthetic.Raw(bystander, EventSource.Server, 12, "* 1 EXISTS\r\n"u8.ToArray()));
+        await h.IdleAsync();
+
+        // What the failed batch held is lost, and counted as lost: none of it turns up later beside what came after.
+        Assert.Equal([3L], h.Store.GetEvents(bystander, 0, 10).Select(e => e.Sequence));
+        Assert.Equal([12L], h.Store.GetRawSegments(bystander, Direction.Server).Select(s => s.Offset));
+        var session = h.Store.GetSession(bystander)!;
+        Assert.Equal((true, 3L), (session.CaptureIncomplete, session.DroppedEvents));
+    }
+
+    [Fact]
     public async Task AFileThatFailsAgain_IsLoggedOnceAMinute_AndItsNextBytesAreStoredOnceItCanBeWritten()
     {
         await using var h = new StoreHarness();
