@@ -316,6 +316,39 @@ public sealed class RawFilesTests
     }
 
     [Fact]
+    public async Task ABatchThatFailsWithASessionsClose_StillEndsThatSession_AndCountsWhatTheBusHadDroppedBeforeIt()
+    {
+        using var cts = new CancellationTokenSource(StoreHarness.Timeout);
+        await using var h = new StoreHarness();
+        var blocked = h.Store.NextSessionId();
+        var ended = h.Store.NextSessionId();
+        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(blocked, "server"));
+        // One batch (published before the writer starts) that the blocked file fails: it holds the whole of another
+        // session, the bus's notice that 5 of its events were dropped before, and its close.
+        h.Bus.Publish(Synthetic.Raw(blocked, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        h.Bus.Publish(Synthetic.Opened(ended));
+        h.Bus.Publish(new CaptureIncomplete
+        {
+            SessionId = ended, Sequence = 2, Time = Synthetic.Time, Elapsed = TimeSpan.Zero, Source = EventSource.Proxy, DroppedEvents = 5,
+        });
+        h.Bus.Publish(new SessionClosed
+        {
+            SessionId = ended, Sequence = 3, Time = Synthetic.Time.AddSeconds(30), Elapsed = TimeSpan.FromSeconds(30), Source = EventSource.Proxy,
+            Reason = CloseReason.ClientClosed, Detail = "the client closed the connection", ClientBytes = 90, ServerBytes = 1_000,
+        });
+        await h.StartAsync();
+        await h.IdleAsync();
+
+        // The retry that marks the lost sessions (one transaction) also ends this one: it is not left "live" for ever.
+        // Its capture lacks the opening, the notice and the close, and the 5 events the notice stood for: 8.
+        while (h.Store.GetSession(ended) is not { CaptureIncomplete: true }) await Task.Delay(20, cts.Token);
+        var session = h.Store.GetSession(ended)!;
+        Assert.Equal(Synthetic.Time.AddSeconds(30), session.EndedAt);
+        Assert.Equal(StoredText.Of(CloseReason.ClientClosed), session.CloseReason);
+        Assert.Equal((true, 8L), (session.CaptureIncomplete, session.DroppedEvents));
+    }
+
+    [Fact]
     public async Task AFileThatFailsAgain_IsLoggedOnceAMinute_AndItsNextBytesAreStoredOnceItCanBeWritten()
     {
         await using var h = new StoreHarness();
