@@ -287,17 +287,27 @@ public sealed class RawFilesTests
         Assert.Contains($"{id}.server", h.Writer.LastProblem);
     }
 
+    /// <summary>
+    /// A store whose first batch will fail: a session's raw file has a directory in its place and its bytes are queued
+    /// first, then another session's opening. What a test publishes next, before starting the writer, joins that
+    /// batch, and the blocked file fails it before the other session's bytes are written.
+    /// </summary>
+    private static (StoreHarness Harness, long Other) FailingFirstBatch()
+    {
+        var h = new StoreHarness();
+        var blocked = h.Store.NextSessionId();
+        var other = h.Store.NextSessionId();
+        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(blocked, "server"));
+        h.Bus.Publish(Synthetic.Raw(blocked, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
+        h.Bus.Publish(Synthetic.Opened(other));
+        return (h, other);
+    }
+
     [Fact]
     public async Task ABatchThatFails_LeavesNoneOfItsEvents_ForTheNextBatchToStore()
     {
-        await using var h = new StoreHarness();
-        var blocked = h.Store.NextSessionId();
-        var bystander = h.Store.NextSessionId();
-        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(blocked, "server"));
-        // Published before the writer starts: one batch holds them all, and the blocked file fails it before the
-        // bystander's bytes are written.
-        h.Bus.Publish(Synthetic.Raw(blocked, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
-        h.Bus.Publish(Synthetic.Opened(bystander));
+        var (harness, bystander) = FailingFirstBatch();
+        await using var h = harness;
         h.Bus.Publish(Synthetic.Action(bystander, 2));
         h.Bus.Publish(Synthetic.Raw(bystander, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
         await h.StartAsync();
@@ -319,14 +329,10 @@ public sealed class RawFilesTests
     public async Task ABatchThatFailsWithASessionsClose_StillEndsThatSession_AndCountsWhatTheBusHadDroppedBeforeIt()
     {
         using var cts = new CancellationTokenSource(StoreHarness.Timeout);
-        await using var h = new StoreHarness();
-        var blocked = h.Store.NextSessionId();
-        var ended = h.Store.NextSessionId();
-        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(blocked, "server"));
-        // One batch (published before the writer starts) that the blocked file fails: it holds the whole of another
-        // session, the bus's notice that 5 of its events were dropped before, and its close.
-        h.Bus.Publish(Synthetic.Raw(blocked, EventSource.Server, 0, "* OK ready\r\n"u8.ToArray()));
-        h.Bus.Publish(Synthetic.Opened(ended));
+        var (harness, ended) = FailingFirstBatch();
+        await using var h = harness;
+        // The failing batch holds the whole of the other session: the bus's notice that 5 of its events were dropped
+        // before, and its close.
         h.Bus.Publish(new CaptureIncomplete
         {
             SessionId = ended, Sequence = 2, Time = Synthetic.Time, Elapsed = TimeSpan.Zero, Source = EventSource.Proxy, DroppedEvents = 5,
