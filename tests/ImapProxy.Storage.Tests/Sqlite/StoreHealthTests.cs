@@ -20,11 +20,7 @@ public sealed class StoreHealthTests
         using var cts = new CancellationTokenSource(StoreHarness.Timeout);
         await using var h = new StoreHarness();
         await h.StartAsync();
-        var id = h.Store.NextSessionId();
-        Directory.CreateDirectory(h.Store.RawFiles!.PathOf(id, "server"));
-        h.Bus.Publish(Synthetic.Opened(id));
-        h.Bus.Publish(Synthetic.Raw(id, EventSource.Server, 0, Line));
-        await h.IdleAsync();
+        var id = await SessionAsync(h, blocked: true);
 
         // The writer retries with the lost session's mark alone, which the database takes: the session says it is
         // incomplete, and the health still says the store cannot write (the next bytes of that file would fail too).
