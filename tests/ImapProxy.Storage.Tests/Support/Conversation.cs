@@ -111,7 +111,8 @@ internal sealed class Conversation : IDisposable
         return this;
     }
 
-    private Conversation Publish(SessionEvent e)
+    /// <summary>A session-level event (a drop notice, a cut literal...) published through the recording, stamped as it stamps them.</summary>
+    public Conversation Publish(SessionEvent e)
     {
         Tick();
         Recording.Publish(e);
