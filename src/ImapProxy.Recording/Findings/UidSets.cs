@@ -13,11 +13,13 @@ public static class UidSets
             if (ends.Length > 2 || !ulong.TryParse(ends[0], out var first)) return null;
             var last = first;
             if (ends.Length == 2 && !ulong.TryParse(ends[1], out last)) return null;
-            var span = (first > last ? first - last : last - first) + 1;
-            total = total + span < total ? ulong.MaxValue : total + span;
+            // A range "0:18446744073709551615" names 2^64 numbers: the count saturates rather than wrapping to 0.
+            total = Saturated(total, Saturated(first > last ? first - last : last - first, 1));
         }
         return total;
     }
+
+    private static ulong Saturated(ulong a, ulong b) => a + b < a ? ulong.MaxValue : a + b;
 
     /// <summary>The numbers the set names, at most <paramref name="max"/>; as far as it reads when it is not a plain set.</summary>
     public static List<ulong> Numbers(string set, int max)
@@ -28,7 +30,13 @@ public static class UidSets
             var ends = range.Split(':');
             if (!ulong.TryParse(ends[0], out var first)) return numbers;
             var last = ends.Length == 2 && ulong.TryParse(ends[1], out var l) ? l : first;
-            for (var n = Math.Min(first, last); n <= Math.Max(first, last) && numbers.Count < max; n++) numbers.Add(n);
+            // Stops at the range's top before stepping past it: n++ at 18446744073709551615 would wrap to 0.
+            var (low, high) = (Math.Min(first, last), Math.Max(first, last));
+            for (var n = low; numbers.Count < max; n++)
+            {
+                numbers.Add(n);
+                if (n == high) break;
+            }
         }
         return numbers;
     }

@@ -36,6 +36,14 @@ internal sealed class ScriptedSession : IDisposable
 
     public ScriptedSession Client(string text) => Feed(Direction.Client, text);
 
+    /// <summary>A leg's TLS handshake succeeded, as the relay reports it.</summary>
+    public ScriptedSession Tls(TlsLeg leg)
+    {
+        recording.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = leg, Succeeded = true, Protocol = "Tls13" });
+        Drain();
+        return this;
+    }
+
     public ScriptedSession Wait(TimeSpan span)
     {
         clock.Advance(span);
