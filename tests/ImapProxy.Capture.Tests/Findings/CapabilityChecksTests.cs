@@ -36,11 +36,14 @@ public class CapabilityChecksTests
     [InlineData("COMPRESS DEFLATE", "COMPRESS needs COMPRESS=DEFLATE")]                    // RFC 4978 §3
     // ENABLE itself is an extension (RFC 5161 §3.1), and what it enables must be announced too.
     [InlineData("ENABLE CONDSTORE", "ENABLE needs ENABLE, CONDSTORE")]
+    [InlineData("SELECT INBOX (CONDSTORE)", "SELECT needs CONDSTORE")]                     // RFC 7162 §3.1.8
+    [InlineData("EXAMINE INBOX (QRESYNC (1700 5))", "EXAMINE needs QRESYNC")]              // RFC 7162 §3.2.5
     [InlineData("FETCH 1:3 (FLAGS) (CHANGEDSINCE 5)", "FETCH needs CONDSTORE")]            // RFC 7162 §3.1.4
     [InlineData("UID FETCH 1:* (FLAGS) (CHANGEDSINCE 5 VANISHED)", "UID FETCH needs CONDSTORE, QRESYNC")] // §3.2.6
     [InlineData("STORE 1 (UNCHANGEDSINCE 5) +FLAGS (\\Seen)", "STORE needs CONDSTORE")]     // RFC 7162 §3.1.3
     [InlineData("SEARCH RETURN (COUNT) ALL", "SEARCH needs ESEARCH")]                      // RFC 4731 §3
     [InlineData("LIST (SPECIAL-USE) \"\" *", "LIST needs SPECIAL-USE")]                    // RFC 6154 §5
+    [InlineData("LIST \"\" * RETURN (SPECIAL-USE)", "LIST needs SPECIAL-USE")]
     [InlineData("LIST \"\" * RETURN (STATUS (MESSAGES))", "LIST needs LIST-STATUS")]       // RFC 5819 §2
     [InlineData("LIST (SUBSCRIBED) \"\" *", "LIST needs LIST-EXTENDED")]                   // RFC 5258 §3
     [InlineData("LIST (SUBSCRIBED SPECIAL-USE) \"\" * RETURN (STATUS (UNSEEN))", "LIST needs SPECIAL-USE, LIST-STATUS, LIST-EXTENDED")]
@@ -74,6 +77,23 @@ public class CapabilityChecksTests
         using var session = Selected($"IMAP4rev1 LITERAL+ {announced}")
             .Client($"a3 {command}\r\n")
             .Server("a3 NO not here\r\n");
+
+        Assert.DoesNotContain(session.Findings(), f => f.Rule == "command-without-capability");
+    }
+
+    [Theory]
+    [InlineData("APPEND INBOX {3+}\r\nabc")]
+    [InlineData("EXPUNGE")]
+    [InlineData("SELECT INBOX")]
+    [InlineData("FETCH 1:3 (FLAGS)")]
+    [InlineData("STORE 1 +FLAGS (\\Seen)")]
+    [InlineData("SEARCH ALL")]
+    [InlineData("LIST \"\" *")]
+    public void CommandsOfTheBaseProtocol_NeedNoExtension(string command)
+    {
+        using var session = Selected("IMAP4rev1 LITERAL+")
+            .Client($"a3 {command}\r\n")
+            .Server("a3 OK done\r\n");
 
         Assert.DoesNotContain(session.Findings(), f => f.Rule == "command-without-capability");
     }
@@ -162,13 +182,41 @@ public class CapabilityChecksTests
         using var session = new ScriptedSession()
             .Server("* OK [CAPABILITY IMAP4rev1 STARTTLS SASL-IR LOGIN-REFERRALS AUTH=PLAIN ID IDLE LITERAL+] ready\r\n")
             .Client("a1 LOGIN alice secret\r\n")
-            .Server("a1 OK [CAPABILITY IMAP4rev1 literal+] Logged in\r\n")
-            .Client("a2 SELECT INBOX\r\n")
-            .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n");
+            .Server("a1 OK [CAPABILITY IMAP4rev1 literal+] Logged in\r\n");
 
+        // Said at the login, even when the session ends there.
         var finding = Assert.Single(session.Findings(), f => f.Rule == "capabilities-lost-after-login");
 
         Assert.Equal((Severity.Info, "ID IDLE announced before login, not after"), (finding.Severity, Detail(finding)));
+    }
+
+    [Fact]
+    public void CapabilitiesLost_AreSaidOnce_HoweverOftenTheServerAnnouncesAgain()
+    {
+        using var session = new ScriptedSession()
+            .Server("* OK [CAPABILITY IMAP4rev1 ID IDLE] ready\r\n")
+            .Client("a1 LOGIN alice secret\r\n")
+            .Server("a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n")
+            .Client("a2 CAPABILITY\r\n")
+            .Server("* CAPABILITY IMAP4rev1 MOVE\r\na2 OK done\r\n")
+            .Client("a3 SELECT INBOX\r\n")
+            .Server("* 3 EXISTS\r\na3 OK [READ-WRITE] done\r\n");
+
+        Assert.Single(session.Findings(), f => f.Rule == "capabilities-lost-after-login");
+    }
+
+    [Fact]
+    public void ALoginAnsweredWithoutCapabilities_LosesNone()
+    {
+        // RFC 3501 §6.2.3: the server may announce its capabilities after login, or not; silence is not a loss.
+        using var session = new ScriptedSession()
+            .Server("* OK [CAPABILITY IMAP4rev1 ID IDLE] ready\r\n")
+            .Client("a1 LOGIN alice secret\r\n")
+            .Server("a1 OK Logged in\r\n")
+            .Client("a2 SELECT INBOX\r\n")
+            .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n");
+
+        Assert.DoesNotContain(session.Findings(), f => f.Rule == "capabilities-lost-after-login");
     }
 
     [Fact]
