@@ -51,6 +51,9 @@ internal sealed class AnalysisState
 
     public OutstandingCommand? Command(string tag) => outstanding.GetValueOrDefault(tag);
 
+    /// <summary>The command the last tagged response completed: its <see cref="CommandCompleted"/> comes after that response.</summary>
+    public OutstandingCommand? LastCompleted { get; private set; }
+
     public bool Has(string capability) => Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
@@ -96,7 +99,7 @@ internal sealed class AnalysisState
                         command.Diagnostics is null && command.Args is not null, e.Sequence, e.Elapsed);
                 break;
             case FrameParsed { Frame: ResponseFrame { ResponseKind: ResponseKind.Tagged, Tag: { } tag } }:
-                outstanding.Remove(tag);
+                if (outstanding.Remove(tag, out var completed)) LastCompleted = completed;
                 if (selecting?.Tag == tag) selecting = null;
                 break;
             case FrameParsed { Frame: ResponseFrame { ResponseKind: ResponseKind.Untagged, Status: ResponseStatus.Bye } }:

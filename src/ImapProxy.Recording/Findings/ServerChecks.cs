@@ -55,7 +55,7 @@ internal sealed class ServerChecks : ISessionCheck
             if (completed.Latency > median * SlowFactor)
                 found.Add(FindingRules.SlowCommand.Report(
                     $"{completed.Tag} {completed.Command} took {completed.Latency.TotalMilliseconds:N0} ms; its {samples.Count} predecessors took {median.TotalMilliseconds:N0} ms at the median",
-                    state.Command(completed.Tag)?.Sequence ?? 0, completed.Sequence));
+                    state.LastCompleted is { } command && command.Tag == completed.Tag ? command.Sequence : 0, completed.Sequence));
         }
         if (samples.Count < MaxSamples) samples.Add(completed.Latency);
     }

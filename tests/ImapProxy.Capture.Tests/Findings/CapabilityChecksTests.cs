@@ -19,9 +19,6 @@ public class CapabilityChecksTests
         .Client("a2 SELECT INBOX\r\n")
         .Server("* 3 EXISTS\r\n* OK [UIDVALIDITY 1700] ok\r\na2 OK [READ-WRITE] done\r\n");
 
-    /// <summary>What a finding says of this case, after its rule's one-line summary.</summary>
-    private static string Detail(FindingReported finding) => finding.Message.Split(": ", 2)[1];
-
     [Theory]
     [InlineData("UID EXPUNGE 1:2", "UID EXPUNGE needs UIDPLUS")]                           // RFC 4315 §2.1
     [InlineData("NAMESPACE", "NAMESPACE needs NAMESPACE")]                                 // RFC 2342 §5
@@ -57,7 +54,7 @@ public class CapabilityChecksTests
         var finding = Assert.Single(session.Findings(), f => f.Rule == "command-without-capability");
 
         Assert.Equal(Severity.Warning, finding.Severity);
-        Assert.Equal($"a3 {needs}, which the server did not announce", Detail(finding));
+        Assert.Equal($"a3 {needs}, which the server did not announce", finding.Detail());
         Assert.Equal("RFC 3501 §6.1.1, §7.2.1", finding.Rfc);
     }
 
@@ -113,7 +110,7 @@ public class CapabilityChecksTests
             .Client("a9 GETQUOTAROOT INBOX\r\n").Server("a9 NO no\r\n");
 
         Assert.Equal(["a8 SORT needs SORT, which the server did not announce", "a9 GETQUOTAROOT needs QUOTA, which the server did not announce"],
-            session.Findings().Where(f => f.Rule == "command-without-capability").Select(Detail));
+            session.Findings().Where(f => f.Rule == "command-without-capability").Select(f => f.Detail()));
     }
 
     [Fact]
@@ -143,7 +140,7 @@ public class CapabilityChecksTests
 
         var finding = Assert.Single(session.Findings(), f => f.Rule == "plaintext-login");
 
-        Assert.Equal((Severity.Info, expected), (finding.Severity, Detail(finding)));
+        Assert.Equal((Severity.Info, expected), (finding.Severity, finding.Detail()));
     }
 
     [Theory]
@@ -158,7 +155,7 @@ public class CapabilityChecksTests
             .Client($"a1 {command}\r\n")
             .Server("a1 NO no\r\n");
 
-        Assert.Equal(expected is null ? [] : [expected], session.Findings().Where(f => f.Rule == "plaintext-login").Select(Detail));
+        Assert.Equal(expected is null ? [] : [expected], session.Findings().Where(f => f.Rule == "plaintext-login").Select(f => f.Detail()));
     }
 
     [Fact]
@@ -187,7 +184,7 @@ public class CapabilityChecksTests
         // Said at the login, even when the session ends there.
         var finding = Assert.Single(session.Findings(), f => f.Rule == "capabilities-lost-after-login");
 
-        Assert.Equal((Severity.Info, "ID IDLE announced before login, not after"), (finding.Severity, Detail(finding)));
+        Assert.Equal((Severity.Info, "ID IDLE announced before login, not after"), (finding.Severity, finding.Detail()));
     }
 
     [Fact]
