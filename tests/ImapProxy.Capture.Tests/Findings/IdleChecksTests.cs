@@ -16,6 +16,8 @@ public class IdleChecksTests
         .Server("a1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n")
         .Client("a2 SELECT INBOX\r\n")
         .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
+        // IDLE begins well into the session: its length is counted from the IDLE, not from the session's start.
+        .Wait(TimeSpan.FromMinutes(20))
         .Client($"{tag} IDLE\r\n")
         .Server("+ idling\r\n");
 
@@ -38,6 +40,7 @@ public class IdleChecksTests
 
     [Theory]
     [InlineData(0.75, "the server completed a3 IDLE after 45 s without the client's DONE")]
+    [InlineData(1, "the server completed a3 IDLE after 1 min without the client's DONE")]
     [InlineData(10, "the server completed a3 IDLE after 10 min without the client's DONE")]
     [InlineData(29.9, "the server completed a3 IDLE after 29.9 min without the client's DONE")]
     [InlineData(30, null)]
@@ -87,6 +90,7 @@ public class IdleChecksTests
     // Not early at 30 minutes; but the client had not renewed it for 29.
     [InlineData(CloseReason.ServerClosed, 30, "idle-held-too-long", "a3 IDLE lasted 30 min until the session ended")]
     [InlineData(CloseReason.ClientClosed, 10, null, null)]
+    [InlineData(CloseReason.ClientClosed, 29, null, null)]
     [InlineData(CloseReason.ClientClosed, 40, "idle-held-too-long", "a3 IDLE lasted 40 min until the session ended")]
     [InlineData(CloseReason.ServerClosed, 40, "idle-held-too-long", "a3 IDLE lasted 40 min until the session ended")]
     public void ASessionThatEndsInIdle_SaysWhoEndedItAndWhen(CloseReason reason, double minutes, string? rule, string? expected)

@@ -43,6 +43,12 @@ public class ServerChecksTests
         var quoted = $"* BYE {text}"[..120] + "…";
         Assert.Equal($"\"too many simultaneous connections\" in '{quoted}'", finding.Detail());
         Assert.Single(finding.Evidence);
+
+        // A line of 120 characters exactly is quoted whole.
+        var exact = "Too many simultaneous connections".PadRight(120 - "* BYE ".Length, '.');
+        using var whole = Selected().Server($"* BYE {exact}\r\n");
+        Assert.Equal($"\"too many simultaneous connections\" in '* BYE {exact}'",
+            Assert.Single(whole.Findings(CloseReason.ServerClosed), f => f.Rule == "server-throttled").Detail());
     }
 
     [Fact]
@@ -103,6 +109,19 @@ public class ServerChecksTests
 
         Assert.Equal(["s SEARCH took 60,000 ms; its 4 predecessors took 100 ms at the median",
             "s9 SEARCH took 2,000 ms; its 5 predecessors took 100 ms at the median"], slow);
+    }
+
+    [Fact]
+    public void TheMedianNamed_IsTheMiddleOfThePredecessorsInOrder()
+    {
+        using var session = Selected();
+        foreach (var ms in new[] { 40, 10, 30, 20 })
+            session.Client("s SEARCH ALL\r\n").Wait(TimeSpan.FromMilliseconds(ms)).Server("s OK done\r\n");
+        session.Client("s9 SEARCH ALL\r\n").Wait(TimeSpan.FromSeconds(2)).Server("s9 OK done\r\n");
+
+        // 10, 20, 30, 40: the upper middle, 30 ms.
+        Assert.Equal("s9 SEARCH took 2,000 ms; its 4 predecessors took 30 ms at the median",
+            Assert.Single(session.Findings(), f => f.Rule == "slow-command").Detail());
     }
 
     [Fact]
