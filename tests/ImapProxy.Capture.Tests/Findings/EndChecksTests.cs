@@ -46,6 +46,10 @@ public class EndChecksTests
 
         Assert.Equal(["the client closed while a4 NOOP, a5 CHECK, a6 NOOP, a7 NOOP, a8 NOOP and 1 more waited for an answer"],
             Said(session.Findings(), "command-unanswered"));
+
+        using var five = Selected().Client("b1 NOOP\r\nb2 NOOP\r\nb3 NOOP\r\nb4 NOOP\r\nb5 NOOP\r\n");
+        Assert.Equal(["the client closed while b1 NOOP, b2 NOOP, b3 NOOP, b4 NOOP, b5 NOOP waited for an answer"],
+            Said(five.Findings(), "command-unanswered"));
     }
 
     [Fact]
