@@ -70,9 +70,9 @@ internal sealed class SearchDateChecks : ISessionCheck
         _ => day >= searched,
     };
 
-    /// <summary>"1-Feb-1994" or "01-Feb-1994" (RFC 3501 §9 date-text; INTERNALDATE pads the day with a space or a zero).</summary>
+    /// <summary>"1-Feb-1994" or "01-Feb-1994" (RFC 3501 §9 date-text; INTERNALDATE pads the day with a space or a zero: "d" reads both).</summary>
     private static DateOnly? Day(string? text) =>
-        DateOnly.TryParseExact(text?.Trim().Trim('"'), ["d-MMM-yyyy", "dd-MMM-yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+        DateOnly.TryParseExact(text?.Trim().Trim('"'), "d-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
             ? day
             : null;
 
