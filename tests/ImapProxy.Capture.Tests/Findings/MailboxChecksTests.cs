@@ -1,3 +1,5 @@
+using ImapProxy.Recording.Findings;
+
 namespace ImapProxy.Capture.Tests.Findings;
 
 /// <summary>
@@ -32,6 +34,42 @@ public class MailboxChecksTests
             .Server($"* STATUS Archive ({then})\r\na4 OK done\r\n");
 
         Assert.Equal([(rule, expected)], Found(session));
+    }
+
+    [Fact]
+    public void SelectsCodes_AreHeldToTheSameRules_PointingAtBothAnswers()
+    {
+        using var session = Selected()
+            .Client("a3 SELECT Archive\r\n")
+            .Server("* 1 EXISTS\r\n* OK [UIDVALIDITY 9] ok\r\n* OK [HIGHESTMODSEQ 50] ok\r\na3 OK done\r\n")
+            .Client("a4 SELECT Archive\r\n")
+            .Server("* 1 EXISTS\r\n* OK [UIDVALIDITY 9] ok\r\n* OK [HIGHESTMODSEQ 40] ok\r\na4 OK done\r\n");
+
+        var finding = Assert.Single(session.Findings());
+
+        Assert.Equal(("modseq-not-increasing", "Archive had HIGHESTMODSEQ 50, then 40"), (finding.Rule, finding.Detail()));
+        Assert.Equal(2, finding.Evidence.Count);
+    }
+
+    [Fact]
+    public void AStatusUidValidityUnlikeAnEarlierSessions_IsAWarning()
+    {
+        var memory = new MailboxMemory();
+        using (var first = new ScriptedSession(mailboxes: memory, sessionId: 1))
+        {
+            first.Server("* OK ready\r\n").Client("a1 LOGIN alice secret\r\n").Server("a1 OK done\r\n")
+                .Client("a2 STATUS Archive (UIDVALIDITY)\r\n").Server("* STATUS Archive (UIDVALIDITY 1700)\r\na2 OK done\r\n");
+            Assert.Empty(first.Findings());
+        }
+        using var second = new ScriptedSession(mailboxes: memory, sessionId: 2)
+            .Server("* OK ready\r\n").Client("a1 LOGIN alice secret\r\n").Server("a1 OK done\r\n")
+            .Client("a2 STATUS Archive (UIDVALIDITY)\r\n").Server("* STATUS Archive (UIDVALIDITY 1800)\r\na2 OK done\r\n");
+
+        var finding = Assert.Single(second.Findings());
+
+        Assert.Equal("uidvalidity-changed-between-sessions", finding.Rule);
+        Assert.StartsWith("Archive of alice on 127.0.0.1:143 had UIDVALIDITY 1700 in session 1 (", finding.Detail());
+        Assert.EndsWith("UTC), now 1800", finding.Detail());
     }
 
     [Fact]
