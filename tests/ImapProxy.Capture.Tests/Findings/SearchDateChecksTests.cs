@@ -46,6 +46,23 @@ public class SearchDateChecksTests
     }
 
     [Fact]
+    public void UidsAndMessageNumbers_AreNotConfused_WhereTheyCoincide()
+    {
+        // UID 1 is gone: message 1 is UID 2, message 2 is UID 3. "UID 2" and "message 2" are different messages.
+        using var session = new ScriptedSession()
+            .Server("* OK ready\r\n")
+            .Client("a1 LOGIN alice secret\r\n").Server("a1 OK done\r\n")
+            .Client("a2 SELECT INBOX\r\n").Server("* 2 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
+            .Client("a3 FETCH 1:2 (UID INTERNALDATE)\r\n")
+            .Server("* 1 FETCH (UID 2 INTERNALDATE \"01-Mar-2025 10:00:00 +0000\")\r\n")
+            .Server("* 2 FETCH (UID 3 INTERNALDATE \"03-Mar-2025 10:00:00 +0000\")\r\na3 OK done\r\n")
+            .Client("a4 UID SEARCH ON 1-Mar-2025\r\n").Server("* SEARCH 2\r\na4 OK done\r\n")
+            .Client("a5 SEARCH ON 3-Mar-2025\r\n").Server("* SEARCH 2\r\na5 OK done\r\n");
+
+        Assert.Empty(Contradictions(session));
+    }
+
+    [Fact]
     public void AnEsearchAnswer_IsCheckedAgainstTheSearchItNames()
     {
         using var session = Dated()
