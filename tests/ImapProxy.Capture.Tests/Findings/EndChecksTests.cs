@@ -8,12 +8,7 @@ namespace ImapProxy.Capture.Tests.Findings;
 /// </summary>
 public class EndChecksTests
 {
-    private static ScriptedSession Selected() => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n");
+    private static ScriptedSession Selected() => ScriptedSession.Selected("IMAP4rev1 IDLE");
 
     private static List<string> Said(IEnumerable<FindingReported> findings, string rule) =>
         findings.Where(f => f.Rule == rule).Select(f => f.Detail()).ToList();

@@ -7,12 +7,7 @@ namespace ImapProxy.Capture.Tests.Findings;
 public class FetchAnswerChecksTests
 {
     /// <summary>INBOX selected with 20 messages.</summary>
-    private static ScriptedSession Selected() => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 20 EXISTS\r\na2 OK [READ-WRITE] done\r\n");
+    private static ScriptedSession Selected() => ScriptedSession.Selected(selectData: "* 20 EXISTS\r\n");
 
     private static List<string> Said(ScriptedSession session) =>
         session.Findings().Where(f => f.Rule == "fetch-answer-incomplete").Select(f => f.Detail()).ToList();

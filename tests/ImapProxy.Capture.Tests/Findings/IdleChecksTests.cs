@@ -10,12 +10,7 @@ namespace ImapProxy.Capture.Tests.Findings;
 /// </summary>
 public class IdleChecksTests
 {
-    private static ScriptedSession Idling(string tag = "a3") => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
+    private static ScriptedSession Idling(string tag = "a3") => ScriptedSession.Selected("IMAP4rev1 IDLE")
         // IDLE begins well into the session: its length is counted from the IDLE, not from the session's start.
         .Wait(TimeSpan.FromMinutes(20))
         .Client($"{tag} IDLE\r\n")

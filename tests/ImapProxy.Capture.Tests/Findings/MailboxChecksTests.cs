@@ -10,12 +10,8 @@ namespace ImapProxy.Capture.Tests.Findings;
 public class MailboxChecksTests
 {
     /// <summary>INBOX selected: 3 messages, UIDs 11, 12, 13, UIDVALIDITY 1700, UIDNEXT 14.</summary>
-    private static ScriptedSession Selected() => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1 CONDSTORE QRESYNC] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1 CONDSTORE QRESYNC] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 3 EXISTS\r\n* OK [UIDVALIDITY 1700] ok\r\n* OK [UIDNEXT 14] ok\r\na2 OK [READ-WRITE] done\r\n");
+    private static ScriptedSession Selected() =>
+        ScriptedSession.Selected("IMAP4rev1 CONDSTORE QRESYNC", "* 3 EXISTS\r\n* OK [UIDVALIDITY 1700] ok\r\n* OK [UIDNEXT 14] ok\r\n");
 
     private static List<(string Rule, string Detail)> Found(ScriptedSession session) =>
         session.Findings().Select(f => (f.Rule, f.Detail())).ToList();

@@ -15,13 +15,6 @@ public class MessageChecksTests
     private const string TextPart = "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 2 0 NIL NIL NIL NIL)";
     private const string PdfPart = "(\"application\" \"pdf\" NIL NIL NIL \"base64\" 4 NIL NIL NIL NIL)";
 
-    private static ScriptedSession Selected() => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n");
-
     private static string Envelope(string subject, string fromHost, string messageId) =>
         $"(NIL \"{subject}\" ((\"Ann\" NIL \"ann\" \"{fromHost}\")) NIL NIL ((NIL NIL \"bob\" \"example.com\")) NIL NIL NIL \"{messageId}\")";
 
@@ -35,7 +28,7 @@ public class MessageChecksTests
     [InlineData("hello", "example.com", "<m1@example.com>", null)]
     public void AnEnvelope_IsComparedWithTheHeadersFieldByField(string subject, string fromHost, string messageId, string? expected)
     {
-        using var session = Selected()
+        using var session = ScriptedSession.Selected()
             .Client("a3 FETCH 2 (ENVELOPE BODY.PEEK[HEADER])\r\n")
             .Server($"* 2 FETCH (ENVELOPE {Envelope(subject, fromHost, messageId)} BODY[HEADER] {{{Headers.Length}}}\r\n{Headers})\r\na3 OK done\r\n");
 
@@ -53,7 +46,7 @@ public class MessageChecksTests
     [InlineData(TextPart, "message UID 7: the message is text/plain in BODYSTRUCTURE, multipart/mixed in the message")]
     public void ABodyStructure_IsComparedWithTheMessagesMimeTree(string structure, string? expected)
     {
-        using var session = Selected()
+        using var session = ScriptedSession.Selected()
             .Client("a3 UID FETCH 7 (BODYSTRUCTURE BODY.PEEK[])\r\n")
             .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure} BODY[] {{{Message.Length}}}\r\n{Message})\r\na3 OK done\r\n");
 
@@ -64,7 +57,7 @@ public class MessageChecksTests
     public void AMessageIsJudgedOnce_HoweverOftenItIsFetched()
     {
         var fetch = $"* 2 FETCH (ENVELOPE {Envelope("hullo", "example.com", "<m1@example.com>")} BODY[HEADER] {{{Headers.Length}}}\r\n{Headers})\r\n";
-        using var session = Selected()
+        using var session = ScriptedSession.Selected()
             .Client("a3 FETCH 2 (ENVELOPE BODY.PEEK[HEADER])\r\n").Server($"{fetch}a3 OK done\r\n")
             .Client("a4 FETCH 2 (ENVELOPE BODY.PEEK[HEADER])\r\n").Server($"{fetch}a4 OK done\r\n");
 

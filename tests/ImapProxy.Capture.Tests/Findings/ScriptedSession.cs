@@ -32,6 +32,17 @@ internal sealed class ScriptedSession : IDisposable
         }, bus, clock, literalLimit: 1 << 20, mailboxes: mailboxes);
     }
 
+    /// <summary>
+    /// A session logged in (as alice) with INBOX selected: the server announces <paramref name="capabilities"/> before
+    /// and after login, and answers the SELECT with <paramref name="selectData"/> (untagged lines) before its OK.
+    /// </summary>
+    public static ScriptedSession Selected(string capabilities = "IMAP4rev1", string selectData = "* 3 EXISTS\r\n") => new ScriptedSession()
+        .Server($"* OK [CAPABILITY {capabilities}] ready\r\n")
+        .Client("a1 LOGIN alice secret\r\n")
+        .Server($"a1 OK [CAPABILITY {capabilities}] Logged in\r\n")
+        .Client("a2 SELECT INBOX\r\n")
+        .Server($"{selectData}a2 OK [READ-WRITE] done\r\n");
+
     public ScriptedSession Server(string text) => Feed(Direction.Server, text);
 
     public ScriptedSession Client(string text) => Feed(Direction.Client, text);

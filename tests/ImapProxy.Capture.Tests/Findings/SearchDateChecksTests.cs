@@ -9,12 +9,7 @@ namespace ImapProxy.Capture.Tests.Findings;
 public class SearchDateChecksTests
 {
     /// <summary>Messages 1, 2, 3 (UIDs 11, 12, 13) on 1, 2 and 3 March 2025; message 2 late in its day.</summary>
-    private static ScriptedSession Dated() => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1 ESEARCH] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1 ESEARCH] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 3 EXISTS\r\n* OK [UIDVALIDITY 1700] ok\r\na2 OK [READ-WRITE] done\r\n")
+    private static ScriptedSession Dated() => ScriptedSession.Selected("IMAP4rev1 ESEARCH", "* 3 EXISTS\r\n* OK [UIDVALIDITY 1700] ok\r\n")
         .Client("a3 FETCH 1:3 (UID INTERNALDATE)\r\n")
         .Server("* 1 FETCH (UID 11 INTERNALDATE \" 1-Mar-2025 10:00:00 +0000\")\r\n")
         .Server("* 2 FETCH (UID 12 INTERNALDATE \"02-Mar-2025 23:30:00 -0500\")\r\n")
@@ -49,10 +44,7 @@ public class SearchDateChecksTests
     public void UidsAndMessageNumbers_AreNotConfused_WhereTheyCoincide()
     {
         // UID 1 is gone: message 1 is UID 2, message 2 is UID 3. "UID 2" and "message 2" are different messages.
-        using var session = new ScriptedSession()
-            .Server("* OK ready\r\n")
-            .Client("a1 LOGIN alice secret\r\n").Server("a1 OK done\r\n")
-            .Client("a2 SELECT INBOX\r\n").Server("* 2 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
+        using var session = ScriptedSession.Selected(selectData: "* 2 EXISTS\r\n")
             .Client("a3 FETCH 1:2 (UID INTERNALDATE)\r\n")
             .Server("* 1 FETCH (UID 2 INTERNALDATE \"01-Mar-2025 10:00:00 +0000\")\r\n")
             .Server("* 2 FETCH (UID 3 INTERNALDATE \"03-Mar-2025 10:00:00 +0000\")\r\na3 OK done\r\n")

@@ -9,12 +9,7 @@ namespace ImapProxy.Capture.Tests.Findings;
 /// </summary>
 public class ServerChecksTests
 {
-    private static ScriptedSession Selected() => new ScriptedSession()
-        .Server("* OK [CAPABILITY IMAP4rev1] ready\r\n")
-        .Client("a1 LOGIN alice secret\r\n")
-        .Server("a1 OK [CAPABILITY IMAP4rev1 UIDPLUS] Logged in\r\n")
-        .Client("a2 SELECT INBOX\r\n")
-        .Server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n");
+    private static ScriptedSession Selected() => ScriptedSession.Selected("IMAP4rev1 IDLE");
 
     [Theory]
     [InlineData("a3 NO [LIMIT] Too many commands\r\n", "[LIMIT] in 'a3 NO [LIMIT] Too many commands'")]
