@@ -44,9 +44,6 @@ internal sealed class AnalysisState
     /// <summary>Bumped when message numbers change meaning: a new SELECT, an EXPUNGE, a VANISHED (RFC 3501 §2.3.1.2).</summary>
     public long Numbering { get; private set; }
 
-    /// <summary>Time since the session opened, of the event being judged.</summary>
-    public TimeSpan Now { get; private set; }
-
     public IReadOnlyCollection<OutstandingCommand> Outstanding => outstanding.Values;
 
     public OutstandingCommand? Command(string tag) => outstanding.GetValueOrDefault(tag);
@@ -71,8 +68,6 @@ internal sealed class AnalysisState
 
     // The SELECT or EXAMINE in progress: asked of every FETCH, so kept rather than searched for.
     private (string Tag, string Mailbox)? selecting;
-
-    public void Clock(SessionEvent e) => Now = e.Elapsed;
 
     public void Update(SessionEvent e)
     {

@@ -26,7 +26,6 @@ public sealed class SessionAnalyzer
     {
         // Raw bytes carry no structure; earlier findings and unreadable rows are not evidence.
         if (e is RawBytes or FindingReported or UnreadableEvent or SessionClosed) return [];
-        state.Clock(e);
         foreach (var check in checks) check.Observe(e, state, found);
         state.Update(e);
         return found.Take();
@@ -35,7 +34,6 @@ public sealed class SessionAnalyzer
     /// <summary>The session ends: what its end tells. Called before the <see cref="SessionClosed"/> is published.</summary>
     public IReadOnlyList<FindingReported> Close(SessionClosed closed)
     {
-        state.Clock(closed);
         foreach (var check in checks) check.Close(closed, state, found);
         return found.Take();
     }

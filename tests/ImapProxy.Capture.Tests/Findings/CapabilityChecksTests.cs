@@ -159,6 +159,16 @@ public class CapabilityChecksTests
     }
 
     [Fact]
+    public void AFailedHandshake_LeavesItsLegWithoutTls()
+    {
+        using var session = new ScriptedSession(plaintextLegs: true).Tls(TlsLeg.Client, succeeded: false).Tls(TlsLeg.Upstream, succeeded: false)
+            .Server("* OK ready\r\n").Client("a1 LOGIN alice secret\r\n").Server("a1 OK done\r\n");
+
+        Assert.Equal(["a1 LOGIN in clear on client → proxy and proxy → server"],
+            session.Findings().Where(f => f.Rule == "plaintext-login").Select(f => f.Detail()));
+    }
+
+    [Fact]
     public void ALoginOverTlsOnBothLegs_OrWithTheLegsUnknown_IsNoFinding()
     {
         using var tls = new ScriptedSession(plaintextLegs: true).Tls(TlsLeg.Client).Tls(TlsLeg.Upstream)

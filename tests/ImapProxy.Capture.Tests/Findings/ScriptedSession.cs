@@ -47,10 +47,10 @@ internal sealed class ScriptedSession : IDisposable
 
     public ScriptedSession Client(string text) => Feed(Direction.Client, text);
 
-    /// <summary>A leg's TLS handshake succeeded, as the relay reports it.</summary>
-    public ScriptedSession Tls(TlsLeg leg)
+    /// <summary>A leg's TLS handshake, as the relay reports it.</summary>
+    public ScriptedSession Tls(TlsLeg leg, bool succeeded = true)
     {
-        recording.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = leg, Succeeded = true, Protocol = "Tls13" });
+        recording.Publish(new TlsHandshake { Source = EventSource.Proxy, Leg = leg, Succeeded = succeeded, Protocol = succeeded ? "Tls13" : null });
         Drain();
         return this;
     }
