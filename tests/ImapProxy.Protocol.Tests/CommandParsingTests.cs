@@ -34,7 +34,8 @@ public class CommandParsingTests
     public void List_SelectionAndReturnOptions_AndMalformedForms()
     {
         var commands = ParsedSession.FromClient(
-            "a1 LIST (SUBSCRIBED) \"\" (\"INBOX\" \"Sent\") RETURN (CHILDREN)\r\na2 LIST \"\" \"*\" RETURN\r\na3 LIST \"\"\r\n")
+            "a1 LIST (SUBSCRIBED) \"\" (\"INBOX\" \"Sent\") RETURN (CHILDREN)\r\na2 LIST \"\" \"*\" RETURN\r\na3 LIST \"\"\r\n" +
+            "a4 LIST \"\" * RETURN (STATUS (MESSAGES UNSEEN) CHILDREN)\r\n")
             .Frames.OfType<CommandFrame>().ToDictionary(c => c.Tag);
 
         var extended = Assert.IsType<ListArgs>(commands["a1"].Args);
@@ -48,6 +49,8 @@ public class CommandParsingTests
         Assert.Equal("malformed syntax: unexpected arguments for LIST", Assert.Single(commands["a2"].Diagnostics!).Message);
         Assert.Null(commands["a3"].Args);
         Assert.Equal("malformed syntax: unexpected arguments for LIST", Assert.Single(commands["a3"].Diagnostics!).Message);
+        // STATUS's own list (RFC 5819 §2) is its argument, not a return option of its own.
+        Assert.Equal(["STATUS", "CHILDREN"], Assert.IsType<ListArgs>(commands["a4"].Args).ReturnOptions!);
     }
 
     [Fact]

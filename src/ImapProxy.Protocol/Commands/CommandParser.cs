@@ -125,7 +125,7 @@ internal static class CommandParser
         IReadOnlyList<string>? select = null;
         if (a.Count > 0 && a[0] is ImapList options)
         {
-            select = options.Items.Select(o => o.AsText() ?? "").ToArray();
+            select = OptionNames(options);
             i = 1;
         }
         if (a.Count < i + 2) return a.Bad();
@@ -137,12 +137,18 @@ internal static class CommandParser
         if (a.Count > i + 2)
         {
             if (a.Count == i + 4 && a[i + 2].IsAtom("RETURN") && a[i + 3] is ImapList ret)
-                returns = ret.Items.Select(o => o.AsText() ?? "").ToArray();
+                returns = OptionNames(ret);
             else
                 a.Bad();
         }
         return new ListArgs(reference, patterns, select, returns);
     }
+
+    /// <summary>
+    /// The option names of a LIST selection or return list (RFC 5258 §3). An option's own parenthesized arguments
+    /// ("STATUS (MESSAGES UNSEEN)", RFC 5819 §2) belong to the option before them: they are not options.
+    /// </summary>
+    private static string[] OptionNames(ImapList options) => options.Items.Select(o => o.AsText()).OfType<string>().ToArray();
 
     private static CommandArgs? FetchArguments(ArgumentReader a, bool uid)
     {

@@ -111,8 +111,7 @@ internal sealed class CapabilityChecks : ISessionCheck
                 var options = (list.SelectOptions ?? []).Concat(list.ReturnOptions ?? []).Select(o => o.ToUpperInvariant()).ToList();
                 if (options.Contains("SPECIAL-USE")) yield return "SPECIAL-USE";      // RFC 6154 §5
                 if (list.ReturnOptions?.Any(o => o.Equals("STATUS", StringComparison.OrdinalIgnoreCase)) == true) yield return "LIST-STATUS"; // RFC 5819 §2
-                // The items of STATUS's own list ("RETURN (STATUS (MESSAGES))", RFC 5819 §2) come through as "": not options.
-                if (options.Any(o => o is not ("" or "SPECIAL-USE" or "STATUS"))) yield return "LIST-EXTENDED"; // RFC 5258 §3
+                if (options.Any(o => o is not "SPECIAL-USE" and not "STATUS")) yield return "LIST-EXTENDED"; // RFC 5258 §3
                 break;
             case AppendArgs { Messages.Count: > 1 }:
                 yield return "MULTIAPPEND";                                            // RFC 3502 §3

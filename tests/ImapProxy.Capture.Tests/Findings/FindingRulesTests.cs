@@ -24,14 +24,12 @@ public class FindingRulesTests
         .Server("* OK [UIDVALIDITY 1700] UIDs valid\r\n* OK [UIDNEXT 10] Predicted next UID\r\n")
         .Server("a2 OK [READ-WRITE] Select completed\r\n");
 
-    private static string Body(int length) => new string('x', length - 2) + "\r\n";
-
     [Fact]
     public void Rfc822SizeLargerThanTheBodySent_IsAnError_NamingBothFigures()
     {
         using var session = InboxSelected()
             .Client("a3 UID FETCH 7 (RFC822.SIZE BODY.PEEK[])\r\n")
-            .Server($"* 2 FETCH (UID 7 RFC822.SIZE 120 BODY[] {{100}}\r\n{Body(100)})\r\n")
+            .Server($"* 2 FETCH (UID 7 RFC822.SIZE 120 BODY[] {{100}}\r\n{ScriptedSession.Body(100)})\r\n")
             .Server("a3 OK Fetch completed\r\n");
 
         var finding = Assert.Single(session.Findings());
@@ -52,7 +50,7 @@ public class FindingRulesTests
             .Client("a3 UID FETCH 1:* (UID RFC822.SIZE)\r\n")
             .Server("* 1 FETCH (UID 5 RFC822.SIZE 80)\r\n* 2 FETCH (UID 7 RFC822.SIZE 90)\r\na3 OK done\r\n")
             .Client("a4 UID FETCH 7 BODY.PEEK[]\r\n")
-            .Server($"* 2 FETCH (UID 7 BODY[] {{100}}\r\n{Body(100)})\r\na4 OK done\r\n");
+            .Server($"* 2 FETCH (UID 7 BODY[] {{100}}\r\n{ScriptedSession.Body(100)})\r\na4 OK done\r\n");
 
         var finding = Assert.Single(session.Findings());
 
@@ -68,9 +66,9 @@ public class FindingRulesTests
     {
         using var session = InboxSelected()
             .Client("a3 UID FETCH 7 (RFC822.SIZE BODY.PEEK[])\r\n")
-            .Server($"* 2 FETCH (UID 7 RFC822.SIZE 100 BODY[] {{100}}\r\n{Body(100)})\r\na3 OK done\r\n")
+            .Server($"* 2 FETCH (UID 7 RFC822.SIZE 100 BODY[] {{100}}\r\n{ScriptedSession.Body(100)})\r\na3 OK done\r\n")
             .Client("a4 UID FETCH 8 (RFC822.SIZE BODY.PEEK[]<0.50>)\r\n")
-            .Server($"* 3 FETCH (UID 8 RFC822.SIZE 4000 BODY[]<0> {{50}}\r\n{Body(50)})\r\na4 OK done\r\n")
+            .Server($"* 3 FETCH (UID 8 RFC822.SIZE 4000 BODY[]<0> {{50}}\r\n{ScriptedSession.Body(50)})\r\na4 OK done\r\n")
             .Client("a5 LOGOUT\r\n")
             .Server("* BYE Logging out\r\na5 OK Logout completed\r\n");
 
@@ -86,7 +84,7 @@ public class FindingRulesTests
             .Client("a3 UID FETCH 7 (BODYSTRUCTURE)\r\n")
             .Server($"* 2 FETCH (UID 7 BODYSTRUCTURE {structure})\r\na3 OK done\r\n")
             .Client("a4 UID FETCH 7 (BODY.PEEK[1] BODY.PEEK[2])\r\n")
-            .Server($"* 2 FETCH (UID 7 BODY[1] {{20}}\r\n{Body(20)} BODY[2] {{4000}}\r\n{Body(4000)})\r\na4 OK done\r\n");
+            .Server($"* 2 FETCH (UID 7 BODY[1] {{20}}\r\n{ScriptedSession.Body(20)} BODY[2] {{4000}}\r\n{ScriptedSession.Body(4000)})\r\na4 OK done\r\n");
 
         var finding = Assert.Single(session.Findings());
 
@@ -100,7 +98,7 @@ public class FindingRulesTests
     {
         using var session = InboxSelected()
             .Client("a3 UID FETCH 7 (BINARY.SIZE[2] BINARY.PEEK[2])\r\n")
-            .Server($"* 2 FETCH (UID 7 BINARY.SIZE[2] 300 BINARY[2] ~{{256}}\r\n{Body(256)})\r\na3 OK done\r\n");
+            .Server($"* 2 FETCH (UID 7 BINARY.SIZE[2] 300 BINARY[2] ~{{256}}\r\n{ScriptedSession.Body(256)})\r\na3 OK done\r\n");
 
         var finding = Assert.Single(session.Findings());
 

@@ -6,8 +6,6 @@ namespace ImapProxy.Capture.Tests.Findings;
 /// </summary>
 public class MessageNumberingTests
 {
-    private static string Body(int length) => new string('x', length - 2) + "\r\n";
-
     [Theory]
     [InlineData("a4 SELECT INBOX\r\n", "* 3 EXISTS\r\na4 OK [READ-WRITE] done\r\n")]
     [InlineData("a4 NOOP\r\n", "* 1 EXPUNGE\r\na4 OK done\r\n")]
@@ -17,7 +15,7 @@ public class MessageNumberingTests
         using var session = ScriptedSession.Selected()
             .Client("a3 FETCH 2 RFC822.SIZE\r\n").Server("* 2 FETCH (RFC822.SIZE 120)\r\na3 OK done\r\n")
             .Client(command).Server(answer)
-            .Client("a5 FETCH 2 BODY.PEEK[]\r\n").Server($"* 2 FETCH (BODY[] {{100}}\r\n{Body(100)})\r\na5 OK done\r\n");
+            .Client("a5 FETCH 2 BODY.PEEK[]\r\n").Server($"* 2 FETCH (BODY[] {{100}}\r\n{ScriptedSession.Body(100)})\r\na5 OK done\r\n");
 
         Assert.DoesNotContain(session.Findings(), f => f.Rule == "rfc822-size-mismatch");
     }
@@ -28,7 +26,7 @@ public class MessageNumberingTests
         using var session = ScriptedSession.Selected()
             .Client("a3 FETCH 2 RFC822.SIZE\r\n").Server("* 2 FETCH (RFC822.SIZE 120)\r\na3 OK done\r\n")
             .Client("a4 NOOP\r\n").Server("* 4 EXISTS\r\na4 OK done\r\n")
-            .Client("a5 FETCH 2 BODY.PEEK[]\r\n").Server($"* 2 FETCH (BODY[] {{100}}\r\n{Body(100)})\r\na5 OK done\r\n");
+            .Client("a5 FETCH 2 BODY.PEEK[]\r\n").Server($"* 2 FETCH (BODY[] {{100}}\r\n{ScriptedSession.Body(100)})\r\na5 OK done\r\n");
 
         Assert.Single(session.Findings(), f => f.Rule == "rfc822-size-mismatch");
     }
@@ -39,7 +37,7 @@ public class MessageNumberingTests
         using var session = ScriptedSession.Selected()
             .Client("a3 UID FETCH 12 RFC822.SIZE\r\n").Server("* 2 FETCH (UID 12 RFC822.SIZE 120)\r\na3 OK done\r\n")
             .Client("a4 NOOP\r\n").Server("* 1 EXPUNGE\r\na4 OK done\r\n")
-            .Client("a5 UID FETCH 12 BODY.PEEK[]\r\n").Server($"* 1 FETCH (UID 12 BODY[] {{100}}\r\n{Body(100)})\r\na5 OK done\r\n");
+            .Client("a5 UID FETCH 12 BODY.PEEK[]\r\n").Server($"* 1 FETCH (UID 12 BODY[] {{100}}\r\n{ScriptedSession.Body(100)})\r\na5 OK done\r\n");
 
         Assert.Single(session.Findings(), f => f.Rule == "rfc822-size-mismatch");
     }

@@ -43,6 +43,9 @@ internal sealed class ScriptedSession : IDisposable
         .Client("a2 SELECT INBOX\r\n")
         .Server($"{selectData}a2 OK [READ-WRITE] done\r\n");
 
+    /// <summary>A message body of exactly <paramref name="length"/> bytes, ending in CRLF.</summary>
+    public static string Body(int length) => new string('x', length - 2) + "\r\n";
+
     public ScriptedSession Server(string text) => Feed(Direction.Server, text);
 
     public ScriptedSession Client(string text) => Feed(Direction.Client, text);

@@ -31,11 +31,7 @@ public abstract class AbandonedSessionsTests(StoreEngine engine)
         // Ended before the kill: not touched.
         var ended = h.Store.NextSessionId();
         foreach (var e in Synthetic.Session(ended, 2)) h.Bus.Publish(e);
-        h.Bus.Publish(new SessionClosed
-        {
-            SessionId = ended, Sequence = 3, Time = Synthetic.Time.AddSeconds(30), Elapsed = TimeSpan.FromSeconds(30), Source = EventSource.Proxy,
-            Reason = CloseReason.ClientClosed, Detail = "the client closed the connection", ClientBytes = 90, ServerBytes = 1_000,
-        });
+        h.Bus.Publish(Synthetic.Closed(ended, 3));
         await h.IdleAsync();
         var endedBefore = h.Store.GetSession(ended);
 

@@ -337,11 +337,7 @@ public sealed class RawFilesTests
         {
             SessionId = ended, Sequence = 2, Time = Synthetic.Time, Elapsed = TimeSpan.Zero, Source = EventSource.Proxy, DroppedEvents = 5,
         });
-        h.Bus.Publish(new SessionClosed
-        {
-            SessionId = ended, Sequence = 3, Time = Synthetic.Time.AddSeconds(30), Elapsed = TimeSpan.FromSeconds(30), Source = EventSource.Proxy,
-            Reason = CloseReason.ClientClosed, Detail = "the client closed the connection", ClientBytes = 90, ServerBytes = 1_000,
-        });
+        h.Bus.Publish(Synthetic.Closed(ended, 3));
         await h.StartAsync();
         await h.IdleAsync();
 

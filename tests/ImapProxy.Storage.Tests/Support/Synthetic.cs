@@ -25,6 +25,13 @@ internal static class Synthetic
         SessionId = id, Time = Time, Elapsed = TimeSpan.Zero, Source = source, Offset = offset, Data = data,
     };
 
+    /// <summary>The client's close, 30 s in: 90 bytes from the client, 1,000 from the server.</summary>
+    public static SessionClosed Closed(long id, long sequence) => new()
+    {
+        SessionId = id, Sequence = sequence, Time = Time.AddSeconds(30), Elapsed = TimeSpan.FromSeconds(30), Source = EventSource.Proxy,
+        Reason = CloseReason.ClientClosed, Detail = "the client closed the connection", ClientBytes = 90, ServerBytes = 1_000,
+    };
+
     /// <summary>An opening followed by small events, <paramref name="count"/> in all.</summary>
     public static List<SessionEvent> Session(long id, int count) =>
         [Opened(id), .. Enumerable.Range(2, count - 1).Select(i => Action(id, i))];
